@@ -1,0 +1,147 @@
+//! Which vendor each column of a section names, and on what basis. The honesty rule lives
+//! here: a symbol goes to a vendor only where the header names it (or a curated mapping
+//! says so, with its reason); everything else stays `uncertain`.
+
+use crate::diag::{Finding, Location};
+use crate::model::{Basis, Role, RoleKind};
+use crate::read::catalog::Catalog;
+use crate::read::RawSection;
+use std::collections::BTreeMap;
+
+/// How one column is attributed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub vendor: Option<String>,
+    pub text: String,
+    pub basis: Basis,
+    pub reason: Option<String>,
+}
+
+impl Column {
+    fn uncertain(text: &str, reason: impl Into<String>) -> Column {
+        Column { vendor: None, text: text.to_string(), basis: Basis::Uncertain, reason: Some(reason.into()) }
+    }
+
+    pub fn role(&self, role: RoleKind, col: usize) -> Role {
+        Role {
+            vendor: self.vendor.clone(),
+            column: self.text.clone(),
+            role,
+            basis: self.basis,
+            reason: self.reason.clone(),
+            col,
+        }
+    }
+}
+
+/// Whether unknown header text is a doubt to show (the seed) or a user error (clean tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    Seed,
+    Clean,
+}
+
+/// Column position → attribution, for every position that names something.
+pub fn attribute(section: &RawSection, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> BTreeMap<usize, Column> {
+    let mut columns = BTreeMap::new();
+    for (pos, text) in section.columns.iter().enumerate().skip(1) {
+        if text.is_empty() {
+            continue;
+        }
+        let at = section.location.clone().with_col(pos);
+        if let Some(column) = one(text, catalog, strictness, at, findings) {
+            columns.insert(pos, column);
+        }
+    }
+    demote_duplicates(section, &mut columns, findings);
+    columns
+}
+
+fn one(text: &str, catalog: &Catalog, strictness: Strictness, at: Location, findings: &mut Vec<Finding>) -> Option<Column> {
+    if let Some(rest) = text.strip_prefix('?') {
+        return Some(Column::uncertain(rest, "marked uncertain in the table"));
+    }
+    if let Some(id) = catalog.resolve(text) {
+        return Some(Column { vendor: Some(id.to_string()), text: text.to_string(), basis: Basis::Source, reason: None });
+    }
+    if let Some((id, reason)) = catalog.curation.get(&crate::read::text::key(text)) {
+        return Some(Column { vendor: Some(id.clone()), text: text.to_string(), basis: Basis::Curated, reason: Some(reason.clone()) });
+    }
+    match strictness {
+        Strictness::Clean => {
+            findings.push(Finding::error(
+                "unknown-column",
+                at,
+                format!("column {text:?} names no vendor in vendors.csv (by id, name or alias); prefix it with ? to keep it as uncertain"),
+            ));
+            None
+        }
+        Strictness::Seed => {
+            findings.push(Finding::warning(
+                "unknown-column",
+                at,
+                format!("header {text:?} names no known vendor; its symbols stay uncertain"),
+            ));
+            Some(Column::uncertain(text, "the header names no known vendor"))
+        }
+    }
+}
+
+/// One vendor cannot own two columns of a section: when it seems to, the header was
+/// duplicated or garbled and none of those columns can be trusted.
+fn demote_duplicates(section: &RawSection, columns: &mut BTreeMap<usize, Column>, findings: &mut Vec<Finding>) {
+    let mut by_vendor: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (pos, c) in columns.iter() {
+        if let Some(v) = &c.vendor {
+            by_vendor.entry(v.clone()).or_default().push(*pos);
+        }
+    }
+    for (vendor, positions) in by_vendor.into_iter().filter(|(_, p)| p.len() > 1) {
+        let list = positions.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ");
+        findings.push(Finding::warning(
+            "duplicate-column",
+            section.location.clone().with_col(positions[0]),
+            format!("columns {list} all name vendor {vendor}; their symbols stay uncertain"),
+        ));
+        for pos in positions {
+            let text = columns[&pos].text.clone();
+            columns.insert(pos, Column::uncertain(&text, format!("columns {list} of this header all name {vendor}")));
+        }
+    }
+}
+
+/// Roles of one row: each mark through its column, or uncertain where no header names it.
+pub fn roles(marks: &[(usize, String)], columns: &BTreeMap<usize, Column>) -> Vec<Role> {
+    marks
+        .iter()
+        .filter_map(|(col, symbol)| {
+            let role = RoleKind::from_symbol(symbol)?;
+            Some(match columns.get(col) {
+                Some(c) => c.role(role, *col),
+                None => Column::uncertain("", format!("no header names column {col}")).role(role, *col),
+            })
+        })
+        .collect()
+}
+
+/// The section's own shape problems: descriptions standing under another header.
+pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for row in &section.rows {
+        if let Some(c) = row.description_col {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    let Some((&actual, _)) = counts.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))) else { return };
+    if section.description_col.is_some_and(|d| d != actual) {
+        let under = section.columns.get(actual).filter(|t| !t.is_empty()).map_or(String::new(), |t| format!(" (headed {t:?})"));
+        findings.push(Finding::warning(
+            "description-column",
+            section.location.clone(),
+            format!(
+                "header puts 作業内容 at column {}, but descriptions stand in column {actual}{under}",
+                section.description_col.unwrap_or(0)
+            ),
+        ));
+    }
+}

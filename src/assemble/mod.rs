@@ -1,0 +1,140 @@
+//! Raw tables + catalog → the typed `Table`: attribution, outline, precedence, document.
+
+pub mod columns;
+pub mod outline;
+
+use crate::config::Project;
+use crate::diag::Finding;
+use crate::model::{Document, Kind, Legend, Row, RoleKind, Table};
+use crate::read::catalog::Catalog;
+use crate::read::{Level, RawDocument, RawLost, RawTable};
+use columns::Strictness;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One input as read, with its precedence.
+pub struct Source {
+    pub raw: RawTable,
+    pub overrides: bool,
+    pub strictness: Strictness,
+}
+
+pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Table {
+    let mut findings = Vec::new();
+    let mut lost: Vec<(PathBuf, RawLost)> = Vec::new();
+    let mut merged: BTreeMap<u32, Row> = BTreeMap::new();
+    let mut raw_doc: Option<RawDocument> = None;
+    for source in sources {
+        findings.extend(source.raw.findings.iter().cloned());
+        lost.extend(source.raw.lost.iter().map(|l| (source.raw.file.clone(), l.clone())));
+        if raw_doc.is_none() {
+            raw_doc = source.raw.document.clone();
+        }
+        let rows = rows_of(&source.raw, &catalog, source.strictness, &mut findings);
+        merge(&mut merged, rows, source.overrides, &mut findings);
+    }
+    let mut rows: Vec<Row> = merged.into_values().collect();
+    outline::parents(&mut rows);
+    let gaps = outline::gaps(&rows, &lost, &mut findings);
+    Table {
+        document: document(raw_doc, project),
+        vendors: catalog.vendors,
+        subsystems: catalog.subsystems,
+        rows,
+        gaps,
+        findings,
+    }
+}
+
+/// Rows of one input: roles through each section's columns, then kinds and levels.
+fn rows_of(raw: &RawTable, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut levels = Vec::new();
+    for section in &raw.sections {
+        let cols = columns::attribute(section, catalog, strictness, findings);
+        columns::shape_findings(section, findings);
+        for r in &section.rows {
+            levels.push(r.level);
+            rows.push(Row {
+                no: r.no,
+                kind: Kind::Task,
+                level: None,
+                name: r.name.clone(),
+                description: r.description.clone(),
+                parent: None,
+                roles: columns::roles(&r.marks, &cols),
+                source: r.location.clone(),
+                flags: Vec::new(),
+            });
+        }
+    }
+    if levels.iter().all(|l| *l == Level::Unstated) {
+        infer_outline(&mut rows);
+    } else {
+        for (row, level) in rows.iter_mut().zip(levels) {
+            if let Level::Heading(n) = level {
+                row.kind = Kind::Heading;
+                row.level = Some(n);
+            }
+        }
+    }
+    rows
+}
+
+fn infer_outline(rows: &mut [Row]) {
+    let shapes: Vec<outline::Shape> =
+        rows.iter().map(|r| outline::Shape { name: &r.name, has_content: !r.roles.is_empty() || !r.description.is_empty() }).collect();
+    let kinds = outline::kinds(&shapes);
+    let levels = outline::levels(&kinds.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+    for ((row, (kind, lost_cells)), level) in rows.iter_mut().zip(kinds).zip(levels) {
+        row.kind = kind;
+        row.level = level;
+        if lost_cells {
+            row.flags.push(crate::model::Flag {
+                code: "lost-cells",
+                message: "no symbol and no description, but named like the task beside it: a task whose cells were lost".into(),
+            });
+        }
+    }
+}
+
+/// Later inputs add rows; an input marked `overrides` replaces rows with the same 項番.
+/// Any other repeated 項番 is an error: the table would say two things at one number.
+fn merge(merged: &mut BTreeMap<u32, Row>, rows: Vec<Row>, overrides: bool, findings: &mut Vec<Finding>) {
+    let mut seen_here = std::collections::HashSet::new();
+    for row in rows {
+        let repeated_here = !seen_here.insert(row.no);
+        match merged.get(&row.no) {
+            Some(old) if repeated_here || !overrides => findings.push(
+                Finding::error("duplicate-no", row.source.clone(), format!("項番 {} already stands at {}", row.no, old.source))
+                    .for_row(row.no),
+            ),
+            _ => {
+                merged.insert(row.no, row);
+            }
+        }
+    }
+}
+
+fn document(raw: Option<RawDocument>, project: &Project) -> Document {
+    let raw = raw.unwrap_or_default();
+    let cfg = &project.config.document;
+    let date_label = cfg.date.clone().or(raw.date_label);
+    let mut legend: Vec<Legend> = raw
+        .legend
+        .iter()
+        .filter_map(|(s, l)| Some(Legend { symbol: s.clone(), role: RoleKind::from_symbol(s)?, label: l.clone() }))
+        .collect();
+    if legend.is_empty() {
+        legend = Document::default_legend();
+    }
+    Document {
+        title: project.config.title.clone().or(cfg.title.clone()).or(raw.title).unwrap_or_else(|| "役割分担表".into()),
+        annex: cfg.annex.clone().or(raw.annex).unwrap_or_default(),
+        issuer: cfg.issuer.clone().or(raw.issuer).unwrap_or_default(),
+        date: date_label.as_deref().and_then(crate::wareki::parse),
+        date_label,
+        legend,
+        notes: raw.notes,
+    }
+}

@@ -1,0 +1,167 @@
+//! The outline of the table: which symbol-less rows are headings, their levels, every
+//! row's parent heading, and the numbering gaps where the outline was lost.
+
+use crate::diag::{Finding, Location};
+use crate::model::{Flag, Gap, Kind, Row};
+use crate::read::text::key;
+use crate::read::RawLost;
+
+/// A row's name without its parenthetical groups: `障害調査(…)` → `障害調査`.
+pub fn base_name(name: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::new();
+    for c in key(name).chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The top-level parenthetical groups of a name, in order.
+pub fn parentheticals(name: &str) -> Vec<String> {
+    let mut depth = 0usize;
+    let mut groups = Vec::new();
+    let mut current = String::new();
+    for c in key(name).chars() {
+        match c {
+            '(' if depth == 0 => {
+                depth = 1;
+                current.clear();
+            }
+            '(' => {
+                depth += 1;
+                current.push(c);
+            }
+            ')' if depth == 1 => {
+                depth = 0;
+                groups.push(std::mem::take(&mut current));
+            }
+            ')' if depth > 1 => {
+                depth -= 1;
+                current.push(c);
+            }
+            _ if depth > 0 => current.push(c),
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// Facts about one seed row that decide whether it is a heading.
+pub struct Shape<'a> {
+    pub name: &'a str,
+    pub has_content: bool,
+}
+
+/// For rows whose source states no level (the seed): a row with neither symbol nor
+/// description is a heading, unless it is a variant of a neighbouring task: the same name
+/// with another parenthetical (`障害調査(個人番号管理サブシステム(2次開発情報連携分))`
+/// beside `障害調査(…)` that has cells) — then it is a task whose cells were lost.
+pub fn kinds(rows: &[Shape]) -> Vec<(Kind, bool)> {
+    let bases: Vec<String> = rows.iter().map(|r| base_name(r.name)).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut start = 0;
+    while start < rows.len() {
+        let end = (start..rows.len()).find(|&i| bases[i] != bases[start]).unwrap_or(rows.len());
+        let group_has_task = rows[start..end].iter().any(|r| r.has_content);
+        for r in &rows[start..end] {
+            let variant = !r.has_content && group_has_task && !parentheticals(r.name).is_empty();
+            out.push(if r.has_content || variant { (Kind::Task, variant) } else { (Kind::Heading, false) });
+        }
+        start = end;
+    }
+    out
+}
+
+/// Levels for a run of headings: the last heading before a task is level 3, the one above
+/// it 2, then 1 (`統合業務関連` › `プロジェクト計画` › `実施計画`).
+pub fn levels(kinds: &[Kind]) -> Vec<Option<u8>> {
+    let mut out = vec![None; kinds.len()];
+    let mut i = 0;
+    while i < kinds.len() {
+        if kinds[i] == Kind::Task {
+            i += 1;
+            continue;
+        }
+        let end = (i..kinds.len()).find(|&j| kinds[j] == Kind::Task).unwrap_or(kinds.len());
+        for (k, slot) in out[i..end].iter_mut().enumerate() {
+            let from_end = end - i - 1 - k;
+            *slot = Some(3u8.saturating_sub(from_end as u8).max(1));
+        }
+        i = end;
+    }
+    out
+}
+
+/// What the outline knows at each level while walking down the rows.
+#[derive(Clone, Copy, PartialEq)]
+enum Slot {
+    Empty,
+    /// Lost in a numbering gap.
+    Unknown,
+    Known(u32),
+}
+
+/// Set every row's parent. After a numbering gap the open headings are unknown, so the
+/// rows that follow get no parent (flagged) rather than a guessed one.
+pub fn parents(rows: &mut [Row]) {
+    let mut stack = [Slot::Empty; 3];
+    let mut previous: Option<u32> = None;
+    for row in rows.iter_mut() {
+        if previous.is_some_and(|p| row.no != p + 1) {
+            stack = [Slot::Unknown; 3];
+        }
+        previous = Some(row.no);
+        let depth = match row.kind {
+            Kind::Heading => row.level.unwrap_or(1).clamp(1, 3) as usize - 1,
+            Kind::Task => 3,
+        };
+        let above = stack[..depth].iter().rev().find(|s| **s != Slot::Empty).copied().unwrap_or(Slot::Empty);
+        row.parent = match above {
+            Slot::Known(no) => Some(no),
+            Slot::Unknown => {
+                row.flags.push(Flag { code: "parent-unknown", message: "follows a numbering gap: the heading it stands under was lost".into() });
+                None
+            }
+            Slot::Empty => None,
+        };
+        if depth < 3 {
+            stack[depth] = Slot::Known(row.no);
+            stack[depth + 1..].fill(Slot::Empty);
+        }
+    }
+}
+
+/// Numbering gaps between neighbouring rows, each tied to the lost-page paragraph that
+/// stands between them in the same file, if any.
+pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut Vec<Finding>) -> Vec<Gap> {
+    let mut out = Vec::new();
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if b.no <= a.no + 1 {
+            continue;
+        }
+        let paragraph = lost
+            .iter()
+            .find(|(f, l)| *f == a.source.file && *f == b.source.file && l.line > a.source.line && l.line < b.source.line);
+        let range = format!("項番 {}–{} are missing", a.no + 1, b.no - 1);
+        let reason = match paragraph {
+            Some((_, l)) => format!("{range}: the source has only a summary paragraph where these pages stood (line {})", l.line),
+            None => format!("{range}: nothing stands in their place between lines {} and {}", a.source.line, b.source.line),
+        };
+        findings.push(Finding::warning("gap", b.source.clone(), reason.clone()));
+        out.push(Gap { from: a.no + 1, to: b.no - 1, reason, lost_text: paragraph.map(|(_, l)| l.text.clone()), location: b.source.clone() });
+    }
+    for (file, l) in lost {
+        findings.push(Finding::warning(
+            "lost-section",
+            Location::new(file, l.line),
+            format!("a table page was lost in extraction; only its summary remains: {}", l.text),
+        ));
+    }
+    out
+}

@@ -1,0 +1,161 @@
+//! `site.toml` → Config: which inputs feed the site, theme, base URL, output folder.
+
+use crate::diag::{Error, Location, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// Reference files under `seeds/` that are not role tables.
+pub const REFERENCE_FILES: [&str; 5] = ["vendors.csv", "subsystems.csv", "curation.csv", "aliases.csv", "retired.csv"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Replaces the document's title on every page.
+    pub title: Option<String>,
+    pub theme: String,
+    /// Absolute URL the site is published under; enables canonical links and sitemap.xml.
+    pub base_url: Option<String>,
+    pub output: PathBuf,
+    pub seeds: PathBuf,
+    pub content: PathBuf,
+    pub themes: PathBuf,
+    /// Role tables in precedence order; empty means every table file in `seeds/`.
+    pub inputs: Vec<Input>,
+    /// Trust raw HTML in content pages instead of sanitising it.
+    pub trust_html: bool,
+    /// Document fields for sites fed only by clean tables, which carry no title block.
+    pub document: DocumentConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentConfig {
+    pub title: Option<String>,
+    pub annex: Option<String>,
+    pub issuer: Option<String>,
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub path: PathBuf,
+    /// Rows of this file replace rows with the same 項番 from earlier inputs.
+    #[serde(default)]
+    pub overrides: bool,
+    #[serde(default)]
+    pub sheets: Sheets,
+}
+
+/// Which sheets of a workbook hold the table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(try_from = "SheetsSpec")]
+pub enum Sheets {
+    #[default]
+    First,
+    All,
+    Named(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SheetsSpec {
+    Word(String),
+    List(Vec<String>),
+}
+
+impl TryFrom<SheetsSpec> for Sheets {
+    type Error = String;
+    fn try_from(spec: SheetsSpec) -> std::result::Result<Self, String> {
+        match spec {
+            SheetsSpec::Word(w) if w == "first" => Ok(Sheets::First),
+            SheetsSpec::Word(w) if w == "all" => Ok(Sheets::All),
+            SheetsSpec::Word(w) => Err(format!("sheets must be \"first\", \"all\" or a list of names, not {w:?}")),
+            SheetsSpec::List(names) => Ok(Sheets::Named(names)),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: None,
+            theme: "default".into(),
+            base_url: None,
+            output: "out".into(),
+            seeds: "seeds".into(),
+            content: "content".into(),
+            themes: "themes".into(),
+            inputs: Vec::new(),
+            trust_html: false,
+            document: DocumentConfig::default(),
+        }
+    }
+}
+
+/// A config with every path resolved against the project root.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl Project {
+    /// Read `site.toml` from `root` when present; defaults otherwise.
+    pub fn load(root: &Path) -> Result<Project> {
+        let path = root.join(CONFIG_FILE);
+        let config = if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            parse(&path, &text)?
+        } else {
+            Config::default()
+        };
+        Ok(Project { root: root.to_path_buf(), config })
+    }
+
+    pub fn path(&self, p: &Path) -> PathBuf {
+        self.root.join(p)
+    }
+
+    pub fn output(&self) -> PathBuf {
+        self.path(&self.config.output)
+    }
+
+    pub fn seeds(&self) -> PathBuf {
+        self.path(&self.config.seeds)
+    }
+
+    /// The inputs to read, in precedence order.
+    pub fn inputs(&self) -> Result<Vec<Input>> {
+        if !self.config.inputs.is_empty() {
+            return Ok(self.config.inputs.iter().map(|i| Input { path: self.path(&i.path), ..i.clone() }).collect());
+        }
+        let dir = self.seeds();
+        let mut found = Vec::new();
+        if dir.is_dir() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+                let path = entry.map_err(|e| Error::io(&dir, e))?.path();
+                if is_table_file(&path) {
+                    found.push(Input { path, overrides: false, sheets: Sheets::First });
+                }
+            }
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(found)
+    }
+}
+
+fn is_table_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    path.is_file() && !name.starts_with('.') && !REFERENCE_FILES.contains(&name) && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<Config> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        Error::at("config", Location::new(path, line), e.message().to_string())
+    })
+}

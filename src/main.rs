@@ -1,0 +1,40 @@
+//! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
+
+use clap::{Parser, Subcommand};
+use rolesite::cmd_check;
+
+#[derive(Debug, Parser)]
+#[command(name = "rolesite", version, about = "Role allocation tables (役割分担表) → a static, cross-linked site")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read the tables and print every finding as file:line: severity[code]: message.
+    Check(cmd_check::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => cmd_check::run(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,199 @@
+//! The typed domain every later stage shares: document, vendors, rows (項番) and their roles.
+
+use crate::diag::{Finding, Location};
+use serde::Serialize;
+
+/// What the table document says about itself (title block, legend, notes).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Document {
+    pub title: String,
+    pub annex: String,
+    pub issuer: String,
+    /// ISO year-month (`2016-05`), converted from the wareki label.
+    pub date: Option<String>,
+    /// The date as the document writes it (`平成28年5月`).
+    pub date_label: Option<String>,
+    pub legend: Vec<Legend>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Legend {
+    pub symbol: String,
+    pub role: RoleKind,
+    pub label: String,
+}
+
+impl Document {
+    /// The legend every role table shares, used when a source states none.
+    pub fn default_legend() -> Vec<Legend> {
+        vec![
+            Legend { symbol: "◎".into(), role: RoleKind::Primary, label: "主たる作業".into() },
+            Legend { symbol: "○".into(), role: RoleKind::Cooperating, label: "作業協力".into() },
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vendor {
+    /// Stable ASCII slug; it becomes the URL `vendors/<id>/`.
+    pub id: String,
+    pub name: String,
+    /// Abbreviation for narrow table columns; falls back to the name.
+    pub short: String,
+    pub aliases: Vec<String>,
+    /// Subsystem ids this vendor works on (curated), used to spot shifted cells.
+    pub subsystems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subsystem {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Heading,
+    Task,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleKind {
+    Primary,
+    Cooperating,
+}
+
+impl RoleKind {
+    /// The symbol as the legend writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RoleKind::Primary => "◎",
+            RoleKind::Cooperating => "○",
+        }
+    }
+
+    /// The symbol in words, so a role reads aloud and prints without the legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            RoleKind::Primary => "主担当",
+            RoleKind::Cooperating => "協力",
+        }
+    }
+
+    /// ◎ is primary; ○ and its look-alikes 〇 (U+3007) and ◯ (U+25EF) are cooperating.
+    pub fn from_symbol(s: &str) -> Option<RoleKind> {
+        match s.trim() {
+            "◎" => Some(RoleKind::Primary),
+            "○" | "〇" | "◯" => Some(RoleKind::Cooperating),
+            _ => None,
+        }
+    }
+}
+
+/// Why a role is attributed to its vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// The document names the vendor at that column.
+    Source,
+    /// A mapping decided in a file under `seeds/`, with its reason.
+    Curated,
+    /// The column could not be attributed.
+    Uncertain,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub vendor: Option<String>,
+    /// The header text of the source column exactly as written.
+    pub column: String,
+    pub role: RoleKind,
+    pub basis: Basis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// 1-based position of the source column.
+    #[serde(skip)]
+    pub col: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub no: u32,
+    pub kind: Kind,
+    /// Heading level 1–3; `None` for a task.
+    pub level: Option<u8>,
+    pub name: String,
+    pub description: String,
+    /// The heading this row stands under; `None` at the top or when lost in a gap.
+    pub parent: Option<u32>,
+    pub roles: Vec<Role>,
+    #[serde(skip)]
+    pub source: Location,
+    pub flags: Vec<Flag>,
+}
+
+impl Row {
+    pub fn is_heading(&self) -> bool {
+        self.kind == Kind::Heading
+    }
+
+    pub fn primaries(&self) -> impl Iterator<Item = &Role> {
+        self.roles.iter().filter(|r| r.role == RoleKind::Primary)
+    }
+
+    pub fn has_flag(&self, code: &str) -> bool {
+        self.flags.iter().any(|f| f.code == code)
+    }
+}
+
+/// Numbers missing between two rows that stand next to each other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub from: u32,
+    pub to: u32,
+    pub reason: String,
+    /// The paragraph standing where the pages were lost, when the source has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_text: Option<String>,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// Everything read and checked: the one value check, index, render and export share.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub document: Document,
+    pub vendors: Vec<Vendor>,
+    pub subsystems: Vec<Subsystem>,
+    pub rows: Vec<Row>,
+    pub gaps: Vec<Gap>,
+    pub findings: Vec<Finding>,
+}
+
+impl Table {
+    pub fn row(&self, no: u32) -> Option<&Row> {
+        self.rows.binary_search_by_key(&no, |r| r.no).ok().map(|i| &self.rows[i])
+    }
+
+    pub fn vendor(&self, id: &str) -> Option<&Vendor> {
+        self.vendors.iter().find(|v| v.id == id)
+    }
+
+    pub fn tasks(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| !r.is_heading())
+    }
+
+    pub fn headings(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.is_heading())
+    }
+}

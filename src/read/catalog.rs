@@ -1,0 +1,185 @@
+//! The curated reference files under `seeds/`: vendors (stable ids and every spelling),
+//! subsystems, and column interpretations decided by hand with their reasons.
+
+use super::text::{decode, key};
+use crate::diag::{read_bytes, Error, Finding, Location, Result};
+use crate::model::{Subsystem, Vendor};
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub vendors: Vec<Vendor>,
+    pub subsystems: Vec<Subsystem>,
+    /// Header text (by `key`) → (vendor id, reason).
+    pub curation: HashMap<String, (String, String)>,
+    by_key: HashMap<String, usize>,
+}
+
+/// One reference file as `(line, column name → value)` records.
+fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String, String>)>> {
+    let text = decode(path, &read_bytes(path)?)?;
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::at("csv", Location::new(path, 1), format!("malformed CSV: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if let Some(missing) = required.iter().find(|r| !header.iter().any(|h| h == *r)) {
+        return Err(Error::at("header", Location::new(path, 1), format!("header must name the column {missing:?}")));
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(1, |p| p.line() as usize);
+            Error::at("csv", Location::new(path, line), format!("malformed CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let map = header.iter().cloned().zip(record.iter().map(|c| c.trim().to_string())).collect();
+        out.push((line, map));
+    }
+    Ok(out)
+}
+
+fn list(s: Option<&String>) -> Vec<String> {
+    s.map(|s| s.split('|').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// Ids become folder names in the output: ASCII lower-case slugs, never a reserved device name.
+pub fn check_slug(id: &str) -> std::result::Result<(), String> {
+    let ok_chars = id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let reserved = ["con", "prn", "aux", "nul"].contains(&id)
+        || (id.len() == 4 && (id.starts_with("com") || id.starts_with("lpt")) && id.as_bytes()[3].is_ascii_digit());
+    if id.is_empty() || !ok_chars || id.starts_with('-') || id.len() > 64 {
+        Err(format!("id {id:?} is not a safe slug: use a-z, 0-9 and '-' (it becomes a URL path)"))
+    } else if reserved {
+        Err(format!("id {id:?} is a reserved device name on Windows file shares"))
+    } else {
+        Ok(())
+    }
+}
+
+impl Catalog {
+    /// Read `vendors.csv` and, when present, `subsystems.csv` and `curation.csv` from `dir`.
+    pub fn load(dir: &Path, findings: &mut Vec<Finding>) -> Result<Catalog> {
+        let mut catalog = Catalog::default();
+        let vendors = dir.join("vendors.csv");
+        if vendors.exists() {
+            for (line, rec) in records(&vendors, &["id", "name"])? {
+                catalog.add_vendor(&vendors, line, &rec, findings);
+            }
+        }
+        let subsystems = dir.join("subsystems.csv");
+        if subsystems.exists() {
+            for (line, rec) in records(&subsystems, &["id", "name"])? {
+                catalog.add_subsystem(&subsystems, line, &rec, findings);
+            }
+        }
+        let curation = dir.join("curation.csv");
+        if curation.exists() {
+            for (line, rec) in records(&curation, &["header", "vendor", "reason"])? {
+                catalog.add_curation(&curation, line, &rec, findings);
+            }
+        }
+        Ok(catalog)
+    }
+
+    fn add_vendor(&mut self, path: &Path, line: usize, rec: &HashMap<String, String>, findings: &mut Vec<Finding>) {
+        let at = Location::new(path, line);
+        let id = rec.get("id").cloned().unwrap_or_default();
+        if let Err(msg) = check_slug(&id) {
+            return findings.push(Finding::error("bad-id", at, msg));
+        }
+        let name = rec.get("name").cloned().unwrap_or_default();
+        if name.is_empty() {
+            return findings.push(Finding::error("bad-vendor", at, format!("vendor {id} has no name")));
+        }
+        let vendor = Vendor {
+            short: rec.get("short").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| name.clone()),
+            aliases: list(rec.get("aliases")),
+            subsystems: list(rec.get("subsystems")),
+            id,
+            name,
+        };
+        let index = self.vendors.len();
+        for spelling in [&vendor.id, &vendor.name].into_iter().chain(&vendor.aliases) {
+            if let Some(&other) = self.by_key.get(&key(spelling)) {
+                if other != index {
+                    let msg = format!("{spelling:?} already names vendor {}", self.vendors[other].id);
+                    return findings.push(Finding::error("duplicate-vendor", at, msg));
+                }
+            }
+            self.by_key.insert(key(spelling), index);
+        }
+        self.vendors.push(vendor);
+    }
+
+    fn add_subsystem(&mut self, path: &Path, line: usize, rec: &HashMap<String, String>, findings: &mut Vec<Finding>) {
+        let id = rec.get("id").cloned().unwrap_or_default();
+        if let Err(msg) = check_slug(&id) {
+            return findings.push(Finding::error("bad-id", Location::new(path, line), msg));
+        }
+        let name = rec.get("name").cloned().unwrap_or_default();
+        self.subsystems.push(Subsystem { id, name, aliases: list(rec.get("aliases")) });
+    }
+
+    fn add_curation(&mut self, path: &Path, line: usize, rec: &HashMap<String, String>, findings: &mut Vec<Finding>) {
+        let at = Location::new(path, line);
+        let vendor = rec.get("vendor").cloned().unwrap_or_default();
+        let reason = rec.get("reason").cloned().unwrap_or_default();
+        if self.resolve(&vendor) != Some(vendor.as_str()) {
+            return findings.push(Finding::error("bad-curation", at, format!("unknown vendor id {vendor:?}")));
+        }
+        if reason.is_empty() {
+            return findings.push(Finding::error("bad-curation", at, "a curated mapping must state its reason"));
+        }
+        let header = rec.get("header").cloned().unwrap_or_default();
+        self.curation.insert(key(&header), (vendor, reason));
+    }
+
+    /// The vendor id a header spelling names: its id, name or one of its aliases.
+    pub fn resolve(&self, spelling: &str) -> Option<&str> {
+        self.by_key.get(&key(spelling)).map(|&i| self.vendors[i].id.as_str())
+    }
+
+    /// The vendor a task name designates in a parenthetical: the longest spelling the text
+    /// starts with (`…業者担当` designates the 業者). A vendor named by its work (`…業務`)
+    /// designates the vendor (`…業者`).
+    pub fn designated_vendor(&self, text: &str) -> Option<&str> {
+        let text = key(text);
+        let mut best: Option<(usize, usize)> = None;
+        for (spelling, &index) in &self.by_key {
+            let work = spelling.strip_suffix("業者").map(|s| format!("{s}業務"));
+            for form in std::iter::once(spelling.clone()).chain(work) {
+                let better = best.is_none_or(|(len, i)| (form.len(), std::cmp::Reverse(index)) > (len, std::cmp::Reverse(i)));
+                if form.chars().count() >= 4 && text.starts_with(&form) && better {
+                    best = Some((form.len(), index));
+                }
+            }
+        }
+        best.map(|(_, i)| self.vendors[i].id.as_str())
+    }
+
+    /// Subsystems a text names, longest spelling first so `…(2次開発情報連携分)` is not
+    /// also counted as a shorter name it contains.
+    pub fn subsystems_in(&self, text: &str) -> Vec<&str> {
+        let mut spellings: Vec<(String, &str)> = self
+            .subsystems
+            .iter()
+            .flat_map(|s| std::iter::once(&s.name).chain(&s.aliases).map(move |n| (key(n), s.id.as_str())))
+            .collect();
+        spellings.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        let mut rest = key(text);
+        let mut found = Vec::new();
+        for (spelling, id) in spellings {
+            if rest.contains(&spelling) {
+                rest = rest.replace(&spelling, "\u{0}");
+                if !found.contains(&id) {
+                    found.push(id);
+                }
+            }
+        }
+        found
+    }
+}

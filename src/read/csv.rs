@@ -1,0 +1,141 @@
+//! Clean tables: `項番,階層,作業項目,<vendor columns…>,作業内容` as CSV (UTF-8 or Shift_JIS),
+//! and the record layout shared with Excel sheets.
+
+use super::text::{clean, decode};
+use super::{parse_no, Level, RawRow, RawSection, RawTable};
+use crate::diag::{read_bytes, Error, Finding, Location, Result};
+use crate::model::RoleKind;
+use std::path::Path;
+
+pub fn read(path: &Path) -> Result<RawTable> {
+    let text = decode(path, &read_bytes(path)?)?;
+    parse(path, &text)
+}
+
+/// Parse CSV (or TSV, by extension) text; `path` labels locations.
+pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
+    let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(if tab { b'\t' } else { b',' })
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, &e))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        records.push((line, record.iter().map(str::to_string).collect()));
+    }
+    from_records(path, records)
+}
+
+fn csv_error(path: &Path, e: &::csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line() as usize);
+    let message = match e.kind() {
+        ::csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
+        _ => format!("malformed CSV: {e}"),
+    };
+    Error::at("csv", Location::new(path, line.max(1)), message)
+}
+
+/// The role of each header cell, by its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    No,
+    Level,
+    Name,
+    Description,
+    Vendor,
+}
+
+fn field(header: &str) -> Field {
+    match header.trim().to_ascii_lowercase().as_str() {
+        "項番" | "no" | "no." => Field::No,
+        "階層" | "level" => Field::Level,
+        "作業項目" | "name" => Field::Name,
+        "作業内容" | "description" => Field::Description,
+        _ => Field::Vendor,
+    }
+}
+
+/// Records as `(line, cells)`; the first non-blank one is the header.
+pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<RawTable> {
+    let mut records = records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((header_line, header)) = records.next() else {
+        return Err(Error::at("empty", Location::new(path, 1), "file is empty: expected a header 項番,階層,作業項目,…,作業内容"));
+    };
+    let fields: Vec<Field> = header.iter().map(|h| field(h)).collect();
+    let no_at = fields.iter().position(|f| *f == Field::No).ok_or_else(|| {
+        Error::at("no-header", Location::new(path, header_line), "header has no 項番 (or no) column")
+    })?;
+    let mut columns = vec![String::new()];
+    columns.extend(header.iter().zip(&fields).map(|(h, f)| if *f == Field::Vendor { h.trim().to_string() } else { String::new() }));
+    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
+    let mut section = RawSection {
+        location: Location::new(path, header_line),
+        columns,
+        description_col: fields.iter().position(|f| *f == Field::Description).map(|p| p + 1),
+        rows: Vec::new(),
+    };
+    for (line, cells) in records {
+        if let Some(row) = read_row(path, line, &cells, &fields, no_at, &mut table.findings) {
+            section.rows.push(row);
+        }
+    }
+    table.sections.push(section);
+    Ok(table)
+}
+
+fn read_row(path: &Path, line: usize, cells: &[String], fields: &[Field], no_at: usize, findings: &mut Vec<Finding>) -> Option<RawRow> {
+    let at = |col: usize| Location::new(path, line).with_col(col);
+    let no_text = cells.get(no_at).map_or("", |s| s.as_str());
+    let Some(no) = parse_no(no_text) else {
+        findings.push(Finding::error("bad-no", at(no_at + 1), format!("項番 must be a number, found {no_text:?}")));
+        return None;
+    };
+    let mut row = RawRow { location: Location::new(path, line), no, level: Level::Task, ..RawRow::default() };
+    if !fields.contains(&Field::Level) {
+        row.level = Level::Unstated;
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        let cell = cell.trim();
+        match fields.get(i).copied().unwrap_or(Field::Vendor) {
+            Field::No => {}
+            Field::Level => row.level = level(cell).unwrap_or_else(|| {
+                findings.push(Finding::error("bad-level", at(i + 1), format!("階層 must be 1, 2, 3 or blank, found {cell:?}")));
+                Level::Task
+            }),
+            Field::Name => row.name = clean(cell),
+            Field::Description => {
+                row.description = cell.to_string();
+                row.description_col = Some(i + 1);
+            }
+            Field::Vendor if cell.is_empty() => {}
+            Field::Vendor if RoleKind::from_symbol(cell).is_some() => row.marks.push((i + 1, cell.to_string())),
+            Field::Vendor => findings.push(Finding::error(
+                "unknown-symbol",
+                at(i + 1),
+                format!("cell holds {:?}; expected ◎, ○ (〇, ◯) or nothing", truncate(cell)),
+            )),
+        }
+    }
+    Some(row)
+}
+
+fn level(cell: &str) -> Option<Level> {
+    match super::text::key(cell).as_str() {
+        "" => Some(Level::Task),
+        "1" => Some(Level::Heading(1)),
+        "2" => Some(Level::Heading(2)),
+        "3" => Some(Level::Heading(3)),
+        _ => None,
+    }
+}
+
+fn truncate(s: &str) -> String {
+    let mut t: String = s.chars().take(20).collect();
+    if t.len() < s.len() {
+        t.push('…');
+    }
+    t
+}

@@ -1,0 +1,98 @@
+//! Raw input → rows that each carry their location. No domain rules here: attribution,
+//! headings and flags are decided by `assemble`.
+
+pub mod catalog;
+pub mod csv;
+pub mod seed;
+pub mod text;
+pub mod xlsx;
+
+use crate::diag::{Error, Finding, Location, Result};
+use std::path::{Path, PathBuf};
+
+/// One input file as read: its sections of rows, plus what the seed says about itself.
+#[derive(Debug, Clone, Default)]
+pub struct RawTable {
+    pub file: PathBuf,
+    pub document: Option<RawDocument>,
+    pub sections: Vec<RawSection>,
+    /// Paragraphs standing where table pages were lost (`Table with 16 columns: …`).
+    pub lost: Vec<RawLost>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawDocument {
+    pub title: Option<String>,
+    pub annex: Option<String>,
+    pub issuer: Option<String>,
+    pub date_label: Option<String>,
+    /// `(symbol, label)` pairs in the order the legend gives them.
+    pub legend: Vec<(String, String)>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawLost {
+    pub line: usize,
+    pub text: String,
+}
+
+/// A run of rows under one header.
+#[derive(Debug, Clone, Default)]
+pub struct RawSection {
+    pub location: Location,
+    /// Header text by 1-based column position (index 0 unused); vendor columns only matter.
+    pub columns: Vec<String>,
+    /// Where the header puts 作業内容, 1-based.
+    pub description_col: Option<usize>,
+    pub rows: Vec<RawRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawRow {
+    pub location: Location,
+    pub no: u32,
+    pub level: Level,
+    pub name: String,
+    pub description: String,
+    /// `(1-based column, symbol)` for each cell holding ◎ or ○.
+    pub marks: Vec<(usize, String)>,
+    /// The column the description was found in, 1-based.
+    pub description_col: Option<usize>,
+}
+
+/// What the input says of a row's heading level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Level {
+    /// The source has no level column (the seed): decide from the rows around it.
+    #[default]
+    Unstated,
+    /// A clean table's blank 階層: a task.
+    Task,
+    Heading(u8),
+}
+
+/// Read any supported input by its extension.
+pub fn read_input(path: &Path, sheets: &crate::config::Sheets) -> Result<RawTable> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "md" => seed::read(path),
+        "csv" | "tsv" => csv::read(path),
+        "xlsx" | "xlsm" | "xls" | "ods" => xlsx::read(path, sheets),
+        _ => Err(Error::at(
+            "unknown-input",
+            Location::file_only(path),
+            format!("cannot read .{ext} files; use the seed text (.txt), .csv or .xlsx"),
+        )),
+    }
+}
+
+/// Parse a 項番 as written (full-width digits allowed).
+pub fn parse_no(text: &str) -> Option<u32> {
+    let digits: String = text.trim().chars().map(text::ascii_digit).collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}

@@ -1,0 +1,190 @@
+//! The seed document: a text extraction of a role table with title block, legend, notes,
+//! tab-separated sections and paragraphs where pages were lost.
+
+use super::text::{clean, decode};
+use super::{parse_no, RawDocument, RawLost, RawRow, RawSection, RawTable};
+use crate::diag::{read_bytes, Error, Finding, Location, Result};
+use crate::model::RoleKind;
+use std::path::Path;
+
+pub fn read(path: &Path) -> Result<RawTable> {
+    let text = decode(path, &read_bytes(path)?)?;
+    parse(path, &text)
+}
+
+/// Parse seed text; `path` only labels locations.
+pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
+    let mut doc = RawDocument::default();
+    let mut i = 0;
+    while i < lines.len() {
+        if is_header(lines[i]) {
+            let (section, next) = read_section(path, &lines, i, &mut table.findings)?;
+            table.sections.push(section);
+            i = next;
+        } else {
+            prose_line(path, i + 1, lines[i], &mut doc, &mut table);
+            i += 1;
+        }
+    }
+    if table.sections.is_empty() {
+        return Err(Error::at(
+            "no-table",
+            Location::file_only(path),
+            "no table found: expected a tab-separated header line starting with 項番",
+        ));
+    }
+    table.document = Some(doc);
+    Ok(table)
+}
+
+fn cells(line: &str) -> Vec<&str> {
+    line.split('\t').map(str::trim).collect()
+}
+
+fn is_header(line: &str) -> bool {
+    line.contains('\t') && cells(line).first().is_some_and(|c| *c == "項番")
+}
+
+/// A second header row leaves the 項番 and 作業項目 cells empty and names the vendors.
+fn is_header_continuation(line: &str) -> bool {
+    let c = cells(line);
+    c.len() > 3 && c[0].is_empty() && c[1].is_empty() && c[2..].iter().any(|s| !s.is_empty())
+}
+
+fn read_section(path: &Path, lines: &[&str], start: usize, findings: &mut Vec<Finding>) -> Result<(RawSection, usize)> {
+    let first = cells(lines[start]);
+    let mut header: Vec<String> = first.iter().map(|s| s.to_string()).collect();
+    let mut i = start + 1;
+    if i < lines.len() && is_header_continuation(lines[i]) {
+        header = merge_header(&first, &cells(lines[i]));
+        i += 1;
+    }
+    let description_col = first.iter().position(|c| *c == "作業内容").map(|p| p + 1);
+    let mut columns = vec![String::new()];
+    columns.extend(header.iter().map(|h| if is_structural(h) { String::new() } else { h.clone() }));
+    let mut section = RawSection {
+        location: Location::new(path, start + 1),
+        columns,
+        description_col,
+        rows: Vec::new(),
+    };
+    while i < lines.len() && lines[i].contains('\t') && !is_header(lines[i]) {
+        let row = read_row(path, i + 1, lines[i], description_col, findings)?;
+        section.rows.push(row);
+        i += 1;
+    }
+    Ok((section, i))
+}
+
+/// Header labels that name no vendor: the first row's group label and fixed columns.
+fn is_structural(h: &str) -> bool {
+    matches!(h, "項番" | "作業項目" | "役割" | "作業内容")
+}
+
+fn merge_header(first: &[&str], second: &[&str]) -> Vec<String> {
+    let n = first.len().max(second.len());
+    (0..n)
+        .map(|i| {
+            let below = second.get(i).copied().unwrap_or("");
+            let above = first.get(i).copied().unwrap_or("");
+            if below.is_empty() { above } else { below }.to_string()
+        })
+        .collect()
+}
+
+fn read_row(path: &Path, line: usize, text: &str, description_col: Option<usize>, findings: &mut Vec<Finding>) -> Result<RawRow> {
+    let c = cells(text);
+    let location = Location::new(path, line);
+    let no = parse_no(c[0]).ok_or_else(|| {
+        Error::at("bad-no", location.clone().with_col(1), format!("項番 must be a number, found {:?}", c[0]))
+    })?;
+    let mut row = RawRow { location, no, name: clean(c.get(1).copied().unwrap_or("")), ..RawRow::default() };
+    let mut texts = Vec::new();
+    for (i, cell) in c.iter().enumerate().skip(2) {
+        let col = i + 1;
+        if cell.is_empty() {
+            continue;
+        }
+        if RoleKind::from_symbol(cell).is_some() {
+            row.marks.push((col, cell.to_string()));
+        } else if cell.chars().count() <= 2 && description_col.is_none_or(|d| col < d) {
+            findings.push(Finding::error(
+                "unknown-symbol",
+                Location::new(path, line).with_col(col),
+                format!("cell holds {cell:?}; expected ◎, ○ or nothing"),
+            ));
+        } else {
+            texts.push(clean(cell));
+            row.description_col.get_or_insert(col);
+        }
+    }
+    row.description = texts.join("\n");
+    Ok(row)
+}
+
+/// Everything outside the tables: title block, legend, notes, lost-page paragraphs.
+fn prose_line(path: &Path, line: usize, raw: &str, doc: &mut RawDocument, table: &mut RawTable) {
+    let is_heading = raw.starts_with('#');
+    let text = clean(raw.trim_start_matches('#').trim_start_matches("- "));
+    if text.is_empty() {
+        return;
+    }
+    if is_heading && !text.starts_with("別紙") {
+        doc.title.get_or_insert(text);
+    } else if text.starts_with("Table with") {
+        table.lost.push(RawLost { line, text });
+    } else if let Some(rest) = text.strip_prefix("別紙") {
+        annex_line(rest, doc);
+    } else if let Some((symbol, label)) = legend_line(&text) {
+        legend(path, line, symbol, label, doc, table);
+    } else if text.starts_with('…') {
+        table.findings.push(Finding::info(
+            "legend-variant",
+            Location::new(path, line),
+            format!("legend line without its symbol: {text}"),
+        ));
+    } else if doc.date_label.is_none() && crate::wareki::parse(&text).is_some() && text.chars().count() < 20 {
+        doc.date_label = Some(text);
+    } else if doc.issuer.is_none() && is_issuer(&text) {
+        doc.issuer = Some(text);
+    } else if !doc.notes.iter().any(|n| super::text::key(n) == super::text::key(&text)) {
+        doc.notes.push(text);
+    }
+}
+
+/// `別紙2` alone, or `別紙2 関連業者との役割分担表` (the title repeated on each page).
+fn annex_line(rest: &str, doc: &mut RawDocument) {
+    let digits: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+    let title = rest[digits.len()..].trim();
+    doc.annex.get_or_insert_with(|| format!("別紙{digits}"));
+    if !title.is_empty() {
+        doc.title.get_or_insert_with(|| title.to_string());
+    }
+}
+
+fn legend_line(text: &str) -> Option<(String, String)> {
+    let (symbol, label) = text.split_once('…')?;
+    RoleKind::from_symbol(symbol)?;
+    Some((symbol.trim().to_string(), label.trim().to_string()))
+}
+
+/// The legend is repeated on every page; keep the first and note the variants.
+fn legend(path: &Path, line: usize, symbol: String, label: String, doc: &mut RawDocument, table: &mut RawTable) {
+    match doc.legend.iter().find(|(s, _)| *s == symbol) {
+        None => doc.legend.push((symbol, label)),
+        Some((_, first)) if *first != label => table.findings.push(Finding::info(
+            "legend-variant",
+            Location::new(path, line),
+            format!("legend for {symbol} reads {label:?} here, {first:?} at its first statement"),
+        )),
+        Some(_) => {}
+    }
+}
+
+/// The issuing office: a short line naming a ministry's bureau or office.
+fn is_issuer(text: &str) -> bool {
+    let short = text.chars().count() <= 40 && !text.contains('。');
+    short && (text.contains('省') || text.contains('庁')) && ["室", "局", "課", "部", "省", "庁"].iter().any(|s| text.ends_with(s))
+}

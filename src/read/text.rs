@@ -1,0 +1,44 @@
+//! Bytes → text with encoding detection, and the normalisation used to compare names.
+
+use crate::diag::{Error, Location, Result};
+use std::path::Path;
+use unicode_normalization::UnicodeNormalization;
+
+/// Decode UTF-8 (with or without BOM) or Shift_JIS/CP932, the two encodings Japanese
+/// spreadsheets write. Anything else is refused with the offending line, never replaced.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_string());
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
+    }
+    let utf8_err = std::str::from_utf8(bytes).expect_err("checked above");
+    let at = utf8_err.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    Err(Error::at(
+        "encoding",
+        Location::new(path, line).with_col(col),
+        "text is neither UTF-8 nor Shift_JIS (CP932); save it as UTF-8",
+    ))
+}
+
+/// The key two spellings are compared by: NFKC (full/half width), no white space.
+pub fn key(s: &str) -> String {
+    s.nfkc().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// NFKC with white space runs folded to one space and trimmed: for display text.
+pub fn clean(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn ascii_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        _ => c,
+    }
+}

@@ -1,0 +1,42 @@
+//! Excel workbooks in the clean table layout, read through calamine.
+
+use super::RawTable;
+use crate::config::Sheets;
+use crate::diag::{Error, Location, Result};
+use calamine::{open_workbook_auto, Data, Reader};
+use std::path::{Path, PathBuf};
+
+pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
+    let mut book = open_workbook_auto(path)
+        .map_err(|e| Error::at("xlsx", Location::file_only(path), format!("cannot open workbook: {e}")))?;
+    let names = book.sheet_names().to_vec();
+    let chosen: Vec<String> = match sheets {
+        Sheets::First => names.into_iter().take(1).collect(),
+        Sheets::All => names,
+        Sheets::Named(list) => list.clone(),
+    };
+    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
+    for name in chosen {
+        let label = PathBuf::from(format!("{}[{name}]", path.display()));
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| Error::at("xlsx", Location::file_only(&label), format!("cannot read sheet: {e}")))?;
+        let records = range
+            .rows()
+            .enumerate()
+            .map(|(i, row)| (i + range.start().map_or(0, |s| s.0 as usize) + 1, row.iter().map(cell_text).collect()))
+            .collect();
+        let sheet = super::csv::from_records(&label, records)?;
+        table.sections.extend(sheet.sections);
+        table.findings.extend(sheet.findings);
+    }
+    Ok(table)
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
