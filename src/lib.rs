@@ -5,12 +5,22 @@
 
 pub mod assemble;
 pub mod check;
+pub mod cmd_build;
 pub mod cmd_check;
+pub mod cmd_init;
 pub mod config;
 pub mod diag;
+pub mod export;
+pub mod index;
+pub mod links;
 pub mod model;
+pub mod pages;
 pub mod read;
+pub mod render;
+pub mod theme;
+pub mod urls;
 pub mod wareki;
+pub mod write;
 
 use assemble::columns::Strictness;
 use assemble::Source;
@@ -19,9 +29,15 @@ use diag::{Error, Result};
 use model::Table;
 use read::catalog::Catalog;
 
+/// The table with the catalog it was read against.
+pub struct Loaded {
+    pub table: Table,
+    pub catalog: Catalog,
+}
+
 /// Read every input and the catalog into one checked table. Error findings stay in
 /// `table.findings`; callers decide whether they stop the run.
-pub fn load(project: &Project) -> Result<Table> {
+pub fn load(project: &Project) -> Result<Loaded> {
     let mut findings = Vec::new();
     let catalog = Catalog::load(&project.seeds(), &mut findings)?;
     Error::from_findings(&findings)?;
@@ -41,5 +57,31 @@ pub fn load(project: &Project) -> Result<Table> {
     let mut table = assemble::assemble(sources, catalog.clone(), project);
     check::check(&mut table, &catalog);
     table.findings.extend(findings);
-    Ok(table)
+    Ok(Loaded { table, catalog })
+}
+
+/// The whole site in memory, checked, not yet written.
+pub struct Rendered {
+    pub table: Table,
+    pub pages: Vec<render::Page>,
+}
+
+/// Everything but the write: `check` of the data, then the site rendered and its links checked.
+pub fn render_site(project: &Project) -> Result<Rendered> {
+    let Loaded { table, catalog } = load(project)?;
+    Error::from_findings(&table.findings)?;
+    let index = index::build(&table, &catalog);
+    let content = pages::load(project)?;
+    let theme = theme::load(project)?;
+    let site = render::Site { project, table: &table, index: &index, content: &content, theme: &theme };
+    let pages = render::render(&site)?;
+    Error::from_findings(&links::check(&pages))?;
+    Ok(Rendered { table, pages })
+}
+
+/// Build the site into the output folder, replacing the previous one only on success.
+pub fn build(project: &Project) -> Result<(Rendered, write::Written)> {
+    let rendered = render_site(project)?;
+    let written = write::write(&project.output(), &rendered.pages)?;
+    Ok((rendered, written))
 }

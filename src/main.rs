@@ -1,7 +1,7 @@
 //! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
 
 use clap::{Parser, Subcommand};
-use rolesite::cmd_check;
+use rolesite::{cmd_build, cmd_check, cmd_init};
 
 #[derive(Debug, Parser)]
 #[command(name = "rolesite", version, about = "Role allocation tables (役割分担表) → a static, cross-linked site")]
@@ -12,14 +12,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Build the site into the output folder (out/ by default).
+    Build(cmd_build::Args),
     /// Read the tables and print every finding as file:line: severity[code]: message.
     Check(cmd_check::Args),
+    /// Create a new site that builds at once.
+    Init(cmd_init::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Build(args) => cmd_build::run(args),
         Command::Check(args) => cmd_check::run(args),
+        Command::Init(args) => cmd_init::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

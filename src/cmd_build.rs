@@ -1,0 +1,40 @@
+//! `rolesite build`: the seed (or any project) → the site in `out/`.
+
+use crate::config::Project;
+use crate::diag::Severity;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Project folder (holds site.toml, seeds/, content/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output folder, overriding site.toml.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<i32> {
+    let start = Instant::now();
+    let mut project = Project::load(&args.dir)?;
+    if let Some(out) = &args.output {
+        project.config.output = std::env::current_dir()?.join(out);
+    }
+    let (rendered, written) = crate::build(&project)?;
+    if !args.quiet {
+        let warnings = rendered.table.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        eprintln!(
+            "built {} files ({} KiB) from {} rows into {} in {} ms; {warnings} data warning(s), see `rolesite check`",
+            written.files,
+            written.bytes / 1024,
+            rendered.table.rows.len(),
+            project.output().display(),
+            start.elapsed().as_millis()
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,53 @@
+//! `rolesite init DIR`: a new site that builds at once, with the default theme written out.
+
+use crate::diag::{Error, Location};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder to create (must be empty or absent).
+    pub dir: PathBuf,
+}
+
+const SITE_TOML: &str = r#"# rolesite configuration
+theme = "default"
+output = "out"
+# base_url = "https://example.go.jp/roles"   # enables canonical links and sitemap.xml
+
+[document]
+title = "役割分担表"
+annex = "別紙1"
+issuer = ""
+date = "令和7年4月"
+"#;
+
+const VENDORS: &str = "id,name,short,aliases,subsystems\nowner,発注者,発注者,,\nvendor-a,A社,A社,,\n";
+const ROLES: &str = "項番,階層,作業項目,owner,vendor-a,作業内容\n1,1,計画,,,\n2,,実施計画書の作成,○,◎,実施計画書を作成する\n";
+const PAGE: &str = "+++\ntitle = \"この表の読み方\"\norder = 1\n+++\n\n◎は主たる作業者、○は作業協力者を示します。\n";
+
+pub fn run(args: &Args) -> anyhow::Result<i32> {
+    init(&args.dir)?;
+    eprintln!("created a new site in {}; build it with: rolesite build {}", args.dir.display(), args.dir.display());
+    Ok(0)
+}
+
+pub fn init(dir: &Path) -> crate::diag::Result<()> {
+    if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
+        return Err(Error::at("init", Location::file_only(dir), "folder is not empty; choose a new one"));
+    }
+    let mut files: Vec<(PathBuf, &str)> = vec![
+        ("site.toml".into(), SITE_TOML),
+        ("seeds/vendors.csv".into(), VENDORS),
+        ("seeds/roles.csv".into(), ROLES),
+        ("content/guide.md".into(), PAGE),
+    ];
+    files.extend(crate::theme::DEFAULT_FILES.iter().map(|(p, t)| (Path::new("themes/default").join(p), *t)));
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}

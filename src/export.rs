@@ -1,0 +1,162 @@
+//! The data behind the site: `data/roles.json` (schema in `schema/roles.schema.json`) and
+//! `data/roles.csv`, the clean CSV layout, so the seed becomes an editable table.
+
+use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Table};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct Export<'a> {
+    document: &'a Document,
+    vendors: Vec<VendorOut<'a>>,
+    subsystems: &'a [crate::model::Subsystem],
+    rows: Vec<RowOut<'a>>,
+    gaps: &'a [Gap],
+}
+
+#[derive(Serialize)]
+struct VendorOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    short: &'a str,
+    aliases: &'a [String],
+    url: String,
+}
+
+#[derive(Serialize)]
+struct RowOut<'a> {
+    no: u32,
+    kind: Kind,
+    level: Option<u8>,
+    name: &'a str,
+    description: &'a str,
+    parent: Option<u32>,
+    url: String,
+    roles: &'a [Role],
+    source: SourceOut,
+    flags: &'a [Flag],
+}
+
+#[derive(Serialize)]
+struct SourceOut {
+    file: String,
+    line: usize,
+}
+
+/// A path as published: relative to the project, with forward slashes.
+pub fn display_path(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root).unwrap_or(file).to_string_lossy().replace('\\', "/")
+}
+
+pub fn roles_json(table: &Table, root: &Path) -> String {
+    let export = Export {
+        document: &table.document,
+        vendors: table
+            .vendors
+            .iter()
+            .map(|v| VendorOut { id: &v.id, name: &v.name, short: &v.short, aliases: &v.aliases, url: crate::urls::vendor(&v.id) })
+            .collect(),
+        subsystems: &table.subsystems,
+        rows: table.rows.iter().map(|r| row_out(r, root)).collect(),
+        gaps: &table.gaps,
+    };
+    serde_json::to_string_pretty(&export).expect("the export holds only strings and numbers") + "\n"
+}
+
+fn row_out<'a>(r: &'a Row, root: &Path) -> RowOut<'a> {
+    RowOut {
+        no: r.no,
+        kind: r.kind,
+        level: r.level,
+        name: &r.name,
+        description: &r.description,
+        parent: r.parent,
+        url: crate::urls::row(r.no, r.is_heading()),
+        roles: &r.roles,
+        source: SourceOut { file: display_path(root, &r.source.file), line: r.source.line },
+        flags: &r.flags,
+    }
+}
+
+/// One vendor column of the CSV export.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Col {
+    /// Symbols the document attributes: headed by the vendor id.
+    Vendor(String),
+    /// Curated: headed by the original header text, which the curation file maps.
+    Curated(String),
+    /// Uncertain: `?` + the header text; repeated when a row has several.
+    Uncertain(String, usize),
+}
+
+impl Col {
+    fn of(role: &Role, nth: usize) -> Col {
+        match (role.basis, &role.vendor) {
+            (Basis::Source, Some(v)) => Col::Vendor(v.clone()),
+            (Basis::Curated, Some(_)) => Col::Curated(role.column.clone()),
+            _ => Col::Uncertain(role.column.clone(), nth),
+        }
+    }
+
+    fn header(&self) -> String {
+        match self {
+            Col::Vendor(id) => id.clone(),
+            Col::Curated(text) => text.clone(),
+            Col::Uncertain(text, _) => format!("?{text}"),
+        }
+    }
+}
+
+/// Each role of a row with its column; the n-th uncertain role of one header text goes
+/// to the n-th `?text` column.
+fn placed(row: &Row) -> Vec<(Col, &Role)> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    row.roles
+        .iter()
+        .map(|r| {
+            let nth = if r.basis == Basis::Uncertain || r.vendor.is_none() {
+                let n = seen.entry(r.column.clone()).or_default();
+                *n += 1;
+                *n
+            } else {
+                0
+            };
+            (Col::of(r, nth), r)
+        })
+        .collect()
+}
+
+fn columns(table: &Table) -> Vec<Col> {
+    let mut cols: Vec<Col> = table.vendors.iter().map(|v| Col::Vendor(v.id.clone())).collect();
+    let mut extra: Vec<Col> = Vec::new();
+    for row in &table.rows {
+        for (col, _) in placed(row) {
+            if !cols.contains(&col) && !extra.contains(&col) {
+                extra.push(col);
+            }
+        }
+    }
+    extra.sort();
+    cols.extend(extra);
+    cols
+}
+
+/// UTF-8 with a BOM, which Japanese Excel needs to open UTF-8 CSV correctly.
+pub fn roles_csv(table: &Table) -> String {
+    let cols = columns(table);
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut header = vec!["項番".to_string(), "階層".to_string(), "作業項目".to_string()];
+    header.extend(cols.iter().map(Col::header));
+    header.push("作業内容".into());
+    w.write_record(&header).expect("writing to memory");
+    for row in &table.rows {
+        let roles = placed(row);
+        let mut rec = vec![row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()), row.name.clone()];
+        rec.extend(cols.iter().map(|c| roles.iter().find(|(rc, _)| rc == c).map_or(String::new(), |(_, r)| r.role.symbol().to_string())));
+        rec.push(row.description.clone());
+        w.write_record(&rec).expect("writing to memory");
+    }
+    let bytes = w.into_inner().expect("flushing to memory");
+    format!("\u{feff}{}", String::from_utf8(bytes).expect("records are UTF-8"))
+}

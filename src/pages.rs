@@ -1,0 +1,117 @@
+//! Narrative pages from `content/*.md`: TOML front matter between `+++` lines, then
+//! Markdown (tables, footnotes, heading anchors), sanitised unless the config trusts it.
+
+use crate::config::Project;
+use crate::diag::{Error, Location, Result};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentPage {
+    pub slug: String,
+    pub title: String,
+    pub order: i64,
+    pub url: String,
+    pub html: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    #[serde(default)]
+    order: i64,
+}
+
+/// Every `*.md` directly in the content folder, in navigation order. Symbolic links are
+/// not followed: a link could point outside the project.
+pub fn load(project: &Project) -> Result<Vec<ContentPage>> {
+    let dir = project.path(&project.config.content);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut pages = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir).max_depth(1).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::at("content", Location::file_only(&dir), e.to_string()))?;
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        pages.push(parse(path, &text, project.config.trust_html)?);
+    }
+    pages.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
+    Ok(pages)
+}
+
+pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
+    let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    crate::read::catalog::check_slug(&slug).map_err(|m| Error::at("content", Location::file_only(path), format!("file name: {m}")))?;
+    let (front, body) = split_front_matter(path, text)?;
+    let front: FrontMatter = toml::from_str(front).map_err(|e| {
+        let line = e.span().map_or(0, |s| front[..s.start.min(front.len())].matches('\n').count());
+        Error::at("front-matter", Location::new(path, 2 + line), e.message().to_string())
+    })?;
+    let html = markdown(body);
+    let html = if trust_html { html } else { sanitize(&html) };
+    Ok(ContentPage { url: crate::urls::content_page(&slug), slug, title: front.title, order: front.order, html })
+}
+
+/// `(front matter, body)`.
+fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n")) else {
+        return Err(Error::at("front-matter", Location::new(path, 1), "page must start with +++, TOML front matter (title = \"…\"), and +++"));
+    };
+    let Some(end) = rest.find("\n+++") else {
+        return Err(Error::at("front-matter", Location::new(path, 1), "front matter opened with +++ is never closed"));
+    };
+    let front = &rest[..end + 1];
+    let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
+    Ok((front, body))
+}
+
+fn markdown(body: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
+    let events: Vec<Event> = Parser::new_ext(body, options).collect();
+    let mut out = String::new();
+    html::push_html(&mut out, with_heading_ids(events).into_iter());
+    out
+}
+
+/// Give every heading an id from its text, so sections can be linked.
+fn with_heading_ids(mut events: Vec<Event>) -> Vec<Event> {
+    let mut used = std::collections::HashSet::new();
+    for i in 0..events.len() {
+        let Event::Start(Tag::Heading { id: None, .. }) = &events[i] else { continue };
+        let text: String = events[i + 1..]
+            .iter()
+            .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.to_string()),
+                _ => None,
+            })
+            .collect();
+        let mut id: String = text.split_whitespace().collect::<Vec<_>>().join("-");
+        if id.is_empty() {
+            id = format!("section-{i}");
+        }
+        while !used.insert(id.clone()) {
+            id.push('-');
+        }
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+            *slot = Some(CowStr::from(id));
+        }
+    }
+    events
+}
+
+/// Keep structure, ids and links; drop scripts, event handlers and `javascript:` URLs.
+pub fn sanitize(html: &str) -> String {
+    ammonia::Builder::default()
+        .add_generic_attributes(["id", "class"])
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .clean(html)
+        .to_string()
+}

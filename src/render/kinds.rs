@@ -1,0 +1,428 @@
+//! The page-specific views: one function per page kind, each returning a Serialize value.
+
+use super::views::*;
+use super::Site;
+use crate::diag::{Finding, Severity};
+use crate::model::{Basis, Document, Row, Subsystem, Vendor};
+use crate::pages::ContentPage;
+use crate::urls;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+pub struct Home<'a> {
+    document: &'a Document,
+    tree: Vec<TreeNode<'a>>,
+    vendors: Vec<VendorLink<'a>>,
+    quality: Vec<FindingCount>,
+    tasks: usize,
+    headings: usize,
+    gaps: usize,
+}
+
+pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
+    let t = site.table;
+    Home {
+        document: &t.document,
+        tree: tree(t, site.index, from),
+        vendors: VendorLink::all(t, site.index, from),
+        quality: finding_counts(&t.findings),
+        tasks: t.tasks().count(),
+        headings: t.headings().count(),
+        gaps: t.gaps.len(),
+    }
+}
+
+fn finding_counts(findings: &[Finding]) -> Vec<FindingCount> {
+    let mut counts: BTreeMap<(&'static str, Severity), usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
+        *counts.entry((f.code, f.severity)).or_default() += 1;
+    }
+    counts.into_iter().map(|((code, severity), count)| FindingCount { code, severity, label: flag_label(code), count }).collect()
+}
+
+#[derive(Serialize)]
+pub struct RowView<'a> {
+    no: u32,
+    name: &'a str,
+    description: &'a str,
+    level: Option<u8>,
+    heading: bool,
+}
+
+fn row_view(r: &Row) -> RowView<'_> {
+    RowView { no: r.no, name: &r.name, description: &r.description, level: r.level, heading: r.is_heading() }
+}
+
+#[derive(Serialize)]
+pub struct FlagView<'a> {
+    code: &'static str,
+    label: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct Item<'a> {
+    row: RowView<'a>,
+    breadcrumb: Vec<RowLink<'a>>,
+    roles: Vec<RoleView<'a>>,
+    flags: Vec<FlagView<'a>>,
+    prev: Option<RowLink<'a>>,
+    next: Option<RowLink<'a>>,
+    source_file: String,
+    source_line: usize,
+    citation: String,
+}
+
+pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
+    let t = site.table;
+    let tasks: Vec<&Row> = t.tasks().collect();
+    let at = tasks.iter().position(|r| r.no == row.no).unwrap_or(0);
+    let cite_url = match &site.project.config.base_url {
+        Some(b) => urls::absolute(b, from),
+        None => from.to_string(),
+    };
+    Item {
+        row: row_view(row),
+        breadcrumb: RowLink::list(t, site.index.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
+        roles: RoleView::list(t, row, from),
+        flags: row.flags.iter().map(|f| FlagView { code: f.code, label: flag_label(f.code), message: &f.message }).collect(),
+        prev: at.checked_sub(1).map(|i| RowLink::new(tasks[i], from)),
+        next: tasks.get(at + 1).map(|r| RowLink::new(r, from)),
+        source_file: crate::export::display_path(&site.project.root, &row.source.file),
+        source_line: row.source.line,
+        citation: format!("{} {} 項番{}「{}」 {}", t.document.annex, t.document.title, row.no, row.name, cite_url).trim().to_string(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Redirect {
+    target: String,
+}
+
+pub fn redirect(from: &str, to: &str) -> Redirect {
+    Redirect { target: urls::href(from, to) }
+}
+
+/// A vendor × task grid limited to the vendors involved.
+#[derive(Serialize)]
+pub struct Grid<'a> {
+    vendors: Vec<GridVendor<'a>>,
+    rows: Vec<GridRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct GridVendor<'a> {
+    id: &'a str,
+    name: &'a str,
+    short: &'a str,
+    href: String,
+    primary: usize,
+    cooperating: usize,
+}
+
+#[derive(Serialize)]
+struct GridRow<'a> {
+    link: RowLink<'a>,
+    level: Option<u8>,
+    /// One cell per grid vendor: `""`, `"◎"` or `"○"`.
+    cells: Vec<&'static str>,
+    uncertain: usize,
+}
+
+fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) -> Grid<'a> {
+    let t = site.table;
+    let tasks: Vec<u32> = rows.iter().filter(|r| !r.is_heading()).map(|r| r.no).collect();
+    let counts = site.index.vendor_counts(t, &tasks);
+    let vendors: Vec<&Vendor> = t.vendors.iter().filter(|v| all_vendors || counts.contains_key(&v.id)).collect();
+    Grid {
+        vendors: vendors
+            .iter()
+            .map(|v| {
+                let (p, c) = counts.get(&v.id).copied().unwrap_or_default();
+                GridVendor { id: &v.id, name: &v.name, short: &v.short, href: urls::href(from, &urls::vendor(&v.id)), primary: p, cooperating: c }
+            })
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|r| GridRow {
+                link: RowLink::new(r, from),
+                level: r.level,
+                cells: vendors.iter().map(|v| cell(r, &v.id)).collect(),
+                uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).count(),
+            })
+            .collect(),
+    }
+}
+
+fn cell(row: &Row, vendor: &str) -> &'static str {
+    row.roles
+        .iter()
+        .filter(|r| r.basis != Basis::Uncertain && r.vendor.as_deref() == Some(vendor))
+        .map(|r| r.role)
+        .min()
+        .map_or("", |k| k.symbol())
+}
+
+#[derive(Serialize)]
+pub struct Phase<'a> {
+    row: RowView<'a>,
+    breadcrumb: Vec<RowLink<'a>>,
+    children: Vec<RowLink<'a>>,
+    grid: Grid<'a>,
+    tasks: usize,
+    parent_unknown: bool,
+}
+
+pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Phase<'a> {
+    let t = site.table;
+    let ix = site.index;
+    let below: Vec<&Row> = descendants(site, row.no);
+    Phase {
+        row: row_view(row),
+        breadcrumb: RowLink::list(t, ix.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
+        children: RowLink::list(t, ix.children.get(&row.no).map_or(&[], |v| v.as_slice()), from),
+        grid: grid(site, &below, false, from),
+        tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
+        parent_unknown: row.has_flag("parent-unknown"),
+    }
+}
+
+/// Every row below a heading, in table order.
+fn descendants<'a>(site: &Site<'a>, no: u32) -> Vec<&'a Row> {
+    let mut out = Vec::new();
+    for child in site.index.children.get(&no).into_iter().flatten() {
+        if let Some(r) = site.table.row(*child) {
+            out.push(r);
+            if r.is_heading() {
+                out.extend(descendants(site, r.no));
+            }
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct NameGroup<'a> {
+    name: &'a str,
+    headings: Vec<TreeNode<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct Phases<'a> {
+    tree: Vec<TreeNode<'a>>,
+    by_name: Vec<NameGroup<'a>>,
+}
+
+pub fn phases<'a>(site: &Site<'a>, from: &str) -> Phases<'a> {
+    let all = tree(site.table, site.index, from);
+    let mut by_name: Vec<NameGroup> = Vec::new();
+    for (name, nos) in &site.index.headings_by_name {
+        let nodes = all.iter().filter(|n| nos.contains(&n.no)).cloned().collect();
+        by_name.push(NameGroup { name, headings: nodes });
+    }
+    Phases { tree: all, by_name }
+}
+
+#[derive(Serialize)]
+pub struct PhaseGroup<'a> {
+    phase: Option<RowLink<'a>>,
+    rows: Vec<RowLink<'a>>,
+}
+
+/// Tasks grouped under their immediate heading, in table order.
+fn by_phase<'a>(site: &Site<'a>, nos: &[u32], from: &str) -> Vec<PhaseGroup<'a>> {
+    let mut groups: Vec<(Option<u32>, Vec<u32>)> = Vec::new();
+    for no in nos {
+        let parent = site.table.row(*no).and_then(|r| r.parent);
+        match groups.last_mut() {
+            Some((p, list)) if *p == parent => list.push(*no),
+            _ => groups.push((parent, vec![*no])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(p, list)| PhaseGroup {
+            phase: p.and_then(|p| site.table.row(p)).map(|r| RowLink::new(r, from)),
+            rows: RowLink::list(site.table, &list, from),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct VendorPage<'a> {
+    vendor: &'a Vendor,
+    spellings: Vec<&'a str>,
+    primary: Vec<PhaseGroup<'a>>,
+    cooperating: Vec<PhaseGroup<'a>>,
+    primary_count: usize,
+    cooperating_count: usize,
+}
+
+pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> VendorPage<'a> {
+    let vi = &site.index.vendors[&v.id];
+    VendorPage {
+        vendor: v,
+        spellings: vi.spellings.iter().map(String::as_str).collect(),
+        primary: by_phase(site, &vi.primary, from),
+        cooperating: by_phase(site, &vi.cooperating, from),
+        primary_count: vi.primary.len(),
+        cooperating_count: vi.cooperating.len(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Vendors<'a> {
+    vendors: Vec<VendorLink<'a>>,
+}
+
+pub fn vendors<'a>(site: &Site<'a>, from: &str) -> Vendors<'a> {
+    Vendors { vendors: VendorLink::all(site.table, site.index, from) }
+}
+
+#[derive(Serialize)]
+pub struct SubsystemPage<'a> {
+    subsystem: &'a Subsystem,
+    rows: Vec<RowLink<'a>>,
+    grid: Grid<'a>,
+}
+
+pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> SubsystemPage<'a> {
+    let nos = site.index.subsystems.get(&s.id).cloned().unwrap_or_default();
+    let rows: Vec<&Row> = nos.iter().filter_map(|n| site.table.row(*n)).collect();
+    SubsystemPage { subsystem: s, rows: RowLink::list(site.table, &nos, from), grid: grid(site, &rows, false, from) }
+}
+
+#[derive(Serialize)]
+pub struct SubsystemLink<'a> {
+    id: &'a str,
+    name: &'a str,
+    href: String,
+    tasks: usize,
+}
+
+#[derive(Serialize)]
+pub struct Subsystems<'a> {
+    subsystems: Vec<SubsystemLink<'a>>,
+}
+
+pub fn subsystems<'a>(site: &Site<'a>, from: &str) -> Subsystems<'a> {
+    Subsystems {
+        subsystems: site
+            .table
+            .subsystems
+            .iter()
+            .map(|s| SubsystemLink {
+                id: &s.id,
+                name: &s.name,
+                href: urls::href(from, &urls::subsystem(&s.id)),
+                tasks: site.index.subsystems.get(&s.id).map_or(0, Vec::len),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Rows<'a> {
+    intro: &'static str,
+    groups: Vec<PhaseGroup<'a>>,
+    count: usize,
+}
+
+pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
+    let nos = &site.index.unassigned;
+    Rows {
+        intro: "◎(主担当)が付いていない、または◎の列の事業者を特定できない作業です。原本のセル欠落や列ずれの可能性があります。",
+        groups: by_phase(site, nos, from),
+        count: nos.len(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Matrix<'a> {
+    grid: Grid<'a>,
+}
+
+pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Matrix<'a> {
+    let rows: Vec<&Row> = site.table.rows.iter().collect();
+    Matrix { grid: grid(site, &rows, true, from) }
+}
+
+#[derive(Serialize)]
+pub struct FindingView {
+    /// Set on the first finding of each code, so the counts table can link to it.
+    anchor: Option<&'static str>,
+    location: String,
+    code: &'static str,
+    label: &'static str,
+    severity: Severity,
+    message: String,
+}
+
+#[derive(Serialize)]
+pub struct FlagGroup<'a> {
+    code: &'static str,
+    label: &'static str,
+    rows: Vec<RowLink<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct Quality<'a> {
+    counts: Vec<FindingCount>,
+    gaps: &'a [crate::model::Gap],
+    document: Vec<FindingView>,
+    flagged: Vec<FlagGroup<'a>>,
+}
+
+pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
+    let t = site.table;
+    let root = &site.project.root;
+    let mut document: Vec<FindingView> = t
+        .findings
+        .iter()
+        .filter(|f| f.no.is_none())
+        .map(|f| FindingView {
+            anchor: None,
+            location: format!("{}:{}", crate::export::display_path(root, &f.location.file), f.location.line),
+            code: f.code,
+            label: flag_label(f.code),
+            severity: f.severity,
+            message: f.message.clone(),
+        })
+        .collect();
+    document.sort_by(|a, b| (a.location.len(), &a.location, a.code).cmp(&(b.location.len(), &b.location, b.code)));
+    let mut anchored = std::collections::HashSet::from(["gap"]);
+    for f in &mut document {
+        if anchored.insert(f.code) {
+            f.anchor = Some(f.code);
+        }
+    }
+    let mut codes: Vec<&'static str> = t.rows.iter().flat_map(|r| r.flags.iter().map(|f| f.code)).collect();
+    codes.sort();
+    codes.dedup();
+    let flagged = codes
+        .into_iter()
+        .map(|code| FlagGroup {
+            code,
+            label: flag_label(code),
+            rows: t.rows.iter().filter(|r| r.has_flag(code)).map(|r| RowLink::new(r, from)).collect(),
+        })
+        .collect();
+    Quality { counts: finding_counts(&t.findings), gaps: &t.gaps, document, flagged }
+}
+
+#[derive(Serialize)]
+pub struct Content<'a> {
+    html: &'a str,
+}
+
+pub fn content(p: &ContentPage) -> Content<'_> {
+    Content { html: &p.html }
+}
+
+#[derive(Serialize)]
+pub struct Empty {}
+
+pub fn not_found() -> Empty {
+    Empty {}
+}

@@ -1,0 +1,169 @@
+//! Every page as `{path, bytes}` in memory, rendered in parallel from view structs.
+
+pub mod views;
+
+use crate::config::Project;
+use crate::diag::{Error, Result};
+use crate::index::Index;
+use crate::model::Table;
+use crate::pages::ContentPage;
+use crate::theme::Theme;
+use crate::urls;
+use rayon::prelude::*;
+use serde::Serialize;
+use views::*;
+
+/// One output file, by its path under the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything rendering needs, borrowed.
+pub struct Site<'a> {
+    pub project: &'a Project,
+    pub table: &'a Table,
+    pub index: &'a Index,
+    pub content: &'a [ContentPage],
+    pub theme: &'a Theme,
+}
+
+/// What to render: one variant per page kind.
+enum Spec<'a> {
+    Home,
+    Item(&'a crate::model::Row),
+    Redirect(&'a crate::model::Row),
+    Phase(&'a crate::model::Row),
+    Phases,
+    Vendor(&'a crate::model::Vendor),
+    Vendors,
+    Subsystem(&'a crate::model::Subsystem),
+    Subsystems,
+    Unassigned,
+    Matrix,
+    Quality,
+    Content(&'a ContentPage),
+    NotFound,
+}
+
+pub fn render(site: &Site) -> Result<Vec<Page>> {
+    let specs = specs(site);
+    let view = site_view(site);
+    let mut pages: Vec<Page> = specs.par_iter().map(|s| render_one(site, &view, s)).collect::<Result<_>>()?;
+    pages.extend(site.theme.assets.iter().map(|(p, b)| Page { path: format!("assets/{p}"), bytes: b.clone() }));
+    pages.push(Page { path: "data/roles.json".into(), bytes: crate::export::roles_json(site.table, &site.project.root).into_bytes() });
+    pages.push(Page { path: "data/roles.csv".into(), bytes: crate::export::roles_csv(site.table).into_bytes() });
+    if let Some(base) = &site.project.config.base_url {
+        pages.push(Page { path: "sitemap.xml".into(), bytes: sitemap(base, &pages).into_bytes() });
+    }
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(pages)
+}
+
+fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
+    let t = site.table;
+    let mut specs = vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality, Spec::NotFound];
+    for row in &t.rows {
+        if row.is_heading() {
+            specs.push(Spec::Phase(row));
+            specs.push(Spec::Redirect(row));
+        } else {
+            specs.push(Spec::Item(row));
+        }
+    }
+    specs.extend(t.vendors.iter().map(Spec::Vendor));
+    specs.extend(t.subsystems.iter().map(Spec::Subsystem));
+    specs.extend(site.content.iter().map(Spec::Content));
+    specs
+}
+
+fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
+    let d = &site.table.document;
+    SiteView {
+        title: &d.title,
+        annex: &d.annex,
+        issuer: &d.issuer,
+        date_label: d.date_label.as_deref(),
+        date: d.date.as_deref(),
+        pages: site.content.iter().map(|p| NavPage { title: p.title.clone(), url: p.url.clone() }).collect(),
+        base_url: site.project.config.base_url.as_deref(),
+    }
+}
+
+fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
+    let (url, bytes) = match spec {
+        Spec::Home => page(site, view, "", "home.html", "home", site.table.document.title.clone(), crate::render::kinds::home(site, "")),
+        Spec::Item(row) => {
+            let url = urls::item(row.no);
+            let title = format!("項番{} {}", row.no, row.name);
+            page(site, view, &url, "item.html", "phases", title, kinds::item(site, row, &url))
+        }
+        Spec::Redirect(row) => {
+            let url = urls::item(row.no);
+            page(site, view, &url, "redirect.html", "phases", format!("項番{} {}", row.no, row.name), kinds::redirect(&url, &urls::phase(row.no)))
+        }
+        Spec::Phase(row) => {
+            let url = urls::phase(row.no);
+            page(site, view, &url, "phase.html", "phases", format!("{} (項番{})", row.name, row.no), kinds::phase(site, row, &url))
+        }
+        Spec::Phases => page(site, view, "phases/", "phases.html", "phases", "作業フェーズ".into(), kinds::phases(site, "phases/")),
+        Spec::Vendor(v) => {
+            let url = urls::vendor(&v.id);
+            page(site, view, &url, "vendor.html", "vendors", v.name.clone(), kinds::vendor(site, v, &url))
+        }
+        Spec::Vendors => page(site, view, "vendors/", "vendors.html", "vendors", "事業者".into(), kinds::vendors(site, "vendors/")),
+        Spec::Subsystem(s) => {
+            let url = urls::subsystem(&s.id);
+            page(site, view, &url, "subsystem.html", "subsystems", s.name.clone(), kinds::subsystem(site, s, &url))
+        }
+        Spec::Subsystems => page(site, view, "subsystems/", "subsystems.html", "subsystems", "サブシステム".into(), kinds::subsystems(site, "subsystems/")),
+        Spec::Unassigned => page(site, view, "unassigned/", "rows.html", "unassigned", "主担当(◎)のない作業".into(), kinds::unassigned(site, "unassigned/")),
+        Spec::Matrix => page(site, view, "matrix/", "matrix.html", "matrix", "役割分担表(全体)".into(), kinds::matrix(site, "matrix/")),
+        Spec::Quality => page(site, view, "quality/", "quality.html", "quality", "データ品質".into(), kinds::quality(site, "quality/")),
+        Spec::Content(p) => page(site, view, &p.url, "page.html", "pages", p.title.clone(), kinds::content(p)),
+        Spec::NotFound => page(site, view, "404.html", "404.html", "", "ページが見つかりません".into(), kinds::not_found()),
+    }?;
+    Ok(Page { path: urls::file_of(&url), bytes })
+}
+
+/// Render one template with the shared base and the page's own view.
+fn page<V: Serialize>(
+    site: &Site,
+    view: &SiteView,
+    url: &str,
+    template: &'static str,
+    nav: &'static str,
+    title: String,
+    own: V,
+) -> Result<(String, Vec<u8>)> {
+    let base = Base {
+        site: view,
+        root: urls::root_of(url),
+        page_title: title,
+        url: url.to_string(),
+        canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
+        nav_current: nav,
+    };
+    let mut ctx = tera::Context::from_serialize(&base).map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+    ctx.extend(tera::Context::from_serialize(&own).map_err(|e| Error::at("template", Default::default(), e.to_string()))?);
+    let theme_dir = site.project.path(&site.project.config.themes).join(&site.project.config.theme);
+    let html = site.theme.tera.render(template, &ctx).map_err(|e| crate::theme::template_error(&theme_dir, &e))?;
+    Ok((url.to_string(), html.into_bytes()))
+}
+
+fn sitemap(base: &str, pages: &[Page]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for p in pages.iter().filter(|p| p.path.ends_with("index.html")) {
+        let url = p.path.trim_end_matches("index.html");
+        out.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_xml(&urls::absolute(base, url))));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub mod kinds;

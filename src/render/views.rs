@@ -1,0 +1,199 @@
+//! View structs that borrow the model: what each template sees, named so grep finds where
+//! a template variable comes from.
+
+use crate::diag::Severity;
+use crate::index::Index;
+use crate::model::{Basis, Role, RoleKind, Row, Table, Vendor};
+use crate::urls;
+use serde::Serialize;
+
+/// What every page shares.
+#[derive(Serialize)]
+pub struct Base<'a> {
+    pub site: &'a SiteView<'a>,
+    /// Relative prefix back to the site root.
+    pub root: String,
+    pub page_title: String,
+    /// Site-relative URL of this page (what a citation names).
+    pub url: String,
+    pub canonical: Option<String>,
+    pub nav_current: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub annex: &'a str,
+    pub issuer: &'a str,
+    pub date_label: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub pages: Vec<NavPage>,
+    pub base_url: Option<&'a str>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct NavPage {
+    pub title: String,
+    pub url: String,
+}
+
+/// A link to a row, with what a list needs to show beside it.
+#[derive(Serialize)]
+pub struct RowLink<'a> {
+    pub no: u32,
+    pub name: &'a str,
+    pub heading: bool,
+    pub href: String,
+    pub flags: Vec<&'static str>,
+}
+
+impl<'a> RowLink<'a> {
+    pub fn new(row: &'a Row, from: &str) -> Self {
+        RowLink {
+            no: row.no,
+            name: &row.name,
+            heading: row.is_heading(),
+            href: urls::href(from, &urls::row(row.no, row.is_heading())),
+            flags: row.flags.iter().map(|f| f.code).collect(),
+        }
+    }
+
+    pub fn list(table: &'a Table, nos: &[u32], from: &str) -> Vec<Self> {
+        nos.iter().filter_map(|n| table.row(*n)).map(|r| RowLink::new(r, from)).collect()
+    }
+}
+
+#[derive(Serialize)]
+pub struct RoleView<'a> {
+    pub vendor: Option<&'a str>,
+    pub vendor_name: Option<&'a str>,
+    pub vendor_short: Option<&'a str>,
+    pub href: Option<String>,
+    pub symbol: &'static str,
+    pub label: &'static str,
+    pub primary: bool,
+    pub basis: Basis,
+    pub basis_label: &'static str,
+    pub column: &'a str,
+    pub col: usize,
+    pub reason: Option<&'a str>,
+}
+
+pub fn basis_label(b: Basis) -> &'static str {
+    match b {
+        Basis::Source => "原文どおり",
+        Basis::Curated => "判断により対応付け",
+        Basis::Uncertain => "事業者不明",
+    }
+}
+
+impl<'a> RoleView<'a> {
+    pub fn new(table: &'a Table, role: &'a Role, from: &str) -> Self {
+        let vendor: Option<&Vendor> = role.vendor.as_deref().and_then(|v| table.vendor(v)).filter(|_| role.basis != Basis::Uncertain);
+        RoleView {
+            vendor: vendor.map(|v| v.id.as_str()),
+            vendor_name: vendor.map(|v| v.name.as_str()),
+            vendor_short: vendor.map(|v| v.short.as_str()),
+            href: vendor.map(|v| urls::href(from, &urls::vendor(&v.id))),
+            symbol: role.role.symbol(),
+            label: role.role.label(),
+            primary: role.role == RoleKind::Primary,
+            basis: role.basis,
+            basis_label: basis_label(role.basis),
+            column: &role.column,
+            col: role.col,
+            reason: role.reason.as_deref(),
+        }
+    }
+
+    /// Primary roles first, then by column as the document has them.
+    pub fn list(table: &'a Table, row: &'a Row, from: &str) -> Vec<Self> {
+        let mut roles: Vec<&Role> = row.roles.iter().collect();
+        roles.sort_by_key(|r| (r.role, r.col));
+        roles.into_iter().map(|r| RoleView::new(table, r, from)).collect()
+    }
+}
+
+#[derive(Serialize)]
+pub struct VendorLink<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub short: &'a str,
+    pub href: String,
+    pub primary: usize,
+    pub cooperating: usize,
+}
+
+impl<'a> VendorLink<'a> {
+    pub fn all(table: &'a Table, ix: &Index, from: &str) -> Vec<Self> {
+        table
+            .vendors
+            .iter()
+            .map(|v| {
+                let vi = &ix.vendors[&v.id];
+                VendorLink {
+                    id: &v.id,
+                    name: &v.name,
+                    short: &v.short,
+                    href: urls::href(from, &urls::vendor(&v.id)),
+                    primary: vi.primary.len(),
+                    cooperating: vi.cooperating.len(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One node of the phase tree: a heading with the number of tasks below it.
+#[derive(Serialize, Clone)]
+pub struct TreeNode<'a> {
+    pub no: u32,
+    pub name: &'a str,
+    pub level: u8,
+    pub href: String,
+    pub tasks: usize,
+    pub parent_unknown: bool,
+}
+
+pub fn tree<'a>(table: &'a Table, ix: &Index, from: &str) -> Vec<TreeNode<'a>> {
+    table
+        .headings()
+        .map(|h| TreeNode {
+            no: h.no,
+            name: &h.name,
+            level: h.level.unwrap_or(1),
+            href: urls::href(from, &urls::phase(h.no)),
+            tasks: ix.tasks_under.get(&h.no).map_or(0, Vec::len),
+            parent_unknown: h.has_flag("parent-unknown"),
+        })
+        .collect()
+}
+
+/// Counts of findings by code and severity, for the quality summary.
+#[derive(Serialize)]
+pub struct FindingCount {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+pub fn flag_label(code: &str) -> &'static str {
+    match code {
+        "no-roles" => "記号なし(セル欠落の疑い)",
+        "no-primary" => "主担当(◎)なし",
+        "primary-mismatch" => "作業名と主担当の不一致(列ずれの疑い)",
+        "uncertain-columns" => "事業者を特定できない列",
+        "duplicate-no" => "項番の重複",
+        "duplicate-name" => "同名の作業",
+        "parent-unknown" => "上位見出しが欠落",
+        "lost-cells" => "セル欠落と判断した作業",
+        "gap" => "項番の欠番",
+        "lost-section" => "欠落したページ",
+        "description-column" => "作業内容の列ずれ",
+        "unknown-column" => "事業者名を読めない見出し",
+        "duplicate-column" => "重複した事業者見出し",
+        "legend-variant" => "凡例の表記ゆれ",
+        _ => "その他",
+    }
+}

@@ -1,0 +1,118 @@
+//! The default theme compiled into the binary, overridden file by file from
+//! `themes/<name>/`, and the Tera setup. `init` writes the defaults out.
+
+use crate::config::Project;
+use crate::diag::{Error, Location, Result};
+use std::path::{Path, PathBuf};
+use tera::Tera;
+
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => { &[$(($name, include_str!(concat!("../themes/default/", $name)))),*] };
+}
+
+/// Every default theme file, by its path inside the theme folder.
+pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
+    "templates/base.html",
+    "templates/macros.html",
+    "templates/home.html",
+    "templates/item.html",
+    "templates/phase.html",
+    "templates/phases.html",
+    "templates/vendor.html",
+    "templates/vendors.html",
+    "templates/subsystem.html",
+    "templates/subsystems.html",
+    "templates/rows.html",
+    "templates/matrix.html",
+    "templates/quality.html",
+    "templates/page.html",
+    "templates/redirect.html",
+    "templates/404.html",
+    "static/style.css",
+);
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Static files as `(path under assets/, bytes)`.
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+/// Load the configured theme: each file from the project's theme folder when present,
+/// the compiled-in default otherwise.
+pub fn load(project: &Project) -> Result<Theme> {
+    let dir = project.path(&project.config.themes).join(&project.config.theme);
+    if project.config.theme != "default" && !dir.is_dir() {
+        return Err(Error::at("theme", Location::file_only(&dir), format!("theme {:?} not found", project.config.theme)));
+    }
+    let mut templates = Vec::new();
+    let mut assets = Vec::new();
+    for (name, text) in files(&dir)? {
+        if let Some(t) = name.strip_prefix("templates/") {
+            templates.push((t.to_string(), text));
+        } else if let Some(s) = name.strip_prefix("static/") {
+            assets.push((s.to_string(), text.into_bytes()));
+        }
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
+    tera.add_raw_templates(templates).map_err(|e| template_error(&dir, &e))?;
+    Ok(Theme { tera, assets })
+}
+
+/// Default files overlaid with the project's own, sorted by path.
+fn files(dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut out: std::collections::BTreeMap<String, String> =
+        DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::at("theme", Location::file_only(dir), e.to_string()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            out.insert(rel, text);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Tera's message with its whole cause chain (which names the template and line).
+pub fn template_error(dir: &Path, e: &tera::Error) -> Error {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    let file = template_file(dir, &message);
+    Error::at("template", Location::file_only(&file), message.replace('\n', " "))
+}
+
+/// The template file a Tera message names (`'item.html'`), for the location.
+fn template_file(dir: &Path, message: &str) -> PathBuf {
+    let name = message.split('\'').nth(1).filter(|n| n.ends_with(".html") || n.ends_with(".xml"));
+    match name {
+        Some(n) => dir.join("templates").join(n),
+        None => dir.join("templates"),
+    }
+}
+
+/// HTML escaping of data. Unlike Tera's default it leaves `/` alone: it is harmless in
+/// text and attribute values, and escaping it would turn every relative URL into entities.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,71 @@
+//! The only owner of output paths and hrefs. A page's URL is its folder (`items/704/`,
+//! what specifications cite); its file is `items/704/index.html`; links between pages are
+//! relative and name `index.html` so the site works opened from a file share.
+
+/// Site-relative URL of an item. A heading's item URL redirects to its phase page.
+pub fn item(no: u32) -> String {
+    format!("items/{no}/")
+}
+
+pub fn phase(no: u32) -> String {
+    format!("phases/{no}/")
+}
+
+pub fn vendor(id: &str) -> String {
+    format!("vendors/{id}/")
+}
+
+pub fn subsystem(id: &str) -> String {
+    format!("subsystems/{id}/")
+}
+
+pub fn content_page(slug: &str) -> String {
+    format!("pages/{slug}/")
+}
+
+/// The URL a row's name links to: its phase page for a heading, its item page for a task.
+pub fn row(no: u32, heading: bool) -> String {
+    if heading {
+        phase(no)
+    } else {
+        item(no)
+    }
+}
+
+/// The file a URL is written to.
+pub fn file_of(url: &str) -> String {
+    if url.is_empty() || url.ends_with('/') {
+        format!("{url}index.html")
+    } else {
+        url.to_string()
+    }
+}
+
+/// Relative prefix from the page at `url` back to the site root: `items/704/` → `../../`.
+pub fn root_of(url: &str) -> String {
+    "../".repeat(file_of(url).matches('/').count())
+}
+
+/// Href from the page at `from` to the page at `to`, naming the file so `file://` works.
+pub fn href(from: &str, to: &str) -> String {
+    format!("{}{}", root_of(from), file_of(to))
+}
+
+/// Absolute URL under a configured base.
+pub fn absolute(base: &str, url: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_pages_link_back_to_the_root_by_relative_paths() {
+        assert_eq!(root_of("items/704/"), "../../");
+        assert_eq!(root_of(""), "");
+        assert_eq!(href("items/704/", "vendors/dev-main/"), "../../vendors/dev-main/index.html");
+        assert_eq!(href("", "matrix/"), "matrix/index.html");
+        assert_eq!(href("vendors/x/", "data/roles.json"), "../../data/roles.json");
+    }
+}

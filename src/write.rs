@@ -1,0 +1,72 @@
+//! The only writer of the site: render aside into a temporary folder beside the output,
+//! then swap it in, so a failed or killed build leaves the previous site whole.
+
+use crate::diag::{Error, Result};
+use crate::render::Page;
+use std::path::{Path, PathBuf};
+
+/// What a write did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub files: usize,
+    pub bytes: usize,
+}
+
+pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    remove(&tmp)?;
+    let written = write_tree(&tmp, pages)?;
+    swap(out, &tmp, &old)?;
+    Ok(written)
+}
+
+fn write_tree(dir: &Path, pages: &[Page]) -> Result<Written> {
+    let mut written = Written::default();
+    let mut made = std::collections::HashSet::new();
+    for page in pages {
+        let path = dir.join(&page.path);
+        let folder = path.parent().unwrap_or(dir).to_path_buf();
+        if made.insert(folder.clone()) {
+            std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        }
+        std::fs::write(&path, &page.bytes).map_err(|e| Error::io(&path, e))?;
+        written.files += 1;
+        written.bytes += page.bytes.len();
+    }
+    Ok(written)
+}
+
+/// Two renames: the old site steps aside, the new one takes its name.
+fn swap(out: &Path, tmp: &Path, old: &Path) -> Result<()> {
+    if out.exists() {
+        std::fs::rename(out, old).map_err(|e| Error::io(out, e))?;
+    }
+    std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e))?;
+    remove(old)
+}
+
+fn remove(path: &Path) -> Result<()> {
+    if path.exists() {
+        std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
+}
+
+/// Leftovers of builds that were killed: `.out.tmp-*` and `.out.old-*` beside the output.
+pub fn leftovers(out: &Path) -> Vec<PathBuf> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.starts_with(&format!(".{name}.tmp-")) || n.starts_with(&format!(".{name}.old-"))
+        })
+        .collect()
+}
