@@ -14,16 +14,20 @@ theme = "default"
 output = "out"
 # base_url = "https://example.go.jp/roles"   # enables canonical links and sitemap.xml
 
+# Copy a file from the default theme into themes/default/ (same path) to change it;
+# files you do not copy keep coming from rolesite itself.
+
 [document]
 title = "役割分担表"
-annex = "別紙1"
-issuer = ""
-date = "令和7年4月"
+# annex = "別紙1"
+# issuer = "発行元"
+# date = "令和8年4月"   # wareki or 2026-04
 "#;
 
-const VENDORS: &str = "id,name,short,aliases,subsystems\nowner,発注者,発注者,,\nvendor-a,A社,A社,,\n";
-const ROLES: &str = "項番,階層,作業項目,owner,vendor-a,作業内容\n1,1,計画,,,\n2,,実施計画書の作成,○,◎,実施計画書を作成する\n";
-const PAGE: &str = "+++\ntitle = \"この表の読み方\"\norder = 1\n+++\n\n◎は主たる作業者、○は作業協力者を示します。\n";
+// Header only: the site builds at once and fills as rows are added.
+const VENDORS: &str = "id,name,short,aliases,subsystems\n";
+const ROLES: &str = "項番,階層,作業項目,作業内容\n";
+const PAGE: &str = "+++\ntitle = \"この表の読み方\"\norder = 1\n+++\n\n◎は主たる作業を行う者、○は作業に協力する者を示します。\n\n事業者は `seeds/vendors.csv` に、作業は `seeds/roles.csv` に書きます。\n";
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     init(&args.dir)?;
@@ -35,13 +39,12 @@ pub fn init(dir: &Path) -> crate::diag::Result<()> {
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
         return Err(Error::at("init", Location::file_only(dir), "folder is not empty; choose a new one"));
     }
-    let mut files: Vec<(PathBuf, &str)> = vec![
+    let files: Vec<(PathBuf, &str)> = vec![
         ("site.toml".into(), SITE_TOML),
         ("seeds/vendors.csv".into(), VENDORS),
         ("seeds/roles.csv".into(), ROLES),
         ("content/guide.md".into(), PAGE),
     ];
-    files.extend(crate::theme::DEFAULT_FILES.iter().map(|(p, t)| (Path::new("themes/default").join(p), *t)));
     for (rel, text) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
