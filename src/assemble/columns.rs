@@ -124,8 +124,20 @@ pub fn roles(marks: &[(usize, String)], columns: &BTreeMap<usize, Column>) -> Ve
         .collect()
 }
 
-/// The section's own shape problems: descriptions standing under another header.
+/// The section's own shape problems: rows wider or narrower than their header, and
+/// descriptions standing under another header.
 pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
+    let widest = section.rows.iter().map(|r| r.width).max().unwrap_or(0);
+    if section.width > 0 && widest > 2 && widest != section.width {
+        findings.push(Finding::warning(
+            "header-width",
+            section.location.clone(),
+            format!(
+                "the header spans {} cells but its rows reach {widest}: cells are read by position, and symbols under no vendor header stay uncertain",
+                section.width
+            ),
+        ));
+    }
     let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
     for row in &section.rows {
         if let Some(c) = row.description_col {

@@ -75,6 +75,8 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
         location: Location::new(path, header_line),
         columns,
         description_col: fields.iter().position(|f| *f == Field::Description).map(|p| p + 1),
+        // Clean tables are addressed by header name, so no width check.
+        width: 0,
         rows: Vec::new(),
     };
     for (line, cells) in records {

@@ -46,6 +46,8 @@ pub struct RawSection {
     pub columns: Vec<String>,
     /// Where the header puts 作業内容, 1-based.
     pub description_col: Option<usize>,
+    /// The header's last non-empty cell, 1-based.
+    pub width: usize,
     pub rows: Vec<RawRow>,
 }
 
@@ -60,6 +62,8 @@ pub struct RawRow {
     pub marks: Vec<(usize, String)>,
     /// The column the description was found in, 1-based.
     pub description_col: Option<usize>,
+    /// The row's last non-empty cell, 1-based (the seed's headers and rows disagree).
+    pub width: usize,
 }
 
 /// What the input says of a row's heading level.

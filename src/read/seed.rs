@@ -43,6 +43,11 @@ fn cells(line: &str) -> Vec<&str> {
     line.split('\t').map(str::trim).collect()
 }
 
+/// 1-based position of the last cell with text.
+fn last_filled(cells: &[&str]) -> usize {
+    cells.iter().rposition(|c| !c.is_empty()).map_or(0, |p| p + 1)
+}
+
 fn is_header(line: &str) -> bool {
     line.contains('\t') && cells(line).first().is_some_and(|c| *c == "項番")
 }
@@ -64,10 +69,12 @@ fn read_section(path: &Path, lines: &[&str], start: usize, findings: &mut Vec<Fi
     let description_col = first.iter().position(|c| *c == "作業内容").map(|p| p + 1);
     let mut columns = vec![String::new()];
     columns.extend(header.iter().map(|h| if is_structural(h) { String::new() } else { h.clone() }));
+    let width = last_filled(&header.iter().map(String::as_str).collect::<Vec<_>>());
     let mut section = RawSection {
         location: Location::new(path, start + 1),
         columns,
         description_col,
+        width,
         rows: Vec::new(),
     };
     while i < lines.len() && lines[i].contains('\t') && !is_header(lines[i]) {
@@ -100,7 +107,7 @@ fn read_row(path: &Path, line: usize, text: &str, description_col: Option<usize>
     let no = parse_no(c[0]).ok_or_else(|| {
         Error::at("bad-no", location.clone().with_col(1), format!("項番 must be a number, found {:?}", c[0]))
     })?;
-    let mut row = RawRow { location, no, name: clean(c.get(1).copied().unwrap_or("")), ..RawRow::default() };
+    let mut row = RawRow { location, no, name: clean(c.get(1).copied().unwrap_or("")), width: last_filled(&c), ..RawRow::default() };
     let mut texts = Vec::new();
     for (i, cell) in c.iter().enumerate().skip(2) {
         let col = i + 1;

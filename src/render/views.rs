@@ -191,6 +191,7 @@ pub fn flag_label(code: &str) -> &'static str {
         "gap" => "項番の欠番",
         "lost-section" => "欠落したページ",
         "description-column" => "作業内容の列ずれ",
+        "header-width" => "見出しと行のセル数の不一致",
         "unknown-column" => "事業者名を読めない見出し",
         "duplicate-column" => "重複した事業者見出し",
         "legend-variant" => "凡例の表記ゆれ",
