@@ -157,3 +157,112 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::catalog::tests::shipped;
+    use crate::read::RawRow;
+
+    fn section(headers: &[&str]) -> RawSection {
+        let mut columns = vec![String::new(), String::new(), String::new()];
+        columns.extend(headers.iter().map(|h| h.to_string()));
+        RawSection { location: Location::new("seed.txt", 10), columns, ..RawSection::default() }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn named_columns_are_source_basis() {
+        let mut f = Vec::new();
+        let cols = attribute(&section(&["厚生労働省・日本年金機構", "機橋LAN保守業者"]), &shipped(), Strictness::Seed, &mut f);
+        assert_eq!(cols[&3].vendor.as_deref(), Some("mhlw-jps"));
+        assert_eq!(cols[&4].vendor.as_deref(), Some("jps-lan"));
+        assert_eq!(cols[&4].text, "機橋LAN保守業者", "the header text is kept as written");
+        assert!(cols.values().all(|c| c.basis == Basis::Source));
+        assert!(f.is_empty());
+    }
+
+    /// Trap: the same vendor twice in one header (seed lines 349–350, 418–419): OCR
+    /// duplicated or garbled the names, so neither column can be trusted.
+    #[test]
+    fn duplicated_vendor_columns_all_become_uncertain() {
+        let mut f = Vec::new();
+        let name = "個人番号管理サブシステム(1次)ハードウェア等納入保守業者";
+        let cols = attribute(&section(&["共通運用管理業者", name, "個人番号管理サブシステム（1次）ハードウェア等"]), &shipped(), Strictness::Seed, &mut f);
+        assert_eq!(cols[&3].basis, Basis::Source);
+        for pos in [4, 5] {
+            assert_eq!(cols[&pos].basis, Basis::Uncertain);
+            assert_eq!(cols[&pos].vendor, None);
+        }
+        assert_eq!(codes(&f), vec!["duplicate-column"]);
+        assert_eq!(f[0].location.col, 4);
+    }
+
+    /// Trap: garbled header text names nobody: a warning in the seed, symbols kept as
+    /// uncertain; an error in a clean table, where the user can fix it.
+    #[test]
+    fn garbled_headers_stay_uncertain_in_the_seed_and_fail_a_clean_table() {
+        let garbled = "個人番号管理サブシステム(2次)開発個人番号管理1次改修分(に)";
+        let mut f = Vec::new();
+        let cols = attribute(&section(&[garbled]), &shipped(), Strictness::Seed, &mut f);
+        assert_eq!((cols[&3].basis, cols[&3].vendor.as_ref()), (Basis::Uncertain, None));
+        assert_eq!((f[0].code, f[0].severity), ("unknown-column", crate::diag::Severity::Warning));
+        let mut f = Vec::new();
+        let cols = attribute(&section(&[garbled]), &shipped(), Strictness::Clean, &mut f);
+        assert!(cols.is_empty());
+        assert_eq!((f[0].code, f[0].severity), ("unknown-column", crate::diag::Severity::Error));
+    }
+
+    #[test]
+    fn question_mark_keeps_a_column_uncertain_on_purpose() {
+        let mut f = Vec::new();
+        let cols = attribute(&section(&["?読めない列"]), &shipped(), Strictness::Clean, &mut f);
+        assert_eq!((cols[&3].basis, cols[&3].text.as_str()), (Basis::Uncertain, "読めない列"));
+        assert!(f.is_empty());
+    }
+
+    /// Trap: the abbreviated 委託者 header maps to a vendor only through curation.csv,
+    /// and the role carries that file's reason.
+    #[test]
+    fn curated_mapping_carries_its_reason() {
+        let mut f = Vec::new();
+        let cols = attribute(&section(&["開発等業者(統括業務委託者を含む)"]), &shipped(), Strictness::Seed, &mut f);
+        let role = cols[&3].role(RoleKind::Primary, 3);
+        assert_eq!((role.vendor.as_deref(), role.basis), (Some("dev-main"), Basis::Curated));
+        assert!(role.reason.unwrap().contains("誤記"));
+    }
+
+    #[test]
+    fn marks_under_no_header_are_uncertain_roles() {
+        let mut f = Vec::new();
+        let cols = attribute(&section(&["共通運用管理業者"]), &shipped(), Strictness::Seed, &mut f);
+        let roles = roles(&[(3, "◎".into()), (9, "〇".into())], &cols);
+        assert_eq!((roles[0].vendor.as_deref(), roles[0].role), (Some("common-ops"), RoleKind::Primary));
+        assert_eq!((roles[1].vendor.as_deref(), roles[1].basis, roles[1].role), (None, Basis::Uncertain, RoleKind::Cooperating));
+    }
+
+    fn row(width: usize, description_col: Option<usize>) -> RawRow {
+        RawRow { width, description_col, ..RawRow::default() }
+    }
+
+    /// Trap: a header whose cell span differs from its rows' (seed lines 101 and 418).
+    #[test]
+    fn header_and_row_widths_that_disagree_are_reported() {
+        let mut s = section(&["A", "B", "C"]);
+        s.width = 6;
+        s.description_col = Some(6);
+        s.rows = vec![row(5, Some(5)), row(2, None), row(5, Some(5))];
+        let mut f = Vec::new();
+        shape_findings(&s, &mut f);
+        assert_eq!(codes(&f), vec!["header-width", "description-column"]);
+        assert!(f[1].message.contains("column 5"), "{}", f[1].message);
+        s.width = 5;
+        s.description_col = Some(5);
+        let mut f = Vec::new();
+        shape_findings(&s, &mut f);
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

@@ -165,3 +165,108 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Location;
+    use std::path::PathBuf;
+
+    fn shape(name: &str, has_content: bool) -> Shape<'_> {
+        Shape { name, has_content }
+    }
+
+    #[test]
+    fn names_split_into_base_and_parentheticals_across_widths() {
+        assert_eq!(base_name("障害調査（個人番号管理サブシステム(2次開発情報連携分)）"), "障害調査");
+        assert_eq!(parentheticals("障害調査(個人番号管理サブシステム(2次開発情報連携分))"), vec!["個人番号管理サブシステム(2次開発情報連携分)"]);
+        assert!(parentheticals("総合テスト").is_empty());
+    }
+
+    /// Trap: rows with no symbols are headings (seed 1–3: 統合業務関連 › プロジェクト計画 ›
+    /// 実施計画), unless they are a variant of the task beside them whose cells were lost
+    /// (seed 917: 動作確認(…(2次開発情報連携分)) under 916 動作確認(…) with ◎).
+    #[test]
+    fn empty_rows_are_headings_unless_variants_of_a_neighbouring_task() {
+        let rows = [
+            shape("統合業務関連", false),
+            shape("プロジェクト計画", false),
+            shape("実施計画", false),
+            shape("全体実施計画書の作成", true),
+            shape("動作確認(経過管理・電子決裁・個人番号管理(1次)に係る設計・開発等業者)", true),
+            shape("動作確認(個人番号管理サブシステム(2次開発情報連携分))", false),
+            shape("動作確認", false),
+            shape("監視", false),
+            shape("監視(統計)", true),
+        ];
+        let kinds: Vec<(Kind, bool)> = kinds(&rows);
+        use Kind::*;
+        assert_eq!(
+            kinds,
+            vec![
+                (Heading, false),
+                (Heading, false),
+                (Heading, false),
+                (Task, false),
+                (Task, false),
+                (Task, true),
+                (Heading, false),
+                (Heading, false),
+                (Task, false),
+            ]
+        );
+    }
+
+    /// The last heading before a task is level 3 and the ones above it 2, then 1 (seed
+    /// 1,2,3 → 1,2,3; 18,19 → 2,3; 696,697 → 2,3).
+    #[test]
+    fn heading_runs_count_levels_up_from_the_task() {
+        use Kind::*;
+        let k = [Heading, Heading, Heading, Task, Task, Heading, Heading, Task, Heading, Task];
+        assert_eq!(levels(&k), vec![Some(1), Some(2), Some(3), None, None, Some(2), Some(3), None, Some(3), None]);
+    }
+
+    fn row(no: u32, kind: Kind, level: Option<u8>, line: usize) -> Row {
+        Row {
+            no,
+            kind,
+            level,
+            name: format!("r{no}"),
+            description: String::new(),
+            parent: None,
+            roles: Vec::new(),
+            source: Location::new("seed.txt", line),
+            flags: Vec::new(),
+        }
+    }
+
+    /// Trap: numbering gaps. Rows after a gap get no parent (flagged), not a guessed one,
+    /// and the gap is tied to the lost-page paragraph standing between the rows.
+    #[test]
+    fn after_a_gap_parents_are_unknown_and_the_gap_is_recorded() {
+        let mut rows = vec![
+            row(1, Kind::Heading, Some(1), 2),
+            row(2, Kind::Heading, Some(3), 3),
+            row(3, Kind::Task, None, 4),
+            row(57, Kind::Task, None, 5),
+            row(252, Kind::Task, None, 9),
+            row(253, Kind::Heading, Some(3), 10),
+            row(254, Kind::Task, None, 11),
+        ];
+        parents(&mut rows);
+        let p: Vec<Option<u32>> = rows.iter().map(|r| r.parent).collect();
+        assert_eq!(p, vec![None, Some(1), Some(2), None, None, None, Some(253)]);
+        assert!(rows[3].has_flag("parent-unknown"), "57 follows the gap 4–56");
+        assert!(rows[4].has_flag("parent-unknown") && rows[5].has_flag("parent-unknown"));
+        assert!(!rows[6].has_flag("parent-unknown"));
+
+        let lost = vec![(PathBuf::from("seed.txt"), RawLost { line: 7, text: "Table with 16 columns".into() })];
+        let mut findings = Vec::new();
+        let gaps = gaps(&rows, &lost, &mut findings);
+        assert_eq!(gaps.iter().map(|g| (g.from, g.to)).collect::<Vec<_>>(), vec![(4, 56), (58, 251)]);
+        assert_eq!(gaps[0].lost_text, None);
+        assert_eq!(gaps[1].lost_text.as_deref(), Some("Table with 16 columns"));
+        let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec!["gap", "gap", "lost-section"]);
+    }
+}

@@ -51,8 +51,9 @@ pub fn check_slug(id: &str) -> std::result::Result<(), String> {
     let ok_chars = id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let reserved = ["con", "prn", "aux", "nul"].contains(&id)
         || (id.len() == 4 && (id.starts_with("com") || id.starts_with("lpt")) && id.as_bytes()[3].is_ascii_digit());
-    if id.is_empty() || !ok_chars || id.starts_with('-') || id.len() > 64 {
-        Err(format!("id {id:?} is not a safe slug: use a-z, 0-9 and '-' (it becomes a URL path)"))
+    let dashes_ok = !id.starts_with('-') && !id.ends_with('-') && !id.contains("--");
+    if id.is_empty() || !ok_chars || !dashes_ok || id.len() > 64 {
+        Err(format!("id {id:?} is not a safe slug: use a-z and 0-9 joined by single '-' (it becomes a URL path)"))
     } else if reserved {
         Err(format!("id {id:?} is a reserved device name on Windows file shares"))
     } else {
@@ -181,5 +182,85 @@ impl Catalog {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The catalog shipped for the seed.
+    pub(crate) fn shipped() -> Catalog {
+        let mut findings = Vec::new();
+        let c = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"), &mut findings).unwrap();
+        assert!(findings.is_empty(), "{findings:?}");
+        c
+    }
+
+    /// Trap: full- and half-width parentheses and spaces spell the same vendor.
+    #[test]
+    fn full_and_half_width_spellings_resolve_alike() {
+        let c = shipped();
+        assert_eq!(c.resolve("開発等業者(統括業務受託者を含む)"), Some("dev-main"));
+        assert_eq!(c.resolve("開発等業者（統括業務受託者を含む）"), Some("dev-main"));
+        assert_eq!(c.resolve("開発等業者（統合業務受託者を含む）"), Some("dev-main"));
+        assert_eq!(c.resolve("個人番号管理サブシステム（１次）ハードウェア等納入保守業者"), Some("kojin1-hw"));
+    }
+
+    /// Trap: the OCR typo 機橋 for 機構 is a curated alias, not a new vendor.
+    #[test]
+    fn typo_spelling_is_an_alias() {
+        let c = shipped();
+        assert_eq!(c.resolve("機橋LAN保守業者"), Some("jps-lan"));
+        assert_eq!(c.resolve("機構LAN保守業者"), Some("jps-lan"));
+        assert_eq!(c.resolve("機橋LAN"), None, "no fuzzy matching beyond the curated spellings");
+    }
+
+    /// Trap: `…業務` and `…業者` name one vendor, in headers and in task names.
+    #[test]
+    fn work_and_worker_spellings_name_one_vendor() {
+        let c = shipped();
+        assert_eq!(c.resolve("統計・業務分析サブシステムに係る設計・開発等業務"), Some("toukei-dev"));
+        assert_eq!(c.resolve("統計・業務分析サブシステムに係る設計・開発等業者"), Some("toukei-dev"));
+        assert_eq!(c.designated_vendor("共通運用管理業務"), Some("common-ops"));
+        assert_eq!(c.designated_vendor("共通運用管理業者"), Some("common-ops"));
+    }
+
+    /// Trap: abbreviated header names. The 受託者 form is an alias; the 委託者 form is a
+    /// curated reading with its reason, never silently an alias.
+    #[test]
+    fn abbreviated_names() {
+        let c = shipped();
+        assert_eq!(c.resolve("開発等業者(統括業務受託者を含む)"), Some("dev-main"));
+        assert_eq!(c.resolve("開発等業者(統括業務委託者を含む)"), None);
+        let (id, reason) = &c.curation[&key("開発等業者(統括業務委託者を含む)")];
+        assert_eq!(id, "dev-main");
+        assert!(reason.contains("受託者"), "{reason}");
+    }
+
+    #[test]
+    fn subsystems_match_longest_first() {
+        let c = shipped();
+        assert_eq!(c.subsystems_in("障害調査(個人番号管理サブシステム(2次開発情報連携分))"), vec!["kojin2-renkei"]);
+        assert!(c.subsystems_in("全体実施計画書の作成").is_empty());
+    }
+
+    #[test]
+    fn slugs_are_ascii_and_portable() {
+        assert!(check_slug("dev-main").is_ok());
+        for bad in ["", "Dev", "開発", "a_b", "-a", "a-", "con", "a--b"] {
+            assert!(check_slug(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn reference_file_errors_are_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("vendors.csv"), "id,name,aliases\nok,正しい,\n開発,名前,\n").unwrap();
+        let mut findings = Vec::new();
+        Catalog::load(dir.path(), &mut findings).unwrap();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].location.line, 3);
+        assert_eq!(findings[0].severity, crate::diag::Severity::Error);
     }
 }

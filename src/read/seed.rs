@@ -195,3 +195,102 @@ fn is_issuer(text: &str) -> bool {
     let short = text.chars().count() <= 40 && !text.contains('。');
     short && (text.contains('省') || text.contains('庁')) && ["室", "局", "課", "部", "省", "庁"].iter().any(|s| text.ends_with(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> RawTable {
+        parse(Path::new("seed.txt"), text).expect("parses")
+    }
+
+    const TITLE: &str = "## 別紙2\n### 関連業者との役割分担表\n平成28年5月\n厚生労働省年金局事業管理課システム室\n\
+◎…主たる作業\n○…当該業務に関して作業担当と密に連携し、作業協力\n(※) 保守業務を含む。\n";
+
+    #[test]
+    fn title_block_legend_and_notes() {
+        let t = parse_str(&format!("{TITLE}項番\t作業項目\tA業者\t作業内容\n1\t計画\t\t\n"));
+        let d = t.document.unwrap();
+        assert_eq!(d.annex.as_deref(), Some("別紙2"));
+        assert_eq!(d.title.as_deref(), Some("関連業者との役割分担表"));
+        assert_eq!(d.date_label.as_deref(), Some("平成28年5月"));
+        assert_eq!(d.issuer.as_deref(), Some("厚生労働省年金局事業管理課システム室"));
+        assert_eq!(d.legend[0], ("◎".to_string(), "主たる作業".to_string()));
+        assert_eq!(d.legend[1].0, "○");
+        assert_eq!(d.notes, vec!["(※) 保守業務を含む。".to_string()]);
+    }
+
+    #[test]
+    fn legend_variant_on_a_later_page_is_noted_not_replacing_the_first() {
+        let t = parse_str(&format!("{TITLE}◎…主たる作業者\n- …当該職務に関して\n項番\t作業項目\tA業者\t作業内容\n1\tx\t◎\ty\n"));
+        assert_eq!(t.document.unwrap().legend[0].1, "主たる作業");
+        let codes: Vec<_> = t.findings.iter().map(|f| (f.code, f.location.line)).collect();
+        assert_eq!(codes, vec![("legend-variant", 8), ("legend-variant", 9)]);
+    }
+
+    /// Trap: the header spans more cells than its rows use, and the description is not in
+    /// the last cell (seed lines 101–102: 作業内容 at 16, descriptions in 15).
+    #[test]
+    fn description_found_where_it_stands_not_where_the_header_says() {
+        let t = parse_str("項番\t作業項目\t役割\t\t\t作業内容\n\t\tA業者\tB業者\t\t\n5\t引継\t◎\t○\t引継書の作成\t\n");
+        let s = &t.sections[0];
+        assert_eq!(s.description_col, Some(6));
+        assert_eq!(s.width, 6);
+        assert_eq!(s.columns[3], "A業者");
+        assert_eq!(s.columns[4], "B業者");
+        let r = &s.rows[0];
+        assert_eq!(r.description, "引継書の作成");
+        assert_eq!(r.description_col, Some(5));
+        assert_eq!(r.width, 5);
+        assert_eq!(r.marks, vec![(3, "◎".to_string()), (4, "○".to_string())]);
+    }
+
+    /// Trap: a two-row header whose second row carries the vendor names under `役割`.
+    #[test]
+    fn two_row_header_merges_group_label_with_vendor_names() {
+        let t = parse_str("項番\t作業項目\t役割\t\t作業内容\n\t\t厚生労働省・日本年金機構\t開発等業者(統括業務受託者を含む)\t\n1\tx\t○\t◎\ty\n");
+        let s = &t.sections[0];
+        assert_eq!(&s.columns[3..5], &["厚生労働省・日本年金機構".to_string(), "開発等業者(統括業務受託者を含む)".to_string()]);
+        assert_eq!(s.location.line, 1);
+        assert_eq!(s.rows[0].location.line, 3);
+    }
+
+    #[test]
+    fn lost_page_paragraphs_are_kept_with_their_line() {
+        let t = parse_str("項番\t作業項目\tA\t作業内容\n57\tx\t◎\ty\n\nTable with 16 columns: 項番 252 to 327\n項番\t作業項目\tA\t作業内容\n252\tz\t◎\tw\n");
+        assert_eq!(t.lost, vec![RawLost { line: 4, text: "Table with 16 columns: 項番 252 to 327".into() }]);
+        assert_eq!(t.sections.len(), 2);
+    }
+
+    #[test]
+    fn rows_without_symbols_keep_empty_marks() {
+        let t = parse_str("項番\t作業項目\tA\tB\t作業内容\n1\t統合業務関連\t\t\t\n");
+        let r = &t.sections[0].rows[0];
+        assert!(r.marks.is_empty() && r.description.is_empty());
+    }
+
+    #[test]
+    fn full_width_digits_in_no_are_read() {
+        let t = parse_str("項番\t作業項目\tA\t作業内容\n１２\tx\t◎\ty\n");
+        assert_eq!(t.sections[0].rows[0].no, 12);
+    }
+
+    #[test]
+    fn stray_cell_text_is_a_located_error() {
+        let t = parse_str("項番\t作業項目\tA\tB\t作業内容\n1\tx\t△\t◎\ty\n");
+        let f = &t.findings[0];
+        assert_eq!((f.code, f.location.line, f.location.col), ("unknown-symbol", 2, 3));
+    }
+
+    #[test]
+    fn a_non_numeric_no_stops_with_line_and_column() {
+        let e = parse(Path::new("seed.txt"), "項番\t作業項目\tA\t作業内容\nx1\tx\t◎\ty\n").unwrap_err();
+        assert_eq!(e.to_string(), "seed.txt:2:1: error[bad-no]: 項番 must be a number, found \"x1\"");
+    }
+
+    #[test]
+    fn text_without_a_table_is_refused() {
+        let e = parse(Path::new("seed.txt"), "## 別紙2\nno table here\n").unwrap_err();
+        assert!(e.to_string().starts_with("seed.txt: error[no-table]"), "{e}");
+    }
+}
