@@ -29,6 +29,11 @@ fn main() {
     };
     match result {
         Ok(code) => std::process::exit(code),
+        // Our own errors already read `file:line: error[code]: …`.
+        Err(e) if e.is::<rolesite::diag::Error>() => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::exit(1);
