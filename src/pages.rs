@@ -76,7 +76,33 @@ fn markdown(body: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
     let events: Vec<Event> = Parser::new_ext(body, options).collect();
     let mut out = String::new();
-    html::push_html(&mut out, with_heading_ids(events).into_iter());
+    html::push_html(&mut out, with_table_captions(with_heading_ids(events)).into_iter());
+    // Markdown tables have a header row only: say so to screen readers.
+    out.replace("<th>", "<th scope=\"col\">").replace("<th style=", "<th scope=\"col\" style=")
+}
+
+/// Markdown cannot caption a table; use the heading it stands under, so every table in
+/// the site has a caption.
+fn with_table_captions(events: Vec<Event>) -> Vec<Event> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut heading = String::new();
+    let mut in_heading = false;
+    for event in events {
+        match &event {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                heading.clear();
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) | Event::Code(t) if in_heading => heading.push_str(t),
+            _ => {}
+        }
+        let is_table = matches!(event, Event::Start(Tag::Table(_)));
+        out.push(event);
+        if is_table && !heading.is_empty() {
+            out.push(Event::Html(CowStr::from(format!("<caption>{}</caption>", crate::theme::escape_html(&heading)))));
+        }
+    }
     out
 }
 
@@ -111,6 +137,7 @@ fn with_heading_ids(mut events: Vec<Event>) -> Vec<Event> {
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(["id", "class"])
+        .add_tag_attributes("th", ["scope"])
         .url_relative(ammonia::UrlRelative::PassThrough)
         .clean(html)
         .to_string()

@@ -78,20 +78,40 @@ fn files(dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(out.into_iter().collect())
 }
 
-/// Tera's message with its whole cause chain (which names the template and line).
+/// A Tera error as `templates/x.html:line:col: error[template]: …`. Tera puts the line of a
+/// parse error in a `--> line:col` marker inside its message; render errors carry none.
 pub fn template_error(dir: &Path, e: &tera::Error) -> Error {
-    let mut message = e.to_string();
+    let mut parts = vec![e.to_string()];
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
+        parts.push(s.to_string());
         source = s.source();
     }
-    let file = template_file(dir, &message);
-    Error::at("template", Location::file_only(&file), message.replace('\n', " "))
+    let whole = parts.join("\n");
+    let file = template_file(dir, &whole);
+    let mut location = Location::file_only(&file);
+    if let Some((line, col)) = marker(&whole) {
+        location = Location::new(&file, line).with_col(col);
+    }
+    let message: Vec<String> = whole
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-->") && !l.starts_with('|') && !l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|l| l.trim_start_matches("= ").to_string())
+        .collect();
+    Error::at("template", location, message.join(": "))
 }
 
-/// The template file a Tera message names (`'item.html'`), for the location.
+/// `--> 3:12` → `(3, 12)`.
+fn marker(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("--> ")? + 4..];
+    let spot: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+    let (line, col) = spot.split_once(':')?;
+    Some((line.parse().ok()?, col.parse().ok()?))
+}
+
+/// The template file a Tera message names (`'item.html'`), for the location: the project's
+/// copy when it has one, else the built-in default's path.
 fn template_file(dir: &Path, message: &str) -> PathBuf {
     let name = message.split('\'').nth(1).filter(|n| n.ends_with(".html") || n.ends_with(".xml"));
     match name {
