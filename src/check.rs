@@ -37,7 +37,15 @@ pub fn severity(code: &str) -> Severity {
 fn row_findings(row: &Row) -> Vec<Finding> {
     row.flags
         .iter()
-        .map(|f| Finding::new(f.code, severity(f.code), row.source.clone(), format!("項番{} {}: {}", row.no, row.name, f.message)).for_row(row.no))
+        .map(|f| {
+            Finding::new(
+                f.code,
+                severity(f.code),
+                row.source.clone(),
+                format!("項番{} {}: {}", row.no, row.name, f.message),
+            )
+            .for_row(row.no)
+        })
         .collect()
 }
 
@@ -50,36 +58,50 @@ fn no_roles(row: &Row) -> Option<Flag> {
 }
 
 fn no_primary(row: &Row) -> Option<Flag> {
-    (!row.roles.is_empty() && row.primaries().next().is_none()).then(|| flag("no-primary", "○ without any ◎: nobody is named to do the work"))?
+    (!row.roles.is_empty() && row.primaries().next().is_none())
+        .then(|| flag("no-primary", "○ without any ◎: nobody is named to do the work"))?
 }
 
 fn uncertain_columns(row: &Row) -> Option<Flag> {
-    let cols: Vec<String> = row.roles.iter().filter(|r| r.basis == Basis::Uncertain).map(|r| r.col.to_string()).collect();
-    (!cols.is_empty()).then(|| flag("uncertain-columns", format!("symbols in column(s) {} cannot be attributed to a vendor", cols.join(", "))))?
+    let cols: Vec<String> =
+        row.roles.iter().filter(|r| r.basis == Basis::Uncertain).map(|r| r.col.to_string()).collect();
+    (!cols.is_empty()).then(|| {
+        flag("uncertain-columns", format!("symbols in column(s) {} cannot be attributed to a vendor", cols.join(", ")))
+    })?
 }
 
 /// The name designates a vendor or subsystem (in a parenthetical) while every ◎ we can
 /// attribute sits with another vendor: the typical sign of cells shifted in extraction.
 fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
-    let primaries: Vec<&str> = row.primaries().filter(|r| r.basis != Basis::Uncertain).filter_map(|r| r.vendor.as_deref()).collect();
+    let primaries: Vec<&str> =
+        row.primaries().filter(|r| r.basis != Basis::Uncertain).filter_map(|r| r.vendor.as_deref()).collect();
     if primaries.is_empty() {
         return None;
     }
     let groups = parentheticals(&row.name);
     if let Some(named) = groups.iter().find_map(|g| catalog.designated_vendor(g)) {
         return (!primaries.contains(&named)).then(|| {
-            flag("primary-mismatch", format!("the name designates vendor {named}, but ◎ sits with {}", primaries.join(", ")))
+            flag(
+                "primary-mismatch",
+                format!("the name designates vendor {named}, but ◎ sits with {}", primaries.join(", ")),
+            )
         })?;
     }
     let subsystems: Vec<&str> = groups.iter().flat_map(|g| catalog.subsystems_in(g)).collect();
     if subsystems.is_empty() {
         return None;
     }
-    let serves = |v: &str| catalog.vendors.iter().any(|x| x.id == v && x.subsystems.iter().any(|s| subsystems.contains(&s.as_str())));
+    let serves = |v: &str| {
+        catalog.vendors.iter().any(|x| x.id == v && x.subsystems.iter().any(|s| subsystems.contains(&s.as_str())))
+    };
     (!primaries.iter().any(|v| serves(v))).then(|| {
         flag(
             "primary-mismatch",
-            format!("the name designates subsystem {}, but ◎ sits with {}, which does not work on it", subsystems.join(", "), primaries.join(", ")),
+            format!(
+                "the name designates subsystem {}, but ◎ sits with {}, which does not work on it",
+                subsystems.join(", "),
+                primaries.join(", ")
+            ),
         )
     })?
 }
@@ -95,7 +117,8 @@ fn task_name_counts(rows: &[Row]) -> HashMap<String, Vec<u32>> {
 fn duplicate_name(row: &Row, counts: &HashMap<String, Vec<u32>>) -> Option<Flag> {
     let same = counts.get(&crate::read::text::key(&row.name))?;
     let others: Vec<String> = same.iter().filter(|n| **n != row.no).map(|n| n.to_string()).collect();
-    (!others.is_empty()).then(|| flag("duplicate-name", format!("another task has the same name: 項番 {}", others.join(", "))))?
+    (!others.is_empty())
+        .then(|| flag("duplicate-name", format!("another task has the same name: 項番 {}", others.join(", "))))?
 }
 
 #[cfg(test)]
@@ -160,8 +183,16 @@ mod tests {
         let flags = flags_of(vec![
             task(8, "実施計画書の作成(共通運用管理業務)", vec![role(Some("kojin2-renkei-dev"), Primary)]),
             task(9, "実施計画書の作成(共通運用管理業務)", vec![role(Some("common-ops"), Primary)]),
-            task(698, "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))", vec![role(Some("common-ops"), Primary)]),
-            task(699, "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))", vec![role(Some("kojin2-renkei-dev"), Primary)]),
+            task(
+                698,
+                "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))",
+                vec![role(Some("common-ops"), Primary)],
+            ),
+            task(
+                699,
+                "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))",
+                vec![role(Some("kojin2-renkei-dev"), Primary)],
+            ),
             task(700, "障害調査(統計・業務分析サブシステム)", vec![role(None, Primary)]),
         ]);
         assert!(flags[0].contains(&"primary-mismatch"), "{flags:?}");

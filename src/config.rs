@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "site.toml";
 
 /// Reference files under `seeds/` that are not role tables.
-pub const REFERENCE_FILES: [&str; 5] = ["vendors.csv", "subsystems.csv", "curation.csv", "aliases.csv", "retired.csv"];
+pub const REFERENCE_FILES: [&str; 3] = ["vendors.csv", "subsystems.csv", "curation.csv"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -150,7 +150,10 @@ impl Project {
 fn is_table_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    path.is_file() && !name.starts_with('.') && !REFERENCE_FILES.contains(&name) && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
+    path.is_file()
+        && !name.starts_with('.')
+        && !REFERENCE_FILES.contains(&name)
+        && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Config> {

@@ -55,7 +55,13 @@ pub fn roles_json(table: &Table, root: &Path) -> String {
         vendors: table
             .vendors
             .iter()
-            .map(|v| VendorOut { id: &v.id, name: &v.name, short: &v.short, aliases: &v.aliases, url: crate::urls::vendor(&v.id) })
+            .map(|v| VendorOut {
+                id: &v.id,
+                name: &v.name,
+                short: &v.short,
+                aliases: &v.aliases,
+                url: crate::urls::vendor(&v.id),
+            })
             .collect(),
         subsystems: &table.subsystems,
         rows: table.rows.iter().map(|r| row_out(r, root)).collect(),
@@ -153,7 +159,11 @@ pub fn roles_csv(table: &Table) -> String {
     for row in &table.rows {
         let roles = placed(row);
         let mut rec = vec![row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()), row.name.clone()];
-        rec.extend(cols.iter().map(|c| roles.iter().find(|(rc, _)| rc == c).map_or(String::new(), |(_, r)| r.role.symbol().to_string())));
+        rec.extend(
+            cols.iter().map(|c| {
+                roles.iter().find(|(rc, _)| rc == c).map_or(String::new(), |(_, r)| r.role.symbol().to_string())
+            }),
+        );
         rec.push(row.description.clone());
         w.write_record(&rec).expect("writing to memory");
     }

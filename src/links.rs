@@ -13,7 +13,11 @@ pub fn check(pages: &[Page]) -> Vec<Finding> {
     for page in pages.iter().filter(|p| p.path.ends_with(".html")) {
         for target in attrs(&page.bytes, "href").into_iter().chain(attrs(&page.bytes, "src")) {
             if let Some(problem) = resolve(&page.path, &target, &files, &ids) {
-                findings.push(Finding::error("broken-link", Location::file_only(page.path.as_ref()), format!("{target}: {problem}")));
+                findings.push(Finding::error(
+                    "broken-link",
+                    Location::file_only(page.path.as_ref()),
+                    format!("{target}: {problem}"),
+                ));
             }
         }
     }
@@ -37,7 +41,9 @@ fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, 
         return Some(format!("no such file {file}"));
     }
     match anchor {
-        Some(a) if !a.is_empty() && ids.get(file.as_str()).is_some_and(|set| !set.contains(a)) => Some(format!("no #{a} in {file}")),
+        Some(a) if !a.is_empty() && ids.get(file.as_str()).is_some_and(|set| !set.contains(a)) => {
+            Some(format!("no #{a} in {file}"))
+        }
         _ => None,
     }
 }

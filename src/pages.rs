@@ -47,7 +47,8 @@ pub fn load(project: &Project) -> Result<Vec<ContentPage>> {
 
 pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
     let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-    crate::read::catalog::check_slug(&slug).map_err(|m| Error::at("content", Location::file_only(path), format!("file name: {m}")))?;
+    crate::read::catalog::check_slug(&slug)
+        .map_err(|m| Error::at("content", Location::file_only(path), format!("file name: {m}")))?;
     let (front, body) = split_front_matter(path, text)?;
     let front: FrontMatter = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(0, |s| front[..s.start.min(front.len())].matches('\n').count());
@@ -62,7 +63,11 @@ pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
 fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n")) else {
-        return Err(Error::at("front-matter", Location::new(path, 1), "page must start with +++, TOML front matter (title = \"…\"), and +++"));
+        return Err(Error::at(
+            "front-matter",
+            Location::new(path, 1),
+            "page must start with +++, TOML front matter (title = \"…\"), and +++",
+        ));
     };
     let Some(end) = rest.find("\n+++") else {
         return Err(Error::at("front-matter", Location::new(path, 1), "front matter opened with +++ is never closed"));
@@ -73,7 +78,10 @@ fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a st
 }
 
 fn markdown(body: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_STRIKETHROUGH;
     let events: Vec<Event> = Parser::new_ext(body, options).collect();
     let mut out = String::new();
     html::push_html(&mut out, with_table_captions(with_heading_ids(events)).into_iter());

@@ -42,7 +42,11 @@ pub struct Theme {
 pub fn load(project: &Project) -> Result<Theme> {
     let dir = project.path(&project.config.themes).join(&project.config.theme);
     if project.config.theme != "default" && !dir.is_dir() {
-        return Err(Error::at("theme", Location::file_only(&dir), format!("theme {:?} not found", project.config.theme)));
+        return Err(Error::at(
+            "theme",
+            Location::file_only(&dir),
+            format!("theme {:?} not found", project.config.theme),
+        ));
     }
     let mut templates = Vec::new();
     let mut assets = Vec::new();
@@ -96,7 +100,12 @@ pub fn template_error(dir: &Path, e: &tera::Error) -> Error {
     let message: Vec<String> = whole
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("-->") && !l.starts_with('|') && !l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("-->")
+                && !l.starts_with('|')
+                && !l.chars().next().is_some_and(|c| c.is_ascii_digit())
+        })
         .map(|l| l.trim_start_matches("= ").to_string())
         .collect();
     Error::at("template", location, message.join(": "))

@@ -30,8 +30,13 @@ fn load(dir: &Path) -> rolesite::diag::Result<Table> {
     rolesite::load(&Project::load(dir)?).map(|l| l.table)
 }
 
+/// One role without its position: vendor, role, basis, column text.
+type RoleEssence = (Option<String>, RoleKind, Basis, String);
+/// One row without where it came from: no, kind, level, name, description, parent, roles.
+type RowEssence = (u32, Kind, Option<u8>, String, String, Option<u32>, Vec<RoleEssence>);
+
 /// The model without where it came from: what must be equal across encodings and formats.
-fn essence(t: &Table) -> Vec<(u32, Kind, Option<u8>, String, String, Option<u32>, Vec<(Option<String>, RoleKind, Basis, String)>)> {
+fn essence(t: &Table) -> Vec<RowEssence> {
     t.rows
         .iter()
         .map(|r: &Row| {
@@ -60,7 +65,11 @@ fn clean_csv_reads_levels_roles_and_quoted_cells() {
     let roles: Vec<(Option<&str>, RoleKind)> = e[3].6.iter().map(|r| (r.0.as_deref(), r.1)).collect();
     assert_eq!(
         roles,
-        vec![(Some("owner"), RoleKind::Primary), (Some("vendor-a"), RoleKind::Cooperating), (Some("vendor-b"), RoleKind::Cooperating)],
+        vec![
+            (Some("owner"), RoleKind::Primary),
+            (Some("vendor-a"), RoleKind::Cooperating),
+            (Some("vendor-b"), RoleKind::Cooperating)
+        ],
         "〇 (U+3007) and ◯ (U+25EF) are ○"
     );
     assert_eq!(e[3].6[1].3, "A業者", "the column keeps the header as written");
@@ -122,7 +131,10 @@ fn xlsx_reads_like_its_csv_twin() {
     let t = load(xlsx_dir.path()).unwrap();
     assert!(errors(&t).is_empty(), "{:?}", errors(&t));
     assert_eq!(essence(&t), essence(&load(csv_dir.path()).unwrap()));
-    assert_eq!(t.rows[2].source.file, PathBuf::from(format!("{}[役割分担]", xlsx_dir.path().join("seeds/roles.xlsx").display())));
+    assert_eq!(
+        t.rows[2].source.file,
+        PathBuf::from(format!("{}[役割分担]", xlsx_dir.path().join("seeds/roles.xlsx").display()))
+    );
 }
 
 #[test]
@@ -144,8 +156,16 @@ fn xlsx_sheets_first_all_or_named() {
 #[test]
 fn later_overriding_input_replaces_rows_by_number() {
     let fix = "項番,階層,作業項目,owner,vendor-a,作業内容\n3,,全体実施計画書の作成,◎,○,訂正後\n6,,追加の作業,◎,,追加\n";
-    let dir = project(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", ROLES.as_bytes()), ("fixes/fix.csv", fix.as_bytes())]);
-    std::fs::write(dir.path().join("site.toml"), "[[inputs]]\npath = \"seeds/roles.csv\"\n\n[[inputs]]\npath = \"fixes/fix.csv\"\noverrides = true\n").unwrap();
+    let dir = project(&[
+        ("seeds/vendors.csv", VENDORS.as_bytes()),
+        ("seeds/roles.csv", ROLES.as_bytes()),
+        ("fixes/fix.csv", fix.as_bytes()),
+    ]);
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "[[inputs]]\npath = \"seeds/roles.csv\"\n\n[[inputs]]\npath = \"fixes/fix.csv\"\noverrides = true\n",
+    )
+    .unwrap();
     let t = load(dir.path()).unwrap();
     assert!(errors(&t).is_empty(), "{:?}", errors(&t));
     let three = t.rows.iter().find(|r| r.no == 3).unwrap();
@@ -153,7 +173,11 @@ fn later_overriding_input_replaces_rows_by_number() {
     assert!(three.source.file.ends_with("fixes/fix.csv"));
     assert_eq!(t.rows.iter().map(|r| r.no).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
 
-    std::fs::write(dir.path().join("site.toml"), "[[inputs]]\npath = \"seeds/roles.csv\"\n\n[[inputs]]\npath = \"fixes/fix.csv\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "[[inputs]]\npath = \"seeds/roles.csv\"\n\n[[inputs]]\npath = \"fixes/fix.csv\"\n",
+    )
+    .unwrap();
     let t = load(dir.path()).unwrap();
     let e = errors(&t);
     assert_eq!(e.len(), 1, "{e:?}");
@@ -162,22 +186,58 @@ fn later_overriding_input_replaces_rows_by_number() {
 
 fn rolesite(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rolesite")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 /// Each mistake a user can make, with the message it must produce: located, exit 1, no panic.
 #[test]
 fn user_errors_are_located_and_exit_1() {
-    let cases: Vec<(&str, Vec<(&str, &[u8])>, &str)> = vec![
-        ("bad symbol", vec![("seeds/roles.csv", "項番,作業項目,owner\n1,x,△\n".as_bytes())], "roles.csv:2:3: error[unknown-symbol]"),
-        ("bad number", vec![("seeds/roles.csv", "項番,作業項目,owner\nx,y,◎\n".as_bytes())], "roles.csv:2:1: error[bad-no]"),
-        ("bad level", vec![("seeds/roles.csv", "項番,階層,作業項目,owner\n1,4,y,\n".as_bytes())], "roles.csv:2:2: error[bad-level]"),
-        ("unknown vendor column", vec![("seeds/roles.csv", "項番,作業項目,C社\n1,y,◎\n".as_bytes())], "roles.csv:1:3: error[unknown-column]"),
-        ("no 項番 column", vec![("seeds/roles.csv", "作業項目,owner\ny,◎\n".as_bytes())], "roles.csv:1: error[no-header]"),
+    type Files<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: Vec<(&str, Files, &str)> = vec![
+        (
+            "bad symbol",
+            vec![("seeds/roles.csv", "項番,作業項目,owner\n1,x,△\n".as_bytes())],
+            "roles.csv:2:3: error[unknown-symbol]",
+        ),
+        (
+            "bad number",
+            vec![("seeds/roles.csv", "項番,作業項目,owner\nx,y,◎\n".as_bytes())],
+            "roles.csv:2:1: error[bad-no]",
+        ),
+        (
+            "bad level",
+            vec![("seeds/roles.csv", "項番,階層,作業項目,owner\n1,4,y,\n".as_bytes())],
+            "roles.csv:2:2: error[bad-level]",
+        ),
+        (
+            "unknown vendor column",
+            vec![("seeds/roles.csv", "項番,作業項目,C社\n1,y,◎\n".as_bytes())],
+            "roles.csv:1:3: error[unknown-column]",
+        ),
+        (
+            "no 項番 column",
+            vec![("seeds/roles.csv", "作業項目,owner\ny,◎\n".as_bytes())],
+            "roles.csv:1: error[no-header]",
+        ),
         ("not text", vec![("seeds/roles.csv", b"\x80\x81\xff\xfe,\n")], "roles.csv:1:1: error[encoding]"),
         ("broken workbook", vec![("seeds/roles.xlsx", b"PK\x03\x04 not a zip")], "roles.xlsx: error[xlsx]"),
-        ("bad config", vec![("seeds/roles.csv", ROLES.as_bytes()), ("site.toml", "theme = \"default\"\nouptut = \"x\"\n".as_bytes())], "site.toml:2: error[config]"),
-        ("bad vendor id", vec![("seeds/roles.csv", ROLES.as_bytes()), ("seeds/vendors.csv", "id,name\nA社,A社\n".as_bytes())], "vendors.csv:2: error"),
+        (
+            "bad config",
+            vec![
+                ("seeds/roles.csv", ROLES.as_bytes()),
+                ("site.toml", "theme = \"default\"\nouptut = \"x\"\n".as_bytes()),
+            ],
+            "site.toml:2: error[config]",
+        ),
+        (
+            "bad vendor id",
+            vec![("seeds/roles.csv", ROLES.as_bytes()), ("seeds/vendors.csv", "id,name\nA社,A社\n".as_bytes())],
+            "vendors.csv:2: error",
+        ),
     ];
     for (what, mut files, expected) in cases {
         if !files.iter().any(|(n, _)| *n == "seeds/vendors.csv") {
@@ -188,7 +248,10 @@ fn user_errors_are_located_and_exit_1() {
         for verb in ["check", "build"] {
             let (code, stdout, stderr) = rolesite(&[verb, d]);
             assert_eq!(code, 1, "{what} / {verb}: {stdout}{stderr}");
-            assert!(stdout.contains(expected) || stderr.contains(expected), "{what} / {verb}: expected {expected:?} in:\n{stdout}{stderr}");
+            assert!(
+                stdout.contains(expected) || stderr.contains(expected),
+                "{what} / {verb}: expected {expected:?} in:\n{stdout}{stderr}"
+            );
             assert!(!stderr.contains("panicked"), "{what} / {verb}: {stderr}");
         }
         assert!(!dir.path().join("out").exists(), "{what}: a failed build must leave no output");
@@ -212,6 +275,9 @@ fn the_seed_checks_with_warnings_and_no_errors() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("checked 323 rows") && stderr.contains(" 0 error(s)"), "{stderr}");
     let first = stdout.lines().next().unwrap();
-    assert!(first.starts_with("seeds/000_cb154c5dc3bd9e83.txt:") || first.contains("/seeds/000_cb154c5dc3bd9e83.txt:"), "{first}");
+    assert!(
+        first.starts_with("seeds/000_cb154c5dc3bd9e83.txt:") || first.contains("/seeds/000_cb154c5dc3bd9e83.txt:"),
+        "{first}"
+    );
     assert!(stdout.lines().all(|l| l.contains(": warning[")), "only warnings without -v");
 }

@@ -49,7 +49,11 @@ fn every_numbered_line_becomes_one_row_in_order() {
 #[test]
 fn no_errors_and_the_known_warnings() {
     let t = table();
-    assert!(t.findings.iter().all(|f| f.severity != Severity::Error), "{:?}", t.findings.iter().find(|f| f.severity == Severity::Error));
+    assert!(
+        t.findings.iter().all(|f| f.severity != Severity::Error),
+        "{:?}",
+        t.findings.iter().find(|f| f.severity == Severity::Error)
+    );
     let count = |code: &str| t.findings.iter().filter(|f| f.code == code).count();
     assert_eq!(count("gap"), 3);
     assert_eq!(count("lost-section"), 2, "lines 87 and 195 summarise lost pages");
@@ -131,7 +135,8 @@ fn gaps_where_the_numbering_jumps() {
 #[test]
 fn roles_follow_the_header_columns() {
     let r = row(4);
-    let roles: Vec<(Option<&str>, &str, Basis)> = r.roles.iter().map(|x| (x.vendor.as_deref(), x.role.symbol(), x.basis)).collect();
+    let roles: Vec<(Option<&str>, &str, Basis)> =
+        r.roles.iter().map(|x| (x.vendor.as_deref(), x.role.symbol(), x.basis)).collect();
     assert_eq!(roles, vec![(Some("mhlw-jps"), "○", Basis::Source), (Some("dev-main"), "◎", Basis::Source)]);
     assert_eq!(r.roles[0].column, "厚生労働省・日本年金機構");
 }
@@ -183,7 +188,12 @@ fn symbols_under_duplicated_headers_are_uncertain() {
         assert_eq!(dev_main, usize::from(is_mark(&cells[3])), "項番{no}");
     }
     assert!(marked >= 2, "{marked}");
-    assert!(table().rows.iter().flat_map(|r| &r.roles).filter(|x| x.basis == Basis::Uncertain).all(|x| x.vendor.is_none()));
+    assert!(table()
+        .rows
+        .iter()
+        .flat_map(|r| &r.roles)
+        .filter(|x| x.basis == Basis::Uncertain)
+        .all(|x| x.vendor.is_none()));
 }
 
 #[test]

@@ -43,7 +43,12 @@ impl Site {
             .into_iter()
             .map(Result::unwrap)
             .filter(|e| e.file_type().is_file())
-            .map(|e| (e.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .collect();
         Site { root: root.to_path_buf(), files }
     }
@@ -57,7 +62,10 @@ impl Site {
     }
 
     fn count(&self, prefix: &str) -> usize {
-        self.files.keys().filter(|p| p.starts_with(prefix) && p.ends_with("/index.html") && p.matches('/').count() == 2).count()
+        self.files
+            .keys()
+            .filter(|p| p.starts_with(prefix) && p.ends_with("/index.html") && p.matches('/').count() == 2)
+            .count()
     }
 }
 
@@ -86,8 +94,18 @@ fn resolve(from: &str, href: &str) -> Option<String> {
 }
 
 fn seed_counts() -> (usize, usize) {
-    let vendors = std::fs::read_to_string(Path::new(ROOT).join("seeds/vendors.csv")).unwrap().lines().skip(1).filter(|l| !l.is_empty()).count();
-    let subsystems = std::fs::read_to_string(Path::new(ROOT).join("seeds/subsystems.csv")).unwrap().lines().skip(1).filter(|l| !l.is_empty()).count();
+    let vendors = std::fs::read_to_string(Path::new(ROOT).join("seeds/vendors.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .count();
+    let subsystems = std::fs::read_to_string(Path::new(ROOT).join("seeds/subsystems.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .count();
     (vendors, subsystems)
 }
 
@@ -104,7 +122,20 @@ fn one_page_per_item_phase_vendor_and_subsystem() {
     let (vendors, subsystems) = seed_counts();
     assert_eq!(s.count("vendors/"), vendors);
     assert_eq!(s.count("subsystems/"), subsystems);
-    for page in ["index.html", "404.html", "matrix/index.html", "quality/index.html", "phases/index.html", "vendors/index.html", "subsystems/index.html", "unassigned/index.html", "pages/how-to-read/index.html", "assets/style.css", "data/roles.json", "data/roles.csv"] {
+    for page in [
+        "index.html",
+        "404.html",
+        "matrix/index.html",
+        "quality/index.html",
+        "phases/index.html",
+        "vendors/index.html",
+        "subsystems/index.html",
+        "unassigned/index.html",
+        "pages/how-to-read/index.html",
+        "assets/style.css",
+        "data/roles.json",
+        "data/roles.csv",
+    ] {
         assert!(s.files.contains_key(page), "{page} missing");
     }
     assert!(!s.files.contains_key("sitemap.xml"), "no sitemap without a base URL");
@@ -122,9 +153,16 @@ fn every_internal_link_resolves_and_none_leaves_the_site() {
         let doc = s.html(p);
         for e in doc.select(&sel("[href], [src]")) {
             let target = e.value().attr("href").or(e.value().attr("src")).unwrap();
-            assert!(!target.starts_with('/') && !target.contains("://") && !target.starts_with("//"), "{p}: {target} is not relative");
+            assert!(
+                !target.starts_with('/') && !target.contains("://") && !target.starts_with("//"),
+                "{p}: {target} is not relative"
+            );
             let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
-            let file = if path.is_empty() { p.clone() } else { resolve(p, path).unwrap_or_else(|| panic!("{p}: {target} climbs out")) };
+            let file = if path.is_empty() {
+                p.clone()
+            } else {
+                resolve(p, path).unwrap_or_else(|| panic!("{p}: {target} climbs out"))
+            };
             assert!(s.files.contains_key(&file), "{p}: {target} → {file} does not exist");
             assert!(!file.ends_with('/'), "{p}: {target} names a folder; file:// needs index.html");
             if !anchor.is_empty() {
@@ -162,7 +200,8 @@ fn item_and_vendor_pages_agree_on_every_pair() {
             let sec = doc.select(&sel(&format!("section[aria-labelledby={section}]"))).next().unwrap();
             for a in sec.select(&sel("ul.rows a")) {
                 let target = resolve(p, a.value().attr("href").unwrap()).unwrap();
-                let no: u32 = target.strip_prefix("items/").unwrap().strip_suffix("/index.html").unwrap().parse().unwrap();
+                let no: u32 =
+                    target.strip_prefix("items/").unwrap().strip_suffix("/index.html").unwrap().parse().unwrap();
                 from_vendors.insert((no, id.clone(), symbol.to_string()));
             }
         }
@@ -184,11 +223,17 @@ fn an_item_page_says_who_does_what_in_words() {
     let roles: Vec<String> = doc.select(&sel("table.roles tbody tr td:first-child")).map(text).collect();
     assert_eq!(roles.iter().filter(|r| *r == "◎主担当").count(), 1, "{roles:?}");
     assert!(roles.iter().all(|r| r == "◎主担当" || r == "○協力"), "{roles:?}");
-    let crumbs: Vec<String> = doc.select(&sel("nav.breadcrumb a")).map(|a| a.value().attr("href").unwrap().to_string()).collect();
+    let crumbs: Vec<String> =
+        doc.select(&sel("nav.breadcrumb a")).map(|a| a.value().attr("href").unwrap().to_string()).collect();
     assert_eq!(crumbs, vec!["../../phases/696/index.html", "../../phases/697/index.html"]);
     let cite = text(doc.select(&sel("#cite + dl")).next().unwrap());
     assert!(cite.contains("000_cb154c5dc3bd9e83.txt") && cite.contains("239"), "{cite}");
-    let pager = |rel: &str| resolve("items/704/index.html", doc.select(&sel(&format!("a[rel={rel}]"))).next().unwrap().value().attr("href").unwrap());
+    let pager = |rel: &str| {
+        resolve(
+            "items/704/index.html",
+            doc.select(&sel(&format!("a[rel={rel}]"))).next().unwrap().value().attr("href").unwrap(),
+        )
+    };
     assert_eq!(pager("prev").as_deref(), Some("items/703/index.html"));
     assert_eq!(pager("next").as_deref(), Some("items/705/index.html"));
     assert!(doc.select(&sel("table caption")).next().is_some());
@@ -207,7 +252,8 @@ fn heading_items_redirect_to_their_phase_page() {
 fn phase_page_lists_children_and_only_involved_vendors() {
     let s = site();
     let doc = s.html("phases/697/index.html");
-    let children: Vec<String> = doc.select(&sel("#children ~ ul.rows a")).map(|a| a.value().attr("href").unwrap().to_string()).collect();
+    let children: Vec<String> =
+        doc.select(&sel("#children ~ ul.rows a")).map(|a| a.value().attr("href").unwrap().to_string()).collect();
     let expected: Vec<String> = (698..=705).map(|n| format!("../../items/{n}/index.html")).collect();
     assert_eq!(children, expected);
     let cols = doc.select(&sel("table.grid thead th.v")).count() - 1;
@@ -220,7 +266,15 @@ fn phase_page_lists_children_and_only_involved_vendors() {
 fn home_matrix_and_quality_pages() {
     let s = site();
     let home = text(s.html("index.html").root_element());
-    for needle in ["別紙2", "関連業者との役割分担表", "厚生労働省年金局事業管理課システム室", "平成28年5月", "主たる作業", "(※)", "統合業務関連"] {
+    for needle in [
+        "別紙2",
+        "関連業者との役割分担表",
+        "厚生労働省年金局事業管理課システム室",
+        "平成28年5月",
+        "主たる作業",
+        "(※)",
+        "統合業務関連",
+    ] {
         assert!(home.contains(needle), "home lacks {needle}");
     }
     let matrix = s.html("matrix/index.html");
@@ -241,19 +295,25 @@ fn reverse_indexes_for_names_subsystems_and_tasks_without_primary() {
     let phases = s.html("phases/index.html");
     let dt = phases.select(&sel("dl.by-name dt")).find(|d| text(*d) == "通常運用").unwrap();
     let dd = dt.next_siblings().find_map(ElementRef::wrap).unwrap();
-    let hrefs: Vec<String> = dd.select(&sel("a")).map(|a| resolve("phases/index.html", a.value().attr("href").unwrap()).unwrap()).collect();
+    let hrefs: Vec<String> =
+        dd.select(&sel("a")).map(|a| resolve("phases/index.html", a.value().attr("href").unwrap()).unwrap()).collect();
     assert_eq!(hrefs, vec!["phases/261/index.html", "phases/786/index.html"]);
     let sub = s.html("subsystems/kojin2-renkei/index.html");
     let names: Vec<String> = sub.select(&sel("table.grid tbody th.name")).map(text).collect();
     assert!(!names.is_empty() && names.iter().all(|n| n.contains("2次開発情報連携")), "{names:?}");
     let unassigned = s.html("unassigned/index.html");
-    assert!(unassigned.select(&sel("ul.rows a[href='../items/779/index.html']")).next().is_some(), "779 lost its cells, so it has no ◎");
+    assert!(
+        unassigned.select(&sel("ul.rows a[href='../items/779/index.html']")).next().is_some(),
+        "779 lost its cells, so it has no ◎"
+    );
 }
 
 #[test]
 fn every_page_is_japanese_with_one_title_and_one_h1() {
     let s = site();
-    for p in s.pages().filter(|p| !p.starts_with("items/") || s.html(p).select(&sel("meta[http-equiv]")).next().is_none()) {
+    for p in
+        s.pages().filter(|p| !p.starts_with("items/") || s.html(p).select(&sel("meta[http-equiv]")).next().is_none())
+    {
         let doc = s.html(p);
         assert_eq!(doc.root_element().value().attr("lang"), Some("ja"), "{p}");
         assert_eq!(doc.select(&sel("title")).count(), 1, "{p}");
@@ -261,7 +321,12 @@ fn every_page_is_japanese_with_one_title_and_one_h1() {
         assert!(doc.select(&sel("meta[charset=utf-8]")).next().is_some(), "{p}");
         for table in doc.select(&sel("table")) {
             assert!(table.select(&sel("caption")).next().is_some(), "{p}: table without caption");
-            assert!(table.select(&sel("th")).all(|th| th.value().attr("scope").is_some() || th.value().attr("colspan").is_some()), "{p}: th without scope");
+            assert!(
+                table
+                    .select(&sel("th"))
+                    .all(|th| th.value().attr("scope").is_some() || th.value().attr("colspan").is_some()),
+                "{p}: th without scope"
+            );
         }
     }
 }
@@ -301,36 +366,61 @@ fn scratch_project(vendor_name: &str, roles: &str) -> tempfile::TempDir {
 #[test]
 fn data_reaches_html_escaped_and_markdown_is_sanitised() {
     let evil = "<script>alert(1)</script>";
-    let dir = scratch_project(&format!("A{evil}社"), &format!("項番,作業項目,owner,作業内容\n1,\"x{evil}\",◎,\"<img src=x onerror=alert(1)>\"\n"));
+    let dir = scratch_project(
+        &format!("A{evil}社"),
+        &format!("項番,作業項目,owner,作業内容\n1,\"x{evil}\",◎,\"<img src=x onerror=alert(1)>\"\n"),
+    );
     std::fs::create_dir_all(dir.path().join("content")).unwrap();
-    std::fs::write(dir.path().join("content/note.md"), format!("+++\ntitle = \"t{evil}\"\n+++\n\n{evil}\n\n<a href=\"javascript:alert(1)\">x</a>\n")).unwrap();
+    std::fs::write(
+        dir.path().join("content/note.md"),
+        format!("+++\ntitle = \"t{evil}\"\n+++\n\n{evil}\n\n<a href=\"javascript:alert(1)\">x</a>\n"),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     build(dir.path(), &out);
     let site = Site::read(&out);
     for (p, bytes) in site.files.iter().filter(|(p, _)| p.ends_with(".html")) {
         let t = String::from_utf8_lossy(bytes);
-        assert!(!t.contains("<script") && !t.contains("<img src=x") && !t.contains("javascript:"), "{p} lets markup through");
+        assert!(
+            !t.contains("<script") && !t.contains("<img src=x") && !t.contains("javascript:"),
+            "{p} lets markup through"
+        );
     }
     let item = String::from_utf8_lossy(&site.files["items/1/index.html"]).to_string();
-    assert!(item.contains("x&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") || item.contains("x&lt;script&gt;alert(1)&lt;/script&gt;"), "{item}");
+    assert!(
+        item.contains("x&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || item.contains("x&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{item}"
+    );
 }
 
 #[test]
 fn a_project_theme_overrides_the_default_file_by_file() {
     let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,y\n");
     std::fs::create_dir_all(dir.path().join("themes/default/templates")).unwrap();
-    std::fs::write(dir.path().join("themes/default/templates/404.html"), "{% extends \"base.html\" %}{% block main %}<h1>独自の404</h1>{% endblock main %}").unwrap();
+    std::fs::write(
+        dir.path().join("themes/default/templates/404.html"),
+        "{% extends \"base.html\" %}{% block main %}<h1>独自の404</h1>{% endblock main %}",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     build(dir.path(), &out);
     assert!(String::from_utf8_lossy(&std::fs::read(out.join("404.html")).unwrap()).contains("独自の404"));
-    assert!(String::from_utf8_lossy(&std::fs::read(out.join("items/1/index.html")).unwrap()).contains("項番1"), "other templates still default");
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(out.join("items/1/index.html")).unwrap()).contains("項番1"),
+        "other templates still default"
+    );
 }
 
 #[test]
 fn a_template_error_names_template_and_line_and_writes_nothing() {
     let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,y\n");
     std::fs::create_dir_all(dir.path().join("themes/default/templates")).unwrap();
-    std::fs::write(dir.path().join("themes/default/templates/404.html"), "{% extends \"base.html\" %}\n{% block main %}\n{{ broken( }}\n{% endblock main %}").unwrap();
+    std::fs::write(
+        dir.path().join("themes/default/templates/404.html"),
+        "{% extends \"base.html\" %}\n{% block main %}\n{{ broken( }}\n{% endblock main %}",
+    )
+    .unwrap();
     let (code, text) = rolesite(&["build", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("templates/404.html:3:"), "{text}");
@@ -348,7 +438,11 @@ fn a_failed_build_keeps_the_previous_site() {
     let (code, _) = rolesite(&["build", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(Site::read(&out).files, before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".out")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".out"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 

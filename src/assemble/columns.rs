@@ -42,7 +42,12 @@ pub enum Strictness {
 }
 
 /// Column position → attribution, for every position that names something.
-pub fn attribute(section: &RawSection, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> BTreeMap<usize, Column> {
+pub fn attribute(
+    section: &RawSection,
+    catalog: &Catalog,
+    strictness: Strictness,
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<usize, Column> {
     let mut columns = BTreeMap::new();
     for (pos, text) in section.columns.iter().enumerate().skip(1) {
         if text.is_empty() {
@@ -57,15 +62,31 @@ pub fn attribute(section: &RawSection, catalog: &Catalog, strictness: Strictness
     columns
 }
 
-fn one(text: &str, catalog: &Catalog, strictness: Strictness, at: Location, findings: &mut Vec<Finding>) -> Option<Column> {
+fn one(
+    text: &str,
+    catalog: &Catalog,
+    strictness: Strictness,
+    at: Location,
+    findings: &mut Vec<Finding>,
+) -> Option<Column> {
     if let Some(rest) = text.strip_prefix('?') {
         return Some(Column::uncertain(rest, "marked uncertain in the table"));
     }
     if let Some(id) = catalog.resolve(text) {
-        return Some(Column { vendor: Some(id.to_string()), text: text.to_string(), basis: Basis::Source, reason: None });
+        return Some(Column {
+            vendor: Some(id.to_string()),
+            text: text.to_string(),
+            basis: Basis::Source,
+            reason: None,
+        });
     }
     if let Some((id, reason)) = catalog.curation.get(&crate::read::text::key(text)) {
-        return Some(Column { vendor: Some(id.clone()), text: text.to_string(), basis: Basis::Curated, reason: Some(reason.clone()) });
+        return Some(Column {
+            vendor: Some(id.clone()),
+            text: text.to_string(),
+            basis: Basis::Curated,
+            reason: Some(reason.clone()),
+        });
     }
     match strictness {
         Strictness::Clean => {
@@ -88,10 +109,11 @@ fn one(text: &str, catalog: &Catalog, strictness: Strictness, at: Location, find
 }
 
 /// One vendor cannot own two columns of a section: when it seems to, the header was
-/// duplicated or garbled and none of those columns can be trusted.
+/// duplicated or garbled and none of those columns can be trusted. A curated column is a
+/// person's decision with its reason, so it is kept beside the vendor's own column.
 fn demote_duplicates(section: &RawSection, columns: &mut BTreeMap<usize, Column>, findings: &mut Vec<Finding>) {
     let mut by_vendor: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (pos, c) in columns.iter() {
+    for (pos, c) in columns.iter().filter(|(_, c)| c.basis == Basis::Source) {
         if let Some(v) = &c.vendor {
             by_vendor.entry(v.clone()).or_default().push(*pos);
         }
@@ -146,7 +168,8 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
     }
     let Some((&actual, _)) = counts.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))) else { return };
     if section.description_col.is_some_and(|d| d != actual) {
-        let under = section.columns.get(actual).filter(|t| !t.is_empty()).map_or(String::new(), |t| format!(" (headed {t:?})"));
+        let under =
+            section.columns.get(actual).filter(|t| !t.is_empty()).map_or(String::new(), |t| format!(" (headed {t:?})"));
         findings.push(Finding::warning(
             "description-column",
             section.location.clone(),
@@ -177,7 +200,8 @@ mod tests {
     #[test]
     fn named_columns_are_source_basis() {
         let mut f = Vec::new();
-        let cols = attribute(&section(&["厚生労働省・日本年金機構", "機橋LAN保守業者"]), &shipped(), Strictness::Seed, &mut f);
+        let cols =
+            attribute(&section(&["厚生労働省・日本年金機構", "機橋LAN保守業者"]), &shipped(), Strictness::Seed, &mut f);
         assert_eq!(cols[&3].vendor.as_deref(), Some("mhlw-jps"));
         assert_eq!(cols[&4].vendor.as_deref(), Some("jps-lan"));
         assert_eq!(cols[&4].text, "機橋LAN保守業者", "the header text is kept as written");
@@ -191,7 +215,12 @@ mod tests {
     fn duplicated_vendor_columns_all_become_uncertain() {
         let mut f = Vec::new();
         let name = "個人番号管理サブシステム(1次)ハードウェア等納入保守業者";
-        let cols = attribute(&section(&["共通運用管理業者", name, "個人番号管理サブシステム（1次）ハードウェア等"]), &shipped(), Strictness::Seed, &mut f);
+        let cols = attribute(
+            &section(&["共通運用管理業者", name, "個人番号管理サブシステム（1次）ハードウェア等"]),
+            &shipped(),
+            Strictness::Seed,
+            &mut f,
+        );
         assert_eq!(cols[&3].basis, Basis::Source);
         for pos in [4, 5] {
             assert_eq!(cols[&pos].basis, Basis::Uncertain);
@@ -241,7 +270,10 @@ mod tests {
         let cols = attribute(&section(&["共通運用管理業者"]), &shipped(), Strictness::Seed, &mut f);
         let roles = roles(&[(3, "◎".into()), (9, "〇".into())], &cols);
         assert_eq!((roles[0].vendor.as_deref(), roles[0].role), (Some("common-ops"), RoleKind::Primary));
-        assert_eq!((roles[1].vendor.as_deref(), roles[1].basis, roles[1].role), (None, Basis::Uncertain, RoleKind::Cooperating));
+        assert_eq!(
+            (roles[1].vendor.as_deref(), roles[1].basis, roles[1].role),
+            (None, Basis::Uncertain, RoleKind::Cooperating)
+        );
     }
 
     fn row(width: usize, description_col: Option<usize>) -> RawRow {

@@ -5,7 +5,7 @@ pub mod outline;
 
 use crate::config::Project;
 use crate::diag::Finding;
-use crate::model::{Document, Kind, Legend, Row, RoleKind, Table};
+use crate::model::{Document, Kind, Legend, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use crate::read::{Level, RawDocument, RawLost, RawTable};
 use columns::Strictness;
@@ -82,8 +82,10 @@ fn rows_of(raw: &RawTable, catalog: &Catalog, strictness: Strictness, findings: 
 }
 
 fn infer_outline(rows: &mut [Row]) {
-    let shapes: Vec<outline::Shape> =
-        rows.iter().map(|r| outline::Shape { name: &r.name, has_content: !r.roles.is_empty() || !r.description.is_empty() }).collect();
+    let shapes: Vec<outline::Shape> = rows
+        .iter()
+        .map(|r| outline::Shape { name: &r.name, has_content: !r.roles.is_empty() || !r.description.is_empty() })
+        .collect();
     let kinds = outline::kinds(&shapes);
     let levels = outline::levels(&kinds.iter().map(|(k, _)| *k).collect::<Vec<_>>());
     for ((row, (kind, lost_cells)), level) in rows.iter_mut().zip(kinds).zip(levels) {
@@ -92,7 +94,9 @@ fn infer_outline(rows: &mut [Row]) {
         if lost_cells {
             row.flags.push(crate::model::Flag {
                 code: "lost-cells",
-                message: "no symbol and no description, but named like the task beside it: a task whose cells were lost".into(),
+                message:
+                    "no symbol and no description, but named like the task beside it: a task whose cells were lost"
+                        .into(),
             });
         }
     }
@@ -106,8 +110,12 @@ fn merge(merged: &mut BTreeMap<u32, Row>, rows: Vec<Row>, overrides: bool, findi
         let repeated_here = !seen_here.insert(row.no);
         match merged.get(&row.no) {
             Some(old) if repeated_here || !overrides => findings.push(
-                Finding::error("duplicate-no", row.source.clone(), format!("項番 {} already stands at {}", row.no, old.source))
-                    .for_row(row.no),
+                Finding::error(
+                    "duplicate-no",
+                    row.source.clone(),
+                    format!("項番 {} already stands at {}", row.no, old.source),
+                )
+                .for_row(row.no),
             ),
             _ => {
                 merged.insert(row.no, row);

@@ -124,7 +124,10 @@ pub fn parents(rows: &mut [Row]) {
         row.parent = match above {
             Slot::Known(no) => Some(no),
             Slot::Unknown => {
-                row.flags.push(Flag { code: "parent-unknown", message: "follows a numbering gap: the heading it stands under was lost".into() });
+                row.flags.push(Flag {
+                    code: "parent-unknown",
+                    message: "follows a numbering gap: the heading it stands under was lost".into(),
+                });
                 None
             }
             Slot::Empty => None,
@@ -145,16 +148,26 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
         if b.no <= a.no + 1 {
             continue;
         }
-        let paragraph = lost
-            .iter()
-            .find(|(f, l)| *f == a.source.file && *f == b.source.file && l.line > a.source.line && l.line < b.source.line);
+        let paragraph = lost.iter().find(|(f, l)| {
+            *f == a.source.file && *f == b.source.file && l.line > a.source.line && l.line < b.source.line
+        });
         let range = format!("項番 {}–{} are missing", a.no + 1, b.no - 1);
         let reason = match paragraph {
-            Some((_, l)) => format!("{range}: the source has only a summary paragraph where these pages stood (line {})", l.line),
-            None => format!("{range}: nothing stands in their place between lines {} and {}", a.source.line, b.source.line),
+            Some((_, l)) => {
+                format!("{range}: the source has only a summary paragraph where these pages stood (line {})", l.line)
+            }
+            None => {
+                format!("{range}: nothing stands in their place between lines {} and {}", a.source.line, b.source.line)
+            }
         };
         findings.push(Finding::warning("gap", b.source.clone(), reason.clone()));
-        out.push(Gap { from: a.no + 1, to: b.no - 1, reason, lost_text: paragraph.map(|(_, l)| l.text.clone()), location: b.source.clone() });
+        out.push(Gap {
+            from: a.no + 1,
+            to: b.no - 1,
+            reason,
+            lost_text: paragraph.map(|(_, l)| l.text.clone()),
+            location: b.source.clone(),
+        });
     }
     for (file, l) in lost {
         findings.push(Finding::warning(
@@ -179,7 +192,10 @@ mod tests {
     #[test]
     fn names_split_into_base_and_parentheticals_across_widths() {
         assert_eq!(base_name("障害調査（個人番号管理サブシステム(2次開発情報連携分)）"), "障害調査");
-        assert_eq!(parentheticals("障害調査(個人番号管理サブシステム(2次開発情報連携分))"), vec!["個人番号管理サブシステム(2次開発情報連携分)"]);
+        assert_eq!(
+            parentheticals("障害調査(個人番号管理サブシステム(2次開発情報連携分))"),
+            vec!["個人番号管理サブシステム(2次開発情報連携分)"]
+        );
         assert!(parentheticals("総合テスト").is_empty());
     }
 

@@ -32,10 +32,10 @@ fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String,
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(1, |p| p.line() as usize);
+            let line = e.position().map_or(1, |p| super::text::line_at(&text, p.byte()));
             Error::at("csv", Location::new(path, line), format!("malformed CSV: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| super::text::line_at(&text, p.byte()));
         let map = header.iter().cloned().zip(record.iter().map(|c| c.trim().to_string())).collect();
         out.push((line, map));
     }
@@ -51,6 +51,9 @@ pub fn check_slug(id: &str) -> std::result::Result<(), String> {
     let ok_chars = id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let reserved = ["con", "prn", "aux", "nul"].contains(&id)
         || (id.len() == 4 && (id.starts_with("com") || id.starts_with("lpt")) && id.as_bytes()[3].is_ascii_digit());
+    if ["no", "name", "level", "description"].contains(&id) {
+        return Err(format!("id {id:?} is reserved: clean tables use it as a column name"));
+    }
     let dashes_ok = !id.starts_with('-') && !id.ends_with('-') && !id.contains("--");
     if id.is_empty() || !ok_chars || !dashes_ok || id.len() > 64 {
         Err(format!("id {id:?} is not a safe slug: use a-z and 0-9 joined by single '-' (it becomes a URL path)"))
@@ -153,7 +156,8 @@ impl Catalog {
         for (spelling, &index) in &self.by_key {
             let work = spelling.strip_suffix("業者").map(|s| format!("{s}業務"));
             for form in std::iter::once(spelling.clone()).chain(work) {
-                let better = best.is_none_or(|(len, i)| (form.len(), std::cmp::Reverse(index)) > (len, std::cmp::Reverse(i)));
+                let better =
+                    best.is_none_or(|(len, i)| (form.len(), std::cmp::Reverse(index)) > (len, std::cmp::Reverse(i)));
                 if form.chars().count() >= 4 && text.starts_with(&form) && better {
                     best = Some((form.len(), index));
                 }

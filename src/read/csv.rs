@@ -22,15 +22,15 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
         .from_reader(text.as_bytes());
     let mut records = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = record.map_err(|e| csv_error(path, text, &e))?;
+        let line = record.position().map_or(0, |p| super::text::line_at(text, p.byte()));
         records.push((line, record.iter().map(str::to_string).collect()));
     }
     from_records(path, records)
 }
 
-fn csv_error(path: &Path, e: &::csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line() as usize);
+fn csv_error(path: &Path, text: &str, e: &::csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| super::text::line_at(text, p.byte()));
     let message = match e.kind() {
         ::csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
         _ => format!("malformed CSV: {e}"),
@@ -62,14 +62,25 @@ fn field(header: &str) -> Field {
 pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<RawTable> {
     let mut records = records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
     let Some((header_line, header)) = records.next() else {
-        return Err(Error::at("empty", Location::new(path, 1), "file is empty: expected a header 項番,階層,作業項目,…,作業内容"));
+        return Err(Error::at(
+            "empty",
+            Location::new(path, 1),
+            "file is empty: expected a header 項番,階層,作業項目,…,作業内容",
+        ));
     };
     let fields: Vec<Field> = header.iter().map(|h| field(h)).collect();
-    let no_at = fields.iter().position(|f| *f == Field::No).ok_or_else(|| {
-        Error::at("no-header", Location::new(path, header_line), "header has no 項番 (or no) column")
-    })?;
+    let no_at = fields
+        .iter()
+        .position(|f| *f == Field::No)
+        .ok_or_else(|| Error::at("no-header", Location::new(path, header_line), "header has no 項番 (or no) column"))?;
     let mut columns = vec![String::new()];
-    columns.extend(header.iter().zip(&fields).map(|(h, f)| if *f == Field::Vendor { h.trim().to_string() } else { String::new() }));
+    columns.extend(header.iter().zip(&fields).map(|(h, f)| {
+        if *f == Field::Vendor {
+            h.trim().to_string()
+        } else {
+            String::new()
+        }
+    }));
     let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     let mut section = RawSection {
         location: Location::new(path, header_line),
@@ -88,7 +99,14 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
     Ok(table)
 }
 
-fn read_row(path: &Path, line: usize, cells: &[String], fields: &[Field], no_at: usize, findings: &mut Vec<Finding>) -> Option<RawRow> {
+fn read_row(
+    path: &Path,
+    line: usize,
+    cells: &[String],
+    fields: &[Field],
+    no_at: usize,
+    findings: &mut Vec<Finding>,
+) -> Option<RawRow> {
     let at = |col: usize| Location::new(path, line).with_col(col);
     let no_text = cells.get(no_at).map_or("", |s| s.as_str());
     let Some(no) = parse_no(no_text) else {
@@ -103,10 +121,16 @@ fn read_row(path: &Path, line: usize, cells: &[String], fields: &[Field], no_at:
         let cell = cell.trim();
         match fields.get(i).copied().unwrap_or(Field::Vendor) {
             Field::No => {}
-            Field::Level => row.level = level(cell).unwrap_or_else(|| {
-                findings.push(Finding::error("bad-level", at(i + 1), format!("階層 must be 1, 2, 3 or blank, found {cell:?}")));
-                Level::Task
-            }),
+            Field::Level => {
+                row.level = level(cell).unwrap_or_else(|| {
+                    findings.push(Finding::error(
+                        "bad-level",
+                        at(i + 1),
+                        format!("階層 must be 1, 2, 3 or blank, found {cell:?}"),
+                    ));
+                    Level::Task
+                })
+            }
             Field::Name => row.name = clean(cell),
             Field::Description => {
                 row.description = cell.to_string();

@@ -70,13 +70,8 @@ fn read_section(path: &Path, lines: &[&str], start: usize, findings: &mut Vec<Fi
     let mut columns = vec![String::new()];
     columns.extend(header.iter().map(|h| if is_structural(h) { String::new() } else { h.clone() }));
     let width = last_filled(&header.iter().map(String::as_str).collect::<Vec<_>>());
-    let mut section = RawSection {
-        location: Location::new(path, start + 1),
-        columns,
-        description_col,
-        width,
-        rows: Vec::new(),
-    };
+    let mut section =
+        RawSection { location: Location::new(path, start + 1), columns, description_col, width, rows: Vec::new() };
     while i < lines.len() && lines[i].contains('\t') && !is_header(lines[i]) {
         let row = read_row(path, i + 1, lines[i], description_col, findings)?;
         section.rows.push(row);
@@ -101,13 +96,25 @@ fn merge_header(first: &[&str], second: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn read_row(path: &Path, line: usize, text: &str, description_col: Option<usize>, findings: &mut Vec<Finding>) -> Result<RawRow> {
+fn read_row(
+    path: &Path,
+    line: usize,
+    text: &str,
+    description_col: Option<usize>,
+    findings: &mut Vec<Finding>,
+) -> Result<RawRow> {
     let c = cells(text);
     let location = Location::new(path, line);
     let no = parse_no(c[0]).ok_or_else(|| {
         Error::at("bad-no", location.clone().with_col(1), format!("項番 must be a number, found {:?}", c[0]))
     })?;
-    let mut row = RawRow { location, no, name: clean(c.get(1).copied().unwrap_or("")), width: last_filled(&c), ..RawRow::default() };
+    let mut row = RawRow {
+        location,
+        no,
+        name: clean(c.get(1).copied().unwrap_or("")),
+        width: last_filled(&c),
+        ..RawRow::default()
+    };
     let mut texts = Vec::new();
     for (i, cell) in c.iter().enumerate().skip(2) {
         let col = i + 1;
@@ -193,7 +200,9 @@ fn legend(path: &Path, line: usize, symbol: String, label: String, doc: &mut Raw
 /// The issuing office: a short line naming a ministry's bureau or office.
 fn is_issuer(text: &str) -> bool {
     let short = text.chars().count() <= 40 && !text.contains('。');
-    short && (text.contains('省') || text.contains('庁')) && ["室", "局", "課", "部", "省", "庁"].iter().any(|s| text.ends_with(s))
+    short
+        && (text.contains('省') || text.contains('庁'))
+        && ["室", "局", "課", "部", "省", "庁"].iter().any(|s| text.ends_with(s))
 }
 
 #[cfg(test)]
@@ -222,7 +231,9 @@ mod tests {
 
     #[test]
     fn legend_variant_on_a_later_page_is_noted_not_replacing_the_first() {
-        let t = parse_str(&format!("{TITLE}◎…主たる作業者\n- …当該職務に関して\n項番\t作業項目\tA業者\t作業内容\n1\tx\t◎\ty\n"));
+        let t = parse_str(&format!(
+            "{TITLE}◎…主たる作業者\n- …当該職務に関して\n項番\t作業項目\tA業者\t作業内容\n1\tx\t◎\ty\n"
+        ));
         assert_eq!(t.document.unwrap().legend[0].1, "主たる作業");
         let codes: Vec<_> = t.findings.iter().map(|f| (f.code, f.location.line)).collect();
         assert_eq!(codes, vec![("legend-variant", 8), ("legend-variant", 9)]);
@@ -250,7 +261,10 @@ mod tests {
     fn two_row_header_merges_group_label_with_vendor_names() {
         let t = parse_str("項番\t作業項目\t役割\t\t作業内容\n\t\t厚生労働省・日本年金機構\t開発等業者(統括業務受託者を含む)\t\n1\tx\t○\t◎\ty\n");
         let s = &t.sections[0];
-        assert_eq!(&s.columns[3..5], &["厚生労働省・日本年金機構".to_string(), "開発等業者(統括業務受託者を含む)".to_string()]);
+        assert_eq!(
+            &s.columns[3..5],
+            &["厚生労働省・日本年金機構".to_string(), "開発等業者(統括業務受託者を含む)".to_string()]
+        );
         assert_eq!(s.location.line, 1);
         assert_eq!(s.rows[0].location.line, 3);
     }

@@ -42,3 +42,24 @@ pub fn ascii_digit(c: char) -> char {
         _ => c,
     }
 }
+
+/// 1-based line of a record the csv crate places at `byte`. In CRLF files (what Excel
+/// writes) its positions lag by one byte, landing on the `\n` that ends the previous line,
+/// and its line count lags a line; so count the newlines up to and including that byte.
+pub fn line_at(text: &str, byte: u64) -> usize {
+    let end = (byte as usize + 1).min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_record_lines_in_lf_and_crlf_text() {
+        for text in ["a,b\n1,2\n3,\"x\ny\"\n5,6\n", "a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n5,6\r\n"] {
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+            let lines: Vec<usize> =
+                reader.records().map(|r| super::line_at(text, r.unwrap().position().unwrap().byte())).collect();
+            assert_eq!(lines, vec![1, 2, 3, 5], "{text:?}");
+        }
+    }
+}

@@ -38,7 +38,10 @@ fn finding_counts(findings: &[Finding]) -> Vec<FindingCount> {
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         *counts.entry((f.code, f.severity)).or_default() += 1;
     }
-    counts.into_iter().map(|((code, severity), count)| FindingCount { code, severity, label: flag_label(code), count }).collect()
+    counts
+        .into_iter()
+        .map(|((code, severity), count)| FindingCount { code, severity, label: flag_label(code), count })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -86,12 +89,18 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
         row: row_view(row),
         breadcrumb: RowLink::list(t, site.index.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
         roles: RoleView::list(t, row, from),
-        flags: row.flags.iter().map(|f| FlagView { code: f.code, label: flag_label(f.code), message: &f.message }).collect(),
+        flags: row
+            .flags
+            .iter()
+            .map(|f| FlagView { code: f.code, label: flag_label(f.code), message: &f.message })
+            .collect(),
         prev: at.checked_sub(1).map(|i| RowLink::new(tasks[i], from)),
         next: tasks.get(at + 1).map(|r| RowLink::new(r, from)),
         source_file: crate::export::display_path(&site.project.root, &row.source.file),
         source_line: row.source.line,
-        citation: format!("{} {} 項番{}「{}」 {}", t.document.annex, t.document.title, row.no, row.name, cite_url).trim().to_string(),
+        citation: format!("{} {} 項番{}「{}」 {}", t.document.annex, t.document.title, row.no, row.name, cite_url)
+            .trim()
+            .to_string(),
     }
 }
 
@@ -140,7 +149,14 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
             .iter()
             .map(|v| {
                 let (p, c) = counts.get(&v.id).copied().unwrap_or_default();
-                GridVendor { id: &v.id, name: &v.name, short: &v.short, href: urls::href(from, &urls::vendor(&v.id)), primary: p, cooperating: c }
+                GridVendor {
+                    id: &v.id,
+                    name: &v.name,
+                    short: &v.short,
+                    href: urls::href(from, &urls::vendor(&v.id)),
+                    primary: p,
+                    cooperating: c,
+                }
             })
             .collect(),
         rows: rows

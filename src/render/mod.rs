@@ -52,7 +52,10 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     let view = site_view(site);
     let mut pages: Vec<Page> = specs.par_iter().map(|s| render_one(site, &view, s)).collect::<Result<_>>()?;
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page { path: format!("assets/{p}"), bytes: b.clone() }));
-    pages.push(Page { path: "data/roles.json".into(), bytes: crate::export::roles_json(site.table, &site.project.root).into_bytes() });
+    pages.push(Page {
+        path: "data/roles.json".into(),
+        bytes: crate::export::roles_json(site.table, &site.project.root).into_bytes(),
+    });
     pages.push(Page { path: "data/roles.csv".into(), bytes: crate::export::roles_csv(site.table).into_bytes() });
     if let Some(base) = &site.project.config.base_url {
         pages.push(Page { path: "sitemap.xml".into(), bytes: sitemap(base, &pages).into_bytes() });
@@ -63,7 +66,16 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
 
 fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     let t = site.table;
-    let mut specs = vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality, Spec::NotFound];
+    let mut specs = vec![
+        Spec::Home,
+        Spec::Phases,
+        Spec::Vendors,
+        Spec::Subsystems,
+        Spec::Unassigned,
+        Spec::Matrix,
+        Spec::Quality,
+        Spec::NotFound,
+    ];
     for row in &t.rows {
         if row.is_heading() {
             specs.push(Spec::Phase(row));
@@ -93,7 +105,15 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
 
 fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     let (url, bytes) = match spec {
-        Spec::Home => page(site, view, "", "home.html", "home", site.table.document.title.clone(), crate::render::kinds::home(site, "")),
+        Spec::Home => page(
+            site,
+            view,
+            "",
+            "home.html",
+            "home",
+            site.table.document.title.clone(),
+            crate::render::kinds::home(site, ""),
+        ),
         Spec::Item(row) => {
             let url = urls::item(row.no);
             let title = format!("項番{} {}", row.no, row.name);
@@ -101,28 +121,82 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         }
         Spec::Redirect(row) => {
             let url = urls::item(row.no);
-            page(site, view, &url, "redirect.html", "phases", format!("項番{} {}", row.no, row.name), kinds::redirect(&url, &urls::phase(row.no)))
+            page(
+                site,
+                view,
+                &url,
+                "redirect.html",
+                "phases",
+                format!("項番{} {}", row.no, row.name),
+                kinds::redirect(&url, &urls::phase(row.no)),
+            )
         }
         Spec::Phase(row) => {
             let url = urls::phase(row.no);
-            page(site, view, &url, "phase.html", "phases", format!("{} (項番{})", row.name, row.no), kinds::phase(site, row, &url))
+            page(
+                site,
+                view,
+                &url,
+                "phase.html",
+                "phases",
+                format!("{} (項番{})", row.name, row.no),
+                kinds::phase(site, row, &url),
+            )
         }
-        Spec::Phases => page(site, view, "phases/", "phases.html", "phases", "作業フェーズ".into(), kinds::phases(site, "phases/")),
+        Spec::Phases => {
+            page(site, view, "phases/", "phases.html", "phases", "作業フェーズ".into(), kinds::phases(site, "phases/"))
+        }
         Spec::Vendor(v) => {
             let url = urls::vendor(&v.id);
             page(site, view, &url, "vendor.html", "vendors", v.name.clone(), kinds::vendor(site, v, &url))
         }
-        Spec::Vendors => page(site, view, "vendors/", "vendors.html", "vendors", "事業者".into(), kinds::vendors(site, "vendors/")),
+        Spec::Vendors => {
+            page(site, view, "vendors/", "vendors.html", "vendors", "事業者".into(), kinds::vendors(site, "vendors/"))
+        }
         Spec::Subsystem(s) => {
             let url = urls::subsystem(&s.id);
             page(site, view, &url, "subsystem.html", "subsystems", s.name.clone(), kinds::subsystem(site, s, &url))
         }
-        Spec::Subsystems => page(site, view, "subsystems/", "subsystems.html", "subsystems", "サブシステム".into(), kinds::subsystems(site, "subsystems/")),
-        Spec::Unassigned => page(site, view, "unassigned/", "rows.html", "unassigned", "主担当(◎)のない作業".into(), kinds::unassigned(site, "unassigned/")),
-        Spec::Matrix => page(site, view, "matrix/", "matrix.html", "matrix", "役割分担表(全体)".into(), kinds::matrix(site, "matrix/")),
-        Spec::Quality => page(site, view, "quality/", "quality.html", "quality", "データ品質".into(), kinds::quality(site, "quality/")),
+        Spec::Subsystems => page(
+            site,
+            view,
+            "subsystems/",
+            "subsystems.html",
+            "subsystems",
+            "サブシステム".into(),
+            kinds::subsystems(site, "subsystems/"),
+        ),
+        Spec::Unassigned => page(
+            site,
+            view,
+            "unassigned/",
+            "rows.html",
+            "unassigned",
+            "主担当(◎)のない作業".into(),
+            kinds::unassigned(site, "unassigned/"),
+        ),
+        Spec::Matrix => page(
+            site,
+            view,
+            "matrix/",
+            "matrix.html",
+            "matrix",
+            "役割分担表(全体)".into(),
+            kinds::matrix(site, "matrix/"),
+        ),
+        Spec::Quality => page(
+            site,
+            view,
+            "quality/",
+            "quality.html",
+            "quality",
+            "データ品質".into(),
+            kinds::quality(site, "quality/"),
+        ),
         Spec::Content(p) => page(site, view, &p.url, "page.html", "pages", p.title.clone(), kinds::content(p)),
-        Spec::NotFound => page(site, view, "404.html", "404.html", "", "ページが見つかりません".into(), kinds::not_found()),
+        Spec::NotFound => {
+            page(site, view, "404.html", "404.html", "", "ページが見つかりません".into(), kinds::not_found())
+        }
     }?;
     Ok(Page { path: urls::file_of(&url), bytes })
 }
@@ -145,15 +219,20 @@ fn page<V: Serialize>(
         canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
         nav_current: nav,
     };
-    let mut ctx = tera::Context::from_serialize(&base).map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
-    ctx.extend(tera::Context::from_serialize(&own).map_err(|e| Error::at("template", Default::default(), e.to_string()))?);
+    let mut ctx =
+        tera::Context::from_serialize(&base).map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+    ctx.extend(
+        tera::Context::from_serialize(&own).map_err(|e| Error::at("template", Default::default(), e.to_string()))?,
+    );
     let theme_dir = site.project.path(&site.project.config.themes).join(&site.project.config.theme);
     let html = site.theme.tera.render(template, &ctx).map_err(|e| crate::theme::template_error(&theme_dir, &e))?;
     Ok((url.to_string(), html.into_bytes()))
 }
 
 fn sitemap(base: &str, pages: &[Page]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for p in pages.iter().filter(|p| p.path.ends_with("index.html")) {
         let url = p.path.trim_end_matches("index.html");
         out.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_xml(&urls::absolute(base, url))));

@@ -89,7 +89,8 @@ pub fn basis_label(b: Basis) -> &'static str {
 
 impl<'a> RoleView<'a> {
     pub fn new(table: &'a Table, role: &'a Role, from: &str) -> Self {
-        let vendor: Option<&Vendor> = role.vendor.as_deref().and_then(|v| table.vendor(v)).filter(|_| role.basis != Basis::Uncertain);
+        let vendor: Option<&Vendor> =
+            role.vendor.as_deref().and_then(|v| table.vendor(v)).filter(|_| role.basis != Basis::Uncertain);
         RoleView {
             vendor: vendor.map(|v| v.id.as_str()),
             vendor_name: vendor.map(|v| v.name.as_str()),
