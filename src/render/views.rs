@@ -44,7 +44,15 @@ pub struct RowLink<'a> {
     pub name: &'a str,
     pub heading: bool,
     pub href: String,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<FlagTag>,
+}
+
+/// A row flag as a short tag, with its full label for the tooltip.
+#[derive(Serialize)]
+pub struct FlagTag {
+    pub code: &'static str,
+    pub short: &'static str,
+    pub label: &'static str,
 }
 
 impl<'a> RowLink<'a> {
@@ -54,7 +62,11 @@ impl<'a> RowLink<'a> {
             name: &row.name,
             heading: row.is_heading(),
             href: urls::href(from, &urls::row(row.no, row.is_heading())),
-            flags: row.flags.iter().map(|f| f.code).collect(),
+            flags: row
+                .flags
+                .iter()
+                .map(|f| FlagTag { code: f.code, short: flag_short(f.code), label: flag_label(f.code) })
+                .collect(),
         }
     }
 
@@ -197,5 +209,20 @@ pub fn flag_label(code: &str) -> &'static str {
         "duplicate-column" => "重複した事業者見出し",
         "legend-variant" => "凡例の表記ゆれ",
         _ => "その他",
+    }
+}
+
+/// A few characters for tags in dense lists.
+pub fn flag_short(code: &str) -> &'static str {
+    match code {
+        "no-roles" => "記号なし",
+        "no-primary" => "◎なし",
+        "primary-mismatch" => "列ずれ疑い",
+        "uncertain-columns" => "事業者不明",
+        "duplicate-no" => "項番重複",
+        "duplicate-name" => "同名",
+        "parent-unknown" => "上位不明",
+        "lost-cells" => "セル欠落",
+        _ => "要確認",
     }
 }

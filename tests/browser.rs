@@ -1,0 +1,666 @@
+//! The built seed site, opened from file:// in headless Chromium.
+//!
+//! These tests need Chromium and a Japanese font (Debian's `chromium` and
+//! `fonts-noto-cjk`; `.ci/test` installs both). Without them they fail with a
+//! message saying so: they never skip. Set `ROLESITE_CHROMIUM` to use another
+//! Chromium binary.
+//!
+//! The site is built once per test run into `target/tmp/browser-site/`, and
+//! the screenshots are kept in `target/screenshots/` for a person to look at.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use scraper::{Html, Selector};
+use serde_json::Value;
+
+/// Flags for every Chromium run; each run also gets a fresh `--user-data-dir`.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+];
+
+/// One Chromium run that takes longer than this is killed and fails its test.
+const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The pages these tests look at: (screenshot name, path in the site).
+const PAGES: &[(&str, &str)] = &[
+    ("home", "index.html"),
+    ("item-704", "items/704/index.html"),
+    ("vendor-dev-main", "vendors/dev-main/index.html"),
+    ("phase-697", "phases/697/index.html"),
+    ("matrix", "matrix/index.html"),
+];
+
+/// Window sizes: a desktop and a narrow phone.
+const WIDE: (u32, u32) = (1280, 1600);
+const NARROW: (u32, u32) = (360, 1400);
+
+// ---------------------------------------------------------------------------
+// the site, the browser and running it
+
+fn target_tmp() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// Builds the seed site once for all tests of this file.
+fn site() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let out = target_tmp().join("browser-site");
+        if out.exists() {
+            fs::remove_dir_all(&out).unwrap_or_else(|e| panic!("removing {}: {e}", out.display()));
+        }
+        let result = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+            .arg("build")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .arg("-o")
+            .arg(&out)
+            .arg("-q")
+            .output()
+            .expect("running rolesite build");
+        assert!(
+            result.status.success(),
+            "rolesite build failed ({}):\n{}{}",
+            result.status,
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(out.join("index.html").is_file(), "rolesite build wrote no index.html");
+        out
+    })
+}
+
+/// Finds Chromium and checks that a Japanese font is installed; panics with a
+/// message telling how to install them when not.
+fn chromium() -> &'static Path {
+    static CHROMIUM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = CHROMIUM.get_or_init(|| {
+        let exe = find_chromium().ok_or_else(|| {
+            "Chromium not found: these browser tests need it. Run `.ci/test`, which installs \
+             it, or `apt-get install chromium fonts-noto-cjk` (or set ROLESITE_CHROMIUM to a \
+             Chromium binary)."
+                .to_string()
+        })?;
+        check_japanese_font()?;
+        Ok(exe)
+    });
+    match found {
+        Ok(exe) => exe,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(exe) = std::env::var_os("ROLESITE_CHROMIUM") {
+        return Some(PathBuf::from(exe));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in ["chromium", "chromium-browser"] {
+        for dir in std::env::split_paths(&path) {
+            let exe = dir.join(name);
+            if exe.is_file() {
+                return Some(exe);
+            }
+        }
+    }
+    None
+}
+
+/// Without a Japanese font every kanji renders as the same box ("tofu").
+fn check_japanese_font() -> Result<(), String> {
+    let missing = "No Japanese font installed: the screenshots would show boxes instead of \
+                   kanji. Run `.ci/test`, or `apt-get install fonts-noto-cjk`.";
+    match Command::new("fc-list").args([":lang=ja", "family"]).output() {
+        Ok(out) if out.status.success() => {
+            if String::from_utf8_lossy(&out.stdout).trim().is_empty() {
+                Err(missing.to_string())
+            } else {
+                Ok(())
+            }
+        }
+        // No fontconfig tools: look for the Noto CJK files themselves.
+        _ => {
+            let dir = Path::new("/usr/share/fonts/opentype/noto");
+            let any = fs::read_dir(dir)
+                .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().contains("CJK")))
+                .unwrap_or(false);
+            if any {
+                Ok(())
+            } else {
+                Err(missing.to_string())
+            }
+        }
+    }
+}
+
+/// A file:// URL for a path in the built site.
+fn file_url(path: &Path) -> String {
+    let path = path.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut url = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
+fn page_url(page: &str) -> String {
+    file_url(&site().join(page))
+}
+
+/// Runs Chromium once with a fresh profile and returns its standard output.
+/// Panics (failing the test) when it cannot start, fails or hangs.
+fn run_chromium(args: &[String], url: &str) -> String {
+    let exe = chromium();
+    let profile = tempfile::tempdir().expect("profile folder");
+    let mut child = Command::new(exe)
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        s
+    });
+    let err_reader = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for chromium") {
+            break Some(status);
+        }
+        if started.elapsed() > CHROMIUM_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let out = out_reader.join().unwrap();
+    let err = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    let tail = || {
+        let lines: Vec<&str> = err.lines().filter(|l| !l.contains("dbus")).collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    };
+    match status {
+        None => panic!("chromium {args:?} {url} did not finish in {CHROMIUM_TIMEOUT:?}; stderr:\n{}", tail()),
+        Some(s) if !s.success() => panic!("chromium {args:?} {url} failed ({s}); stderr:\n{}", tail()),
+        Some(_) => String::from_utf8_lossy(&out).into_owned(),
+    }
+}
+
+/// Runs `jobs` on up to `workers` threads and returns their results in the
+/// order of the list. A job's panic is re-raised here with its own message.
+fn in_parallel<T: Send, R: Send>(jobs: Vec<T>, workers: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let jobs: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Option<thread::Result<R>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(slot) = jobs.get(i) else { break };
+                let job = slot.lock().unwrap().take().unwrap();
+                let r = catch_unwind(AssertUnwindSafe(|| f(job)));
+                *results[i].lock().unwrap() = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| match r.into_inner().unwrap().unwrap() {
+            Ok(r) => r,
+            Err(panic) => resume_unwind(panic),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// (a) screenshots
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    Some((w, h))
+}
+
+fn screenshot(url: &str, (w, h): (u32, u32), file: &Path) -> Vec<u8> {
+    let _ = fs::remove_file(file);
+    run_chromium(&[format!("--screenshot={}", file.display()), format!("--window-size={w},{h}")], url);
+    fs::read(file).unwrap_or_else(|e| panic!("chromium wrote no screenshot {}: {e}", file.display()))
+}
+
+#[test]
+fn screenshots_of_the_main_pages_are_full_size_and_not_blank() {
+    let dir = target_tmp().join("..").join("screenshots");
+    fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+
+    let mut jobs: Vec<(String, String, (u32, u32))> = Vec::new();
+    for size in [WIDE, NARROW] {
+        jobs.push((format!("about-blank-{}", size.0), "about:blank".to_string(), size));
+        for (name, page) in PAGES {
+            jobs.push((format!("{name}-{}", size.0), page_url(page), size));
+        }
+    }
+    let shots = in_parallel(jobs, 3, |(name, url, size)| {
+        let file = dir.join(format!("{name}.png"));
+        let bytes = screenshot(&url, size, &file);
+        (name, size, file, bytes)
+    });
+
+    let blank_len = |width: u32| {
+        shots.iter().find(|(name, ..)| *name == format!("about-blank-{width}")).map(|(.., bytes)| bytes.len()).unwrap()
+    };
+    let mut problems = Vec::new();
+    for (name, size, file, bytes) in &shots {
+        match png_size(bytes) {
+            Some(got) if got == *size => {}
+            got => problems.push(format!("{}: PNG size {got:?}, expected {size:?}", file.display())),
+        }
+        if name.starts_with("about-blank") {
+            continue;
+        }
+        // A blank or single-colour page compresses to a few KB, like about:blank;
+        // a page of Japanese text and tables is tens of KB at least.
+        let floor = (blank_len(size.0) * 4).max(20_000);
+        if bytes.len() < floor {
+            problems.push(format!(
+                "{}: only {} bytes (about:blank at this size is {}): the page looks blank",
+                file.display(),
+                bytes.len(),
+                blank_len(size.0)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "screenshot problems:\n{}", problems.join("\n"));
+    eprintln!("screenshots in {}", dir.display());
+}
+
+// ---------------------------------------------------------------------------
+// (b) the page as loaded from file://
+
+#[test]
+fn item_page_opened_from_file_url_shows_its_content() {
+    let dom = run_chromium(&["--dump-dom".to_string()], &page_url("items/704/index.html"));
+    let doc = Html::parse_document(&dom);
+    let sel = |s: &str| Selector::parse(s).unwrap();
+    let text = |s: &str| {
+        doc.select(&sel(s))
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .unwrap_or_else(|| panic!("no {s} in the DOM chromium loaded from file://:\n{dom}"))
+    };
+    let h1 = text("h1");
+    assert!(h1.contains("項番704"), "h1 is {h1:?}, expected it to contain 項番704");
+    assert!(h1.contains("総合テスト実施"), "h1 is {h1:?}, expected the item's name");
+    let rows: Vec<_> = doc.select(&sel("table.roles tbody tr")).collect();
+    assert!(rows.len() >= 2, "roles table has {} rows, expected the item's vendors", rows.len());
+    let first = rows[0].text().collect::<String>();
+    assert!(first.contains("主担当"), "first role row is {first:?}, expected the primary (主担当)");
+    let vendor_link = rows[0].select(&sel("a")).next().and_then(|a| a.value().attr("href")).unwrap_or_default();
+    assert_eq!(vendor_link, "../../vendors/dev-main/index.html");
+}
+
+// ---------------------------------------------------------------------------
+// (c) printing
+
+/// Every `/MediaBox [x0 y0 x1 y1]` in a PDF, as (width, height) in points.
+/// Chromium's PDFs (Skia) keep page dictionaries uncompressed, so a plain
+/// scan of the bytes finds them; the test fails if it finds none.
+fn pdf_media_boxes(pdf: &[u8]) -> Vec<(f64, f64)> {
+    let key = b"/MediaBox";
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while let Some(pos) = pdf[i..].windows(key.len()).position(|w| w == key) {
+        let start = i + pos + key.len();
+        i = start;
+        let rest = &pdf[start..pdf.len().min(start + 200)];
+        let Some(open) = rest.iter().position(|&b| b == b'[') else { continue };
+        if !rest[..open].iter().all(u8::is_ascii_whitespace) {
+            continue; // an indirect reference, not an inline array
+        }
+        let Some(close) = rest.iter().position(|&b| b == b']') else { continue };
+        let nums: Vec<f64> = String::from_utf8_lossy(&rest[open + 1..close])
+            .split_ascii_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        if let [x0, y0, x1, y1] = nums[..] {
+            boxes.push((x1 - x0, y1 - y0));
+        }
+    }
+    boxes
+}
+
+fn print_pdf(page: &str, file: &Path) -> Vec<u8> {
+    let _ = fs::remove_file(file);
+    run_chromium(
+        &[format!("--print-to-pdf={}", file.display()), "--no-pdf-header-footer".to_string()],
+        &page_url(page),
+    );
+    fs::read(file).unwrap_or_else(|e| panic!("chromium wrote no PDF {}: {e}", file.display()))
+}
+
+fn assert_page_size(what: &str, boxes: &[(f64, f64)], (w, h): (f64, f64), name: &str) {
+    assert!(!boxes.is_empty(), "{what}: no /MediaBox found in the PDF");
+    for (i, &(bw, bh)) in boxes.iter().enumerate() {
+        assert!(
+            (bw - w).abs() <= 2.0 && (bh - h).abs() <= 2.0,
+            "{what}: page {} is {bw:.2} x {bh:.2} pt, expected {name} ({w} x {h} pt); all pages: {boxes:?}",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn matrix_prints_on_a3_landscape_and_other_pages_on_a4_portrait() {
+    let dir = target_tmp().join("browser-pdf");
+    fs::create_dir_all(&dir).unwrap();
+    let mut pdfs = in_parallel(vec!["matrix/index.html", "items/704/index.html"], 2, |page| {
+        let name = page.replace('/', "_").replace(".html", ".pdf");
+        print_pdf(page, &dir.join(name))
+    });
+    let item = pdf_media_boxes(&pdfs.pop().unwrap());
+    let matrix = pdf_media_boxes(&pdfs.pop().unwrap());
+    assert_page_size("matrix/index.html", &matrix, (1190.55, 841.89), "A3 landscape");
+    assert!(matrix.len() > 1, "the whole matrix printed on {} page(s)", matrix.len());
+    assert_page_size("items/704/index.html", &item, (595.28, 841.89), "A4 portrait");
+}
+
+#[test]
+fn pdf_media_box_scan_reads_inline_arrays_only() {
+    let pdf = b"1 0 obj <</Type /Page /MediaBox [0 0 1191.12 841.91998]>>\n\
+                2 0 obj <</MediaBox 7 0 R>>\n3 0 obj <</MediaBox[ 10 20 605.28 861.89 ]>>";
+    assert_eq!(pdf_media_boxes(pdf), vec![(1191.12, 841.91998), (595.28, 841.89)]);
+    assert_eq!(pdf_media_boxes(b"%PDF-1.4 no boxes"), vec![]);
+}
+
+// ---------------------------------------------------------------------------
+// (d) layout, measured inside the browser
+
+/// One page loaded into a harness iframe of a given size.
+struct Frame {
+    page: &'static str,
+    size: (u32, u32),
+}
+
+const FRAMES: &[Frame] = &[
+    Frame { page: "index.html", size: NARROW },
+    Frame { page: "items/704/index.html", size: NARROW },
+    Frame { page: "vendors/dev-main/index.html", size: NARROW },
+    Frame { page: "phases/697/index.html", size: NARROW },
+    Frame { page: "matrix/index.html", size: NARROW },
+    Frame { page: "index.html", size: WIDE },
+    Frame { page: "items/704/index.html", size: WIDE },
+    Frame { page: "vendors/dev-main/index.html", size: WIDE },
+    Frame { page: "phases/697/index.html", size: WIDE },
+    Frame { page: "matrix/index.html", size: WIDE },
+];
+
+/// Measures each frame after load and writes the results as JSON into
+/// `<pre id="result">`, which `--dump-dom` then prints.
+const HARNESS_SCRIPT: &str = r#"
+function describe(el) {
+  var s = el.tagName.toLowerCase();
+  if (el.id) s += '#' + el.id;
+  if (typeof el.className === 'string' && el.className) s += '.' + el.className.trim().split(/\s+/).join('.');
+  return s;
+}
+function measure(frame) {
+  var r = { src: frame.getAttribute('src'), width: frame.width | 0 };
+  try {
+    var w = frame.contentWindow, d = frame.contentDocument, de = d.documentElement;
+    r.title = d.title;
+    r.scrollWidth = de.scrollWidth; r.clientWidth = de.clientWidth;
+    r.scrollHeight = de.scrollHeight; r.clientHeight = de.clientHeight;
+    var footer = d.querySelector('.site-footer');
+    r.footerBottom = footer ? footer.getBoundingClientRect().bottom + w.scrollY : null;
+    // stylesheets must have loaded from file://
+    r.sheets = [];
+    d.querySelectorAll('link[rel~="stylesheet"]').forEach(function (l) {
+      var rules = -1;
+      try { rules = l.sheet ? l.sheet.cssRules.length : -1; } catch (e) { rules = -2; }
+      r.sheets.push({ href: l.getAttribute('href'), rules: rules });
+    });
+    // what sticks out to the right of the viewport, for the failure message:
+    // anything outside the scroll box, or positioned so that it escapes it
+    r.overflowing = [];
+    d.querySelectorAll('body *').forEach(function (el) {
+      var b = el.getBoundingClientRect();
+      if (b.width === 0 && b.height === 0) return;
+      if (b.right <= de.clientWidth + 0.5 && b.bottom + w.scrollY <= Math.max(de.clientHeight, r.footerBottom || 0) + 0.5) return;
+      var inside = el.parentElement && el.parentElement.closest('.table-scroll');
+      var pos = w.getComputedStyle(el).position;
+      if (inside && pos !== 'absolute' && pos !== 'fixed') return;
+      if (r.overflowing.length < 8) r.overflowing.push(describe(el) + ' (right ' + Math.round(b.right) + ', bottom ' + Math.round(b.bottom + w.scrollY) + ', position ' + pos + ')');
+    });
+    var sc = d.querySelector('.table-scroll');
+    if (sc) {
+      var s = { scrollWidth: sc.scrollWidth, clientWidth: sc.clientWidth, scrollHeight: sc.scrollHeight, clientHeight: sc.clientHeight };
+      var th = sc.querySelector('thead th');
+      if (th && sc.scrollHeight > sc.clientHeight + 300) {
+        sc.scrollTop = 300;
+        s.stickyOffset = th.getBoundingClientRect().top - (sc.getBoundingClientRect().top + sc.clientTop);
+        sc.scrollTop = 0;
+      }
+      r.scroller = s;
+    }
+    // kanji must not all render as the same "tofu" box
+    var h1 = d.querySelector('h1');
+    if (h1) {
+      var cs = w.getComputedStyle(h1);
+      var canvas = d.createElement('canvas');
+      canvas.width = 64; canvas.height = 64;
+      var ctx = canvas.getContext('2d');
+      var glyph = function (ch) {
+        ctx.clearRect(0, 0, 64, 64);
+        ctx.font = '48px ' + cs.fontFamily;
+        ctx.fillStyle = '#000';
+        ctx.fillText(ch, 4, 52);
+        var px = ctx.getImageData(0, 0, 64, 64).data, ink = 0, sig = [];
+        for (var i = 3; i < px.length; i += 4) { if (px[i] > 127) ink++; sig.push(px[i] > 127 ? 1 : 0); }
+        return { ink: ink, sig: sig.join('') };
+      };
+      var a = glyph('項'), b = glyph('番'), c = glyph('担');
+      r.glyphs = { ink: [a.ink, b.ink, c.ink], distinct: a.sig !== b.sig && b.sig !== c.sig && a.sig !== c.sig };
+    }
+  } catch (e) {
+    r.error = String(e);
+  }
+  return r;
+}
+window.addEventListener('load', function () {
+  var out = [];
+  document.querySelectorAll('iframe').forEach(function (f) { out.push(measure(f)); });
+  document.getElementById('result').textContent = JSON.stringify(out);
+});
+"#;
+
+/// Loads every frame of `FRAMES` in one Chromium run and returns what the
+/// harness measured, in the order of `FRAMES`.
+fn layout() -> &'static [Value] {
+    static LAYOUT: OnceLock<Vec<Value>> = OnceLock::new();
+    LAYOUT.get_or_init(|| {
+        let mut html = String::from(
+            "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+             <title>layout harness</title></head><body>\n",
+        );
+        for f in FRAMES {
+            html.push_str(&format!(
+                "<iframe src=\"{}\" width=\"{}\" height=\"{}\" style=\"border:0;display:block\"></iframe>\n",
+                f.page, f.size.0, f.size.1
+            ));
+        }
+        html.push_str("<pre id=\"result\"></pre>\n<script>");
+        html.push_str(HARNESS_SCRIPT);
+        html.push_str("</script>\n</body></html>\n");
+        let harness = site().join("__layout_harness.html");
+        fs::write(&harness, html).unwrap();
+        let dom = run_chromium(
+            &[
+                "--allow-file-access-from-files".to_string(),
+                "--virtual-time-budget=10000".to_string(),
+                "--window-size=1400,1000".to_string(),
+                "--dump-dom".to_string(),
+            ],
+            &file_url(&harness),
+        );
+        let doc = Html::parse_document(&dom);
+        let json = doc
+            .select(&Selector::parse("pre#result").unwrap())
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .unwrap_or_default();
+        let frames: Vec<Value> = serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("the layout harness reported nothing usable ({e}); DOM:\n{dom}"));
+        assert_eq!(frames.len(), FRAMES.len(), "harness measured {json}");
+        for (f, v) in FRAMES.iter().zip(&frames) {
+            assert!(v.get("error").is_none(), "harness could not measure {}: {v}", f.page);
+        }
+        frames
+    })
+}
+
+fn frame(page: &str, size: (u32, u32)) -> &'static Value {
+    let i = FRAMES
+        .iter()
+        .position(|f| f.page == page && f.size == size)
+        .unwrap_or_else(|| panic!("{page} at {size:?} is not in FRAMES"));
+    &layout()[i]
+}
+
+fn num(v: &Value, key: &str) -> f64 {
+    v.get(key).and_then(Value::as_f64).unwrap_or_else(|| panic!("harness result has no number {key}: {v}"))
+}
+
+/// The document does not scroll sideways, and ends with its footer (nothing
+/// invisible below it stretches the page). Returns the problems found.
+fn page_fits(page: &str, size: (u32, u32)) -> Vec<String> {
+    let v = frame(page, size);
+    let mut problems = Vec::new();
+    let (sw, cw) = (num(v, "scrollWidth"), num(v, "clientWidth"));
+    if cw != f64::from(size.0) {
+        problems.push(format!("{page} at {}px: viewport is {cw}px wide", size.0));
+    }
+    if sw > cw {
+        problems.push(format!(
+            "{page} at {}px: the document scrolls sideways (scrollWidth {sw} > {cw}); sticking out: {}",
+            size.0, v["overflowing"]
+        ));
+    }
+    let (sh, ch) = (num(v, "scrollHeight"), num(v, "clientHeight"));
+    let footer = num(v, "footerBottom");
+    if sh > ch.max(footer.ceil()) + 1.0 {
+        problems.push(format!(
+            "{page} at {}px: the document is {sh}px tall but its footer ends at {footer:.0}px; sticking out: {}",
+            size.0, v["overflowing"]
+        ));
+    }
+    problems
+}
+
+#[test]
+fn narrow_pages_do_not_scroll_sideways() {
+    let mut problems = Vec::new();
+    for page in ["index.html", "items/704/index.html", "vendors/dev-main/index.html"] {
+        problems.extend(page_fits(page, NARROW));
+        problems.extend(page_fits(page, WIDE));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn grid_pages_scroll_only_inside_the_table_scroll_box() {
+    let mut problems = Vec::new();
+    for page in ["matrix/index.html", "phases/697/index.html"] {
+        problems.extend(page_fits(page, NARROW));
+        problems.extend(page_fits(page, WIDE));
+    }
+    // The matrix is much wider than a phone: its own box must scroll instead.
+    let sc = &frame("matrix/index.html", NARROW)["scroller"];
+    assert!(sc.is_object(), "matrix has no .table-scroll box");
+    if num(sc, "scrollWidth") <= num(sc, "clientWidth") {
+        problems.push(format!("matrix at 360px: the .table-scroll box does not scroll sideways: {sc}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn matrix_header_sticks_to_the_top_of_its_scroll_box() {
+    for size in [WIDE, NARROW] {
+        let sc = &frame("matrix/index.html", size)["scroller"];
+        let offset = sc
+            .get("stickyOffset")
+            .and_then(Value::as_f64)
+            .unwrap_or_else(|| panic!("matrix at {}px: the .table-scroll box does not scroll down: {sc}", size.0));
+        assert!(
+            offset.abs() <= 2.0,
+            "matrix at {}px: after scrolling the table 300px down, its header row is {offset}px \
+             from the top of the box (sticky thead not working)",
+            size.0
+        );
+    }
+}
+
+#[test]
+fn stylesheet_and_japanese_glyphs_render_from_file_url() {
+    for f in FRAMES {
+        let v = frame(f.page, f.size);
+        let sheets = v["sheets"].as_array().cloned().unwrap_or_default();
+        assert!(!sheets.is_empty(), "{}: no stylesheet link", f.page);
+        for s in &sheets {
+            assert!(
+                s["rules"].as_i64().unwrap_or(-1) > 0,
+                "{}: stylesheet {} did not load from file:// ({s})",
+                f.page,
+                s["href"]
+            );
+        }
+        let glyphs = &v["glyphs"];
+        let inked = glyphs["ink"].as_array().is_some_and(|a| a.iter().all(|n| n.as_u64().unwrap_or(0) > 20));
+        assert!(
+            inked && glyphs["distinct"] == Value::Bool(true),
+            "{}: the kanji 項, 番, 担 do not render as distinct glyphs in the page's font \
+             ({glyphs}); is a Japanese font (fonts-noto-cjk) installed?",
+            f.page
+        );
+    }
+}
+
+// (e) Nothing fetched from outside the site is covered statically by
+// tests/site.rs (`no_external_requests_anywhere`,
+// `every_internal_link_resolves_and_none_leaves_the_site`).
