@@ -24,16 +24,21 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     if let Some(out) = &args.output {
         project.config.output = std::env::current_dir()?.join(out);
     }
-    let (rendered, written) = crate::build(&project)?;
+    let rendered = crate::render_site(&project)?;
+    let rendered_at = start.elapsed();
+    let written = crate::write::write(&project.output(), &rendered.pages)?;
     if !args.quiet {
         let warnings = rendered.table.findings.iter().filter(|f| f.severity == Severity::Warning).count();
         eprintln!(
-            "built {} files ({} KiB) from {} rows into {} in {} ms; {warnings} data warning(s), see `rolesite check`",
+            "built {} files ({} KiB, {} unchanged) from {} rows into {} in {} ms (read and render {} ms, write {} ms); {warnings} data warning(s), see `rolesite check`",
             written.files,
             written.bytes / 1024,
+            written.unchanged,
             rendered.table.rows.len(),
             project.output().display(),
-            start.elapsed().as_millis()
+            start.elapsed().as_millis(),
+            rendered_at.as_millis(),
+            (start.elapsed() - rendered_at).as_millis(),
         );
     }
     Ok(0)

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub struct Written {
     pub files: usize,
     pub bytes: usize,
+    /// Files carried over from the previous site unchanged.
+    pub unchanged: usize,
 }
 
 pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
@@ -20,23 +22,40 @@ pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     remove(&tmp)?;
-    let written = write_tree(&tmp, pages)?;
+    let written = write_tree(&tmp, pages, out)?;
     swap(out, &tmp, &old)?;
     Ok(written)
 }
 
-/// Folders first, in order; then the files in parallel (most of a build is file-system time).
-fn write_tree(dir: &Path, pages: &[Page]) -> Result<Written> {
+/// Folders first, in order; then the files in parallel. A file whose bytes equal the
+/// previous site's is hard-linked from it rather than written: most of a build is
+/// file-system time, and a rebuild after a small change leaves most pages as they were.
+fn write_tree(dir: &Path, pages: &[Page], previous: &Path) -> Result<Written> {
     let folders: std::collections::BTreeSet<PathBuf> =
         pages.iter().map(|p| dir.join(&p.path).parent().unwrap_or(dir).to_path_buf()).collect();
     for folder in &folders {
         std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
     }
-    pages.par_iter().try_for_each(|page| {
-        let path = dir.join(&page.path);
-        std::fs::write(&path, &page.bytes).map_err(|e| Error::io(&path, e))
-    })?;
-    Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum() })
+    let linked = pages
+        .par_iter()
+        .map(|page| {
+            let path = dir.join(&page.path);
+            let old = previous.join(&page.path);
+            if unchanged(&old, &page.bytes) && std::fs::hard_link(&old, &path).is_ok() {
+                return Ok(1);
+            }
+            std::fs::write(&path, &page.bytes).map_err(|e| Error::io(&path, e)).map(|_| 0)
+        })
+        .collect::<Result<Vec<usize>>>()?
+        .into_iter()
+        .sum();
+    Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum(), unchanged: linked })
+}
+
+/// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    same_size && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Two renames: the old site steps aside, the new one takes its name.

@@ -473,3 +473,29 @@ fn base_url_adds_canonical_links_and_a_sitemap() {
     let item = std::fs::read_to_string(out.join("items/1/index.html")).unwrap();
     assert!(item.contains("<link rel=\"canonical\" href=\"https://example.invalid/roles/items/1/\">"), "{item}");
 }
+
+/// A rebuild carries unchanged files over (hard links into the new tree) and writes the
+/// changed ones; the result is the same as a build from scratch.
+#[test]
+fn a_rebuild_writes_only_what_changed() {
+    let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,前\n2,y,◎,z\n");
+    let (p, out) = (dir.path().to_str().unwrap().to_string(), dir.path().join("out"));
+    let unchanged = |text: &str| -> usize {
+        let at = text.find(" unchanged)").unwrap_or_else(|| panic!("{text}"));
+        text[..at].rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (_, first) = rolesite(&["build", &p]);
+    assert_eq!(unchanged(&first), 0);
+    let (_, again) = rolesite(&["build", &p]);
+    let files = Site::read(&out).files.len();
+    assert_eq!(unchanged(&again), files, "{again}");
+    std::fs::write(dir.path().join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,x,◎,後\n2,y,◎,z\n").unwrap();
+    let (_, changed) = rolesite(&["build", &p]);
+    let n = unchanged(&changed);
+    assert!(n > 0 && n < files, "{changed}");
+    let rebuilt = Site::read(&out).files;
+    assert!(String::from_utf8_lossy(&rebuilt["items/1/index.html"]).contains("後"));
+    let fresh = dir.path().join("fresh");
+    build(dir.path(), &fresh);
+    assert_eq!(rebuilt, Site::read(&fresh).files);
+}
