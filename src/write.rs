@@ -21,6 +21,7 @@ pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    recover(out)?;
     remove(&tmp)?;
     let written = write_tree(&tmp, pages, out)?;
     swap(out, &tmp, &old)?;
@@ -58,13 +59,54 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     same_size && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
-/// Two renames: the old site steps aside, the new one takes its name.
+/// Put the new site in place. On Linux one atomic exchange, so `out` is at every instant a
+/// whole site; elsewhere two renames (the old site steps aside, the new takes its name),
+/// and a build killed between them is repaired by the next (`recover`).
 fn swap(out: &Path, tmp: &Path, old: &Path) -> Result<()> {
-    if out.exists() {
-        std::fs::rename(out, old).map_err(|e| Error::io(out, e))?;
+    if !out.exists() {
+        return std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e));
     }
+    if exchange(tmp, out).is_ok() {
+        return remove(tmp);
+    }
+    std::fs::rename(out, old).map_err(|e| Error::io(out, e))?;
     std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e))?;
     remove(old)
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Repair after a killed build: if the output folder is gone but a previous site stepped
+/// aside (`.out.old-*`), put it back; then drop the leftovers of builds no longer running.
+pub fn recover(out: &Path) -> Result<()> {
+    let mut stale: Vec<PathBuf> = leftovers(out).into_iter().filter(|p| !owner_running(p)).collect();
+    stale.sort();
+    if !out.exists() {
+        if let Some(i) = stale.iter().position(|p| p.to_string_lossy().contains(".old-")) {
+            let old = stale.remove(i);
+            std::fs::rename(&old, out).map_err(|e| Error::io(&old, e))?;
+        }
+    }
+    stale.iter().try_for_each(|p| remove(p))
+}
+
+/// Whether the build that made a leftover (`.out.tmp-<pid>`) still runs. Only Linux can
+/// tell; elsewhere leftovers are assumed live and kept.
+fn owner_running(leftover: &Path) -> bool {
+    let pid = leftover.to_string_lossy().rsplit('-').next().unwrap_or("").to_string();
+    if pid.parse::<u32>().is_err() || !Path::new("/proc/self").exists() {
+        return true;
+    }
+    pid.parse::<u32>().is_ok_and(|p| p == std::process::id()) || Path::new("/proc").join(&pid).exists()
 }
 
 /// Remove a previous tree, its top-level folders in parallel.
