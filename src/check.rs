@@ -54,20 +54,19 @@ fn flag(code: &'static str, message: impl Into<String>) -> Option<Flag> {
 }
 
 fn no_roles(row: &Row) -> Option<Flag> {
-    row.roles.is_empty().then(|| flag("no-roles", "a task with no ◎ or ○"))?
+    row.roles.is_empty().then(|| flag("no-roles", "◎も○もない作業"))?
 }
 
 fn no_primary(row: &Row) -> Option<Flag> {
     (!row.roles.is_empty() && row.primaries().next().is_none())
-        .then(|| flag("no-primary", "○ without any ◎: nobody is named to do the work"))?
+        .then(|| flag("no-primary", "○はあるが◎がなく、作業を行う者が示されていない"))?
 }
 
 fn uncertain_columns(row: &Row) -> Option<Flag> {
     let cols: Vec<String> =
         row.roles.iter().filter(|r| r.basis == Basis::Uncertain).map(|r| r.col.to_string()).collect();
-    (!cols.is_empty()).then(|| {
-        flag("uncertain-columns", format!("symbols in column(s) {} cannot be attributed to a vendor", cols.join(", ")))
-    })?
+    (!cols.is_empty())
+        .then(|| flag("uncertain-columns", format!("第{}列の記号は事業者を特定できない", cols.join("・"))))?
 }
 
 /// The name designates a vendor or subsystem (in a parenthetical) while every ◎ we can
@@ -81,10 +80,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     let groups = parentheticals(&row.name);
     if let Some(named) = groups.iter().find_map(|g| catalog.designated_vendor(g)) {
         return (!primaries.contains(&named)).then(|| {
-            flag(
-                "primary-mismatch",
-                format!("the name designates vendor {named}, but ◎ sits with {}", primaries.join(", ")),
-            )
+            flag("primary-mismatch", format!("作業名は事業者 {named} を指すが、◎は {} にある", primaries.join("、")))
         })?;
     }
     let subsystems: Vec<&str> = groups.iter().flat_map(|g| catalog.subsystems_in(g)).collect();
@@ -98,7 +94,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
         flag(
             "primary-mismatch",
             format!(
-                "the name designates subsystem {}, but ◎ sits with {}, which does not work on it",
+                "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
                 subsystems.join(", "),
                 primaries.join(", ")
             ),
@@ -117,8 +113,7 @@ fn task_name_counts(rows: &[Row]) -> HashMap<String, Vec<u32>> {
 fn duplicate_name(row: &Row, counts: &HashMap<String, Vec<u32>>) -> Option<Flag> {
     let same = counts.get(&crate::read::text::key(&row.name))?;
     let others: Vec<String> = same.iter().filter(|n| **n != row.no).map(|n| n.to_string()).collect();
-    (!others.is_empty())
-        .then(|| flag("duplicate-name", format!("another task has the same name: 項番 {}", others.join(", "))))?
+    (!others.is_empty()).then(|| flag("duplicate-name", format!("同じ名前の作業がある: 項番 {}", others.join("、"))))?
 }
 
 #[cfg(test)]

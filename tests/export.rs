@@ -313,7 +313,7 @@ fn gaps_are_the_numbering_holes_of_the_seed() {
         match lost {
             Some(n) => {
                 let reason = gap["reason"].as_str().unwrap();
-                assert!(reason.contains(&format!("line {n}")), "gap {gap} names the summary paragraph at line {n}");
+                assert!(reason.contains(&format!("{n}行目")), "gap {gap} names the summary paragraph at line {n}");
                 assert_eq!(gap["lost_text"], lines[n - 1].split_whitespace().collect::<Vec<_>>().join(" "));
             }
             None => assert!(gap.get("lost_text").is_none(), "no summary paragraph stands in gap {gap}"),

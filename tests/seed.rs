@@ -205,3 +205,27 @@ fn descriptions_found_beside_a_misplaced_header() {
     // Line 418's section: descriptions in column 19, beyond the header.
     assert!(!row(975).description.is_empty());
 }
+
+/// Lines 101–178: the header names 16 cells, its rows reach only 15, and the column headed
+/// 厚生労働省・日本年金機構 is empty in every row while approvals (レビュー・承認, ◎ under that
+/// column in every other section) put ◎ under the next columns. A cell was lost and nothing
+/// says which, so no symbol of the section is given to a vendor.
+#[test]
+fn a_section_whose_rows_lost_a_cell_attributes_nobody() {
+    let text = seed_text();
+    let rows: Vec<Vec<&str>> =
+        text.lines().skip(102).take(76).map(|l| l.split('\t').map(str::trim).collect()).collect();
+    assert!(rows.iter().all(|c| c[2].is_empty()), "column 3 is empty throughout");
+    let approvals: Vec<u32> =
+        rows.iter().filter(|c| c[1].contains("レビュー・承認") && c[3] == "◎").map(|c| c[0].parse().unwrap()).collect();
+    assert!(!approvals.is_empty());
+    for no in approvals {
+        assert!(row(no).roles.iter().all(|r| r.vendor.is_none() && r.basis == Basis::Uncertain), "項番{no}");
+    }
+    assert!(table()
+        .rows
+        .iter()
+        .filter(|r| (252..=327).contains(&r.no))
+        .flat_map(|r| &r.roles)
+        .all(|r| r.vendor.is_none()));
+}

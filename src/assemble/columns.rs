@@ -59,7 +59,28 @@ pub fn attribute(
         }
     }
     demote_duplicates(section, &mut columns, findings);
+    demote_when_rows_are_narrower(section, &mut columns);
     columns
+}
+
+/// Rows with fewer cells than their header names lost a cell somewhere, and nothing says
+/// which: every column after the loss is shifted, so no column can be read by position.
+/// (Seed line 101: the header names 16 cells, its rows reach 15, and the column headed
+/// 厚生労働省・日本年金機構 — the busiest elsewhere — stays empty in every row.)
+fn demote_when_rows_are_narrower(section: &RawSection, columns: &mut BTreeMap<usize, Column>) {
+    let widest = section.rows.iter().map(|r| r.width).max().unwrap_or(0);
+    if section.width == 0 || widest <= 2 || widest >= section.width {
+        return;
+    }
+    let reason = format!(
+        "見出しは{}列だが行は{widest}列までしかなく、どの列が欠けたか分からないため列の位置で事業者を決められない",
+        section.width
+    );
+    for column in columns.values_mut() {
+        if column.basis != Basis::Uncertain {
+            *column = Column::uncertain(&column.text, reason.clone());
+        }
+    }
 }
 
 fn one(
@@ -70,7 +91,7 @@ fn one(
     findings: &mut Vec<Finding>,
 ) -> Option<Column> {
     if let Some(rest) = text.strip_prefix('?') {
-        return Some(Column::uncertain(rest, "marked uncertain in the table"));
+        return Some(Column::uncertain(rest, "表で不明と記された列(?付き)"));
     }
     if let Some(id) = catalog.resolve(text) {
         return Some(Column {
@@ -101,9 +122,9 @@ fn one(
             findings.push(Finding::warning(
                 "unknown-column",
                 at,
-                format!("header {text:?} names no known vendor; its symbols stay uncertain"),
+                format!("列見出し「{text}」はどの事業者にも当たらないため、この列の記号は事業者不明とする"),
             ));
-            Some(Column::uncertain(text, "the header names no known vendor"))
+            Some(Column::uncertain(text, "列見出しがどの事業者にも当たらない"))
         }
     }
 }
@@ -119,15 +140,16 @@ fn demote_duplicates(section: &RawSection, columns: &mut BTreeMap<usize, Column>
         }
     }
     for (vendor, positions) in by_vendor.into_iter().filter(|(_, p)| p.len() > 1) {
-        let list = positions.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ");
+        let list = positions.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("・");
         findings.push(Finding::warning(
             "duplicate-column",
             section.location.clone().with_col(positions[0]),
-            format!("columns {list} all name vendor {vendor}; their symbols stay uncertain"),
+            format!("第{list}列がすべて同じ事業者({vendor})を指すため、これらの列の記号は事業者不明とする"),
         ));
         for pos in positions {
             let text = columns[&pos].text.clone();
-            columns.insert(pos, Column::uncertain(&text, format!("columns {list} of this header all name {vendor}")));
+            columns
+                .insert(pos, Column::uncertain(&text, format!("見出しの第{list}列がすべて同じ事業者({vendor})を指す")));
         }
     }
 }
@@ -140,7 +162,7 @@ pub fn roles(marks: &[(usize, String)], columns: &BTreeMap<usize, Column>) -> Ve
             let role = RoleKind::from_symbol(symbol)?;
             Some(match columns.get(col) {
                 Some(c) => c.role(role, *col),
-                None => Column::uncertain("", format!("no header names column {col}")).role(role, *col),
+                None => Column::uncertain("", format!("第{col}列には見出しがない")).role(role, *col),
             })
         })
         .collect()
@@ -155,7 +177,7 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
             "header-width",
             section.location.clone(),
             format!(
-                "the header spans {} cells but its rows reach {widest}: cells are read by position, and symbols under no vendor header stay uncertain",
+                "見出しは{}列あるが、行は{widest}列まで: 記号は列の位置で読み、事業者見出しのない列の記号は事業者不明とする",
                 section.width
             ),
         ));
@@ -168,13 +190,16 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
     }
     let Some((&actual, _)) = counts.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))) else { return };
     if section.description_col.is_some_and(|d| d != actual) {
-        let under =
-            section.columns.get(actual).filter(|t| !t.is_empty()).map_or(String::new(), |t| format!(" (headed {t:?})"));
+        let under = section
+            .columns
+            .get(actual)
+            .filter(|t| !t.is_empty())
+            .map_or(String::new(), |t| format!("(その列の見出しは「{t}」)"));
         findings.push(Finding::warning(
             "description-column",
             section.location.clone(),
             format!(
-                "header puts 作業内容 at column {}, but descriptions stand in column {actual}{under}",
+                "見出しでは作業内容が第{}列だが、作業内容は第{actual}列にある{under}",
                 section.description_col.unwrap_or(0)
             ),
         ));
@@ -290,7 +315,7 @@ mod tests {
         let mut f = Vec::new();
         shape_findings(&s, &mut f);
         assert_eq!(codes(&f), vec!["header-width", "description-column"]);
-        assert!(f[1].message.contains("column 5"), "{}", f[1].message);
+        assert!(f[1].message.contains("第5列"), "{}", f[1].message);
         s.width = 5;
         s.description_col = Some(5);
         let mut f = Vec::new();

@@ -95,7 +95,7 @@ fn infer_outline(rows: &mut [Row]) {
             row.flags.push(crate::model::Flag {
                 code: "lost-cells",
                 message:
-                    "no symbol and no description, but named like the task beside it: a task whose cells were lost"
+                    "記号も作業内容もないが、隣の作業と同じ名前の別版(括弧書き違い)のため、セルが失われた作業と判断"
                         .into(),
             });
         }

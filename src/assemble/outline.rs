@@ -126,7 +126,7 @@ pub fn parents(rows: &mut [Row]) {
             Slot::Unknown => {
                 row.flags.push(Flag {
                     code: "parent-unknown",
-                    message: "follows a numbering gap: the heading it stands under was lost".into(),
+                    message: "項番の欠番の直後にあり、上位の見出しは欠落部分にあって不明".into(),
                 });
                 None
             }
@@ -151,13 +151,13 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
         let paragraph = lost.iter().find(|(f, l)| {
             *f == a.source.file && *f == b.source.file && l.line > a.source.line && l.line < b.source.line
         });
-        let range = format!("項番 {}–{} are missing", a.no + 1, b.no - 1);
+        let range = format!("項番 {}–{} が欠けている", a.no + 1, b.no - 1);
         let reason = match paragraph {
             Some((_, l)) => {
-                format!("{range}: the source has only a summary paragraph where these pages stood (line {})", l.line)
+                format!("{range}: 原本にはこのページの代わりに要約の段落だけが残る({}行目)", l.line)
             }
             None => {
-                format!("{range}: nothing stands in their place between lines {} and {}", a.source.line, b.source.line)
+                format!("{range}: 原本の{}行目と{}行目の間に何も残っていない", a.source.line, b.source.line)
             }
         };
         findings.push(Finding::warning("gap", b.source.clone(), reason.clone()));
@@ -173,7 +173,7 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
         findings.push(Finding::warning(
             "lost-section",
             Location::new(file, l.line),
-            format!("a table page was lost in extraction; only its summary remains: {}", l.text),
+            format!("抽出の過程で表のページが失われ、要約だけが残る: {}", l.text),
         ));
     }
     out

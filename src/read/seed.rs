@@ -157,7 +157,7 @@ fn prose_line(path: &Path, line: usize, raw: &str, doc: &mut RawDocument, table:
         table.findings.push(Finding::info(
             "legend-variant",
             Location::new(path, line),
-            format!("legend line without its symbol: {text}"),
+            format!("記号のない凡例の行: {text}"),
         ));
     } else if doc.date_label.is_none() && crate::wareki::parse(&text).is_some() && text.chars().count() < 20 {
         doc.date_label = Some(text);
@@ -191,7 +191,7 @@ fn legend(path: &Path, line: usize, symbol: String, label: String, doc: &mut Raw
         Some((_, first)) if *first != label => table.findings.push(Finding::info(
             "legend-variant",
             Location::new(path, line),
-            format!("legend for {symbol} reads {label:?} here, {first:?} at its first statement"),
+            format!("{symbol}の凡例がここでは「{label}」、最初の記載では「{first}」"),
         )),
         Some(_) => {}
     }
