@@ -157,8 +157,16 @@ fn is_table_file(path: &Path) -> bool {
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Config> {
-    toml::from_str(text).map_err(|e| {
+    let config: Config = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         Error::at("config", Location::new(path, line), e.message().to_string())
-    })
+    })?;
+    if let Some(date) = config.document.date.as_deref().filter(|d| crate::wareki::parse(d).is_none()) {
+        let line = text.lines().position(|l| l.trim_start().starts_with("date")).map_or(1, |i| i + 1);
+        let message = format!(
+            "date {date:?} is not a date: write it as the document does (平成28年5月, 令和元年5月) or as 2016-05"
+        );
+        return Err(Error::at("config", Location::new(path, line), message));
+    }
+    Ok(config)
 }

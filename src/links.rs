@@ -3,12 +3,12 @@
 
 use crate::diag::{Finding, Location};
 use crate::render::Page;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(pages: &[Page]) -> Vec<Finding> {
-    let ids: HashMap<&str, HashSet<String>> =
+    let ids: BTreeMap<&str, BTreeSet<String>> =
         pages.iter().filter(|p| p.path.ends_with(".html")).map(|p| (p.path.as_str(), attrs(&p.bytes, "id"))).collect();
-    let files: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    let files: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
     let mut findings = Vec::new();
     for page in pages.iter().filter(|p| p.path.ends_with(".html")) {
         for target in attrs(&page.bytes, "href").into_iter().chain(attrs(&page.bytes, "src")) {
@@ -24,7 +24,7 @@ pub fn check(pages: &[Page]) -> Vec<Finding> {
     findings
 }
 
-fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, HashSet<String>>) -> Option<String> {
+fn resolve(from: &str, target: &str, files: &BTreeSet<&str>, ids: &BTreeMap<&str, BTreeSet<String>>) -> Option<String> {
     if target.contains("://") || target.starts_with("mailto:") || target.starts_with("data:") {
         return None;
     }
@@ -65,7 +65,7 @@ pub fn join(from: &str, rel: &str) -> Option<String> {
 }
 
 /// Values of one attribute, with the entities our escaping writes decoded.
-fn attrs(html: &[u8], name: &str) -> HashSet<String> {
+fn attrs(html: &[u8], name: &str) -> BTreeSet<String> {
     let text = String::from_utf8_lossy(html);
     let needle = format!(" {name}=\"");
     text.match_indices(&needle)

@@ -35,6 +35,29 @@ pub struct Theme {
     pub tera: Tera,
     /// Static files as `(path under assets/, bytes)`.
     pub assets: Vec<(String, Vec<u8>)>,
+    /// The theme folder, for error locations.
+    pub dir: PathBuf,
+    /// Template sources by name, to find the line of a render error.
+    sources: std::collections::BTreeMap<String, String>,
+}
+
+impl Theme {
+    /// A render error located at its template and, when the message names a variable,
+    /// the first line that uses it (Tera reports no line for render errors).
+    pub fn render_error(&self, e: &tera::Error) -> Error {
+        let mut error = template_error(&self.dir, e);
+        if let Error::Located(f) = &mut error {
+            if f.location.line == 0 {
+                let name = f.location.file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if let (Some(source), Some(var)) = (self.sources.get(name), missing_variable(&f.message)) {
+                    if let Some(i) = source.lines().position(|l| l.contains(var)) {
+                        f.location.line = i + 1;
+                    }
+                }
+            }
+        }
+        error
+    }
 }
 
 /// Load the configured theme: each file from the project's theme folder when present,
@@ -50,24 +73,28 @@ pub fn load(project: &Project) -> Result<Theme> {
     }
     let mut templates = Vec::new();
     let mut assets = Vec::new();
-    for (name, text) in files(&dir)? {
+    for (name, bytes) in files(&dir)? {
         if let Some(t) = name.strip_prefix("templates/") {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::at("template", Location::file_only(&dir.join(&name)), "template is not UTF-8 text")
+            })?;
             templates.push((t.to_string(), text));
         } else if let Some(s) = name.strip_prefix("static/") {
-            assets.push((s.to_string(), text.into_bytes()));
+            assets.push((s.to_string(), bytes));
         }
     }
+    let sources = templates.iter().cloned().collect();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(templates).map_err(|e| template_error(&dir, &e))?;
-    Ok(Theme { tera, assets })
+    Ok(Theme { tera, assets, dir, sources })
 }
 
 /// Default files overlaid with the project's own, sorted by path.
-fn files(dir: &Path) -> Result<Vec<(String, String)>> {
-    let mut out: std::collections::BTreeMap<String, String> =
-        DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+fn files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out: std::collections::BTreeMap<String, Vec<u8>> =
+        DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
     if dir.is_dir() {
         for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
             let entry = entry.map_err(|e| Error::at("theme", Location::file_only(dir), e.to_string()))?;
@@ -75,11 +102,17 @@ fn files(dir: &Path) -> Result<Vec<(String, String)>> {
                 continue;
             }
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-            let text = std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            out.insert(rel, text);
+            let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            out.insert(rel, bytes);
         }
     }
     Ok(out.into_iter().collect())
+}
+
+/// The variable a Tera render error names (`Variable \`x.y\` not found`).
+fn missing_variable(message: &str) -> Option<&str> {
+    let rest = &message[message.find("Variable `")? + "Variable `".len()..];
+    rest.split('`').next()
 }
 
 /// A Tera error as `templates/x.html:line:col: error[template]: …`. Tera puts the line of a
@@ -119,10 +152,10 @@ fn marker(message: &str) -> Option<(usize, usize)> {
     Some((line.parse().ok()?, col.parse().ok()?))
 }
 
-/// The template file a Tera message names (`'item.html'`), for the location: the project's
-/// copy when it has one, else the built-in default's path.
+/// The template file a Tera message names (`'item.html'`), for the location.
 fn template_file(dir: &Path, message: &str) -> PathBuf {
-    let name = message.split('\'').nth(1).filter(|n| n.ends_with(".html") || n.ends_with(".xml"));
+    // The innermost template named is where the fault is (`rendering 'macros.html'`).
+    let name = message.split('\'').skip(1).step_by(2).filter(|n| n.ends_with(".html") || n.ends_with(".xml")).last();
     match name {
         Some(n) => dir.join("templates").join(n),
         None => dir.join("templates"),

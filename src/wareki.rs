@@ -1,23 +1,36 @@
 //! Japanese era dates (和暦) → ISO year-month.
 
-/// First Gregorian year of each era, so era year N is `start + N - 1`.
-const ERAS: [(&str, i32); 5] = [("令和", 2019), ("平成", 1989), ("昭和", 1926), ("大正", 1912), ("明治", 1868)];
+/// Each era: its first Gregorian year and its last era year (the current one open-ended).
+const ERAS: [(&str, i32, i32); 5] =
+    [("令和", 2019, 99), ("平成", 1989, 31), ("昭和", 1926, 64), ("大正", 1912, 15), ("明治", 1868, 45)];
 
-/// `平成28年5月` → `2016-05`; `令和元年5月` → `2019-05`. Full-width digits are accepted.
+/// `平成28年5月` → `2016-05`; `令和元年5月` → `2019-05`; `2016-05` and `2016年5月` as they are.
+/// Full-width digits are accepted. A year beyond its era's end is refused, not wrapped.
 pub fn parse(text: &str) -> Option<String> {
-    let text: String = text.chars().map(crate::read::text::ascii_digit).collect();
-    for (era, start) in ERAS {
+    let text: String = text.trim().chars().map(crate::read::text::ascii_digit).collect();
+    if let Some(iso) = gregorian(&text) {
+        return Some(iso);
+    }
+    for (era, start, last) in ERAS {
         let Some(pos) = text.find(era) else { continue };
         let rest = &text[pos + era.len()..];
         let (year, rest) = rest.split_once('年')?;
         let year: i32 = if year == "元" { 1 } else { year.trim().parse().ok()? };
         let month: u32 = rest.split_once('月')?.0.trim().parse().ok()?;
-        if year < 1 || !(1..=12).contains(&month) {
+        if !(1..=last).contains(&year) || !(1..=12).contains(&month) {
             return None;
         }
         return Some(format!("{:04}-{:02}", start + year - 1, month));
     }
     None
+}
+
+/// `2016-05` or `2016年5月`.
+fn gregorian(text: &str) -> Option<String> {
+    let (year, month) = text.split_once('-').or_else(|| text.strip_suffix('月')?.split_once('年'))?;
+    let year: i32 = year.parse().ok().filter(|y| (1000..=9999).contains(y))?;
+    let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some(format!("{year:04}-{month:02}"))
 }
 
 #[cfg(test)]
@@ -37,7 +50,17 @@ mod tests {
     #[test]
     fn text_without_an_era_date_is_none() {
         assert_eq!(parse("平成"), None);
-        assert_eq!(parse("2016年5月"), None);
         assert_eq!(parse("平成28年13月"), None);
+    }
+
+    #[test]
+    fn gregorian_forms_and_era_bounds() {
+        assert_eq!(parse("2026-04").as_deref(), Some("2026-04"));
+        assert_eq!(parse("２０２６年４月").as_deref(), Some("2026-04"));
+        assert_eq!(parse("平成31年4月").as_deref(), Some("2019-04"));
+        for bad in ["平成32年1月", "平成99999999999年1月", "令和0年1月", "2026-13", "26-04", "平成28年13月"]
+        {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 }

@@ -238,6 +238,23 @@ fn user_errors_are_located_and_exit_1() {
             vec![("seeds/roles.csv", ROLES.as_bytes()), ("seeds/vendors.csv", "id,name\nA社,A社\n".as_bytes())],
             "vendors.csv:2: error",
         ),
+        (
+            "a date that is not one",
+            vec![
+                ("seeds/roles.csv", ROLES.as_bytes()),
+                ("site.toml", "title = \"t\"\n[document]\ndate = \"平成99年5月\"\n".as_bytes()),
+            ],
+            "site.toml:3: error[config]",
+        ),
+        (
+            "one spelling for two vendors, the second curated",
+            vec![
+                ("seeds/roles.csv", ROLES.as_bytes()),
+                ("seeds/vendors.csv", "id,name,aliases\nowner,発注者,\nother,別業者,発注者\n".as_bytes()),
+                ("seeds/curation.csv", "header,vendor,reason\n略称,other,理由\n".as_bytes()),
+            ],
+            "vendors.csv:3: error[duplicate-vendor]",
+        ),
     ];
     for (what, mut files, expected) in cases {
         if !files.iter().any(|(n, _)| *n == "seeds/vendors.csv") {

@@ -106,15 +106,18 @@ impl Catalog {
             id,
             name,
         };
-        let index = self.vendors.len();
-        for spelling in [&vendor.id, &vendor.name].into_iter().chain(&vendor.aliases) {
-            if let Some(&other) = self.by_key.get(&key(spelling)) {
-                if other != index {
-                    let msg = format!("{spelling:?} already names vendor {}", self.vendors[other].id);
-                    return findings.push(Finding::error("duplicate-vendor", at, msg));
-                }
+        let spellings: Vec<String> =
+            [&vendor.id, &vendor.name].into_iter().chain(&vendor.aliases).map(|s| key(s)).collect();
+        // Check every spelling before recording any, so a refused vendor leaves no trace.
+        for (spelling, k) in [&vendor.id, &vendor.name].into_iter().chain(&vendor.aliases).zip(&spellings) {
+            if let Some(&other) = self.by_key.get(k) {
+                let msg = format!("{spelling:?} already names vendor {}", self.vendors[other].id);
+                return findings.push(Finding::error("duplicate-vendor", at, msg));
             }
-            self.by_key.insert(key(spelling), index);
+        }
+        let index = self.vendors.len();
+        for k in spellings {
+            self.by_key.insert(k, index);
         }
         self.vendors.push(vendor);
     }
@@ -201,14 +204,19 @@ pub(crate) mod tests {
         c
     }
 
-    /// Trap: full- and half-width parentheses and spaces spell the same vendor.
+    /// Trap: full- and half-width parentheses and spaces spell the same vendor, in aliases
+    /// and in curated headers alike.
     #[test]
     fn full_and_half_width_spellings_resolve_alike() {
         let c = shipped();
-        assert_eq!(c.resolve("開発等業者(統括業務受託者を含む)"), Some("dev-main"));
-        assert_eq!(c.resolve("開発等業者（統括業務受託者を含む）"), Some("dev-main"));
-        assert_eq!(c.resolve("開発等業者（統合業務受託者を含む）"), Some("dev-main"));
+        assert_eq!(c.resolve("個人番号管理サブシステム(1次)ハードウェア等納入保守業者"), Some("kojin1-hw"));
         assert_eq!(c.resolve("個人番号管理サブシステム（１次）ハードウェア等納入保守業者"), Some("kojin1-hw"));
+        assert_eq!(c.resolve("個人番号管理サブシステム （1次） ハードウェア等納入保守業者"), Some("kojin1-hw"));
+        assert!(
+            c.curation.contains_key(&key("開発等業者(統合業務受託者を含む)")),
+            "curated in full width, found in half"
+        );
+        assert!(c.curation.contains_key(&key("開発等業者（統括業務受託者を含む）")));
     }
 
     /// Trap: the OCR typo 機橋 for 機構 is a curated alias, not a new vendor.
@@ -230,16 +238,20 @@ pub(crate) mod tests {
         assert_eq!(c.designated_vendor("共通運用管理業者"), Some("common-ops"));
     }
 
-    /// Trap: abbreviated header names. The 受託者 form is an alias; the 委託者 form is a
-    /// curated reading with its reason, never silently an alias.
+    /// Trap: abbreviated header names. `開発等業者(…を含む)` could be any of the four
+    /// developers by its words alone, so every abbreviated form is a curated reading with
+    /// its reason, never an alias that would pass for 原文どおり.
     #[test]
-    fn abbreviated_names() {
+    fn abbreviated_names_are_curated_not_aliases() {
         let c = shipped();
-        assert_eq!(c.resolve("開発等業者(統括業務受託者を含む)"), Some("dev-main"));
-        assert_eq!(c.resolve("開発等業者(統括業務委託者を含む)"), None);
-        let (id, reason) = &c.curation[&key("開発等業者(統括業務委託者を含む)")];
-        assert_eq!(id, "dev-main");
-        assert!(reason.contains("受託者"), "{reason}");
+        for header in
+            ["開発等業者(統括業務受託者を含む)", "開発等業者(統合業務受託者を含む)", "開発等業者(統括業務委託者を含む)"]
+        {
+            assert_eq!(c.resolve(header), None, "{header}");
+            let (id, reason) = &c.curation[&key(header)];
+            assert_eq!(id, "dev-main");
+            assert!(reason.contains("行目"), "the reason cites the document: {reason}");
+        }
     }
 
     #[test]

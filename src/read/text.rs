@@ -31,7 +31,7 @@ pub fn key(s: &str) -> String {
     s.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// NFKC with white space runs folded to one space and trimmed: for display text.
+/// White space runs folded to one space and trimmed; the characters stay as written.
 pub fn clean(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -26,6 +26,10 @@ pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
             .enumerate()
             .map(|(i, row)| (i + range.start().map_or(0, |s| s.0 as usize) + 1, row.iter().map(cell_text).collect()))
             .collect();
+        // With every sheet chosen, a blank one (a cover, a spare) is no table to read.
+        if *sheets == Sheets::All && range.rows().all(|r| r.iter().all(|c| cell_text(c).trim().is_empty())) {
+            continue;
+        }
         let sheet = super::csv::from_records(&label, records)?;
         table.sections.extend(sheet.sections);
         table.findings.extend(sheet.findings);

@@ -136,7 +136,8 @@ struct GridRow<'a> {
     level: Option<u8>,
     /// One cell per grid vendor: `""`, `"◎"` or `"○"`.
     cells: Vec<&'static str>,
-    uncertain: usize,
+    /// The symbols standing in columns no vendor can be named for, in column order.
+    uncertain: String,
 }
 
 fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) -> Grid<'a> {
@@ -165,7 +166,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
                 link: RowLink::new(r, from),
                 level: r.level,
                 cells: vendors.iter().map(|v| cell(r, &v.id)).collect(),
-                uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).count(),
+                uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
             })
             .collect(),
     }

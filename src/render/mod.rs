@@ -213,7 +213,7 @@ fn page<V: Serialize>(
 ) -> Result<(String, Vec<u8>)> {
     let base = Base {
         site: view,
-        root: urls::root_of(url),
+        root: root_for(site, url),
         page_title: title,
         url: url.to_string(),
         canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
@@ -224,9 +224,17 @@ fn page<V: Serialize>(
     ctx.extend(
         tera::Context::from_serialize(&own).map_err(|e| Error::at("template", Default::default(), e.to_string()))?,
     );
-    let theme_dir = site.project.path(&site.project.config.themes).join(&site.project.config.theme);
-    let html = site.theme.tera.render(template, &ctx).map_err(|e| crate::theme::template_error(&theme_dir, &e))?;
+    let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
     Ok((url.to_string(), html.into_bytes()))
+}
+
+/// Relative everywhere, except on the 404 page of a site with a base URL: a server shows
+/// that page at whatever missing URL was asked for, so relative links would not resolve.
+fn root_for(site: &Site, url: &str) -> String {
+    match site.project.config.base_url.as_deref() {
+        Some(base) if url == "404.html" => format!("{}/", base.trim_end_matches('/')),
+        _ => urls::root_of(url),
+    }
 }
 
 fn sitemap(base: &str, pages: &[Page]) -> String {
