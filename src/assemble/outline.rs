@@ -152,15 +152,12 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
             *f == a.source.file && *f == b.source.file && l.line > a.source.line && l.line < b.source.line
         });
         let range = format!("項番 {}–{} が欠けている", a.no + 1, b.no - 1);
+        // The gap's own reason leaves out the range, which the gap states in from/to.
         let reason = match paragraph {
-            Some((_, l)) => {
-                format!("{range}: 原本にはこのページの代わりに要約の段落だけが残る({}行目)", l.line)
-            }
-            None => {
-                format!("{range}: 原本の{}行目と{}行目の間に何も残っていない", a.source.line, b.source.line)
-            }
+            Some((_, l)) => format!("原本にはこのページの代わりに要約の段落だけが残る({}行目)", l.line),
+            None => format!("原本の{}行目と{}行目の間に何も残っていない", a.source.line, b.source.line),
         };
-        findings.push(Finding::warning("gap", b.source.clone(), reason.clone()));
+        findings.push(Finding::warning("gap", b.source.clone(), format!("{range}: {reason}")));
         out.push(Gap {
             from: a.no + 1,
             to: b.no - 1,
