@@ -27,6 +27,9 @@ pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     let project = Project::load(&args.dir)?;
     let table = crate::load(&project)?.table;
+    // Everything a build reads: the narrative pages and the theme's templates too.
+    crate::pages::load(&project)?;
+    crate::theme::load(&project)?;
     let min = if args.verbose { Severity::Info } else { Severity::Warning };
     for f in sorted(&table.findings).into_iter().filter(|f| f.severity >= min) {
         println!("{f}");

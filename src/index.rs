@@ -27,6 +27,8 @@ pub struct Index {
     pub unassigned: Vec<u32>,
     /// Task → the heading chain above it, top first.
     pub ancestors: BTreeMap<u32, Vec<u32>>,
+    /// Every task in table order, for previous/next.
+    pub tasks: Vec<u32>,
 }
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
@@ -54,6 +56,7 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
         ix.tasks_under.entry(*h).or_default().push(row.no);
     }
     ix.ancestors.insert(row.no, chain);
+    ix.tasks.push(row.no);
     for role in row.roles.iter().filter(|r| r.basis != Basis::Uncertain) {
         let Some(v) = role.vendor.as_ref().and_then(|v| ix.vendors.get_mut(v)) else { continue };
         let list = if role.role == RoleKind::Primary { &mut v.primary } else { &mut v.cooperating };

@@ -226,6 +226,36 @@ fn user_errors_are_located_and_exit_1() {
         ("not text", vec![("seeds/roles.csv", b"\x80\x81\xff\xfe,\n")], "roles.csv:1:1: error[encoding]"),
         ("broken workbook", vec![("seeds/roles.xlsx", b"PK\x03\x04 not a zip")], "roles.xlsx: error[xlsx]"),
         (
+            "unclosed quote",
+            vec![("seeds/roles.csv", "項番,作業項目,owner\n1,x,◎\n2,\"y,◎\n3,z,\n".as_bytes())],
+            "roles.csv:3:3: error[csv]",
+        ),
+        (
+            "text after a closing quote",
+            vec![("seeds/roles.csv", "項番,作業項目,owner\n1,\"x\"y,◎\n".as_bytes())],
+            "roles.csv:2:5: error[csv]",
+        ),
+        ("empty csv", vec![("seeds/roles.csv", b"")], "roles.csv:1: error[empty]"),
+        ("empty seed text", vec![("seeds/seed.txt", b"")], "seed.txt: error[no-table]"),
+        (
+            "seed text without a table",
+            vec![("seeds/seed.txt", "## 別紙2\n関連業者との役割分担表\n".as_bytes())],
+            "seed.txt: error[no-table]",
+        ),
+        (
+            "bad front matter",
+            vec![
+                ("seeds/roles.csv", ROLES.as_bytes()),
+                ("content/a.md", "+++\ntitle = \"t\"\norder = x\n+++\nbody\n".as_bytes()),
+            ],
+            "a.md:3: error[front-matter]",
+        ),
+        (
+            "no front matter",
+            vec![("seeds/roles.csv", ROLES.as_bytes()), ("content/a.md", "# title\n".as_bytes())],
+            "a.md:1: error[front-matter]",
+        ),
+        (
             "bad config",
             vec![
                 ("seeds/roles.csv", ROLES.as_bytes()),
@@ -256,6 +286,14 @@ fn user_errors_are_located_and_exit_1() {
             "vendors.csv:3: error[duplicate-vendor]",
         ),
     ];
+    for id in ["../x", "a/b", "a b", "CON", "con", "x.", ".."] {
+        let vendors = format!("id,name\n\"{id}\",名前\n");
+        let dir = project(&[("seeds/vendors.csv", vendors.as_bytes()), ("seeds/roles.csv", ROLES.as_bytes())]);
+        let (code, stdout, stderr) = rolesite(&["build", dir.path().to_str().unwrap()]);
+        assert_eq!(code, 1, "vendor id {id:?}: {stdout}{stderr}");
+        assert!(stderr.contains("vendors.csv:2: error[bad-id]"), "vendor id {id:?}: {stderr}");
+        assert!(!dir.path().join("out").exists() && !dir.path().join("x").exists());
+    }
     for (what, mut files, expected) in cases {
         if !files.iter().any(|(n, _)| *n == "seeds/vendors.csv") {
             files.push(("seeds/vendors.csv", VENDORS.as_bytes()));

@@ -30,12 +30,13 @@ fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String,
         return Err(Error::at("header", Location::new(path, 1), format!("header must name the column {missing:?}")));
     }
     let mut out = Vec::new();
+    let mut lines = super::text::Lines::new(&text);
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(1, |p| super::text::line_at(&text, p.byte()));
+            let line = e.position().map_or(1, |p| super::text::Lines::new(&text).at(p.byte()));
             Error::at("csv", Location::new(path, line), format!("malformed CSV: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| super::text::line_at(&text, p.byte()));
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         let map = header.iter().cloned().zip(record.iter().map(|c| c.trim().to_string())).collect();
         out.push((line, map));
     }

@@ -20,17 +20,62 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
         .flexible(true)
         .delimiter(if tab { b'\t' } else { b',' })
         .from_reader(text.as_bytes());
+    check_quotes(path, text, if tab { b'\t' } else { b',' })?;
     let mut records = Vec::new();
+    let mut lines = super::text::Lines::new(text);
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, text, &e))?;
-        let line = record.position().map_or(0, |p| super::text::line_at(text, p.byte()));
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         records.push((line, record.iter().map(str::to_string).collect()));
     }
     from_records(path, records)
 }
 
+/// The csv crate forgives bad quoting (an unclosed quote swallows the rest of the file as
+/// one cell), so check it first, by RFC 4180: a quote opens a cell only at its start, and a
+/// closing quote is followed by a delimiter, a line end or another quote.
+fn check_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
+    let bytes = text.as_bytes();
+    let (mut line, mut col, mut at_cell_start, mut open) = (1usize, 0usize, true, None::<(usize, usize)>);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Count characters, not bytes, for the column.
+        if b & 0xC0 != 0x80 {
+            col += 1;
+        }
+        match (open, b) {
+            (None, b'"') if at_cell_start => open = Some((line, col)),
+            (None, b'\n') => (line, col, at_cell_start) = (line + 1, 0, true),
+            (None, d) if d == delimiter => at_cell_start = true,
+            (None, b'\r') => {}
+            (None, _) => at_cell_start = false,
+            (Some(_), b'"') if bytes.get(i + 1) == Some(&b'"') => {
+                i += 1;
+                col += 1;
+            }
+            (Some(_), b'"') => {
+                let next = bytes.get(i + 1).copied();
+                if !matches!(next, None | Some(b'\n') | Some(b'\r')) && next != Some(delimiter) {
+                    let message = "text after a closing quote: inside a quoted cell write a quote as \"\"";
+                    return Err(Error::at("csv", Location::new(path, line).with_col(col), message));
+                }
+                open = None;
+                at_cell_start = false;
+            }
+            (Some(_), b'\n') => (line, col) = (line + 1, 0),
+            (Some(_), _) => {}
+        }
+        i += 1;
+    }
+    match open {
+        Some((l, c)) => Err(Error::at("csv", Location::new(path, l).with_col(c), "this quote is never closed")),
+        None => Ok(()),
+    }
+}
+
 fn csv_error(path: &Path, text: &str, e: &::csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| super::text::line_at(text, p.byte()));
+    let line = e.position().map_or(0, |p| super::text::Lines::new(text).at(p.byte()));
     let message = match e.kind() {
         ::csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
         _ => format!("malformed CSV: {e}"),

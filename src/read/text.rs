@@ -43,12 +43,31 @@ pub fn ascii_digit(c: char) -> char {
     }
 }
 
-/// 1-based line of a record the csv crate places at `byte`. In CRLF files (what Excel
-/// writes) its positions lag by one byte, landing on the `\n` that ends the previous line,
-/// and its line count lags a line; so count the newlines up to and including that byte.
-pub fn line_at(text: &str, byte: u64) -> usize {
-    let end = (byte as usize + 1).min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+/// Lines of the records the csv crate reads, counted as it goes (records come in order,
+/// so each count starts where the last stopped). In CRLF files (what Excel writes) the
+/// crate's positions lag by one byte, landing on the `\n` that ends the previous line, and
+/// its own line count lags a line; so count the newlines up to and including that byte.
+pub struct Lines<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Lines { text: text.as_bytes(), counted_to: 0, line: 1 }
+    }
+
+    /// The 1-based line of the record at `byte`.
+    pub fn at(&mut self, byte: u64) -> usize {
+        let end = (byte as usize + 1).min(self.text.len());
+        if end < self.counted_to {
+            *self = Lines { text: self.text, counted_to: 0, line: 1 };
+        }
+        self.line += self.text[self.counted_to..end].iter().filter(|&&b| b == b'\n').count();
+        self.counted_to = end;
+        self.line
+    }
 }
 
 #[cfg(test)]
@@ -57,8 +76,9 @@ mod tests {
     fn csv_record_lines_in_lf_and_crlf_text() {
         for text in ["a,b\n1,2\n3,\"x\ny\"\n5,6\n", "a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n5,6\r\n"] {
             let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+            let mut counter = super::Lines::new(text);
             let lines: Vec<usize> =
-                reader.records().map(|r| super::line_at(text, r.unwrap().position().unwrap().byte())).collect();
+                reader.records().map(|r| counter.at(r.unwrap().position().unwrap().byte())).collect();
             assert_eq!(lines, vec![1, 2, 3, 5], "{text:?}");
         }
     }

@@ -79,8 +79,10 @@ pub struct Item<'a> {
 
 pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
     let t = site.table;
-    let tasks: Vec<&Row> = t.tasks().collect();
-    let at = tasks.iter().position(|r| r.no == row.no).unwrap_or(0);
+    let tasks = &site.index.tasks;
+    let at = tasks.binary_search(&row.no).ok();
+    let neighbour =
+        |i: Option<usize>| i.and_then(|i| tasks.get(i)).and_then(|n| t.row(*n)).map(|r| RowLink::new(r, from));
     let cite_url = match &site.project.config.base_url {
         Some(b) => urls::absolute(b, from),
         None => from.to_string(),
@@ -94,8 +96,8 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
             .iter()
             .map(|f| FlagView { code: f.code, label: flag_label(f.code), message: &f.message })
             .collect(),
-        prev: at.checked_sub(1).map(|i| RowLink::new(tasks[i], from)),
-        next: tasks.get(at + 1).map(|r| RowLink::new(r, from)),
+        prev: neighbour(at.and_then(|i| i.checked_sub(1))),
+        next: neighbour(at.map(|i| i + 1)),
         source_file: crate::export::display_path(&site.project.root, &row.source.file),
         source_line: row.source.line,
         citation: format!("{} {} 項番{}「{}」 {}", t.document.annex, t.document.title, row.no, row.name, cite_url)
