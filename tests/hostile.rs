@@ -1,0 +1,94 @@
+//! Inputs at the edges: a 1 MB cell, a 100,000-row table, a symbolic link out of the
+//! project. These must work (or be refused safely), never crash.
+
+use rolesite::config::Project;
+use std::path::Path;
+use std::process::Command;
+
+const VENDORS: &str = "id,name\na,A社\nb,B社\n";
+
+fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
+fn build(dir: &Path) -> (i32, String) {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_rolesite")).args(["build", "-q", dir.to_str().unwrap()]).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_one_megabyte_cell_is_kept_whole() {
+    let big = "長い説明。".repeat(70_000); // 5 characters × 3 bytes × 70,000 ≈ 1 MB
+    assert!(big.len() >= 1_000_000);
+    let csv = format!("項番,作業項目,a,b,作業内容\n1,作業,◎,,\"{big}\"\n2,次の作業,,◎,短い\n");
+    let dir = project(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", csv.as_bytes())]);
+    let (code, stderr) = build(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let page = std::fs::read_to_string(dir.path().join("out/items/1/index.html")).unwrap();
+    assert!(page.contains(&big));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/data/roles.json")).unwrap()).unwrap();
+    assert_eq!(json["rows"][0]["description"].as_str().unwrap().len(), big.len());
+    assert_eq!(json["rows"][1]["source"]["line"], 3, "line numbers after the big cell stay right");
+}
+
+/// 100,000 rows (1,000 headings of 99 tasks) read, checked and rendered in memory: every
+/// page is there. (Writing them is the same code as for the seed; the release build of
+/// this table, written to disk, is measured in README.)
+#[test]
+fn a_hundred_thousand_rows_render() {
+    let mut csv = String::from("項番,階層,作業項目,a,b,作業内容\n");
+    let mut no = 1;
+    for h in 0..1000 {
+        csv.push_str(&format!("{no},1,見出し{h},,,\n"));
+        no += 1;
+        for _ in 0..99 {
+            csv.push_str(&format!("{no},,作業{no},◎,○,説明{no}\n"));
+            no += 1;
+        }
+    }
+    let dir = project(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", csv.as_bytes())]);
+    let project = Project::load(dir.path()).unwrap();
+    let rendered = rolesite::render_site(&project).unwrap();
+    assert_eq!(rendered.table.rows.len(), 100_000);
+    let items = rendered.pages.iter().filter(|p| p.path.starts_with("items/")).count();
+    let phases =
+        rendered.pages.iter().filter(|p| p.path.starts_with("phases/") && p.path != "phases/index.html").count();
+    assert_eq!((items, phases), (100_000, 1_000));
+    let last = rendered.table.rows.last().unwrap();
+    assert_eq!((last.no, last.source.line), (100_000, 100_001));
+}
+
+/// A page linked in from outside the project is not read: a site built from a shared
+/// folder must not publish whatever a link points at.
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_under_content_is_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.md"), "+++\ntitle = \"秘密\"\n+++\n秘密の内容\n").unwrap();
+    let dir = project(&[
+        ("seeds/vendors.csv", VENDORS.as_bytes()),
+        ("seeds/roles.csv", "項番,作業項目,a,作業内容\n1,x,◎,y\n".as_bytes()),
+        ("content/real.md", "+++\ntitle = \"本物\"\n+++\n本文\n".as_bytes()),
+    ]);
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), dir.path().join("content/linked.md")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("content/linked-dir")).unwrap();
+    let (code, stderr) = build(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("out/pages/real/index.html").is_file());
+    assert!(!dir.path().join("out/pages/linked").exists());
+    for entry in walkdir::WalkDir::new(dir.path().join("out")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            assert!(!text.contains("秘密"), "{} publishes the linked file", entry.path().display());
+        }
+    }
+}
