@@ -8,6 +8,7 @@ pub mod check;
 pub mod cmd_build;
 pub mod cmd_check;
 pub mod cmd_init;
+pub mod cmd_serve;
 pub mod config;
 pub mod diag;
 pub mod export;

@@ -1,7 +1,7 @@
 //! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
 
 use clap::{Parser, Subcommand};
-use rolesite::{cmd_build, cmd_check, cmd_init};
+use rolesite::{cmd_build, cmd_check, cmd_init, cmd_serve};
 
 #[derive(Debug, Parser)]
 #[command(name = "rolesite", version, about = "Role allocation tables (役割分担表) → a static, cross-linked site")]
@@ -18,6 +18,8 @@ enum Command {
     Check(cmd_check::Args),
     /// Create a new site that builds at once.
     Init(cmd_init::Args),
+    /// Build, then serve the site over HTTP (127.0.0.1 by default).
+    Serve(cmd_serve::Args),
 }
 
 fn main() {
@@ -26,6 +28,7 @@ fn main() {
         Command::Build(args) => cmd_build::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
+        Command::Serve(args) => cmd_serve::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

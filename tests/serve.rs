@@ -1,0 +1,192 @@
+//! `rolesite serve` over real sockets: pages and types, the 404 page, traversal refused,
+//! a stalled client holding up nobody, 200 connections at once.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A running server, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    for sub in ["seeds", "content"] {
+        std::fs::create_dir_all(project.join(sub)).unwrap();
+        for e in std::fs::read_dir(Path::new(ROOT).join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    // Something beside the site that traversal would reach.
+    std::fs::write(project.join("secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["serve", project.to_str().unwrap(), "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap_or_else(|_| panic!("{line}"));
+    // stderr is drained by a thread; the build and any warning are printed before the
+    // address, so they are there once the address is.
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = stderr.clone();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    Server { child, addr, stderr, _dir: dir }
+}
+
+impl Server {
+    fn stderr(&self) -> String {
+        std::thread::sleep(Duration::from_millis(100));
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// One raw HTTP/1.1 GET, the path sent exactly as given (no client normalises `..`).
+fn get(addr: SocketAddr, path: &str) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
+        .unwrap_or_default();
+    Reply { status, content_type, body: raw[split + 4..].to_vec() }
+}
+
+#[test]
+fn pages_types_and_the_404_page() {
+    let s = start(&[]);
+    for (path, status, kind) in [
+        ("/", 200, "text/html; charset=utf-8"),
+        ("/items/704/", 200, "text/html; charset=utf-8"),
+        ("/items/704/index.html", 200, "text/html; charset=utf-8"),
+        ("/assets/style.css", 200, "text/css; charset=utf-8"),
+        ("/data/roles.json", 200, "application/json; charset=utf-8"),
+        ("/data/roles.csv", 200, "text/csv; charset=utf-8"),
+        ("/items/99999/", 404, "text/html; charset=utf-8"),
+    ] {
+        let r = get(s.addr, path);
+        assert_eq!((r.status, r.content_type.as_str()), (status, kind), "{path}");
+    }
+    assert!(String::from_utf8_lossy(&get(s.addr, "/items/704/").body).contains("総合テスト実施"));
+    assert!(String::from_utf8_lossy(&get(s.addr, "/no/such/page").body).contains("ページが見つかりません"));
+    let stderr = s.stderr();
+    assert!(stderr.contains("built 408 files") && !stderr.contains("warning"), "no warning on loopback: {stderr}");
+}
+
+#[test]
+fn traversal_is_refused() {
+    let s = start(&[]);
+    for path in [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/items/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/..\\secret.txt",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/../../../../../../etc/passwd",
+        "/%252e%252e/secret.txt",
+        "/items/704/../../../secret.txt",
+    ] {
+        let r = get(s.addr, path);
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(r.status == 404 || r.status == 400, "{path}: {}", r.status);
+        assert!(!body.contains("SECRET-BESIDE-THE-SITE") && !body.contains("root:"), "{path} leaked");
+    }
+}
+
+/// A client that sends half a request and stalls, and one that hangs up at once, hold up
+/// nobody: other requests are answered at their usual pace meanwhile.
+#[test]
+fn a_stalled_client_holds_up_nobody() {
+    let s = start(&[]);
+    let mut stalled: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            c.write_all(b"GET /items/704/ HTTP/1.1\r\nHost: loc").unwrap();
+            c
+        })
+        .collect();
+    for _ in 0..20 {
+        drop(TcpStream::connect(s.addr).unwrap());
+    }
+    let start = Instant::now();
+    for _ in 0..50 {
+        assert_eq!(get(s.addr, "/items/704/").status, 200);
+    }
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    stalled.clear();
+    assert_eq!(get(s.addr, "/").status, 200);
+}
+
+#[test]
+fn two_hundred_connections_at_once() {
+    let s = start(&[]);
+    let addr = s.addr;
+    let threads: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let path = ["/", "/items/704/", "/matrix/", "/assets/style.css", "/vendors/dev-main/"][i % 5];
+                get(addr, path).status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
+
+#[test]
+fn a_non_loopback_bind_warns() {
+    let s = start(&["--bind", "0.0.0.0"]);
+    let stderr = s.stderr();
+    assert!(stderr.contains("warning: listening on 0.0.0.0"), "{stderr}");
+    let local = SocketAddr::new("127.0.0.1".parse().unwrap(), s.addr.port());
+    assert_eq!(get(local, "/").status, 200);
+}
