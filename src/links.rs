@@ -15,7 +15,7 @@ pub fn check(pages: &[Page]) -> Vec<Finding> {
             if let Some(problem) = resolve(&page.path, &target, &files, &ids) {
                 findings.push(Finding::error(
                     "broken-link",
-                    Location::file_only(page.path.as_ref()),
+                    Location::file_only(page.source.as_deref().unwrap_or(page.path.as_ref())),
                     format!("{target}: {problem}"),
                 ));
             }
@@ -25,7 +25,7 @@ pub fn check(pages: &[Page]) -> Vec<Finding> {
 }
 
 fn resolve(from: &str, target: &str, files: &BTreeSet<&str>, ids: &BTreeMap<&str, BTreeSet<String>>) -> Option<String> {
-    if target.contains("://") || target.starts_with("mailto:") || target.starts_with("data:") {
+    if has_scheme(target) {
         return None;
     }
     let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
@@ -46,6 +46,13 @@ fn resolve(from: &str, target: &str, files: &BTreeSet<&str>, ids: &BTreeMap<&str
         }
         _ => None,
     }
+}
+
+/// `https:`, `mailto:`, `tel:`…: a URL that is not a file of the site.
+fn has_scheme(target: &str) -> bool {
+    let scheme: String =
+        target.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')).collect();
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic()) && target[scheme.len()..].starts_with(':')
 }
 
 /// Resolve a relative path against the folder of `from`; `None` when it climbs out.

@@ -14,6 +14,8 @@ pub struct ContentPage {
     pub order: i64,
     pub url: String,
     pub html: String,
+    /// The Markdown file, for error locations.
+    pub source: std::path::PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +58,14 @@ pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
     })?;
     let html = markdown(body);
     let html = if trust_html { html } else { sanitize(&html) };
-    Ok(ContentPage { url: crate::urls::content_page(&slug), slug, title: front.title, order: front.order, html })
+    Ok(ContentPage {
+        url: crate::urls::content_page(&slug),
+        slug,
+        title: front.title,
+        order: front.order,
+        html,
+        source: path.to_path_buf(),
+    })
 }
 
 /// `(front matter, body)`.
@@ -146,6 +155,18 @@ pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(["id", "class"])
         .add_tag_attributes("th", ["scope"])
+        .attribute_filter(|element, attribute, value| {
+            // The site makes no request off the site: an image, video or audio source must
+            // be a file beside it, not a URL elsewhere (a link may point anywhere).
+            let fetched = matches!(element, "img" | "video" | "audio" | "source" | "track") && attribute == "src";
+            let external =
+                value.split(['/', '?', '#']).next().is_some_and(|first| first.contains(':')) || value.starts_with("//");
+            if fetched && external {
+                None
+            } else {
+                Some(value.into())
+            }
+        })
         .url_relative(ammonia::UrlRelative::PassThrough)
         .clean(html)
         .to_string()

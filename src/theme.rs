@@ -173,6 +173,8 @@ pub fn escape_html(input: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#x27;"),
+            // A NUL in data is never meant; HTML parsers would replace it anyway.
+            '\0' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

@@ -541,3 +541,26 @@ fn a_rebuild_writes_only_what_changed() {
     build(dir.path(), &fresh);
     assert_eq!(rebuilt, Site::read(&fresh).files);
 }
+
+/// Markdown may link anywhere (`https:`, `tel:`), but may not make the page fetch from
+/// elsewhere; and a broken link in a page is reported at its Markdown file.
+#[test]
+fn content_links_schemes_and_external_images() {
+    let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,y\n");
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
+    let page = "+++\ntitle = \"t\"\n+++\n[電話](tel:+81312345678) [地図](geo:35.6,139.7) [外](https://example.invalid/)\n\n![外部画像](https://example.invalid/x.png) <img src=\"//example.invalid/y.png\">\n";
+    std::fs::write(dir.path().join("content/links.md"), page).unwrap();
+    let out = dir.path().join("out");
+    build(dir.path(), &out);
+    let html = std::fs::read_to_string(out.join("pages/links/index.html")).unwrap();
+    assert!(html.contains("href=\"tel:+81312345678\"") && html.contains("href=\"https://example.invalid/\""), "{html}");
+    assert!(!html.contains("x.png") && !html.contains("y.png"), "external images removed: {html}");
+    std::fs::write(
+        dir.path().join("content/links.md"),
+        "+++\ntitle = \"t\"\n+++\n[壊れた](../../nowhere/index.html)\n",
+    )
+    .unwrap();
+    let (code, text) = rolesite(&["build", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text.contains("content/links.md: error[broken-link]"), "{text}");
+}

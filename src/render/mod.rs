@@ -18,6 +18,15 @@ use views::*;
 pub struct Page {
     pub path: String,
     pub bytes: Vec<u8>,
+    /// The file a page was written from, when a person wrote it (content pages), so a
+    /// problem in it is reported there.
+    pub source: Option<std::path::PathBuf>,
+}
+
+impl Page {
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Page {
+        Page { path: path.into(), bytes, source: None }
+    }
 }
 
 /// Everything rendering needs, borrowed.
@@ -51,14 +60,11 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     let specs = specs(site);
     let view = site_view(site);
     let mut pages: Vec<Page> = specs.par_iter().map(|s| render_one(site, &view, s)).collect::<Result<_>>()?;
-    pages.extend(site.theme.assets.iter().map(|(p, b)| Page { path: format!("assets/{p}"), bytes: b.clone() }));
-    pages.push(Page {
-        path: "data/roles.json".into(),
-        bytes: crate::export::roles_json(site.table, &site.project.root).into_bytes(),
-    });
-    pages.push(Page { path: "data/roles.csv".into(), bytes: crate::export::roles_csv(site.table).into_bytes() });
+    pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
+    pages.push(Page::new("data/roles.json", crate::export::roles_json(site.table, &site.project.root).into_bytes()));
+    pages.push(Page::new("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
     if let Some(base) = &site.project.config.base_url {
-        pages.push(Page { path: "sitemap.xml".into(), bytes: sitemap(base, &pages).into_bytes() });
+        pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(pages)
@@ -198,7 +204,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
             page(site, view, "404.html", "404.html", "", "ページが見つかりません".into(), kinds::not_found())
         }
     }?;
-    Ok(Page { path: urls::file_of(&url), bytes })
+    let source = match spec {
+        Spec::Content(p) => Some(p.source.clone()),
+        _ => None,
+    };
+    Ok(Page { path: urls::file_of(&url), bytes, source })
 }
 
 /// Render one template with the shared base and the page's own view.
