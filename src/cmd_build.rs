@@ -16,9 +16,20 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Keep running: rebuild whenever seeds/, content/, themes/ or site.toml change.
+    #[arg(long, short)]
+    pub watch: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
+    if args.watch {
+        let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
+        let report = |o: &crate::watch::Outcome| eprintln!("{o}");
+        report(&crate::watch::rebuild(&args.dir, output.as_deref()));
+        eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
+        crate::watch::watch(&args.dir, output.as_deref(), report)?;
+        return Ok(0);
+    }
     let start = Instant::now();
     let mut project = Project::load(&args.dir)?;
     if let Some(out) = &args.output {

@@ -1,14 +1,25 @@
 //! `rolesite serve`: build, then serve the output folder over HTTP, on loopback unless told
-//! otherwise. Files are served by tower-http's `ServeDir`, which refuses `..`, encoded
-//! `%2e%2e` and absolute paths; each connection is its own task, so a slow or stalled
-//! client holds up nobody else.
+//! otherwise, rebuilding on every change. Files are served by tower-http's `ServeDir`, which
+//! refuses `..`, encoded `%2e%2e` and absolute paths; each connection is its own task, so a
+//! slow or stalled client holds up nobody else.
+//!
+//! Live reload: HTML responses get a small script, only here and never in `build` output,
+//! that listens on `/__rolesite/live` (server-sent events): `reload` after a good rebuild,
+//! `failed` with the error after a bad one (shown over the page while the last good site
+//! stays served), `ok` when the site is good.
 
-use crate::config::Project;
+use crate::watch::Outcome;
+use axum::body::Body;
 use axum::http::{header, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
 #[derive(Debug, clap::Args)]
@@ -28,25 +39,66 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
-    let mut project = Project::load(&args.dir)?;
-    if let Some(out) = &args.output {
-        project.config.output = std::env::current_dir()?.join(out);
-    }
-    let (rendered, written) = crate::build(&project)?;
-    eprintln!("built {} files from {} rows", written.files, rendered.table.rows.len());
+    let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
+    let first = crate::watch::rebuild(&args.dir, output.as_deref());
+    eprintln!("{first}");
+    let root = match &output {
+        Some(o) => o.clone(),
+        None => crate::config::Project::load(&args.dir)?.output(),
+    };
     if !args.bind.is_loopback() {
         eprintln!("warning: listening on {}: the site is reachable from other machines", args.bind);
     }
+    let live = Live::new(&first);
+    let watcher = live.clone();
+    let (dir, out) = (args.dir.clone(), output.clone());
+    std::thread::spawn(move || {
+        let result = crate::watch::watch(&dir, out.as_deref(), |o| {
+            eprintln!("{o}");
+            watcher.publish(o);
+        });
+        if let Err(e) = result {
+            eprintln!("watch stopped: {e}");
+        }
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(project.output(), SocketAddr::new(args.bind, args.port)))?;
+    runtime.block_on(serve(root, SocketAddr::new(args.bind, args.port), live))?;
     Ok(0)
 }
 
+/// The state of the last rebuild, and a channel to every open page.
+#[derive(Clone)]
+pub struct Live {
+    error: Arc<Mutex<Option<String>>>,
+    events: broadcast::Sender<Outcome>,
+}
+
+impl Live {
+    pub fn new(first: &Outcome) -> Live {
+        let live = Live { error: Arc::new(Mutex::new(None)), events: broadcast::channel(16).0 };
+        live.publish(first);
+        live
+    }
+
+    pub fn publish(&self, outcome: &Outcome) {
+        let error = match outcome {
+            Outcome::Failed(e) => Some(e.clone()),
+            Outcome::Built { .. } => None,
+        };
+        *self.error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+        let _ = self.events.send(outcome.clone());
+    }
+
+    fn current(&self) -> Option<String> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
 /// Serve `root` until Ctrl-C. Prints the address actually bound (port 0 picks one).
-pub async fn serve(root: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(root: PathBuf, addr: SocketAddr, live: Live) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("serving {} at http://{}/", root.display(), listener.local_addr()?);
-    axum::serve(listener, router(&root))
+    axum::serve(listener, router(&root, live))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -54,12 +106,74 @@ pub async fn serve(root: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The site's files, its own 404 page for anything missing, UTF-8 text types.
-pub fn router(root: &Path) -> Router {
+/// The site's files, its own 404 page for anything missing, UTF-8 text types, and the
+/// live-reload events.
+pub fn router(root: &Path, live: Live) -> Router {
     let files = ServeDir::new(root)
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(root.join("404.html")));
-    Router::new().fallback_service(files).layer(axum::middleware::map_response(with_charset))
+    Router::new()
+        .route("/__rolesite/live", get(events).with_state(live))
+        .fallback_service(files)
+        .layer(axum::middleware::map_response(with_charset))
+        .layer(axum::middleware::map_response(with_live_script))
+}
+
+/// The current state first (so a page opened during a failure shows it), then each rebuild.
+async fn events(
+    axum::extract::State(live): axum::extract::State<Live>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    use futures_util::StreamExt;
+    let first = match live.current() {
+        Some(e) => event("failed", &e),
+        None => event("ok", ""),
+    };
+    let rest = futures_util::stream::unfold(live.events.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(Outcome::Failed(e)) => return Some((Ok(event("failed", &e)), rx)),
+                Ok(Outcome::Built { .. }) => return Some((Ok(event("reload", "")), rx)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(futures_util::stream::once(async move { Ok(first) }).chain(rest)).keep_alive(KeepAlive::default())
+}
+
+fn event(name: &str, data: &str) -> Event {
+    // An SSE data field cannot hold a carriage return.
+    Event::default().event(name).data(data.replace('\r', ""))
+}
+
+/// The live-reload client: reload on `reload`, show the error over the page on `failed`.
+const LIVE_SCRIPT: &str = r#"<script>(function(){var box,es=new EventSource("/__rolesite/live");
+function clear(){if(box){box.remove();box=null}}
+es.addEventListener("reload",function(){location.reload()});
+es.addEventListener("ok",clear);
+es.addEventListener("failed",function(e){if(!box){box=document.createElement("pre");box.id="rolesite-error";box.setAttribute("role","alert");
+box.style.cssText="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;margin:0;padding:1em;background:#fff0f0;color:#8b0000;border-top:4px solid #c00;z-index:9999;white-space:pre-wrap;font:14px/1.5 monospace";
+document.body.appendChild(box)}box.textContent="rolesite: ビルドに失敗しました。直前の正常なサイトを表示しています。\n\n"+e.data});})();</script>"#;
+
+/// Put the live-reload client into HTML pages as they are served.
+async fn with_live_script(response: Response) -> Response {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !is_html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let mut html = String::from_utf8_lossy(&bytes).into_owned();
+    let at = html.rfind("</body>").unwrap_or(html.len());
+    html.insert_str(at, LIVE_SCRIPT);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(html))
 }
 
 /// Our text is UTF-8; say so, so no browser guesses (the MIME guess carries no charset).

@@ -21,6 +21,7 @@ pub mod render;
 pub mod theme;
 pub mod urls;
 pub mod wareki;
+pub mod watch;
 pub mod write;
 
 use assemble::columns::Strictness;

@@ -13,6 +13,8 @@ pub struct Written {
     pub bytes: usize,
     /// Files carried over from the previous site unchanged.
     pub unchanged: usize,
+    /// Files of the previous site the new one no longer has.
+    pub removed: usize,
 }
 
 pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
@@ -50,7 +52,22 @@ fn write_tree(dir: &Path, pages: &[Page], previous: &Path) -> Result<Written> {
         .collect::<Result<Vec<usize>>>()?
         .into_iter()
         .sum();
-    Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum(), unchanged: linked })
+    let removed = removed_from(previous, pages);
+    Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum(), unchanged: linked, removed })
+}
+
+/// How many files of the previous site are not among the new pages.
+fn removed_from(previous: &Path, pages: &[Page]) -> usize {
+    let new: std::collections::HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    walkdir::WalkDir::new(previous)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            let rel = e.path().strip_prefix(previous).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+            !new.contains(rel.as_str())
+        })
+        .count()
 }
 
 /// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).

@@ -24,6 +24,7 @@ impl Drop for Server {
     }
 }
 
+/// Serve a copy of the seed project.
 fn start(extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
@@ -34,6 +35,11 @@ fn start(extra: &[&str]) -> Server {
             std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
         }
     }
+    launch(dir, extra)
+}
+
+fn launch(dir: tempfile::TempDir, extra: &[&str]) -> Server {
+    let project = dir.path().join("project");
     // Something beside the site that traversal would reach.
     std::fs::write(project.join("secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
@@ -114,7 +120,7 @@ fn pages_types_and_the_404_page() {
     assert!(String::from_utf8_lossy(&get(s.addr, "/items/704/").body).contains("総合テスト実施"));
     assert!(String::from_utf8_lossy(&get(s.addr, "/no/such/page").body).contains("ページが見つかりません"));
     let stderr = s.stderr();
-    assert!(stderr.contains("built 408 files") && !stderr.contains("warning"), "no warning on loopback: {stderr}");
+    assert!(stderr.contains("408 written") && !stderr.contains("warning"), "no warning on loopback: {stderr}");
 }
 
 #[test]
@@ -189,4 +195,121 @@ fn a_non_loopback_bind_warns() {
     assert!(stderr.contains("warning: listening on 0.0.0.0"), "{stderr}");
     let local = SocketAddr::new("127.0.0.1".parse().unwrap(), s.addr.port());
     assert_eq!(get(local, "/").status, 200);
+}
+
+fn text(addr: SocketAddr, path: &str) -> String {
+    String::from_utf8_lossy(&get(addr, path).body).into_owned()
+}
+
+/// Poll until `ok` holds, for up to 15 s.
+fn eventually(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < Duration::from_secs(15), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Read server-sent events from `/__rolesite/live` on a thread, into a shared log.
+fn listen(addr: SocketAddr) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET /__rolesite/live HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    log
+}
+
+/// Edit, break, fix: the site follows good edits, keeps the last good site through a bad
+/// one while every open page is told the error, and clears it on the next good save.
+#[test]
+fn live_rebuilds_follow_edits_and_survive_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("project/seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+    let roles = seeds.join("roles.csv");
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
+    let s = launch(dir, &[]);
+    let page = text(s.addr, "/items/1/");
+    assert!(page.contains("最初の名前") && page.contains("/__rolesite/live"), "served pages get the live script");
+    assert!(!get(s.addr, "/assets/style.css").body.windows(8).any(|w| w == b"<script>"));
+    assert!(!std::fs::read_to_string(s._dir.path().join("project/out/items/1/index.html"))
+        .unwrap()
+        .contains("<script"));
+    let events = listen(s.addr);
+    eventually("the first event", || events.lock().unwrap().contains("event: ok"));
+
+    // A good edit, saved the way editors do: write aside, then rename over.
+    let aside = seeds.join(".roles.csv.swp");
+    std::fs::write(&aside, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n2,追加した作業,◎,説明\n").unwrap();
+    std::fs::rename(&aside, &roles).unwrap();
+    eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
+    assert_eq!(get(s.addr, "/items/2/").status, 200);
+    eventually("a reload event", || events.lock().unwrap().contains("event: reload"));
+
+    // A bad edit: broken quoting. The last good site stays; the error reaches the page.
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,\"壊れた,◎,説明\n").unwrap();
+    eventually("the error event", || events.lock().unwrap().contains("event: failed"));
+    let log = events.lock().unwrap().clone();
+    assert!(log.contains("roles.csv:2:3: error[csv]"), "{log}");
+    assert!(text(s.addr, "/items/1/").contains("新しい名前"), "the last good site is still served");
+    let late = listen(s.addr);
+    eventually("a page opened during the failure sees it", || late.lock().unwrap().contains("event: failed"));
+
+    // The fix clears it.
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
+    eventually("the fixed page", || text(s.addr, "/items/1/").contains("直した名前"));
+    assert_eq!(get(s.addr, "/items/2/").status, 404, "a removed item's page is gone");
+    let after = listen(s.addr);
+    eventually("the state is ok again", || after.lock().unwrap().contains("event: ok"));
+}
+
+/// `build --watch`: the same rebuilds without a server, each reported with its counts.
+#[test]
+fn build_watch_rebuilds_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(project.join("seeds")).unwrap();
+    std::fs::write(project.join("seeds/vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+    std::fs::write(project.join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,前,◎,説明\n2,消す作業,◎,説明\n")
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["build", "--watch", project.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    eventually("watching", || log.lock().unwrap().contains("watching"));
+    std::fs::write(project.join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,後,◎,説明\n").unwrap();
+    let page = project.join("out/items/1/index.html");
+    eventually("the rebuilt page", || std::fs::read_to_string(&page).is_ok_and(|t| t.contains("後")));
+    // One report per rebuild: `N written, M unchanged, K removed in T ms`; the one that
+    // followed the edit removed items/2.
+    let removed =
+        |line: &str| -> usize { line.split(" removed").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap() };
+    eventually("a report of the removal", || {
+        log.lock()
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains(" written, "))
+            .any(|l| l.contains(" removed in ") && removed(l) >= 1)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
 }
