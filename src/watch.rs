@@ -32,6 +32,16 @@ impl std::fmt::Display for Outcome {
     }
 }
 
+/// Files editors and spreadsheets keep beside the real one while saving (`.x.swp`,
+/// `x~`, `~$x.xlsx`, `x.tmp`): their churn is not a change of the project.
+fn is_scratch(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.starts_with('.')
+        || name.starts_with("~$")
+        || name.ends_with('~')
+        || [".tmp", ".swp", ".swx", ".bak", ".part"].iter().any(|s| name.ends_with(s))
+}
+
 /// Build once, reporting instead of stopping on error.
 pub fn rebuild(dir: &Path, output: Option<&Path>) -> Outcome {
     let start = Instant::now();
@@ -83,12 +93,28 @@ pub fn watch(dir: &Path, output: Option<&Path>, mut on_build: impl FnMut(&Outcom
                 continue;
             }
         };
-        let relevant = events.iter().flat_map(|e| &e.paths).any(|p| {
+        let relevant = events.iter().flat_map(|e| &e.paths).filter(|p| !is_scratch(p)).any(|p| {
             p.file_name().is_some_and(|n| n == CONFIG_FILE) && p.parent() == Some(dir)
                 || sources(&project).iter().any(|f| p.starts_with(f))
         });
         if relevant {
             on_build(&rebuild(dir, output));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_scratch;
+    use std::path::Path;
+
+    #[test]
+    fn editor_scratch_files_are_not_changes() {
+        for name in [".roles.csv.swp", "roles.csv~", "~$roles.xlsx", "roles.csv.tmp", ".#roles.csv", "x.part"] {
+            assert!(is_scratch(Path::new("seeds").join(name).as_path()), "{name}");
+        }
+        for name in ["roles.csv", "000_cb154c5dc3bd9e83.txt", "how-to-read.md", "style.css"] {
+            assert!(!is_scratch(Path::new("seeds").join(name).as_path()), "{name}");
         }
     }
 }
