@@ -236,6 +236,14 @@ fn user_errors_are_located_and_exit_1() {
             "roles.csv:2:5: error[csv]",
         ),
         ("empty csv", vec![("seeds/roles.csv", b"")], "roles.csv:1: error[empty]"),
+        (
+            "one 項番 in two files",
+            vec![
+                ("seeds/a.csv", "項番,作業項目,owner\n1,x,◎\n".as_bytes()),
+                ("seeds/b.csv", "項番,作業項目,owner\n\n1,y,◎\n".as_bytes()),
+            ],
+            "b.csv:3: error[duplicate-no]",
+        ),
         ("empty seed text", vec![("seeds/seed.txt", b"")], "seed.txt: error[no-table]"),
         (
             "seed text without a table",
