@@ -112,8 +112,11 @@ fn task_name_counts(rows: &[Row]) -> HashMap<String, Vec<u32>> {
 
 fn duplicate_name(row: &Row, counts: &HashMap<String, Vec<u32>>) -> Option<Flag> {
     let same = counts.get(&crate::read::text::key(&row.name))?;
-    let others: Vec<String> = same.iter().filter(|n| **n != row.no).map(|n| n.to_string()).collect();
-    (!others.is_empty()).then(|| flag("duplicate-name", format!("同じ名前の作業がある: 項番 {}", others.join("、"))))?
+    // Name a few; a table where thousands share a name must not grow a message per pair.
+    let others: Vec<String> = same.iter().filter(|n| **n != row.no).take(5).map(|n| n.to_string()).collect();
+    let more = (same.len() - 1).saturating_sub(others.len());
+    let list = if more > 0 { format!("{} ほか{more}件", others.join("、")) } else { others.join("、") };
+    (!others.is_empty()).then(|| flag("duplicate-name", format!("同じ名前の作業がある: 項番 {list}")))?
 }
 
 #[cfg(test)]

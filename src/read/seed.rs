@@ -17,6 +17,8 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     let mut doc = RawDocument::default();
+    // Notes repeat on every page of the document; keep each once (by its `key`).
+    let mut notes_seen = std::collections::HashSet::new();
     let mut i = 0;
     while i < lines.len() {
         if is_header(lines[i]) {
@@ -24,7 +26,7 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
             table.sections.push(section);
             i = next;
         } else {
-            prose_line(path, i + 1, lines[i], &mut doc, &mut table);
+            prose_line(path, i + 1, lines[i], &mut doc, &mut table, &mut notes_seen);
             i += 1;
         }
     }
@@ -139,7 +141,14 @@ fn read_row(
 }
 
 /// Everything outside the tables: title block, legend, notes, lost-page paragraphs.
-fn prose_line(path: &Path, line: usize, raw: &str, doc: &mut RawDocument, table: &mut RawTable) {
+fn prose_line(
+    path: &Path,
+    line: usize,
+    raw: &str,
+    doc: &mut RawDocument,
+    table: &mut RawTable,
+    notes_seen: &mut std::collections::HashSet<String>,
+) {
     let is_heading = raw.starts_with('#');
     let text = clean(raw.trim_start_matches('#').trim_start_matches("- "));
     if text.is_empty() {
@@ -163,7 +172,7 @@ fn prose_line(path: &Path, line: usize, raw: &str, doc: &mut RawDocument, table:
         doc.date_label = Some(text);
     } else if doc.issuer.is_none() && is_issuer(&text) {
         doc.issuer = Some(text);
-    } else if !doc.notes.iter().any(|n| super::text::key(n) == super::text::key(&text)) {
+    } else if notes_seen.insert(super::text::key(&text)) {
         doc.notes.push(text);
     }
 }

@@ -4,6 +4,7 @@ use super::RawTable;
 use crate::config::Sheets;
 use crate::diag::{Error, Location, Result};
 use calamine::{open_workbook_auto, open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
@@ -44,16 +45,9 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
     let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     for name in chosen {
         let label = PathBuf::from(format!("{}[{name}]", path.display()));
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| Error::at("xlsx", Location::file_only(&label), format!("cannot read sheet: {e}")))?;
-        let records = range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| (i + range.start().map_or(0, |s| s.0 as usize) + 1, row.iter().map(cell_text).collect()))
-            .collect();
+        let records = sheet_records(&mut book, &name, &label)?;
         // With every sheet chosen, a blank one (a cover, a spare) is no table to read.
-        if *sheets == Sheets::All && range.rows().all(|r| r.iter().all(|c| cell_text(c).trim().is_empty())) {
+        if *sheets == Sheets::All && records.iter().all(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
             continue;
         }
         let sheet = super::csv::from_records(&label, records)?;
@@ -61,6 +55,69 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
         table.findings.extend(sheet.findings);
     }
     Ok(table)
+}
+
+/// Excel's grid: a cell beyond it can only come from a damaged or hostile file.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLS: u32 = 16_384;
+
+/// One sheet as `(line, cells)` records, the rows that hold something only.
+///
+/// An .xlsx sheet is streamed cell by cell and a position beyond Excel's grid refused:
+/// calamine would allocate the whole range up to such a cell (gigabytes, then an abort).
+/// A damaged cell reference can also overflow inside calamine (a panic where overflow is
+/// checked); both become a located error, never a crash.
+fn sheet_records<RS: Read + Seek>(
+    book: &mut calamine::Sheets<RS>,
+    name: &str,
+    label: &Path,
+) -> Result<Vec<(usize, Vec<String>)>> {
+    let bad = |m: String| Error::at("xlsx", Location::file_only(label), m);
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Vec<(usize, Vec<String>)>> {
+        let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+        match book {
+            calamine::Sheets::Xlsx(xlsx) => {
+                let mut cells =
+                    xlsx.worksheet_cells_reader(name).map_err(|e| bad(format!("cannot read sheet: {e}")))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| bad(format!("cannot read sheet: {e}")))? {
+                    let (r, c) = cell.get_position();
+                    if r >= MAX_ROWS || c >= MAX_COLS {
+                        return Err(bad(format!(
+                            "a cell at row {}, column {} lies outside any worksheet",
+                            r as u64 + 1,
+                            c as u64 + 1
+                        )));
+                    }
+                    let text = cell_text(&Data::from(cell.get_value().clone()));
+                    if !text.is_empty() {
+                        rows.entry(r).or_default().insert(c, text);
+                    }
+                }
+            }
+            other => {
+                let range = other.worksheet_range(name).map_err(|e| bad(format!("cannot read sheet: {e}")))?;
+                for (r, c, cell) in range.used_cells() {
+                    let (r0, c0) = range.start().unwrap_or((0, 0));
+                    let text = cell_text(cell);
+                    if !text.is_empty() {
+                        rows.entry(r0 + r as u32).or_default().insert(c0 + c as u32, text);
+                    }
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(r, cells)| {
+                let width = cells.keys().next_back().map_or(0, |c| *c as usize + 1);
+                let mut record = vec![String::new(); width];
+                for (c, text) in cells {
+                    record[c as usize] = text;
+                }
+                (r as usize + 1, record)
+            })
+            .collect())
+    }));
+    read.unwrap_or_else(|_| Err(bad("the workbook is damaged: a cell reference cannot be read".into())))
 }
 
 fn cell_text(cell: &Data) -> String {
