@@ -8,29 +8,20 @@
 //! The site is built once per test run into `target/tmp/browser-site/`, and
 //! the screenshots are kept in `target/screenshots/` for a person to look at.
 
+mod common;
+
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-/// Flags for every Chromium run; each run also gets a fresh `--user-data-dir`.
-const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-];
+/// Flags these tests add to every run: screenshots without scroll bars, at 1 px per px.
+const VIEW_FLAGS: &[&str] = &["--hide-scrollbars", "--force-device-scale-factor=1"];
 
 /// One Chromium run that takes longer than this is killed and fails its test.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
@@ -83,82 +74,7 @@ fn site() -> &'static Path {
     })
 }
 
-/// Finds Chromium and checks that a Japanese font is installed; panics with a
-/// message telling how to install them when not.
-fn chromium() -> &'static Path {
-    static CHROMIUM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let found = CHROMIUM.get_or_init(|| {
-        let exe = find_chromium().ok_or_else(|| {
-            "Chromium not found: these browser tests need it. Run `.ci/test`, which installs \
-             it, or `apt-get install chromium fonts-noto-cjk` (or set ROLESITE_CHROMIUM to a \
-             Chromium binary)."
-                .to_string()
-        })?;
-        check_japanese_font()?;
-        Ok(exe)
-    });
-    match found {
-        Ok(exe) => exe,
-        Err(message) => panic!("{message}"),
-    }
-}
-
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(exe) = std::env::var_os("ROLESITE_CHROMIUM") {
-        return Some(PathBuf::from(exe));
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in ["chromium", "chromium-browser"] {
-        for dir in std::env::split_paths(&path) {
-            let exe = dir.join(name);
-            if exe.is_file() {
-                return Some(exe);
-            }
-        }
-    }
-    None
-}
-
-/// Without a Japanese font every kanji renders as the same box ("tofu").
-fn check_japanese_font() -> Result<(), String> {
-    let missing = "No Japanese font installed: the screenshots would show boxes instead of \
-                   kanji. Run `.ci/test`, or `apt-get install fonts-noto-cjk`.";
-    match Command::new("fc-list").args([":lang=ja", "family"]).output() {
-        Ok(out) if out.status.success() => {
-            if String::from_utf8_lossy(&out.stdout).trim().is_empty() {
-                Err(missing.to_string())
-            } else {
-                Ok(())
-            }
-        }
-        // No fontconfig tools: look for the Noto CJK files themselves.
-        _ => {
-            let dir = Path::new("/usr/share/fonts/opentype/noto");
-            let any = fs::read_dir(dir)
-                .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().contains("CJK")))
-                .unwrap_or(false);
-            if any {
-                Ok(())
-            } else {
-                Err(missing.to_string())
-            }
-        }
-    }
-}
-
-/// A file:// URL for a path in the built site.
-fn file_url(path: &Path) -> String {
-    let path = path.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut url = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            url.push(b as char);
-        } else {
-            url.push_str(&format!("%{b:02X}"));
-        }
-    }
-    url
-}
+use common::chromium::file_url;
 
 fn page_url(page: &str) -> String {
     file_url(&site().join(page))
@@ -167,52 +83,17 @@ fn page_url(page: &str) -> String {
 /// Runs Chromium once with a fresh profile and returns its standard output.
 /// Panics (failing the test) when it cannot start, fails or hangs.
 fn run_chromium(args: &[String], url: &str) -> String {
-    let exe = chromium();
-    let profile = tempfile::tempdir().expect("profile folder");
-    let mut child = Command::new(exe)
-        .args(CHROMIUM_FLAGS)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err_reader = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for chromium") {
-            break Some(status);
-        }
-        if started.elapsed() > CHROMIUM_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let out = out_reader.join().unwrap();
-    let err = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    let mut all: Vec<String> = VIEW_FLAGS.iter().map(|f| f.to_string()).collect();
+    all.extend_from_slice(args);
+    let run = common::chromium::run(&all, url, CHROMIUM_TIMEOUT);
     let tail = || {
-        let lines: Vec<&str> = err.lines().filter(|l| !l.contains("dbus")).collect();
+        let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.contains("dbus")).collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
     };
-    match status {
+    match run.status {
         None => panic!("chromium {args:?} {url} did not finish in {CHROMIUM_TIMEOUT:?}; stderr:\n{}", tail()),
         Some(s) if !s.success() => panic!("chromium {args:?} {url} failed ({s}); stderr:\n{}", tail()),
-        Some(_) => String::from_utf8_lossy(&out).into_owned(),
+        Some(_) => run.stdout,
     }
 }
 

@@ -1,21 +1,14 @@
 //! Inputs at the edges: a 1 MB cell, a 100,000-row table, a symbolic link out of the
 //! project. These must work (or be refused safely), never crash.
 
+mod common;
+
+use common::project;
 use rolesite::config::Project;
 use std::path::Path;
 use std::process::Command;
 
 const VENDORS: &str = "id,name\na,A社\nb,B社\n";
-
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    dir
-}
 
 fn build(dir: &Path) -> (i32, String) {
     let out =

@@ -1,6 +1,9 @@
 //! Clean tables (CSV in UTF-8, UTF-8 with BOM, Shift_JIS; Excel), precedence between
 //! inputs, and the errors a user can cause: each located, none a panic.
 
+mod common;
+
+use common::project;
 use rolesite::config::Project;
 use rolesite::diag::Severity;
 use rolesite::model::{Basis, Kind, RoleKind, Row, Table};
@@ -15,16 +18,6 @@ const ROLES: &str = "項番,階層,作業項目,owner,A業者,B業務,作業内�
 3,,全体実施計画書の作成,○,◎,,計画書を作る\n\
 4,,\"レビュー・承認, 最終\",◎,〇,◯,\"複数行の\n説明\"\n\
 5,,記号のない作業,,,,\n";
-
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    dir
-}
 
 fn load(dir: &Path) -> rolesite::diag::Result<Table> {
     rolesite::load(&Project::load(dir)?).map(|l| l.table)

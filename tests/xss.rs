@@ -22,16 +22,16 @@
 //!
 //! Needs Chromium like tests/browser.rs (`ROLESITE_CHROMIUM` to use another binary).
 
+mod common;
+
 use scraper::{ElementRef, Html, Selector};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------
 // the catalogue
@@ -664,14 +664,8 @@ fn template_syntax_in_data_and_markdown_stays_literal() {
 // ---------------------------------------------------------------------------
 // headless Chromium
 
+/// Flags this test adds to every run.
 const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
     // the harness reads its frames' documents
     "--allow-file-access-from-files",
     // console messages of every frame go to stderr, where the markers are looked for
@@ -683,77 +677,19 @@ const CHROMIUM_FLAGS: &[&str] = &[
 
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn chromium() -> PathBuf {
-    if let Some(exe) = std::env::var_os("ROLESITE_CHROMIUM") {
-        return PathBuf::from(exe);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in ["chromium", "chromium-browser"] {
-        for dir in std::env::split_paths(&path) {
-            if dir.join(name).is_file() {
-                return dir.join(name);
-            }
-        }
-    }
-    panic!("Chromium not found: this test needs it (`apt-get install chromium`, or set ROLESITE_CHROMIUM)")
-}
-
-fn file_url(path: &Path) -> String {
-    let path = path.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut url = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            url.push(b as char);
-        } else {
-            url.push_str(&format!("%{b:02X}"));
-        }
-    }
-    url
-}
+use common::chromium::file_url;
 
 /// `(stdout, stderr)` of one Chromium run with a fresh profile.
 fn run_chromium(url: &str) -> (String, String) {
-    let exe = chromium();
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(&exe)
-        .args(CHROMIUM_FLAGS)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > CHROMIUM_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let out = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
-    let err = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
-    match status {
-        Some(s) if s.success() => (out, err),
+    let flags: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+    let run = common::chromium::run(&flags, url, CHROMIUM_TIMEOUT);
+    match run.status {
+        Some(s) if s.success() => (run.stdout, run.stderr),
         // A hang is what an opened dialog looks like under --dump-dom.
-        _ => panic!("chromium on {url} failed or hung ({status:?}; a JavaScript dialog blocks it); stderr:\n{err}"),
+        status => panic!(
+            "chromium on {url} failed or hung ({status:?}; a JavaScript dialog blocks it); stderr:\n{}",
+            run.stderr
+        ),
     }
 }
 
