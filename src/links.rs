@@ -3,28 +3,49 @@
 
 use crate::diag::{Finding, Location};
 use crate::render::Page;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub fn check(pages: &[Page]) -> Vec<Finding> {
-    let ids: BTreeMap<&str, BTreeSet<String>> =
-        pages.iter().filter(|p| p.path.ends_with(".html")).map(|p| (p.path.as_str(), attrs(&p.bytes, "id"))).collect();
-    let files: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    let mut findings = Vec::new();
-    for page in pages.iter().filter(|p| p.path.ends_with(".html")) {
-        for target in attrs(&page.bytes, "href").into_iter().chain(attrs(&page.bytes, "src")) {
-            if let Some(problem) = resolve(&page.path, &target, &files, &ids) {
-                findings.push(Finding::error(
-                    "broken-link",
-                    Location::file_only(page.source.as_deref().unwrap_or(page.path.as_ref())),
-                    format!("{target}: {problem}"),
-                ));
-            }
-        }
-    }
-    findings
+/// The ids a page offers and the hrefs/srcs it points at.
+struct Scan<'a> {
+    page: &'a Page,
+    ids: BTreeSet<String>,
+    targets: BTreeSet<String>,
 }
 
-fn resolve(from: &str, target: &str, files: &BTreeSet<&str>, ids: &BTreeMap<&str, BTreeSet<String>>) -> Option<String> {
+fn scan(page: &Page) -> Scan<'_> {
+    let text = String::from_utf8_lossy(&page.bytes);
+    let mut targets = attrs(&text, "href");
+    targets.extend(attrs(&text, "src"));
+    Scan { page, ids: attrs(&text, "id"), targets }
+}
+
+/// Each page is read once, in parallel; findings come in page order.
+pub fn check(pages: &[Page]) -> Vec<Finding> {
+    let scans: Vec<Scan> = pages.par_iter().filter(|p| p.path.ends_with(".html")).map(scan).collect();
+    let ids: BTreeMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &s.ids)).collect();
+    let files: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    scans
+        .par_iter()
+        .flat_map_iter(|s| {
+            let at = Location::file_only(s.page.source.as_deref().unwrap_or(s.page.path.as_ref()));
+            s.targets
+                .iter()
+                .filter_map(|target| {
+                    let problem = resolve(&s.page.path, target, &files, &ids)?;
+                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn resolve(
+    from: &str,
+    target: &str,
+    files: &BTreeSet<&str>,
+    ids: &BTreeMap<&str, &BTreeSet<String>>,
+) -> Option<String> {
     if has_scheme(target) {
         return None;
     }
@@ -72,8 +93,7 @@ pub fn join(from: &str, rel: &str) -> Option<String> {
 }
 
 /// Values of one attribute, with the entities our escaping writes decoded.
-fn attrs(html: &[u8], name: &str) -> BTreeSet<String> {
-    let text = String::from_utf8_lossy(html);
+fn attrs(text: &str, name: &str) -> BTreeSet<String> {
     let needle = format!(" {name}=\"");
     text.match_indices(&needle)
         .filter_map(|(i, _)| {
