@@ -109,100 +109,53 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
     }
 }
 
+/// The site-relative URL of each page: the one place a spec becomes an address.
+fn url_of(spec: &Spec) -> String {
+    match spec {
+        Spec::Home => String::new(),
+        Spec::Item(row) | Spec::Redirect(row) => urls::item(row.no),
+        Spec::Phase(row) => urls::phase(row.no),
+        Spec::Phases => "phases/".into(),
+        Spec::Vendor(v) => urls::vendor(&v.id),
+        Spec::Vendors => "vendors/".into(),
+        Spec::Subsystem(s) => urls::subsystem(&s.id),
+        Spec::Subsystems => "subsystems/".into(),
+        Spec::Unassigned => "unassigned/".into(),
+        Spec::Matrix => "matrix/".into(),
+        Spec::Quality => "quality/".into(),
+        Spec::Content(p) => p.url.clone(),
+        Spec::NotFound => "404.html".into(),
+    }
+}
+
 fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
-    let (url, bytes) = match spec {
-        Spec::Home => page(
-            site,
-            view,
-            "",
-            "home.html",
-            "home",
-            site.table.document.title.clone(),
-            crate::render::kinds::home(site, ""),
-        ),
+    let url = url_of(spec);
+    let u = url.as_str();
+    let page = |template, nav, title: String| Meta { site, view, url: u, template, nav, title };
+    let bytes = match spec {
+        Spec::Home => page("home.html", "home", site.table.document.title.clone()).render(kinds::home(site, u)),
         Spec::Item(row) => {
-            let url = urls::item(row.no);
-            let title = format!("項番{} {}", row.no, row.name);
-            page(site, view, &url, "item.html", "phases", title, kinds::item(site, row, &url))
+            page("item.html", "phases", format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u))
         }
-        Spec::Redirect(row) => {
-            let url = urls::item(row.no);
-            page(
-                site,
-                view,
-                &url,
-                "redirect.html",
-                "phases",
-                format!("項番{} {}", row.no, row.name),
-                kinds::redirect(&url, &urls::phase(row.no)),
-            )
-        }
+        Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
+            .render(kinds::redirect(u, &urls::phase(row.no))),
         Spec::Phase(row) => {
-            let url = urls::phase(row.no);
-            page(
-                site,
-                view,
-                &url,
-                "phase.html",
-                "phases",
-                format!("{} (項番{})", row.name, row.no),
-                kinds::phase(site, row, &url),
-            )
+            page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u))
         }
-        Spec::Phases => {
-            page(site, view, "phases/", "phases.html", "phases", "作業フェーズ".into(), kinds::phases(site, "phases/"))
+        Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
+        Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)),
+        Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
+        Spec::Subsystem(s) => page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)),
+        Spec::Subsystems => {
+            page("subsystems.html", "subsystems", "サブシステム".into()).render(kinds::subsystems(site, u))
         }
-        Spec::Vendor(v) => {
-            let url = urls::vendor(&v.id);
-            page(site, view, &url, "vendor.html", "vendors", v.name.clone(), kinds::vendor(site, v, &url))
+        Spec::Unassigned => {
+            page("rows.html", "unassigned", "主担当(◎)のない作業".into()).render(kinds::unassigned(site, u))
         }
-        Spec::Vendors => {
-            page(site, view, "vendors/", "vendors.html", "vendors", "事業者".into(), kinds::vendors(site, "vendors/"))
-        }
-        Spec::Subsystem(s) => {
-            let url = urls::subsystem(&s.id);
-            page(site, view, &url, "subsystem.html", "subsystems", s.name.clone(), kinds::subsystem(site, s, &url))
-        }
-        Spec::Subsystems => page(
-            site,
-            view,
-            "subsystems/",
-            "subsystems.html",
-            "subsystems",
-            "サブシステム".into(),
-            kinds::subsystems(site, "subsystems/"),
-        ),
-        Spec::Unassigned => page(
-            site,
-            view,
-            "unassigned/",
-            "rows.html",
-            "unassigned",
-            "主担当(◎)のない作業".into(),
-            kinds::unassigned(site, "unassigned/"),
-        ),
-        Spec::Matrix => page(
-            site,
-            view,
-            "matrix/",
-            "matrix.html",
-            "matrix",
-            "役割分担表(全体)".into(),
-            kinds::matrix(site, "matrix/"),
-        ),
-        Spec::Quality => page(
-            site,
-            view,
-            "quality/",
-            "quality.html",
-            "quality",
-            "データ品質".into(),
-            kinds::quality(site, "quality/"),
-        ),
-        Spec::Content(p) => page(site, view, &p.url, "page.html", "pages", p.title.clone(), kinds::content(p)),
-        Spec::NotFound => {
-            page(site, view, "404.html", "404.html", "", "ページが見つかりません".into(), kinds::not_found())
-        }
+        Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)),
+        Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
+        Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
+        Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
     }?;
     let source = match spec {
         Spec::Content(p) => Some(p.source.clone()),
@@ -211,31 +164,34 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     Ok(Page { path: urls::file_of(&url), bytes, source })
 }
 
-/// Render one template with the shared base and the page's own view.
-fn page<V: Serialize>(
-    site: &Site,
-    view: &SiteView,
-    url: &str,
+/// What every page shares: where it is, its template, its place in the navigation, its title.
+struct Meta<'s, 'a> {
+    site: &'s Site<'a>,
+    view: &'s SiteView<'a>,
+    url: &'s str,
     template: &'static str,
     nav: &'static str,
     title: String,
-    own: V,
-) -> Result<(String, Vec<u8>)> {
-    let base = Base {
-        site: view,
-        root: root_for(site, url),
-        page_title: title,
-        url: url.to_string(),
-        canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
-        nav_current: nav,
-    };
-    let mut ctx =
-        tera::Context::from_serialize(&base).map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
-    ctx.extend(
-        tera::Context::from_serialize(&own).map_err(|e| Error::at("template", Default::default(), e.to_string()))?,
-    );
-    let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
-    Ok((url.to_string(), html.into_bytes()))
+}
+
+impl Meta<'_, '_> {
+    /// Render the template with the shared base and the page's own view.
+    fn render<V: Serialize>(self, own: V) -> Result<Vec<u8>> {
+        let Meta { site, view, url, template, nav, title } = self;
+        let base = Base {
+            site: view,
+            root: root_for(site, url),
+            page_title: title,
+            url: url.to_string(),
+            canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
+            nav_current: nav,
+        };
+        let context_error = |e: tera::Error| Error::at("template", Default::default(), e.to_string());
+        let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
+        ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
+        let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
+        Ok(html.into_bytes())
+    }
 }
 
 /// Relative everywhere, except on the 404 page of a site with a base URL: a server shows
