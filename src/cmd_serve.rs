@@ -80,17 +80,22 @@ impl Live {
         live
     }
 
+    /// Record the outcome and tell every open page. The state and the send change under one
+    /// lock, so a page that connects meanwhile sees either the old state and then this event,
+    /// or the new state: never the old state alone.
     pub fn publish(&self, outcome: &Outcome) {
-        let error = match outcome {
+        let mut error = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        *error = match outcome {
             Outcome::Failed(e) => Some(e.clone()),
             Outcome::Built { .. } => None,
         };
-        *self.error.lock().unwrap_or_else(|p| p.into_inner()) = error;
         let _ = self.events.send(outcome.clone());
     }
 
-    fn current(&self) -> Option<String> {
-        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The current state and a subscription to what follows it, taken together.
+    fn subscribe(&self) -> (Option<String>, broadcast::Receiver<Outcome>) {
+        let error = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        (error.clone(), self.events.subscribe())
     }
 }
 
@@ -124,11 +129,12 @@ async fn events(
     axum::extract::State(live): axum::extract::State<Live>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     use futures_util::StreamExt;
-    let first = match live.current() {
+    let (state, rx) = live.subscribe();
+    let first = match state {
         Some(e) => event("failed", &e),
         None => event("ok", ""),
     };
-    let rest = futures_util::stream::unfold(live.events.subscribe(), |mut rx| async move {
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
                 Ok(Outcome::Failed(e)) => return Some((Ok(event("failed", &e)), rx)),
