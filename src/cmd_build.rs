@@ -14,8 +14,11 @@ pub struct Args {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Print nothing but errors.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also print how long each stage took.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Keep running: rebuild whenever seeds/, content/, themes/ or site.toml change.
     #[arg(long, short)]
     pub watch: bool,
@@ -24,10 +27,17 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     if args.watch {
         let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-        let report = |o: &crate::watch::Outcome| eprintln!("{o}");
-        report(&crate::watch::rebuild(&args.dir, output.as_deref()));
+        let verbose = args.verbose;
+        let report = |o: &crate::watch::Outcome| {
+            if verbose {
+                eprint!("{}", o.stages());
+            }
+            eprintln!("{o}");
+        };
+        let mut previous = None;
+        report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut previous));
         eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
-        crate::watch::watch(&args.dir, output.as_deref(), report)?;
+        crate::watch::watch(&args.dir, output.as_deref(), &mut previous, report)?;
         return Ok(0);
     }
     let start = Instant::now();
@@ -35,9 +45,14 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     if let Some(out) = &args.output {
         project.config.output = std::env::current_dir()?.join(out);
     }
-    let rendered = crate::render_site(&project)?;
+    let rendered = crate::render_site(&project, None)?;
     let rendered_at = start.elapsed();
     let written = crate::write::write(&project.output(), &rendered.pages)?;
+    if args.verbose {
+        for (stage, took) in rendered.stages.iter().chain([&("write", start.elapsed() - rendered_at)]) {
+            eprintln!("{stage:>16}: {:>7.1} ms", took.as_secs_f64() * 1000.0);
+        }
+    }
     if !args.quiet {
         let warnings = rendered.table.findings.iter().filter(|f| f.severity == Severity::Warning).count();
         eprintln!(

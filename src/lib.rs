@@ -16,6 +16,7 @@ pub mod index;
 pub mod links;
 pub mod model;
 pub mod pages;
+pub mod previous;
 pub mod read;
 pub mod render;
 pub mod theme;
@@ -66,24 +67,68 @@ pub fn load(project: &Project) -> Result<Loaded> {
 pub struct Rendered {
     pub table: Table,
     pub pages: Vec<render::Page>,
+    /// Each HTML page's ids, by path, as the link check found them.
+    pub ids: std::collections::HashMap<String, links::Ids>,
+    /// Parts of pages rendered by themselves, by the hash of their inputs.
+    pub fragments: std::collections::HashMap<u128, std::sync::Arc<str>>,
+    /// How long each stage took, in pipeline order, for `--verbose`.
+    pub stages: Vec<(&'static str, std::time::Duration)>,
 }
 
-/// Everything but the write: `check` of the data, then the site rendered and its links checked.
-pub fn render_site(project: &Project) -> Result<Rendered> {
+/// Everything but the write: `check` of the data, then the site rendered and its links
+/// checked. With the previous build (a watching process keeps it), only what changed is
+/// rendered and checked again.
+pub fn render_site(project: &Project, previous: Option<&previous::Previous>) -> Result<Rendered> {
+    let mut clock = Stages::default();
     let Loaded { table, catalog } = load(project)?;
     Error::from_findings(&table.findings)?;
+    clock.lap("read and check");
     let index = index::build(&table, &catalog);
+    clock.lap("index");
     let content = pages::load(project)?;
     let theme = theme::load(project)?;
-    let site = render::Site { project, table: &table, index: &index, content: &content, theme: &theme };
+    clock.lap("pages and theme");
+    let site = render::Site {
+        project,
+        table: &table,
+        index: &index,
+        content: &content,
+        theme: &theme,
+        previous,
+        fragments: Default::default(),
+    };
     let pages = render::render(&site)?;
-    Error::from_findings(&links::check(&pages))?;
-    Ok(Rendered { table, pages })
+    let fragments = site.fragments.into_inner().unwrap_or_else(|p| p.into_inner());
+    clock.lap("render");
+    let checked = links::check(&pages, previous);
+    Error::from_findings(&checked.findings)?;
+    clock.lap("link check");
+    Ok(Rendered { table, pages, ids: checked.ids, fragments, stages: clock.laps })
+}
+
+/// A stopwatch that records one lap per pipeline stage.
+struct Stages {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Default for Stages {
+    fn default() -> Self {
+        Stages { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+}
+
+impl Stages {
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Build the site into the output folder, replacing the previous one only on success.
 pub fn build(project: &Project) -> Result<(Rendered, write::Written)> {
-    let rendered = render_site(project)?;
+    let rendered = render_site(project, None)?;
     let written = write::write(&project.output(), &rendered.pages)?;
     Ok((rendered, written))
 }

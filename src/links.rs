@@ -2,42 +2,84 @@
 //! becomes a finding. Our own templates write the HTML, so scanning attributes suffices.
 
 use crate::diag::{Finding, Location};
+use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
-/// The ids a page offers and the hrefs/srcs it points at.
+/// The ids an HTML page offers, shared with the memory of the previous build.
+pub type Ids = Arc<BTreeSet<String>>;
+
+/// The ids a page offers and, when it was read, the hrefs/srcs it points at.
 struct Scan<'a> {
     page: &'a Page,
-    ids: BTreeSet<String>,
-    targets: BTreeSet<String>,
+    ids: Ids,
+    targets: Option<BTreeSet<String>>,
 }
 
 fn scan(page: &Page) -> Scan<'_> {
     let text = String::from_utf8_lossy(&page.bytes);
-    let mut targets = attrs(&text, "href");
-    targets.extend(attrs(&text, "src"));
-    Scan { page, ids: attrs(&text, "id"), targets }
+    Scan { page, ids: Arc::new(attrs(&text, "id")), targets: Some(targets(&text)) }
+}
+
+fn targets(text: &str) -> BTreeSet<String> {
+    let mut targets = attrs(text, "href");
+    targets.extend(attrs(text, "src"));
+    targets
+}
+
+/// The outcome of a check: the broken links, and each HTML page's ids by path.
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub ids: HashMap<String, Ids>,
 }
 
 /// Each page is read once, in parallel; findings come in page order.
-pub fn check(pages: &[Page]) -> Vec<Finding> {
-    let scans: Vec<Scan> = pages.par_iter().filter(|p| p.path.ends_with(".html")).map(scan).collect();
-    let ids: BTreeMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &s.ids)).collect();
+///
+/// With the previous build, a page it had with the same bytes is not read again: its links
+/// resolved then, and they still do unless a page went away or a changed page lost an id,
+/// in which case every page is checked.
+pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
+    let kept = |p: &Page| -> Option<Ids> { previous.filter(|_| p.unchanged)?.files.get(&p.path)?.ids.clone() };
+    let mut scans: Vec<Scan> = pages
+        .par_iter()
+        .filter(|p| p.path.ends_with(".html"))
+        .map(|p| kept(p).map_or_else(|| scan(p), |ids| Scan { page: p, ids, targets: None }))
+        .collect();
+    if previous.is_none_or(|prev| everything_to_check(pages, &scans, prev)) {
+        scans
+            .par_iter_mut()
+            .filter(|s| s.targets.is_none())
+            .for_each(|s| s.targets = Some(targets(&String::from_utf8_lossy(&s.page.bytes))));
+    }
+    let ids: BTreeMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
     let files: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    scans
+    let findings = scans
         .par_iter()
         .flat_map_iter(|s| {
             let at = Location::file_only(s.page.source.as_deref().unwrap_or(s.page.path.as_ref()));
             s.targets
                 .iter()
+                .flatten()
                 .filter_map(|target| {
                     let problem = resolve(&s.page.path, target, &files, &ids)?;
                     Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
                 })
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .collect();
+    Checked { findings, ids: scans.into_iter().map(|s| (s.page.path.clone(), s.ids)).collect() }
+}
+
+/// Whether a link of an unchanged page may have broken: a file of the previous build is
+/// gone, or a page it had offers different ids now.
+fn everything_to_check(pages: &[Page], scans: &[Scan], previous: &Previous) -> bool {
+    let now: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    previous.files.keys().any(|path| !now.contains(path.as_str()))
+        || scans.iter().filter(|s| s.targets.is_some()).any(|s| {
+            previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref()).is_some_and(|before| *before != s.ids)
+        })
 }
 
 fn resolve(

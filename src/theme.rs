@@ -14,6 +14,7 @@ macro_rules! embed {
 pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/base.html",
     "templates/macros.html",
+    "templates/grid-rows.html",
     "templates/home.html",
     "templates/item.html",
     "templates/phase.html",
@@ -39,6 +40,8 @@ pub struct Theme {
     pub dir: PathBuf,
     /// Template sources by name, to find the line of a render error.
     sources: std::collections::BTreeMap<String, String>,
+    /// A hash of every template source: pages rendered by another theme are not reused.
+    pub fingerprint: u128,
 }
 
 impl Theme {
@@ -83,12 +86,21 @@ pub fn load(project: &Project) -> Result<Theme> {
             assets.push((s.to_string(), bytes));
         }
     }
-    let sources = templates.iter().cloned().collect();
+    let sources: std::collections::BTreeMap<String, String> = templates.iter().cloned().collect();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for (name, text) in &sources {
+        // Lengths first, so that no two different sets of files hash the same bytes.
+        for part in [name, text] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    let fingerprint = hasher.digest128();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(templates).map_err(|e| template_error(&dir, &e))?;
-    Ok(Theme { tera, assets, dir, sources })
+    Ok(Theme { tera, assets, dir, sources, fingerprint })
 }
 
 /// Default files overlaid with the project's own, sorted by path.

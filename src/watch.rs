@@ -3,6 +3,7 @@
 //! leaves the last good site in place and is reported; the next good one clears it.
 
 use crate::config::{Project, CONFIG_FILE};
+use crate::previous::Previous;
 use notify::RecursiveMode;
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 use std::path::{Path, PathBuf};
@@ -16,15 +17,29 @@ pub enum Outcome {
         unchanged: usize,
         removed: usize,
         ms: u128,
+        /// How long each stage took, for `--verbose`.
+        stages: Vec<(&'static str, Duration)>,
     },
     /// The error as `file:line: …`, already printed.
     Failed(String),
 }
 
+impl Outcome {
+    /// Each stage's time, one per line, for `--verbose`.
+    pub fn stages(&self) -> String {
+        match self {
+            Outcome::Built { stages, .. } => {
+                stages.iter().map(|(s, t)| format!("{s:>16}: {:>7.1} ms\n", t.as_secs_f64() * 1000.0)).collect()
+            }
+            Outcome::Failed(_) => String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outcome::Built { written, unchanged, removed, ms } => {
+            Outcome::Built { written, unchanged, removed, ms, .. } => {
                 write!(f, "{written} written, {unchanged} unchanged, {removed} removed in {ms} ms")
             }
             Outcome::Failed(e) => write!(f, "{e}"),
@@ -42,28 +57,53 @@ fn is_scratch(path: &Path) -> bool {
         || [".tmp", ".swp", ".swx", ".bak", ".part"].iter().any(|s| name.ends_with(s))
 }
 
-/// Build once, reporting instead of stopping on error.
-pub fn rebuild(dir: &Path, output: Option<&Path>) -> Outcome {
+/// Build once, reporting instead of stopping on error. `previous` is the last good build,
+/// which this one updates: the first build, and any after the output folder was replaced
+/// behind our back, write the whole site atomically; the others render, check and write
+/// only what changed. A failed rebuild leaves `previous` as it was, like the site on disk.
+pub fn rebuild(dir: &Path, output: Option<&Path>, previous: &mut Option<Previous>) -> Outcome {
     let start = Instant::now();
     let result = Project::load(dir).and_then(|mut project| {
         if let Some(out) = output {
             project.config.output = out.to_path_buf();
         }
-        crate::build(&project)
+        let out = project.output();
+        let usable = previous.as_ref().filter(|p| p.still_at(&out));
+        let rendered = crate::render_site(&project, usable)?;
+        let written_at = Instant::now();
+        let written = match usable {
+            Some(p) => crate::write::update(&out, &rendered.pages, p),
+            None => crate::write::write(&out, &rendered.pages),
+        };
+        // After a failed update the folder is partly new: forget it, so the next build is whole.
+        *previous = None;
+        let written = written?;
+        let mut stages = rendered.stages.clone();
+        stages.push(("write", written_at.elapsed()));
+        *previous = Some(Previous::new(&out, rendered));
+        Ok((written, stages))
     });
     match result {
-        Ok((_, w)) => Outcome::Built {
+        Ok((w, stages)) => Outcome::Built {
             written: w.files - w.unchanged,
             unchanged: w.unchanged,
             removed: w.removed,
             ms: start.elapsed().as_millis(),
+            stages,
         },
         Err(e) => Outcome::Failed(e.to_string()),
     }
 }
 
 /// Watch the project and call `on_build` after every rebuild, until the process ends.
-pub fn watch(dir: &Path, output: Option<&Path>, mut on_build: impl FnMut(&Outcome)) -> anyhow::Result<()> {
+pub fn watch(
+    dir: &Path,
+    output: Option<&Path>,
+    previous: &mut Option<Previous>,
+    mut on_build: impl FnMut(&Outcome),
+) -> anyhow::Result<()> {
+    // Events name absolute paths; so must the folders they are compared with.
+    let dir = &std::path::absolute(dir)?;
     let (tx, rx) = std::sync::mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(Duration::from_millis(40), None, tx)?;
     // The root only for site.toml and for watched folders that appear later.
@@ -93,12 +133,14 @@ pub fn watch(dir: &Path, output: Option<&Path>, mut on_build: impl FnMut(&Outcom
                 continue;
             }
         };
-        let relevant = events.iter().flat_map(|e| &e.paths).filter(|p| !is_scratch(p)).any(|p| {
+        // Reads are events too (the rebuild's own reads among them): only writes count.
+        let writes = events.iter().filter(|e| !matches!(e.kind, notify::EventKind::Access(_)));
+        let relevant = writes.flat_map(|e| &e.paths).filter(|p| !is_scratch(p)).any(|p| {
             p.file_name().is_some_and(|n| n == CONFIG_FILE) && p.parent() == Some(dir)
                 || sources(&project).iter().any(|f| p.starts_with(f))
         });
         if relevant {
-            on_build(&rebuild(dir, output));
+            on_build(&rebuild(dir, output, previous));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! then swap it in, so a failed or killed build leaves the previous site whole.
 
 use crate::diag::{Error, Result};
+use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,50 @@ pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
     let written = write_tree(&tmp, pages, out)?;
     swap(out, &tmp, &old)?;
     Ok(written)
+}
+
+/// Bring a folder this process wrote last time from `previous` to `pages` in place: the
+/// changed files only, each written beside its old self and renamed over it, so a reader
+/// sees the old or the new file and never part of one; then the files that are gone, and
+/// folders left empty. Fast after a small edit, where `write` re-creates every folder; but
+/// the site is whole only file by file, which is why only a watching process uses it and a
+/// one-off `build` swaps whole sites.
+pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written> {
+    let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).collect();
+    let folders: std::collections::BTreeSet<PathBuf> =
+        changed.iter().map(|p| out.join(&p.path).parent().unwrap_or(out).to_path_buf()).collect();
+    for folder in &folders {
+        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+    }
+    changed.par_iter().try_for_each(|page| {
+        let path = out.join(&page.path);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let aside = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))?;
+        std::fs::rename(&aside, &path).map_err(|e| Error::io(&path, e))
+    })?;
+    let now: std::collections::HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    let gone: Vec<&String> = previous.files.keys().filter(|p| !now.contains(p.as_str())).collect();
+    for path in &gone {
+        let file = out.join(path);
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&file, e)),
+            _ => remove_empty_parents(out, &file),
+        }
+    }
+    let bytes = pages.iter().map(|p| p.bytes.len()).sum();
+    Ok(Written { files: pages.len(), bytes, unchanged: pages.len() - changed.len(), removed: gone.len() })
+}
+
+/// Remove the folders above a removed file that it left empty, up to `out`.
+fn remove_empty_parents(out: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir.filter(|d| *d != out && d.starts_with(out)) {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 /// Folders first, in order; then the files in parallel. A file whose bytes equal the

@@ -2,10 +2,11 @@
 
 use super::views::*;
 use super::Site;
-use crate::diag::{Finding, Severity};
+use crate::diag::{Finding, Result, Severity};
 use crate::model::{Basis, Document, Row, Subsystem, Vendor};
 use crate::pages::ContentPage;
 use crate::urls;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -119,7 +120,17 @@ pub fn redirect(from: &str, to: &str) -> Redirect {
 #[derive(Serialize)]
 pub struct Grid<'a> {
     vendors: Vec<GridVendor<'a>>,
-    rows: Vec<GridRow<'a>>,
+    /// How many rows `body` holds.
+    rows: usize,
+    /// The rows as HTML, rendered block by block from `grid-rows.html`.
+    body: String,
+}
+
+/// What `grid-rows.html` sees: a block of rows, and how many columns the vendors span.
+#[derive(Serialize)]
+struct GridRows<'r, 'a> {
+    rows: &'r [GridRow<'a>],
+    columns: usize,
 }
 
 #[derive(Serialize)]
@@ -142,12 +153,28 @@ struct GridRow<'a> {
     uncertain: String,
 }
 
-fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) -> Grid<'a> {
+fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) -> Result<Grid<'a>> {
     let t = site.table;
     let tasks: Vec<u32> = rows.iter().filter(|r| !r.is_heading()).map(|r| r.no).collect();
     let counts = site.index.vendor_counts(t, &tasks);
     let vendors: Vec<&Vendor> = t.vendors.iter().filter(|v| all_vendors || counts.contains_key(&v.id)).collect();
-    Grid {
+    let grid_rows: Vec<GridRow> = rows
+        .iter()
+        .map(|r| GridRow {
+            link: RowLink::new(r, from),
+            level: r.level,
+            cells: vendors.iter().map(|v| cell(r, &v.id)).collect(),
+            uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
+        })
+        .collect();
+    let blocks: Vec<std::sync::Arc<str>> = blocks(rows)
+        .par_iter()
+        .map(|range| {
+            let view = GridRows { rows: &grid_rows[range.clone()], columns: vendors.len() + 1 };
+            site.fragment("grid-rows.html", &view)
+        })
+        .collect::<Result<_>>()?;
+    Ok(Grid {
         vendors: vendors
             .iter()
             .map(|v| {
@@ -162,16 +189,28 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
                 }
             })
             .collect(),
-        rows: rows
-            .iter()
-            .map(|r| GridRow {
-                link: RowLink::new(r, from),
-                level: r.level,
-                cells: vendors.iter().map(|v| cell(r, &v.id)).collect(),
-                uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
-            })
-            .collect(),
+        rows: rows.len(),
+        body: blocks.concat(),
+    })
+}
+
+/// Split rows into blocks for rendering: at a heading once a block has 64 rows, and at 256
+/// rows at the latest. Cutting at headings keeps the other blocks the same when a row is
+/// added or removed, so they are taken from the previous build rather than rendered again.
+fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let len = i - start;
+        if len >= 256 || (len >= 64 && row.is_heading()) {
+            out.push(start..i);
+            start = i;
+        }
     }
+    if start < rows.len() {
+        out.push(start..rows.len());
+    }
+    out
 }
 
 fn cell(row: &Row, vendor: &str) -> &'static str {
@@ -193,18 +232,18 @@ pub struct Phase<'a> {
     parent_unknown: bool,
 }
 
-pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Phase<'a> {
+pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>> {
     let t = site.table;
     let ix = site.index;
     let below: Vec<&Row> = descendants(site, row.no);
-    Phase {
+    Ok(Phase {
         row: row_view(row),
         breadcrumb: RowLink::list(t, ix.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
         children: RowLink::list(t, ix.children.get(&row.no).map_or(&[], |v| v.as_slice()), from),
-        grid: grid(site, &below, false, from),
+        grid: grid(site, &below, false, from)?,
         tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
         parent_unknown: row.has_flag("parent-unknown"),
-    }
+    })
 }
 
 /// Every row below a heading, in table order.
@@ -306,10 +345,11 @@ pub struct SubsystemPage<'a> {
     grid: Grid<'a>,
 }
 
-pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> SubsystemPage<'a> {
+pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> Result<SubsystemPage<'a>> {
     let nos = site.index.subsystems.get(&s.id).cloned().unwrap_or_default();
     let rows: Vec<&Row> = nos.iter().filter_map(|n| site.table.row(*n)).collect();
-    SubsystemPage { subsystem: s, rows: RowLink::list(site.table, &nos, from), grid: grid(site, &rows, false, from) }
+    let grid = grid(site, &rows, false, from)?;
+    Ok(SubsystemPage { subsystem: s, rows: RowLink::list(site.table, &nos, from), grid })
 }
 
 #[derive(Serialize)]
@@ -362,9 +402,9 @@ pub struct Matrix<'a> {
     grid: Grid<'a>,
 }
 
-pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Matrix<'a> {
+pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Result<Matrix<'a>> {
     let rows: Vec<&Row> = site.table.rows.iter().collect();
-    Matrix { grid: grid(site, &rows, true, from) }
+    Ok(Matrix { grid: grid(site, &rows, true, from)? })
 }
 
 #[derive(Serialize)]

@@ -7,25 +7,32 @@ use crate::diag::{Error, Result};
 use crate::index::Index;
 use crate::model::Table;
 use crate::pages::ContentPage;
+use crate::previous::Previous;
 use crate::theme::Theme;
 use crate::urls;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::Arc;
 use views::*;
 
 /// One output file, by its path under the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so a page carried over from the previous build is not copied.
+    pub bytes: Arc<[u8]>,
     /// The file a page was written from, when a person wrote it (content pages), so a
     /// problem in it is reported there.
     pub source: Option<std::path::PathBuf>,
+    /// What a template page was rendered from, hashed; `None` for other files.
+    pub key: Option<u128>,
+    /// Whether the previous build (when one is known) had this very file.
+    pub unchanged: bool,
 }
 
 impl Page {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Page {
-        Page { path: path.into(), bytes, source: None }
+        Page { path: path.into(), bytes: bytes.into(), source: None, key: None, unchanged: false }
     }
 }
 
@@ -36,6 +43,33 @@ pub struct Site<'a> {
     pub index: &'a Index,
     pub content: &'a [ContentPage],
     pub theme: &'a Theme,
+    /// The last good build, when a watching process kept one: pages whose view is the
+    /// same as then are taken from it rather than rendered again.
+    pub previous: Option<&'a Previous>,
+    /// The fragments this build rendered or took over, by the hash of their inputs, for
+    /// the next build to take over.
+    pub fragments: std::sync::Mutex<std::collections::HashMap<u128, Arc<str>>>,
+}
+
+impl Site<'_> {
+    /// A part of a page (a block of table rows) rendered by itself, or taken from the
+    /// previous build when its template, theme and view are the same as then: the matrix
+    /// of a large table is one page, and an edit changes one block of it.
+    pub fn fragment(&self, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
+        let key = inputs_key(self.theme, template, &(), view)
+            .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+        let kept = self.previous.and_then(|p| p.fragments.get(&key)).cloned();
+        let html = match kept {
+            Some(html) => html,
+            None => {
+                let ctx = tera::Context::from_serialize(view)
+                    .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+                self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into()
+            }
+        };
+        self.fragments.lock().unwrap_or_else(|p| p.into_inner()).insert(key, Arc::clone(&html));
+        Ok(html)
+    }
 }
 
 /// What to render: one variant per page kind.
@@ -67,6 +101,9 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
         pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(previous) = site.previous {
+        pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
+    }
     Ok(pages)
 }
 
@@ -140,19 +177,21 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
             .render(kinds::redirect(u, &urls::phase(row.no))),
         Spec::Phase(row) => {
-            page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u))
+            page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?)
         }
         Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
         Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)),
         Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
-        Spec::Subsystem(s) => page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)),
+        Spec::Subsystem(s) => {
+            page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)?)
+        }
         Spec::Subsystems => {
             page("subsystems.html", "subsystems", "サブシステム".into()).render(kinds::subsystems(site, u))
         }
         Spec::Unassigned => {
             page("rows.html", "unassigned", "主担当(◎)のない作業".into()).render(kinds::unassigned(site, u))
         }
-        Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)),
+        Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
         Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
         Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
@@ -161,7 +200,8 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         Spec::Content(p) => Some(p.source.clone()),
         _ => None,
     };
-    Ok(Page { path: urls::file_of(&url), bytes, source })
+    let (key, bytes) = bytes;
+    Ok(Page { path: urls::file_of(&url), bytes, source, key: Some(key), unchanged: false })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
@@ -175,8 +215,10 @@ struct Meta<'s, 'a> {
 }
 
 impl Meta<'_, '_> {
-    /// Render the template with the shared base and the page's own view.
-    fn render<V: Serialize>(self, own: V) -> Result<Vec<u8>> {
+    /// Render the template with the shared base and the page's own view, or take the
+    /// previous build's bytes when template, theme and views are all the same as then.
+    /// Returns the hash of those inputs with the bytes.
+    fn render<V: Serialize>(self, own: V) -> Result<(u128, Arc<[u8]>)> {
         let Meta { site, view, url, template, nav, title } = self;
         let base = Base {
             site: view,
@@ -187,11 +229,44 @@ impl Meta<'_, '_> {
             nav_current: nav,
         };
         let context_error = |e: tera::Error| Error::at("template", Default::default(), e.to_string());
+        let key = inputs_key(site.theme, template, &base, &own)
+            .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+        let kept = site.previous.and_then(|p| p.files.get(&urls::file_of(url))).filter(|k| k.key == Some(key));
+        if let Some(kept) = kept {
+            return Ok((key, kept.bytes.clone()));
+        }
         let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
         ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
         let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
-        Ok(html.into_bytes())
+        Ok((key, html.into_bytes().into()))
     }
+}
+
+/// A 128-bit hash of everything a template page is rendered from: the theme, the template's
+/// name and the views, as the JSON Tera would see them. Rendering is a pure function of
+/// these, so an equal hash means equal bytes.
+fn inputs_key(theme: &Theme, template: &str, base: &impl Serialize, own: &impl Serialize) -> serde_json::Result<u128> {
+    thread_local! {
+        // Serialized whole, then hashed at once: much faster than feeding the hasher the
+        // many small writes of a serializer.
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        buf.extend_from_slice(&theme.fingerprint.to_le_bytes());
+        buf.extend_from_slice(template.as_bytes());
+        // A separator no JSON or template name holds, so no split of the bytes collides.
+        buf.push(0xff);
+        serde_json::to_writer(&mut *buf, base)?;
+        buf.push(0xff);
+        serde_json::to_writer(&mut *buf, own)?;
+        let key = xxhash_rust::xxh3::xxh3_128(buf);
+        // Keep a large page's buffer from staying allocated for the life of the process.
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        Ok(key)
+    })
 }
 
 /// Relative everywhere, except on the 404 page of a site with a base URL: a server shows

@@ -1,0 +1,74 @@
+//! The last good build, kept in memory by a watching process between rebuilds. With it the
+//! next rebuild renders only pages whose view changed, checks only the links of pages that
+//! changed, and writes only the files that changed: after a one-cell edit most of a large
+//! site is neither rendered, read nor written again.
+
+use crate::links::Ids;
+use crate::render::Page;
+use crate::Rendered;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One file of the last good build.
+pub struct Kept {
+    /// What a template page was rendered from (see `render::Meta::render`); `None` for
+    /// files copied or exported without a template.
+    pub key: Option<u128>,
+    pub bytes: Arc<[u8]>,
+    /// The ids an HTML page offers, for resolving `#anchors` into it without reading it.
+    pub ids: Option<Ids>,
+}
+
+pub struct Previous {
+    /// Every file of the site, by its path under the output folder.
+    pub files: HashMap<String, Kept>,
+    /// Parts of pages rendered by themselves, by the hash of their inputs.
+    pub fragments: HashMap<u128, Arc<str>>,
+    out: PathBuf,
+    /// The output folder's identity when written, to notice that something else replaced
+    /// or removed it (a `build` run by hand): then the next write is a whole one again.
+    stamp: Option<(u64, u64)>,
+}
+
+impl Previous {
+    /// Remember what was just written to `out`.
+    pub fn new(out: &Path, rendered: Rendered) -> Previous {
+        let Rendered { pages, ids, fragments, .. } = rendered;
+        let files = pages
+            .into_iter()
+            .map(|p| {
+                let kept = Kept { key: p.key, bytes: p.bytes, ids: ids.get(&p.path).cloned() };
+                (p.path, kept)
+            })
+            .collect();
+        Previous { files, fragments, out: absolute(out), stamp: stamp(out) }
+    }
+
+    /// Whether `out` is still the folder this build wrote, so it can be updated in place.
+    pub fn still_at(&self, out: &Path) -> bool {
+        self.out == absolute(out) && self.stamp.is_some() && stamp(out) == self.stamp
+    }
+
+    /// Whether `page` holds the same bytes as the file of the same path last time.
+    pub fn has_same(&self, page: &Page) -> bool {
+        self.files.get(&page.path).is_some_and(|k| Arc::ptr_eq(&k.bytes, &page.bytes) || k.bytes == page.bytes)
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Device and inode of a folder; `None` where the platform does not tell (then every
+/// rebuild writes the whole site, which is correct, only slower).
+#[cfg(unix)]
+fn stamp(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(dir).ok().filter(|m| m.is_dir()).map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn stamp(_: &Path) -> Option<(u64, u64)> {
+    None
+}

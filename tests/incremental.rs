@@ -1,0 +1,226 @@
+//! Rebuilds of a watching process: each updates the output folder in place, rendering,
+//! checking and writing only what changed, and must leave exactly what a fresh build of the
+//! same project writes.
+
+mod common;
+
+use rolesite::previous::Previous;
+use rolesite::watch::{rebuild, Outcome};
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+const VENDORS: &str = "id,name\nowner,発注者\ndev,開発業者\nops,運用業者\n";
+
+fn roles(rows: &[&str]) -> String {
+    let mut text = String::from("項番,階層,作業項目,owner,dev,ops,作業内容\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    text
+}
+
+const ROWS: &[&str] = &[
+    "1,1,設計,,,,",
+    "2,,基本設計,◎,○,,方針を決める",
+    "3,,詳細設計,○,◎,,画面と帳票",
+    "4,1,テスト,,,,",
+    "5,2,総合テスト,,,,",
+    "6,,総合テスト実施,○,◎,○,本番相当の環境で",
+    "7,,受入テスト,◎,○,,",
+    "8,1,運用,,,,",
+    "9,,定常運用,,○,◎,監視と報告",
+];
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+fn inodes(dir: &Path) -> BTreeMap<String, u64> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), e.metadata().unwrap().ino()))
+        .collect()
+}
+
+/// The project rebuilt in place matches a fresh build of it, file for file.
+fn assert_same_as_fresh(project: &Path, out: &Path) {
+    let fresh = project.parent().unwrap().join("fresh");
+    let mut none = None;
+    let outcome = rebuild(project, Some(&fresh), &mut none);
+    assert!(matches!(outcome, Outcome::Built { .. }), "{outcome}");
+    let (got, want) = (tree(out), tree(&fresh));
+    let paths = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(paths(&got), paths(&want), "the same files");
+    for (path, bytes) in &want {
+        assert!(got[path] == *bytes, "{path} differs from a fresh build");
+    }
+    std::fs::remove_dir_all(&fresh).unwrap();
+}
+
+struct Session {
+    _dir: tempfile::TempDir,
+    project: PathBuf,
+    out: PathBuf,
+    previous: Option<Previous>,
+}
+
+impl Session {
+    fn new(files: &[(&str, &[u8])]) -> Session {
+        let dir = common::project(&[]);
+        let project = dir.path().join("project");
+        for (name, bytes) in files {
+            let path = project.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        let out = dir.path().join("out");
+        let mut s = Session { _dir: dir, project, out, previous: None };
+        s.rebuild();
+        s
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        let path = self.project.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Rebuild; returns (written, unchanged, removed).
+    fn rebuild(&mut self) -> (usize, usize, usize) {
+        match rebuild(&self.project, Some(&self.out), &mut self.previous) {
+            Outcome::Built { written, unchanged, removed, .. } => (written, unchanged, removed),
+            Outcome::Failed(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// An edit of the table's rows or of the project's other files.
+type Edit = dyn Fn(&mut Vec<String>, &Session);
+
+#[test]
+fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
+    let roles_csv = roles(ROWS);
+    let mut s = Session::new(&[
+        ("seeds/vendors.csv", VENDORS.as_bytes()),
+        ("seeds/roles.csv", roles_csv.as_bytes()),
+        (
+            "content/guide.md",
+            "+++\ntitle = \"読み方\"\n+++\n\n# 読み方\n\n[項番6](../../items/6/index.html)\n".as_bytes(),
+        ),
+    ]);
+    assert_same_as_fresh(&s.project, &s.out);
+    let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
+    let mut edits: Vec<(&str, Box<Edit>)> = vec![
+        ("one cell", Box::new(|r, _| r[5] = "6,,総合テスト実施,◎,○,○,本番相当の環境で".into())),
+        ("a task renamed", Box::new(|r, _| r[2] = "3,,詳細設計(画面),○,◎,,画面と帳票".into())),
+        ("a task added", Box::new(|r, _| r.push("10,,障害対応,,○,◎,".into()))),
+        ("a task removed", Box::new(|r, _| r.retain(|x| !x.starts_with("7,")))),
+        ("a heading renamed", Box::new(|r, _| r[3] = "4,1,試験,,,,".into())),
+        (
+            "a vendor renamed",
+            Box::new(|_, s| s.write("seeds/vendors.csv", &VENDORS.replace("運用業者", "運用保守業者"))),
+        ),
+        (
+            "a template overridden",
+            Box::new(|_, s| {
+                let base = rolesite::theme::DEFAULT_FILES.iter().find(|(n, _)| *n == "templates/base.html").unwrap().1;
+                s.write("themes/default/templates/base.html", &base.replace("</footer>", "<p>改訂版</p></footer>"));
+            }),
+        ),
+        (
+            "a narrative page edited",
+            Box::new(|_, s| s.write("content/guide.md", "+++\ntitle = \"表の読み方\"\n+++\n\n本文\n")),
+        ),
+        (
+            "the theme's CSS edited",
+            Box::new(|_, s| s.write("themes/default/static/style.css", "body { color: #111 }\n")),
+        ),
+    ];
+    for (what, edit) in edits.drain(..) {
+        edit(&mut rows, &s);
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        s.write("seeds/roles.csv", &roles(&refs));
+        let (written, _, _) = s.rebuild();
+        assert!(written > 0, "{what}: something changed");
+        assert_same_as_fresh(&s.project, &s.out);
+    }
+}
+
+/// After a one-cell edit only the pages that show that cell are written; every other file
+/// keeps its inode (it was not even replaced).
+#[test]
+fn a_one_cell_edit_writes_only_the_pages_that_show_it() {
+    let roles_csv = roles(ROWS);
+    let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", roles_csv.as_bytes())]);
+    let before = inodes(&s.out);
+    let edited = roles_csv.replace("9,,定常運用,,○,◎,", "9,,定常運用,○,○,◎,");
+    s.write("seeds/roles.csv", &edited);
+    let (written, unchanged, removed) = s.rebuild();
+    let after = inodes(&s.out);
+    let replaced: Vec<&String> = after.keys().filter(|p| before.get(*p) != after.get(*p)).collect();
+    assert_eq!(replaced.len(), written, "{replaced:?}");
+    assert_eq!((written + unchanged, removed), (before.len(), 0));
+    for page in ["items/9/index.html", "phases/8/index.html", "vendors/owner/index.html", "matrix/index.html"] {
+        assert!(replaced.iter().any(|p| *p == page), "{page} shows the cell: {replaced:?}");
+    }
+    for page in ["items/2/index.html", "items/6/index.html", "phases/1/index.html", "vendors/dev/index.html"] {
+        assert!(!replaced.iter().any(|p| *p == page), "{page} does not show it: {replaced:?}");
+    }
+    assert_same_as_fresh(&s.project, &s.out);
+}
+
+/// A failed rebuild changes nothing; the fix after it still updates in place correctly.
+/// A site replaced behind the watcher's back (a `build` run by hand) is noticed.
+#[test]
+fn failures_and_outside_builds_are_survived() {
+    let roles_csv = roles(ROWS);
+    let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", roles_csv.as_bytes())]);
+    let before = tree(&s.out);
+    s.write("seeds/roles.csv", &roles_csv.replace("受入テスト,◎", "受入テスト,\"◎"));
+    assert!(matches!(rebuild(&s.project, Some(&s.out), &mut s.previous), Outcome::Failed(_)));
+    assert_eq!(tree(&s.out), before, "a failed rebuild writes nothing");
+    s.write("seeds/roles.csv", &roles_csv.replace("受入テスト", "受入試験"));
+    s.rebuild();
+    assert_same_as_fresh(&s.project, &s.out);
+
+    // Someone builds into the same folder by hand, from other data; then the watcher's
+    // next rebuild must not trust its memory of the folder.
+    s.write("seeds/roles.csv", &roles_csv.replace("定常運用", "定常運用(外部)"));
+    let mut other = None;
+    assert!(matches!(rebuild(&s.project, Some(&s.out), &mut other), Outcome::Built { .. }));
+    s.write("seeds/roles.csv", &roles_csv);
+    s.rebuild();
+    assert_same_as_fresh(&s.project, &s.out);
+}
+
+/// The seed itself, edited as its maintainers would: a symbol moved in the text.
+#[test]
+fn an_edit_of_the_seed_text_matches_a_fresh_build() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seed = std::fs::read_to_string(root.join("seeds/000_cb154c5dc3bd9e83.txt")).unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for sub in ["seeds", "content"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap() {
+            let e = e.unwrap();
+            files.push((format!("{sub}/{}", e.file_name().to_string_lossy()), std::fs::read(e.path()).unwrap()));
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let mut s = Session::new(&refs);
+    let line = seed.lines().find(|l| l.starts_with("704\t")).unwrap();
+    s.write("seeds/000_cb154c5dc3bd9e83.txt", &seed.replace(line, &line.replace("総合テスト実施", "総合テストの実施")));
+    let (written, unchanged, _) = s.rebuild();
+    assert!(written > 0 && written < unchanged / 10, "{written} written, {unchanged} unchanged");
+    assert!(std::fs::read_to_string(s.out.join("items/704/index.html")).unwrap().contains("総合テストの実施"));
+    assert_same_as_fresh(&s.project, &s.out);
+}
