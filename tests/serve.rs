@@ -35,6 +35,11 @@ fn start(extra: &[&str]) -> Server {
             std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
         }
     }
+    // A theme's own assets, of the other types a site serves.
+    let assets = project.join("themes/default/static");
+    std::fs::create_dir_all(&assets).unwrap();
+    std::fs::write(assets.join("mark.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    std::fs::write(assets.join("extra.js"), "// 拡張\n").unwrap();
     launch(dir, extra)
 }
 
@@ -112,15 +117,18 @@ fn pages_types_and_the_404_page() {
         ("/assets/style.css", 200, "text/css; charset=utf-8"),
         ("/data/roles.json", 200, "application/json; charset=utf-8"),
         ("/data/roles.csv", 200, "text/csv; charset=utf-8"),
+        ("/assets/mark.svg", 200, "image/svg+xml"),
+        ("/assets/extra.js", 200, "text/javascript; charset=utf-8"),
         ("/items/99999/", 404, "text/html; charset=utf-8"),
     ] {
         let r = get(s.addr, path);
         assert_eq!((r.status, r.content_type.as_str()), (status, kind), "{path}");
     }
     assert!(String::from_utf8_lossy(&get(s.addr, "/items/704/").body).contains("総合テスト実施"));
+    assert_eq!(get(s.addr, "/assets/extra.js").body, "// 拡張\n".as_bytes(), "only HTML gets the live script");
     assert!(String::from_utf8_lossy(&get(s.addr, "/no/such/page").body).contains("ページが見つかりません"));
     let stderr = s.stderr();
-    assert!(stderr.contains("408 written") && !stderr.contains("warning"), "no warning on loopback: {stderr}");
+    assert!(stderr.contains("410 written") && !stderr.contains("warning"), "no warning on loopback: {stderr}");
 }
 
 #[test]
@@ -279,7 +287,9 @@ fn live_rebuilds_follow_edits_and_survive_bad_ones() {
     });
 }
 
-/// `build --watch`: the same rebuilds without a server, each reported with its counts.
+/// `build --watch`: the same rebuilds without a server, each reported with its counts. Run
+/// the way people do, inside the project with no folder named; and idle while nothing
+/// changes (its own reads of the project are not changes).
 #[test]
 fn build_watch_rebuilds_and_reports() {
     let dir = tempfile::tempdir().unwrap();
@@ -289,7 +299,8 @@ fn build_watch_rebuilds_and_reports() {
     std::fs::write(project.join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,前,◎,説明\n2,消す作業,◎,説明\n")
         .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["build", "--watch", project.to_str().unwrap()])
+        .args(["build", "--watch"])
+        .current_dir(&project)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -302,6 +313,9 @@ fn build_watch_rebuilds_and_reports() {
         }
     });
     eventually("watching", || log.lock().unwrap().contains("watching"));
+    let reports = || log.lock().unwrap().lines().filter(|l| l.contains(" written, ")).count();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(reports(), 1, "no rebuild without a change: {}", log.lock().unwrap());
     std::fs::write(project.join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,後,◎,説明\n").unwrap();
     let page = project.join("out/items/1/index.html");
     eventually("the rebuilt page", || std::fs::read_to_string(&page).is_ok_and(|t| t.contains("後")));
