@@ -133,13 +133,13 @@ async fn events(
     let (state, rx) = live.subscribe();
     let first = match state {
         Some(e) => event("failed", &e),
-        None => event("ok", ""),
+        None => event("ok", "ok"),
     };
     let rest = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
                 Ok(Outcome::Failed(e)) => return Some((Ok(event("failed", &e)), rx)),
-                Ok(Outcome::Built { .. }) => return Some((Ok(event("reload", "")), rx)),
+                Ok(built @ Outcome::Built { .. }) => return Some((Ok(event("reload", &built.to_string())), rx)),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -148,7 +148,10 @@ async fn events(
     Sse::new(futures_util::stream::once(async move { Ok(first) }).chain(rest)).keep_alive(KeepAlive::default())
 }
 
+/// An event with data: browsers drop events whose data is empty (the SSE rules), so every
+/// event carries some text, the rebuild's summary or error.
 fn event(name: &str, data: &str) -> Event {
+    debug_assert!(!data.is_empty());
     // An SSE data field cannot hold a carriage return.
     Event::default().event(name).data(data.replace('\r', ""))
 }

@@ -1,6 +1,9 @@
 //! `rolesite serve` over real sockets: pages and types, the 404 page, traversal refused,
 //! a stalled client holding up nobody, 200 connections at once.
 
+mod common;
+
+use common::chromium;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -332,4 +335,45 @@ fn build_watch_rebuilds_and_reports() {
     });
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// In a real browser: an open page reloads by itself after a good edit, shows a bad edit's
+/// error over the last good page, and drops it after the fix.
+#[test]
+fn an_open_page_follows_edits_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("project/seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+    let roles = seeds.join("roles.csv");
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
+    let s = launch(dir, &[]);
+    let chrome = chromium::driven();
+    let tab = chrome.browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{}/items/1/", s.addr)).unwrap().wait_until_navigated().unwrap();
+    let heading = |name: &str| format!("document.querySelector('h1').textContent.includes('{name}')");
+    chromium::wait_until(&tab, "the first page", &heading("最初の名前"));
+    // Mark this document: a reload replaces it, so the mark is gone after one.
+    tab.evaluate("window.__before_reload = true", false).unwrap();
+
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
+    chromium::wait_until(&tab, "the page to reload with the edit", &heading("新しい名前"));
+    chromium::wait_until(&tab, "a new document", "window.__before_reload === undefined");
+
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,\"壊れた,◎,説明\n").unwrap();
+    let overlay = "document.getElementById('rolesite-error')";
+    chromium::wait_until(
+        &tab,
+        "the error over the page",
+        &format!("!!{overlay} && {overlay}.textContent.includes('roles.csv:2:3: error[csv]')"),
+    );
+    assert_eq!(
+        tab.evaluate(&heading("新しい名前"), false).unwrap().value,
+        Some(serde_json::Value::Bool(true)),
+        "the last good page stays under the error"
+    );
+
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
+    chromium::wait_until(&tab, "the fixed page", &heading("直した名前"));
+    chromium::wait_until(&tab, "the error gone", &format!("{overlay} === null"));
 }

@@ -126,3 +126,41 @@ pub fn run(args: &[String], url: &str, timeout: Duration) -> Run {
     };
     Run { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
 }
+
+/// A Chromium kept running and driven over the DevTools protocol, for what a single run
+/// cannot show: a page that changes while it is open (live reload, typing into search).
+pub struct Driven {
+    pub browser: headless_chrome::Browser,
+    _profile: tempfile::TempDir,
+}
+
+pub fn driven() -> Driven {
+    use std::ffi::OsStr;
+    let profile = tempfile::tempdir().expect("profile folder");
+    // What FLAGS asks for and the driver does not already pass.
+    let args: Vec<&OsStr> = ["--disable-gpu", "--disable-component-update", "--disable-quic"].map(OsStr::new).into();
+    let options = headless_chrome::LaunchOptions {
+        path: Some(exe().to_path_buf()),
+        headless: true,
+        sandbox: false,
+        user_data_dir: Some(profile.path().to_path_buf()),
+        args,
+        idle_browser_timeout: Duration::from_secs(120),
+        ..Default::default()
+    };
+    let browser = headless_chrome::Browser::new(options).unwrap_or_else(|e| panic!("starting Chromium: {e:#}"));
+    Driven { browser, _profile: profile }
+}
+
+/// Evaluate `expression` in `tab` until it yields `true`, for up to 15 s.
+pub fn wait_until(tab: &headless_chrome::Tab, what: &str, expression: &str) {
+    let start = Instant::now();
+    loop {
+        let value = tab.evaluate(expression, false).ok().and_then(|r| r.value);
+        if value == Some(serde_json::Value::Bool(true)) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "timed out waiting for {what} ({expression})");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
