@@ -280,6 +280,18 @@ fn live_rebuilds_follow_edits_and_survive_bad_ones() {
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
     eventually("the fixed page", || text(s.addr, "/items/1/").contains("直した名前"));
     assert_eq!(get(s.addr, "/items/2/").status, 404, "a removed item's page is gone");
+    // Other bad edits: a template syntax error, an unknown vendor column. Each is reported
+    // at its place, and the next good save clears it.
+    let template = seeds.parent().unwrap().join("themes/default/templates/item.html");
+    std::fs::create_dir_all(template.parent().unwrap()).unwrap();
+    std::fs::write(&template, "{% extends \"base.html\" %}\n{% block main %}\n{% if %}\n{% endblock main %}\n")
+        .unwrap();
+    eventually("the template error", || events.lock().unwrap().contains("item.html:3:"));
+    std::fs::remove_file(&template).unwrap();
+    std::fs::write(&roles, "項番,作業項目,owner,nobody,作業内容\n1,直した名前,◎,○,説明\n").unwrap();
+    eventually("the unknown column", || events.lock().unwrap().contains("roles.csv:1:"));
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
+
     // A page opened now sees the site good: at once (`ok`), or, if it connected between the
     // swap and the announcement, the failure followed by the `reload` that clears it.
     let after = listen(s.addr);
@@ -333,6 +345,19 @@ fn build_watch_rebuilds_and_reports() {
             .filter(|l| l.contains(" written, "))
             .any(|l| l.contains(" removed in ") && removed(l) >= 1)
     });
+
+    // A folder that did not exist when watching began, and a new file in it.
+    std::fs::create_dir_all(project.join("content")).unwrap();
+    std::fs::write(project.join("content/new.md"), "+++\ntitle = \"新しいページ\"\n+++\n\n本文\n").unwrap();
+    let new_page = project.join("out/pages/new/index.html");
+    eventually("the new page", || std::fs::read_to_string(&new_page).is_ok_and(|t| t.contains("新しいページ")));
+
+    // A data file deleted (the build fails, the site stays) and created again.
+    std::fs::remove_file(project.join("seeds/roles.csv")).unwrap();
+    eventually("the failure reported", || log.lock().unwrap().contains("error[no-input]"));
+    assert!(std::fs::read_to_string(&page).unwrap().contains("後"), "the last good site stays");
+    std::fs::write(project.join("seeds/roles.csv"), "項番,作業項目,owner,作業内容\n1,再作成,◎,説明\n").unwrap();
+    eventually("the re-created file's page", || std::fs::read_to_string(&page).is_ok_and(|t| t.contains("再作成")));
     let _ = child.kill();
     let _ = child.wait();
 }
