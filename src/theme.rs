@@ -29,7 +29,10 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/page.html",
     "templates/redirect.html",
     "templates/404.html",
+    "templates/tombstone.html",
+    "templates/changes.html",
     "static/style.css",
+    "static/site.js",
 );
 
 pub struct Theme {

@@ -1,0 +1,1 @@
+// rolesite: small enhancements for the published site (no library, works over file://).
