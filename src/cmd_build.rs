@@ -1,5 +1,6 @@
 //! `rolesite build`: the seed (or any project) → the site in `out/`.
 
+use crate::baseline::Baseline;
 use crate::config::Project;
 use crate::diag::Severity;
 use std::path::PathBuf;
@@ -19,6 +20,10 @@ pub struct Args {
     /// Also print how long each stage took.
     #[arg(long, short)]
     pub verbose: bool,
+    /// The published site this build must keep every URL of, and that the changes page
+    /// compares with: its folder, or its urls.json. Default: the output folder.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub previous: Option<PathBuf>,
     /// Keep running: rebuild whenever seeds/, content/, themes/ or site.toml change.
     #[arg(long, short)]
     pub watch: bool,
@@ -34,10 +39,13 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
             }
             eprintln!("{o}");
         };
-        let mut previous = None;
-        report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut previous));
+        let mut session = crate::watch::Session::start(&args.dir, output.as_deref())?;
+        if let Some(previous) = &args.previous {
+            session.baseline = Baseline::load_named(previous)?;
+        }
+        report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut session));
         eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
-        crate::watch::watch(&args.dir, output.as_deref(), &mut previous, report)?;
+        crate::watch::watch(&args.dir, output.as_deref(), &mut session, report)?;
         return Ok(0);
     }
     let start = Instant::now();
@@ -45,7 +53,11 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     if let Some(out) = &args.output {
         project.config.output = std::env::current_dir()?.join(out);
     }
-    let rendered = crate::render_site(&project, None)?;
+    let baseline = match &args.previous {
+        Some(p) => Baseline::load_named(p)?,
+        None => Baseline::load(&project.output())?,
+    };
+    let rendered = crate::render_site(&project, None, &baseline)?;
     let rendered_at = start.elapsed();
     let written = crate::write::write(&project.output(), &rendered.pages)?;
     if args.verbose {

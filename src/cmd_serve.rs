@@ -40,8 +40,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-    let mut previous = None;
-    let first = crate::watch::rebuild(&args.dir, output.as_deref(), &mut previous);
+    let mut session = crate::watch::Session::start(&args.dir, output.as_deref())?;
+    let first = crate::watch::rebuild(&args.dir, output.as_deref(), &mut session);
     eprintln!("{first}");
     let root = match &output {
         Some(o) => o.clone(),
@@ -54,7 +54,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     let watcher = live.clone();
     let (dir, out) = (args.dir.clone(), output.clone());
     std::thread::spawn(move || {
-        let result = crate::watch::watch(&dir, out.as_deref(), &mut previous, |o| {
+        let result = crate::watch::watch(&dir, out.as_deref(), &mut session, |o| {
             eprintln!("{o}");
             watcher.publish(o);
         });

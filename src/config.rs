@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "site.toml";
 
 /// Reference files under `seeds/` that are not role tables.
-pub const REFERENCE_FILES: [&str; 3] = ["vendors.csv", "subsystems.csv", "curation.csv"];
+pub const REFERENCE_FILES: [&str; 5] = ["vendors.csv", "subsystems.csv", "curation.csv", "aliases.csv", "retired.csv"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -4,16 +4,20 @@
 //! render → links → write. Only `read`, `pages` and `theme` read files; only `write` writes.
 
 pub mod assemble;
+pub mod baseline;
+pub mod changes;
 pub mod check;
 pub mod cmd_build;
 pub mod cmd_check;
 pub mod cmd_init;
 pub mod cmd_serve;
+pub mod cmd_urls;
 pub mod config;
 pub mod diag;
 pub mod export;
 pub mod index;
 pub mod links;
+pub mod manifest;
 pub mod model;
 pub mod pages;
 pub mod previous;
@@ -67,6 +71,8 @@ pub fn load(project: &Project) -> Result<Loaded> {
 pub struct Rendered {
     pub table: Table,
     pub pages: Vec<render::Page>,
+    /// Every citable URL, as `urls.json` (among `pages`) lists it.
+    pub manifest: manifest::Manifest,
     /// Each HTML page's ids, by path, as the link check found them.
     pub ids: std::collections::HashMap<String, links::Ids>,
     /// Parts of pages rendered by themselves, by the hash of their inputs.
@@ -75,10 +81,14 @@ pub struct Rendered {
     pub stages: Vec<(&'static str, std::time::Duration)>,
 }
 
-/// Everything but the write: `check` of the data, then the site rendered and its links
-/// checked. With the previous build (a watching process keeps it), only what changed is
-/// rendered and checked again.
-pub fn render_site(project: &Project, previous: Option<&previous::Previous>) -> Result<Rendered> {
+/// Everything but the write: `check` of the data, then the site rendered, its links checked
+/// and its URLs held to the previously published site's (`baseline`). With the previous
+/// build (a watching process keeps it), only what changed is rendered and checked again.
+pub fn render_site(
+    project: &Project,
+    previous: Option<&previous::Previous>,
+    baseline: &baseline::Baseline,
+) -> Result<Rendered> {
     let mut clock = Stages::default();
     let Loaded { table, catalog } = load(project)?;
     Error::from_findings(&table.findings)?;
@@ -87,6 +97,9 @@ pub fn render_site(project: &Project, previous: Option<&previous::Previous>) -> 
     clock.lap("index");
     let content = pages::load(project)?;
     let theme = theme::load(project)?;
+    let continuity = read::continuity::load(project)?;
+    let roles_json = export::roles_json(&table, &project.root);
+    let changes = changes::for_build(baseline, &table, &roles_json, &continuity)?;
     clock.lap("pages and theme");
     let site = render::Site {
         project,
@@ -95,15 +108,44 @@ pub fn render_site(project: &Project, previous: Option<&previous::Previous>) -> 
         content: &content,
         theme: &theme,
         previous,
+        continuity: &continuity,
+        baseline,
+        changes: &changes,
+        roles_json: &roles_json,
         fragments: Default::default(),
     };
-    let pages = render::render(&site)?;
+    let mut pages = render::render(&site)?;
     let fragments = site.fragments.into_inner().unwrap_or_else(|p| p.into_inner());
     clock.lap("render");
     let checked = links::check(&pages, previous);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
-    Ok(Rendered { table, pages, ids: checked.ids, fragments, stages: clock.laps })
+    let manifest = publish_manifest(&mut pages, baseline, previous)?;
+    clock.lap("manifest");
+    Ok(Rendered { table, pages, manifest, ids: checked.ids, fragments, stages: clock.laps })
+}
+
+/// List every citable page in `urls.json`, add it to the pages, and refuse the build when
+/// a URL the previous manifest promised is gone.
+fn publish_manifest(
+    pages: &mut Vec<render::Page>,
+    baseline: &baseline::Baseline,
+    previous: Option<&previous::Previous>,
+) -> Result<manifest::Manifest> {
+    let entries = pages.iter().filter_map(|p| {
+        let (kind, title) = p.listing.as_ref()?;
+        let url = p.path.strip_suffix("index.html").unwrap_or(&p.path).to_string();
+        Some(manifest::Entry { url, kind: kind.to_string(), title: title.clone() })
+    });
+    let manifest = manifest::Manifest::new(entries.collect());
+    if let Some((file, old)) = &baseline.manifest {
+        Error::from_findings(&old.check(&manifest, file))?;
+    }
+    let mut page = render::Page::new(manifest::FILE, manifest.to_json().into_bytes());
+    page.unchanged = previous.is_some_and(|p| p.has_same(&page));
+    let at = pages.partition_point(|p| p.path.as_str() < manifest::FILE);
+    pages.insert(at, page);
+    Ok(manifest)
 }
 
 /// A stopwatch that records one lap per pipeline stage.
@@ -128,7 +170,8 @@ impl Stages {
 
 /// Build the site into the output folder, replacing the previous one only on success.
 pub fn build(project: &Project) -> Result<(Rendered, write::Written)> {
-    let rendered = render_site(project, None)?;
+    let baseline = baseline::Baseline::load(&project.output())?;
+    let rendered = render_site(project, None, &baseline)?;
     let written = write::write(&project.output(), &rendered.pages)?;
     Ok((rendered, written))
 }

@@ -1,7 +1,7 @@
 //! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
 
 use clap::{Parser, Subcommand};
-use rolesite::{cmd_build, cmd_check, cmd_init, cmd_serve};
+use rolesite::{cmd_build, cmd_check, cmd_init, cmd_serve, cmd_urls};
 
 #[derive(Debug, Parser)]
 #[command(name = "rolesite", version, about = "Role allocation tables (役割分担表) → a static, cross-linked site")]
@@ -20,6 +20,8 @@ enum Command {
     Init(cmd_init::Args),
     /// Build, then serve the site over HTTP (127.0.0.1 by default).
     Serve(cmd_serve::Args),
+    /// Print every citable URL (urls.json), or check an older manifest against the data.
+    Urls(cmd_urls::Args),
 }
 
 fn main() {
@@ -29,6 +31,7 @@ fn main() {
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
         Command::Serve(args) => cmd_serve::run(args),
+        Command::Urls(args) => cmd_urls::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -2,6 +2,7 @@
 //! (notify, debounced so an editor's burst of writes is one rebuild). A failed rebuild
 //! leaves the last good site in place and is reported; the next good one clears it.
 
+use crate::baseline::Baseline;
 use crate::config::{Project, CONFIG_FILE};
 use crate::previous::Previous;
 use notify::RecursiveMode;
@@ -57,19 +58,46 @@ fn is_scratch(path: &Path) -> bool {
         || [".tmp", ".swp", ".swx", ".bak", ".part"].iter().any(|s| name.ends_with(s))
 }
 
-/// Build once, reporting instead of stopping on error. `previous` is the last good build,
-/// which this one updates: the first build, and any after the output folder was replaced
+/// What a watching process keeps from one rebuild to the next.
+#[derive(Default)]
+pub struct Session {
+    /// The last good build, which the next one updates.
+    pub previous: Option<Previous>,
+    /// The site as published before the session began: its URLs must all stay, and the
+    /// changes page lists the session's edits against it.
+    pub baseline: Baseline,
+}
+
+impl Session {
+    /// Read the published site in the output folder before the first build replaces it.
+    pub fn start(dir: &Path, output: Option<&Path>) -> crate::diag::Result<Session> {
+        let out = match output {
+            Some(o) => o.to_path_buf(),
+            // A project that does not load yet has no site to hold to; its error comes
+            // with the first build.
+            None => match Project::load(dir) {
+                Ok(p) => p.output(),
+                Err(_) => return Ok(Session::default()),
+            },
+        };
+        Ok(Session { previous: None, baseline: Baseline::load(&out)? })
+    }
+}
+
+/// Build once, reporting instead of stopping on error. The session's previous build is
+/// what this one updates: the first build, and any after the output folder was replaced
 /// behind our back, write the whole site atomically; the others render, check and write
-/// only what changed. A failed rebuild leaves `previous` as it was, like the site on disk.
-pub fn rebuild(dir: &Path, output: Option<&Path>, previous: &mut Option<Previous>) -> Outcome {
+/// only what changed. A failed rebuild leaves the session as it was, like the site on disk.
+pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outcome {
     let start = Instant::now();
+    let Session { previous, baseline } = session;
     let result = Project::load(dir).and_then(|mut project| {
         if let Some(out) = output {
             project.config.output = out.to_path_buf();
         }
         let out = project.output();
         let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let rendered = crate::render_site(&project, usable)?;
+        let rendered = crate::render_site(&project, usable, baseline)?;
         let written_at = Instant::now();
         let written = match usable {
             Some(p) => crate::write::update(&out, &rendered.pages, p),
@@ -99,7 +127,7 @@ pub fn rebuild(dir: &Path, output: Option<&Path>, previous: &mut Option<Previous
 pub fn watch(
     dir: &Path,
     output: Option<&Path>,
-    previous: &mut Option<Previous>,
+    session: &mut Session,
     mut on_build: impl FnMut(&Outcome),
 ) -> anyhow::Result<()> {
     // Events name absolute paths; so must the folders they are compared with.
@@ -140,7 +168,7 @@ pub fn watch(
                 || sources(&project).iter().any(|f| p.starts_with(f))
         });
         if relevant {
-            on_build(&rebuild(dir, output, previous));
+            on_build(&rebuild(dir, output, session));
         }
     }
 }

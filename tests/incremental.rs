@@ -4,8 +4,8 @@
 
 mod common;
 
-use rolesite::previous::Previous;
-use rolesite::watch::{rebuild, Outcome};
+use rolesite::baseline::Baseline;
+use rolesite::watch::{rebuild, Outcome, Session as Watch};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -52,11 +52,13 @@ fn inodes(dir: &Path) -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// The project rebuilt in place matches a fresh build of it, file for file.
-fn assert_same_as_fresh(project: &Path, out: &Path) {
+/// The project rebuilt in place matches a fresh build of it, file for file. The fresh
+/// build is held to the same published site as the watcher (the changes page compares
+/// with it).
+fn assert_same_as_fresh(project: &Path, out: &Path, baseline: &Baseline) {
     let fresh = project.parent().unwrap().join("fresh");
-    let mut none = None;
-    let outcome = rebuild(project, Some(&fresh), &mut none);
+    let mut once = Watch { previous: None, baseline: baseline.clone() };
+    let outcome = rebuild(project, Some(&fresh), &mut once);
     assert!(matches!(outcome, Outcome::Built { .. }), "{outcome}");
     let (got, want) = (tree(out), tree(&fresh));
     let paths = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
@@ -71,7 +73,7 @@ struct Session {
     _dir: tempfile::TempDir,
     project: PathBuf,
     out: PathBuf,
-    previous: Option<Previous>,
+    watch: Watch,
 }
 
 impl Session {
@@ -84,7 +86,7 @@ impl Session {
             std::fs::write(path, bytes).unwrap();
         }
         let out = dir.path().join("out");
-        let mut s = Session { _dir: dir, project, out, previous: None };
+        let mut s = Session { _dir: dir, project, out, watch: Watch::default() };
         s.rebuild();
         s
     }
@@ -97,7 +99,7 @@ impl Session {
 
     /// Rebuild; returns (written, unchanged, removed).
     fn rebuild(&mut self) -> (usize, usize, usize) {
-        match rebuild(&self.project, Some(&self.out), &mut self.previous) {
+        match rebuild(&self.project, Some(&self.out), &mut self.watch) {
             Outcome::Built { written, unchanged, removed, .. } => (written, unchanged, removed),
             Outcome::Failed(e) => panic!("{e}"),
         }
@@ -118,7 +120,7 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
             "+++\ntitle = \"読み方\"\n+++\n\n# 読み方\n\n[項番6](../../items/6/index.html)\n".as_bytes(),
         ),
     ]);
-    assert_same_as_fresh(&s.project, &s.out);
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
     let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
     let mut edits: Vec<(&str, Box<Edit>)> = vec![
         ("one cell", Box::new(|r, _| r[5] = "6,,総合テスト実施,◎,○,○,本番相当の環境で".into())),
@@ -152,7 +154,7 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
         s.write("seeds/roles.csv", &roles(&refs));
         let (written, _, _) = s.rebuild();
         assert!(written > 0, "{what}: something changed");
-        assert_same_as_fresh(&s.project, &s.out);
+        assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
     }
 }
 
@@ -176,7 +178,7 @@ fn a_one_cell_edit_writes_only_the_pages_that_show_it() {
     for page in ["items/2/index.html", "items/6/index.html", "phases/1/index.html", "vendors/dev/index.html"] {
         assert!(!replaced.iter().any(|p| *p == page), "{page} does not show it: {replaced:?}");
     }
-    assert_same_as_fresh(&s.project, &s.out);
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 }
 
 /// A failed rebuild changes nothing; the fix after it still updates in place correctly.
@@ -187,20 +189,20 @@ fn failures_and_outside_builds_are_survived() {
     let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", roles_csv.as_bytes())]);
     let before = tree(&s.out);
     s.write("seeds/roles.csv", &roles_csv.replace("受入テスト,◎", "受入テスト,\"◎"));
-    assert!(matches!(rebuild(&s.project, Some(&s.out), &mut s.previous), Outcome::Failed(_)));
+    assert!(matches!(rebuild(&s.project, Some(&s.out), &mut s.watch), Outcome::Failed(_)));
     assert_eq!(tree(&s.out), before, "a failed rebuild writes nothing");
     s.write("seeds/roles.csv", &roles_csv.replace("受入テスト", "受入試験"));
     s.rebuild();
-    assert_same_as_fresh(&s.project, &s.out);
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 
     // Someone builds into the same folder by hand, from other data; then the watcher's
     // next rebuild must not trust its memory of the folder.
     s.write("seeds/roles.csv", &roles_csv.replace("定常運用", "定常運用(外部)"));
-    let mut other = None;
+    let mut other = Watch::default();
     assert!(matches!(rebuild(&s.project, Some(&s.out), &mut other), Outcome::Built { .. }));
     s.write("seeds/roles.csv", &roles_csv);
     s.rebuild();
-    assert_same_as_fresh(&s.project, &s.out);
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 }
 
 /// The seed itself, edited as its maintainers would: a symbol moved in the text.
@@ -222,5 +224,5 @@ fn an_edit_of_the_seed_text_matches_a_fresh_build() {
     let (written, unchanged, _) = s.rebuild();
     assert!(written > 0 && written < unchanged / 10, "{written} written, {unchanged} unchanged");
     assert!(std::fs::read_to_string(s.out.join("items/704/index.html")).unwrap().contains("総合テストの実施"));
-    assert_same_as_fresh(&s.project, &s.out);
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 }

@@ -2,6 +2,7 @@
 //! headings and flags are decided by `assemble`.
 
 pub mod catalog;
+pub mod continuity;
 pub mod csv;
 pub mod seed;
 pub mod text;

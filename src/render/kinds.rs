@@ -107,13 +107,153 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
     }
 }
 
+/// A page that only sends the reader on: meta refresh, canonical link, a visible link.
 #[derive(Serialize)]
 pub struct Redirect {
     target: String,
+    /// The target, absolute when the site has a base URL.
+    target_canonical: String,
+    /// What the visible text says the page is.
+    why: String,
+    target_title: String,
 }
 
-pub fn redirect(from: &str, to: &str) -> Redirect {
-    Redirect { target: urls::href(from, to) }
+fn redirect_to(site: &Site, from: &str, to: &str, why: String, target_title: String) -> Redirect {
+    let target_canonical = match &site.project.config.base_url {
+        Some(base) => urls::absolute(base, to),
+        None => urls::href(from, to),
+    };
+    Redirect { target: urls::href(from, to), target_canonical, why, target_title }
+}
+
+/// `items/N/` of a heading: its phase page.
+pub fn redirect(site: &Site, row: &Row, from: &str) -> Redirect {
+    let why = format!("項番{}「{}」は見出しです。", row.no, row.name);
+    redirect_to(site, from, &urls::phase(row.no), why, "見出しのページ".into())
+}
+
+/// An old URL kept by `aliases.csv`; returns the view and the target's title.
+pub fn alias(site: &Site, a: &crate::read::continuity::Alias, from: &str) -> (Redirect, String) {
+    let title = page_title(site, &a.new);
+    let why = format!("このページ({})は {} に移りました。", a.old, a.new);
+    (redirect_to(site, from, &a.new, why, title.clone()), title)
+}
+
+/// The title of a page of this site by URL, as the reader knows it: the row or vendor name.
+pub fn page_title(site: &Site, url: &str) -> String {
+    let t = site.table;
+    let no = |prefix: &str| url.strip_prefix(prefix)?.trim_end_matches('/').parse::<u32>().ok();
+    if let Some(row) = no("items/").or_else(|| no("phases/")).and_then(|n| t.row(n)) {
+        return format!("項番{} {}", row.no, row.name);
+    }
+    let id = |prefix: &str| url.strip_prefix(prefix).map(|r| r.trim_end_matches('/').to_string());
+    if let Some(v) = id("vendors/").and_then(|id| t.vendors.iter().find(|v| v.id == id)) {
+        return v.name.clone();
+    }
+    if let Some(s) = id("subsystems/").and_then(|id| t.subsystems.iter().find(|s| s.id == id)) {
+        return s.name.clone();
+    }
+    url.to_string()
+}
+
+/// The page standing at a retired URL.
+#[derive(Serialize)]
+pub struct Tombstone {
+    pub title: String,
+    url: String,
+    date: String,
+    reason: String,
+    see: Option<RowLinkLike>,
+}
+
+/// A link with its text.
+#[derive(Serialize)]
+pub struct RowLinkLike {
+    href: String,
+    title: String,
+}
+
+pub fn tombstone(site: &Site, r: &crate::read::continuity::Retired, from: &str) -> Tombstone {
+    // The title it had when it was published, when the previous manifest says.
+    let published = site.baseline.manifest.as_ref().and_then(|(_, m)| m.get(&r.url)).map(|e| e.title.clone());
+    Tombstone {
+        title: published.unwrap_or_else(|| r.url.clone()),
+        url: r.url.clone(),
+        date: r.date.clone(),
+        reason: r.reason.clone(),
+        see: r.see.as_ref().map(|to| RowLinkLike { href: urls::href(from, to), title: page_title(site, to) }),
+    }
+}
+
+/// The changes page: `data/changes.json` with links to the pages it names that still exist
+/// (a removed row has none, unless an alias or a retirement stands at its URL).
+#[derive(Serialize)]
+pub struct ChangesPage {
+    compared: bool,
+    empty: bool,
+    added: Vec<ChangeLine>,
+    removed: Vec<ChangeLine>,
+    renamed: Vec<ChangeLine>,
+    renumbered: Vec<ChangeLine>,
+    vendors: Vec<VendorLines>,
+}
+
+#[derive(Serialize)]
+pub struct ChangeLine {
+    no: u32,
+    name: String,
+    href: Option<String>,
+    /// A heading's mark, a former name, or the role gained or lost.
+    note: String,
+}
+
+#[derive(Serialize)]
+pub struct VendorLines {
+    id: String,
+    name: String,
+    href: Option<String>,
+    gained: Vec<ChangeLine>,
+    lost: Vec<ChangeLine>,
+}
+
+pub fn changes(site: &Site, from: &str) -> ChangesPage {
+    let c = site.changes;
+    let kept: std::collections::HashSet<&str> = site.continuity.declared().map(|(u, _)| u).collect();
+    let line = |no: u32, name: &str, note: String| ChangeLine {
+        no,
+        name: name.to_string(),
+        href: (site.table.row(no).is_some() || kept.contains(urls::item(no).as_str()))
+            .then(|| urls::href(from, &urls::item(no))),
+        note,
+    };
+    let heading = |h: bool| if h { "見出し".to_string() } else { String::new() };
+    let role = |r: &crate::changes::RoleChange| {
+        let label = if r.role == "primary" { "◎ 主担当" } else { "○ 協力" };
+        line(r.no, &r.name, label.to_string())
+    };
+    ChangesPage {
+        compared: c.compared,
+        empty: c.added.is_empty()
+            && c.removed.is_empty()
+            && c.renamed.is_empty()
+            && c.renumbered.is_empty()
+            && c.vendors.is_empty(),
+        added: c.added.iter().map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
+        removed: c.removed.iter().map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
+        renamed: c.renamed.iter().map(|r| line(r.no, &r.new, r.old.clone())).collect(),
+        renumbered: c.renumbered.iter().map(|r| line(r.new, &r.name, format!("項番{}", r.old))).collect(),
+        vendors: c
+            .vendors
+            .iter()
+            .map(|v| VendorLines {
+                id: v.id.clone(),
+                name: v.name.clone(),
+                href: site.table.vendors.iter().any(|x| x.id == v.id).then(|| urls::href(from, &urls::vendor(&v.id))),
+                gained: v.gained.iter().map(role).collect(),
+                lost: v.lost.iter().map(role).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// A vendor × task grid limited to the vendors involved.

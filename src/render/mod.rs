@@ -2,12 +2,15 @@
 
 pub mod views;
 
+use crate::baseline::Baseline;
+use crate::changes::Changes;
 use crate::config::Project;
 use crate::diag::{Error, Result};
 use crate::index::Index;
 use crate::model::Table;
 use crate::pages::ContentPage;
 use crate::previous::Previous;
+use crate::read::continuity::{Alias, Continuity, Retired};
 use crate::theme::Theme;
 use crate::urls;
 use rayon::prelude::*;
@@ -26,13 +29,16 @@ pub struct Page {
     pub source: Option<std::path::PathBuf>,
     /// What a template page was rendered from, hashed; `None` for other files.
     pub key: Option<u128>,
+    /// How `urls.json` lists the page: its kind and title. `None` for files nobody cites
+    /// (assets, the 404 page).
+    pub listing: Option<(&'static str, String)>,
     /// Whether the previous build (when one is known) had this very file.
     pub unchanged: bool,
 }
 
 impl Page {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Page {
-        Page { path: path.into(), bytes: bytes.into(), source: None, key: None, unchanged: false }
+        Page { path: path.into(), bytes: bytes.into(), source: None, key: None, listing: None, unchanged: false }
     }
 }
 
@@ -46,6 +52,14 @@ pub struct Site<'a> {
     /// The last good build, when a watching process kept one: pages whose view is the
     /// same as then are taken from it rather than rendered again.
     pub previous: Option<&'a Previous>,
+    /// Old URLs kept answering: aliases and retired pages.
+    pub continuity: &'a Continuity,
+    /// The site this build replaces, for the titles of retired pages.
+    pub baseline: &'a Baseline,
+    /// What this revision changed.
+    pub changes: &'a Changes,
+    /// `data/roles.json`, made once: the changes are computed from it too.
+    pub roles_json: &'a str,
     /// The fragments this build rendered or took over, by the hash of their inputs, for
     /// the next build to take over.
     pub fragments: std::sync::Mutex<std::collections::HashMap<u128, Arc<str>>>,
@@ -87,16 +101,24 @@ enum Spec<'a> {
     Matrix,
     Quality,
     Content(&'a ContentPage),
+    Changes,
+    Alias(&'a Alias),
+    Tombstone(&'a Retired),
     NotFound,
 }
 
 pub fn render(site: &Site) -> Result<Vec<Page>> {
     let specs = specs(site);
+    Error::from_findings(&check_continuity(site, &specs))?;
     let view = site_view(site);
     let mut pages: Vec<Page> = specs.par_iter().map(|s| render_one(site, &view, s)).collect::<Result<_>>()?;
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
-    pages.push(Page::new("data/roles.json", crate::export::roles_json(site.table, &site.project.root).into_bytes()));
-    pages.push(Page::new("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
+    let data =
+        |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
+    pages.push(data("data/roles.json", site.roles_json.as_bytes().to_vec()));
+    pages.push(data("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
+    let changes = serde_json::to_string_pretty(site.changes).expect("strings and numbers") + "\n";
+    pages.push(data(crate::changes::FILE, changes.into_bytes()));
     if let Some(base) = &site.project.config.base_url {
         pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
@@ -130,7 +152,36 @@ fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     specs.extend(t.vendors.iter().map(Spec::Vendor));
     specs.extend(t.subsystems.iter().map(Spec::Subsystem));
     specs.extend(site.content.iter().map(Spec::Content));
+    specs.push(Spec::Changes);
+    specs.extend(site.continuity.aliases.iter().map(Spec::Alias));
+    specs.extend(site.continuity.retired.iter().map(Spec::Tombstone));
     specs
+}
+
+/// Aliases and retirements must stand where no page is, and lead to pages that are.
+fn check_continuity(site: &Site, specs: &[Spec]) -> Vec<crate::diag::Finding> {
+    let live: std::collections::HashSet<String> = specs
+        .iter()
+        .filter(|s| !matches!(s, Spec::Alias(_) | Spec::Tombstone(_)))
+        .map(url_of)
+        .chain(["data/roles.json", "data/roles.csv", crate::changes::FILE].map(String::from))
+        .collect();
+    let mut findings = Vec::new();
+    let mut problem = |at: &crate::diag::Location, message: String| {
+        findings.push(crate::diag::Finding::error("continuity", at.clone(), message));
+    };
+    for (url, at) in site.continuity.declared() {
+        if live.contains(url) {
+            problem(at, format!("{url} is a page of the site: nothing else can stand there"));
+        }
+    }
+    let targets = site.continuity.aliases.iter().map(|a| (&a.new, &a.at));
+    for (url, at) in targets.chain(site.continuity.retired.iter().filter_map(|r| Some((r.see.as_ref()?, &r.at)))) {
+        if !live.contains(url.as_str()) {
+            problem(at, format!("{url} is not a page of the site, so nothing can lead there"));
+        }
+    }
+    findings
 }
 
 fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
@@ -161,8 +212,34 @@ fn url_of(spec: &Spec) -> String {
         Spec::Matrix => "matrix/".into(),
         Spec::Quality => "quality/".into(),
         Spec::Content(p) => p.url.clone(),
+        Spec::Changes => "changes/".into(),
+        Spec::Alias(a) => a.old.clone(),
+        Spec::Tombstone(r) => r.url.clone(),
         Spec::NotFound => "404.html".into(),
     }
+}
+
+/// How `urls.json` names each kind of page.
+fn kind_of(spec: &Spec) -> Option<&'static str> {
+    Some(match spec {
+        Spec::Home => "home",
+        Spec::Item(_) => "item",
+        Spec::Redirect(_) => "heading",
+        Spec::Phase(_) => "phase",
+        Spec::Phases => "phases",
+        Spec::Vendor(_) => "vendor",
+        Spec::Vendors => "vendors",
+        Spec::Subsystem(_) => "subsystem",
+        Spec::Subsystems => "subsystems",
+        Spec::Unassigned => "unassigned",
+        Spec::Matrix => "matrix",
+        Spec::Quality => "quality",
+        Spec::Content(_) => "page",
+        Spec::Changes => "changes",
+        Spec::Alias(_) => "alias",
+        Spec::Tombstone(_) => "retired",
+        Spec::NotFound => return None,
+    })
 }
 
 fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
@@ -175,7 +252,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
             page("item.html", "phases", format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u))
         }
         Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
-            .render(kinds::redirect(u, &urls::phase(row.no))),
+            .render(kinds::redirect(site, row, u)),
         Spec::Phase(row) => {
             page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?)
         }
@@ -194,14 +271,30 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
         Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
+        Spec::Changes => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, u)),
+        Spec::Alias(a) => {
+            let (target, title) = kinds::alias(site, a, u);
+            page("redirect.html", "", format!("移動しました: {title}")).render(target)
+        }
+        Spec::Tombstone(r) => {
+            let view = kinds::tombstone(site, r, u);
+            page("tombstone.html", "", format!("削除されました: {}", view.title)).render(view)
+        }
         Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
     }?;
     let source = match spec {
         Spec::Content(p) => Some(p.source.clone()),
         _ => None,
     };
-    let (key, bytes) = bytes;
-    Ok(Page { path: urls::file_of(&url), bytes, source, key: Some(key), unchanged: false })
+    let (key, bytes, title) = bytes;
+    // An alias is listed under its target's title, a retired page under the title it had.
+    let listed = match spec {
+        Spec::Alias(a) => kinds::page_title(site, &a.new),
+        Spec::Tombstone(r) => kinds::tombstone(site, r, u).title,
+        _ => title,
+    };
+    let listing = kind_of(spec).map(|k| (k, listed));
+    Ok(Page { path: urls::file_of(&url), bytes, source, key: Some(key), listing, unchanged: false })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
@@ -217,9 +310,10 @@ struct Meta<'s, 'a> {
 impl Meta<'_, '_> {
     /// Render the template with the shared base and the page's own view, or take the
     /// previous build's bytes when template, theme and views are all the same as then.
-    /// Returns the hash of those inputs with the bytes.
-    fn render<V: Serialize>(self, own: V) -> Result<(u128, Arc<[u8]>)> {
+    /// Returns the hash of those inputs with the bytes, and the page's title.
+    fn render<V: Serialize>(self, own: V) -> Result<(u128, Arc<[u8]>, String)> {
         let Meta { site, view, url, template, nav, title } = self;
+        let page_title = title.clone();
         let base = Base {
             site: view,
             root: root_for(site, url),
@@ -233,12 +327,12 @@ impl Meta<'_, '_> {
             .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
         let kept = site.previous.and_then(|p| p.files.get(&urls::file_of(url))).filter(|k| k.key == Some(key));
         if let Some(kept) = kept {
-            return Ok((key, kept.bytes.clone()));
+            return Ok((key, kept.bytes.clone(), page_title));
         }
         let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
         ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
         let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
-        Ok((key, html.into_bytes().into()))
+        Ok((key, html.into_bytes().into(), page_title))
     }
 }
 
@@ -282,7 +376,9 @@ fn sitemap(base: &str, pages: &[Page]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for p in pages.iter().filter(|p| p.path.ends_with("index.html")) {
+    // Pages with content of their own: not the redirects and tombstones.
+    let own = |p: &&Page| p.listing.as_ref().is_some_and(|(k, _)| !["heading", "alias", "retired", "data"].contains(k));
+    for p in pages.iter().filter(own) {
         let url = p.path.trim_end_matches("index.html");
         out.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_xml(&urls::absolute(base, url))));
     }

@@ -1,0 +1,45 @@
+//! The previously published site a build is held to: its manifest (no URL it promised may
+//! disappear) and its data (what the `changes/` page compares against). By default the
+//! site in the output folder, which the build replaces; `--previous` names another folder
+//! or a bare `urls.json`. A watching process reads it once, when it starts, so a session's
+//! edits are compared with the site as it stood before them.
+
+use crate::diag::{Error, Location, Result};
+use crate::manifest::{self, Manifest};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    /// The previous `urls.json` and where it was read.
+    pub manifest: Option<(PathBuf, Manifest)>,
+    /// The previous `data/roles.json`, as bytes, and where it was read.
+    pub roles: Option<(PathBuf, Vec<u8>)>,
+    /// The previous `data/changes.json`.
+    pub changes: Option<Vec<u8>>,
+}
+
+impl Baseline {
+    /// The site in `path` (a folder) or the manifest at `path` (a file). A folder that does
+    /// not exist yet is an empty baseline: nothing was published there.
+    pub fn load(path: &Path) -> Result<Baseline> {
+        if path.is_file() {
+            return Ok(Baseline { manifest: Some((path.to_path_buf(), Manifest::read(path)?)), ..Default::default() });
+        }
+        let file = |name: &str| Some(path.join(name)).filter(|p| p.is_file());
+        let read = |p: PathBuf| std::fs::read(&p).map_err(|e| Error::io(&p, e)).map(|b| (p, b));
+        Ok(Baseline {
+            manifest: file(manifest::FILE).map(|p| Manifest::read(&p).map(|m| (p, m))).transpose()?,
+            roles: file("data/roles.json").map(read).transpose()?,
+            changes: file(crate::changes::FILE).map(read).transpose()?.map(|(_, b)| b),
+        })
+    }
+
+    /// `--previous` as given: it must exist, since the user named it.
+    pub fn load_named(path: &Path) -> Result<Baseline> {
+        if !path.exists() {
+            let message = "--previous names nothing: give a published site's folder or its urls.json";
+            return Err(Error::at("previous", Location::file_only(path), message));
+        }
+        Baseline::load(path)
+    }
+}

@@ -1,0 +1,47 @@
+//! `rolesite urls`: the manifest for people writing specifications, and `--check OLD` to
+//! see whether every URL of an older manifest still answers, without writing anything.
+
+use crate::baseline::Baseline;
+use crate::config::Project;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Project folder (holds site.toml, seeds/, content/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// A published urls.json (or a site's folder): fail, listing them, if any of its URLs
+    /// would disappear.
+    #[arg(long, value_name = "OLD.json")]
+    pub check: Option<PathBuf>,
+    /// Print urls.json itself instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<i32> {
+    let project = Project::load(&args.dir)?;
+    let baseline = match &args.check {
+        Some(old) => Baseline::load_named(old)?,
+        None => Baseline::default(),
+    };
+    let manifest = crate::render_site(&project, None, &baseline)?.manifest;
+    if let Some(old) = baseline.manifest.as_ref().map(|(_, m)| m) {
+        let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
+        eprintln!(
+            "ok: all {} URLs of {} still answer ({new} new)",
+            old.urls.len(),
+            args.check.as_ref().unwrap().display()
+        );
+        return Ok(0);
+    }
+    if args.json {
+        print!("{}", manifest.to_json());
+        return Ok(0);
+    }
+    for e in &manifest.urls {
+        let url = if e.url.is_empty() { "./" } else { &e.url };
+        println!("{url}\t{}\t{}", e.kind, e.title);
+    }
+    Ok(0)
+}
