@@ -23,6 +23,7 @@ pub mod pages;
 pub mod previous;
 pub mod read;
 pub mod render;
+pub mod search;
 pub mod theme;
 pub mod urls;
 pub mod wareki;

@@ -33,6 +33,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/changes.html",
     "static/style.css",
     "static/site.js",
+    "static/search.js",
 );
 
 pub struct Theme {
