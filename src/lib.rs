@@ -9,6 +9,7 @@ pub mod changes;
 pub mod check;
 pub mod cmd_build;
 pub mod cmd_check;
+pub mod cmd_gen;
 pub mod cmd_init;
 pub mod cmd_serve;
 pub mod cmd_urls;

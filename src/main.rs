@@ -1,7 +1,7 @@
 //! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
 
 use clap::{Parser, Subcommand};
-use rolesite::{cmd_build, cmd_check, cmd_init, cmd_serve, cmd_urls};
+use rolesite::{cmd_build, cmd_check, cmd_gen, cmd_init, cmd_serve, cmd_urls};
 
 #[derive(Debug, Parser)]
 #[command(name = "rolesite", version, about = "Role allocation tables (役割分担表) → a static, cross-linked site")]
@@ -18,6 +18,8 @@ enum Command {
     Check(cmd_check::Args),
     /// Create a new site that builds at once.
     Init(cmd_init::Args),
+    /// Write a synthetic role table of any size (for benchmarks and trials).
+    Gen(cmd_gen::Args),
     /// Build, then serve the site over HTTP (127.0.0.1 by default).
     Serve(cmd_serve::Args),
     /// Print every citable URL (urls.json), or check an older manifest against the data.
@@ -30,6 +32,7 @@ fn main() {
         Command::Build(args) => cmd_build::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
+        Command::Gen(args) => cmd_gen::run(args),
         Command::Serve(args) => cmd_serve::run(args),
         Command::Urls(args) => cmd_urls::run(args),
     };

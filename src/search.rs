@@ -52,29 +52,28 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// One searchable page. Fields are kept as written; the script normalises them when it
-/// checks a candidate, and shows them with the matched parts marked.
+/// One searchable page, as a compact array the script reads by position:
+/// `[kind, 項番, name, others, description, url]`. Kind is `t` task, `h` heading, `v` vendor,
+/// `p` narrative page. `others` is, for a task or heading, the positions of its vendors'
+/// documents (their names are searched with it, without being repeated in every row), and
+/// for a vendor, its other spellings. A task's or heading's URL follows from its 項番, so
+/// only vendors and pages carry one.
 #[derive(Serialize)]
-struct Doc<'a> {
-    /// Site-relative URL of the page.
-    u: String,
-    /// Kind: `t` task, `h` heading, `v` vendor, `p` narrative page.
-    k: &'static str,
-    /// 項番, or 0.
-    n: u32,
-    /// Name (the strongest field).
-    t: &'a str,
-    /// The vendors of a task, the spellings of a vendor.
-    v: String,
-    /// Description, or a page's text.
-    d: String,
+struct Doc<'a>(&'static str, u32, &'a str, Others<'a>, &'a str, &'a str);
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Others<'a> {
+    Vendors(Vec<usize>),
+    Text(String),
+    None(&'a str),
 }
 
 #[derive(Serialize)]
 struct Index<'a> {
     docs: Vec<Doc<'a>>,
-    /// Term → ids of the documents holding it, ascending, each stored as the difference
-    /// from the one before (smaller numbers, smaller file).
+    /// Term → positions of the documents holding it, ascending, each stored as the
+    /// difference from the one before (smaller numbers, smaller file).
     terms: BTreeMap<String, Vec<u32>>,
 }
 
@@ -99,50 +98,40 @@ fn plain(html: &str) -> String {
 
 /// The index as the script that carries it.
 pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
-    let vendor_name = |id: &str| table.vendors.iter().find(|v| v.id == id).map_or("", |v| v.name.as_str());
+    // Vendors first, so rows can point at them.
+    let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
-        .rows
+        .vendors
         .iter()
-        .map(|r| {
-            let mut vendors: Vec<&str> = Vec::new();
-            for kind in [RoleKind::Primary, RoleKind::Cooperating] {
-                for role in r.roles.iter().filter(|x| x.role == kind) {
-                    let name = role.vendor.as_deref().map_or("", vendor_name);
-                    if !name.is_empty() && !vendors.contains(&name) {
-                        vendors.push(name);
-                    }
+        .zip(&vendor_urls)
+        .map(|(v, url)| Doc("v", 0, &v.name, Others::Text(v.aliases.join(" ")), &v.short, url))
+        .collect();
+    let position = |id: &str| table.vendors.iter().position(|v| v.id == id);
+    for r in &table.rows {
+        let mut vendors: Vec<usize> = Vec::new();
+        for kind in [RoleKind::Primary, RoleKind::Cooperating] {
+            for role in r.roles.iter().filter(|x| x.role == kind) {
+                if let Some(at) = role.vendor.as_deref().and_then(position).filter(|at| !vendors.contains(at)) {
+                    vendors.push(at);
                 }
             }
-            Doc {
-                u: crate::urls::row(r.no, r.is_heading()),
-                k: if r.is_heading() { "h" } else { "t" },
-                n: r.no,
-                t: &r.name,
-                v: vendors.join(" "),
-                d: r.description.clone(),
-            }
-        })
-        .collect();
-    docs.extend(table.vendors.iter().map(|v| Doc {
-        u: crate::urls::vendor(&v.id),
-        k: "v",
-        n: 0,
-        t: &v.name,
-        v: v.aliases.join(" "),
-        d: v.short.clone(),
-    }));
-    docs.extend(content.iter().map(|p| Doc {
-        u: p.url.clone(),
-        k: "p",
-        n: 0,
-        t: &p.title,
-        v: String::new(),
-        d: plain(&p.html),
-    }));
+        }
+        let kind = if r.is_heading() { "h" } else { "t" };
+        docs.push(Doc(kind, r.no, &r.name, Others::Vendors(vendors), &r.description, ""));
+    }
+    let texts: Vec<String> = content.iter().map(|p| plain(&p.html)).collect();
+    for (p, text) in content.iter().zip(&texts) {
+        docs.push(Doc("p", 0, &p.title, Others::None(""), text, &p.url));
+    }
     let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (id, doc) in docs.iter().enumerate() {
-        let number = if doc.n > 0 { doc.n.to_string() } else { String::new() };
-        let mut own: Vec<String> = [doc.t, &doc.v, &doc.d, &number].iter().flat_map(|f| terms(f)).collect();
+        let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
+        let others = match &doc.3 {
+            Others::Vendors(at) => at.iter().map(|i| docs[*i].2).collect::<Vec<_>>().join(" "),
+            Others::Text(t) => t.clone(),
+            Others::None(_) => String::new(),
+        };
+        let mut own: Vec<String> = [doc.2, &others, doc.4, &number].iter().flat_map(|f| terms(f)).collect();
         own.sort();
         own.dedup();
         for term in own {
@@ -210,7 +199,7 @@ mod tests {
         // ウイ is in rows 1 and 3 (ids 0 and 2): stored as 0, then +2.
         assert_eq!(json["terms"]["ウイ"], serde_json::json!([0, 2]));
         assert_eq!(json["terms"]["定義"], serde_json::json!([1, 1]));
-        assert_eq!(json["docs"][2]["u"], "items/3/");
+        assert_eq!(json["docs"][2], serde_json::json!(["t", 3, "ウイルス定義", [], "", ""]));
         assert_eq!(json["terms"]["3"], serde_json::json!([2]), "the 項番 is a term");
     }
 }

@@ -186,7 +186,7 @@ fn ranking_by_field_closeness_and_number() {
     wait_until(&tab, "the index", "window.__ready === true");
     let rank = |q: &str| -> Vec<String> {
         let js = format!(
-            "JSON.stringify(window.ROLESITE_SEARCH.search({}).map(r => window.ROLESITE_SEARCH_INDEX.docs[r.id].u))",
+            "JSON.stringify(window.ROLESITE_SEARCH.search({}).map(r => window.ROLESITE_SEARCH.url(r.id)))",
             serde_json::to_string(q).unwrap()
         );
         serde_json::from_str(tab.evaluate(&js, false).unwrap().value.unwrap().as_str().unwrap()).unwrap()
@@ -219,4 +219,65 @@ fn ranking_by_field_closeness_and_number() {
         .unwrap();
     eprintln!("{} ms per query on a tiny index", ms);
     let _ = chromium::exe();
+}
+
+/// Not a test: the figures in README's search table. Builds a generated 10,000-task table
+/// (`rolesite gen`), opens it from `file://`, and times loading the index and each query.
+/// `cargo test --release --test search -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn measure_index_size_and_query_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    let o = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["gen", project.to_str().unwrap(), "--items", "10000", "--vendors", "25"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = dir.path().join("out");
+    build(&project, &out);
+    // A picture of the results, to look at.
+    {
+        let chrome = driven();
+        let tab = chrome.browser.new_tab().unwrap();
+        tab.navigate_to(&file_url(&site().join("items/1/index.html"))).unwrap().wait_until_navigated().unwrap();
+        type_query(&tab, "ウイルス 更新");
+        let png = tab
+            .capture_screenshot(
+                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+                None,
+                None,
+                true,
+            )
+            .unwrap();
+        let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search.png");
+        std::fs::write(&file, png).unwrap();
+        println!("screenshot: {}", file.display());
+    }
+    for (name, site) in [("seed", site()), ("10,000 tasks", out.as_path())] {
+        let index = std::fs::metadata(site.join("assets/search-index.js")).unwrap().len();
+        let chrome = driven();
+        let tab = chrome.browser.new_tab().unwrap();
+        tab.navigate_to(&file_url(&site.join("index.html"))).unwrap().wait_until_navigated().unwrap();
+        wait_until(&tab, "the search script", "!!window.ROLESITE_SEARCH");
+        tab.evaluate("window.__t0 = performance.now(); window.ROLESITE_SEARCH.load(function () { window.__load = performance.now() - window.__t0; })", false).unwrap();
+        wait_until(&tab, "the index", "window.__load !== undefined");
+        let load = tab.evaluate("window.__load", false).unwrap().value.unwrap();
+        println!("{name}: index {:.0} KiB, loaded and parsed in {load} ms", index as f64 / 1024.0);
+        for q in ["ウイルス", "移行", "手順書 作成", "704", "障", "lan", "個人番号管理サブシステム 報告"]
+        {
+            let js = format!(
+                "(function(){{var q={q:?};var first=performance.now();var n=window.ROLESITE_SEARCH.search(q).length;first=performance.now()-first;\
+                 var t=[];for(var i=0;i<21;i++){{var s=performance.now();window.ROLESITE_SEARCH.search(q);t.push(performance.now()-s)}}\
+                 t.sort(function(a,b){{return a-b}});var d=[];for(var i=0;i<21;i++){{var s=performance.now();window.ROLESITE_SEARCH.show(q);d.push(performance.now()-s)}}\
+                 d.sort(function(a,b){{return a-b}});return JSON.stringify([n,first,t[10],d[10]])}})()"
+            );
+            let v: (usize, f64, f64, f64) =
+                serde_json::from_str(tab.evaluate(&js, false).unwrap().value.unwrap().as_str().unwrap()).unwrap();
+            println!(
+                "  {q:<24} {:>6} results   first {:>6.1} ms   median {:>5.1} ms   with 20 results drawn {:>5.1} ms",
+                v.0, v.1, v.2, v.3
+            );
+        }
+    }
 }

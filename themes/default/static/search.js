@@ -90,10 +90,22 @@
     return out;
   }
 
+  // A document is [kind, 項番, name, others, description, url] (see src/search.rs):
+  // `others` lists a row's vendors by document position, or is a vendor's other spellings.
+  function others(d) {
+    return Array.isArray(d[3]) ? d[3].map(function (i) { return index.docs[i][2]; }).join(' ') : d[3];
+  }
+
+  function url(id) {
+    var d = index.docs[id];
+    if (d[5]) return d[5];
+    return (d[0] === 'h' ? 'phases/' : 'items/') + d[1] + '/';
+  }
+
   function fields(id) {
     if (!normal[id]) {
       var d = index.docs[id];
-      normal[id] = { t: norm(d.t), v: norm(d.v), d: norm(d.d), n: d.n ? String(d.n) : '' };
+      normal[id] = { t: norm(d[2]), v: norm(others(d)), d: norm(d[4]), n: d[1] ? String(d[1]) : '' };
     }
     return normal[id];
   }
@@ -146,7 +158,7 @@
       results.push({ id: id, score: score });
     });
     results.sort(function (a, b) {
-      return b.score - a.score || (index.docs[a.id].n || 1e9) - (index.docs[b.id].n || 1e9) || a.id - b.id;
+      return b.score - a.score || (index.docs[a.id][1] || 1e9) - (index.docs[b.id][1] || 1e9) || a.id - b.id;
     });
     return results;
   }
@@ -216,25 +228,25 @@
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', 'false');
       var a = document.createElement('a');
-      a.href = root + d.u + 'index.html';
+      a.href = root + url(r.id) + 'index.html';
       a.tabIndex = -1;
       var kind = document.createElement('span');
       kind.className = 'kind';
-      kind.textContent = KIND[d.k] || '';
+      kind.textContent = KIND[d[0]] || '';
       a.appendChild(kind);
-      if (d.n) {
+      if (d[1]) {
         var no = document.createElement('span');
         no.className = 'no';
-        no.appendChild(marked('項番' + d.n, words));
+        no.appendChild(marked('項番' + d[1], words));
         a.appendChild(no);
       }
       var name = document.createElement('span');
       name.className = 'name';
-      name.appendChild(marked(d.t, words));
+      name.appendChild(marked(d[2], words));
       a.appendChild(name);
       var f = fields(r.id);
       if (!words.every(function (w) { return f.t.indexOf(w) >= 0 || f.n === w; })) {
-        var more = snippet(d.d, words) || snippet(d.v, words);
+        var more = snippet(d[4], words) || snippet(others(d), words);
         if (more) {
           var small = document.createElement('small');
           small.appendChild(marked(more, words));
@@ -292,7 +304,7 @@
 
   input.addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(update, 60);
+    timer = setTimeout(update, 30);
   });
   input.addEventListener('focus', function () { load(function () {}); });
   input.addEventListener('keydown', function (e) {
@@ -331,5 +343,5 @@
   form.hidden = false;
 
   // For the tests and the timing in README.
-  window.ROLESITE_SEARCH = { search: search, terms: terms, load: load };
+  window.ROLESITE_SEARCH = { search: search, show: show, terms: terms, load: load, url: url };
 })();
