@@ -57,7 +57,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         Some(p) => Baseline::load_named(p)?,
         None => Baseline::load(&project.output())?,
     };
-    let rendered = crate::render_site(&project, None, &baseline)?;
+    let rendered = crate::render_site(&project, &baseline, Default::default())?;
     let rendered_at = start.elapsed();
     let written = crate::write::write(&project.output(), &rendered.pages)?;
     if args.verbose {

@@ -121,6 +121,7 @@ pub fn router(root: &Path, live: Live) -> Router {
     Router::new()
         .route("/__rolesite/live", get(events).with_state(live))
         .fallback_service(files)
+        .layer(axum::middleware::map_request(fresh_every_time))
         .layer(axum::middleware::map_response(with_charset))
         .layer(axum::middleware::map_response(with_live_script))
 }
@@ -186,6 +187,16 @@ async fn with_live_script(response: Response) -> Response {
     Response::from_parts(parts, Body::from(html))
 }
 
+/// A page can change twice within a second, the resolution of `Last-Modified`: a browser
+/// revalidating by date would be told "not modified" and keep the old page. So every
+/// response is sent whole and not stored, as development servers do.
+async fn fresh_every_time(mut request: axum::extract::Request) -> axum::extract::Request {
+    for name in [header::IF_MODIFIED_SINCE, header::IF_NONE_MATCH, header::IF_UNMODIFIED_SINCE, header::IF_MATCH] {
+        request.headers_mut().remove(name);
+    }
+    request
+}
+
 /// Our text is UTF-8; say so, so no browser guesses (the MIME guess carries no charset).
 async fn with_charset(mut response: Response) -> Response {
     let text = response
@@ -199,5 +210,6 @@ async fn with_charset(mut response: Response) -> Response {
     if let Some(value) = text.and_then(|t| HeaderValue::from_str(&t).ok()) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

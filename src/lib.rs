@@ -83,14 +83,20 @@ pub struct Rendered {
     pub stages: Vec<(&'static str, std::time::Duration)>,
 }
 
+/// How a build relates to the ones before and after it.
+#[derive(Clone, Copy, Default)]
+pub struct Memory<'a> {
+    /// The last good build, when a watching process kept one: only what changed is
+    /// rendered and checked again.
+    pub previous: Option<&'a previous::Previous>,
+    /// Keep what the next build needs to do the same (a watching process).
+    pub remember: bool,
+}
+
 /// Everything but the write: `check` of the data, then the site rendered, its links checked
-/// and its URLs held to the previously published site's (`baseline`). With the previous
-/// build (a watching process keeps it), only what changed is rendered and checked again.
-pub fn render_site(
-    project: &Project,
-    previous: Option<&previous::Previous>,
-    baseline: &baseline::Baseline,
-) -> Result<Rendered> {
+/// and its URLs held to the previously published site's (`baseline`).
+pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Memory) -> Result<Rendered> {
+    let previous = memory.previous;
     let mut clock = Stages::default();
     let Loaded { table, catalog } = load(project)?;
     Error::from_findings(&table.findings)?;
@@ -110,6 +116,7 @@ pub fn render_site(
         content: &content,
         theme: &theme,
         previous,
+        remember: memory.remember,
         continuity: &continuity,
         baseline,
         changes: &changes,
@@ -173,7 +180,7 @@ impl Stages {
 /// Build the site into the output folder, replacing the previous one only on success.
 pub fn build(project: &Project) -> Result<(Rendered, write::Written)> {
     let baseline = baseline::Baseline::load(&project.output())?;
-    let rendered = render_site(project, None, &baseline)?;
+    let rendered = render_site(project, &baseline, Memory::default())?;
     let written = write::write(&project.output(), &rendered.pages)?;
     Ok((rendered, written))
 }

@@ -19,14 +19,12 @@ struct Scan<'a> {
 }
 
 fn scan(page: &Page) -> Scan<'_> {
-    let text = String::from_utf8_lossy(&page.bytes);
-    Scan { page, ids: Arc::new(attrs(&text, "id")), targets: Some(targets(&text)) }
+    let (ids, targets) = attrs(&String::from_utf8_lossy(&page.bytes));
+    Scan { page, ids: Arc::new(ids), targets: Some(targets) }
 }
 
 fn targets(text: &str) -> BTreeSet<String> {
-    let mut targets = attrs(text, "href");
-    targets.extend(attrs(text, "src"));
-    targets
+    attrs(text).1
 }
 
 /// The outcome of a check: the broken links, and each HTML page's ids by path.
@@ -134,15 +132,28 @@ pub fn join(from: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Values of one attribute, with the entities our escaping writes decoded.
-fn attrs(text: &str, name: &str) -> BTreeSet<String> {
-    let needle = format!(" {name}=\"");
-    text.match_indices(&needle)
-        .filter_map(|(i, _)| {
-            let rest = &text[i + needle.len()..];
-            rest.find('"').map(|end| unescape(&rest[..end]))
-        })
-        .collect()
+/// The `id` values, and the `href` and `src` values, of a page, in one pass over it, with
+/// the entities our escaping writes decoded.
+fn attrs(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut ids, mut targets) = (BTreeSet::new(), BTreeSet::new());
+    for (i, _) in text.match_indices("=\"") {
+        let name = &text[..i];
+        let set = if name.ends_with(" id") {
+            &mut ids
+        } else if name.ends_with(" href") || name.ends_with(" src") {
+            &mut targets
+        } else {
+            continue;
+        };
+        let rest = &text[i + 2..];
+        if let Some(end) = rest.find('"') {
+            let value = &rest[..end];
+            if !set.contains(value) {
+                set.insert(if value.contains('&') { unescape(value) } else { value.to_string() });
+            }
+        }
+    }
+    (ids, targets)
 }
 
 /// Undo [`crate::theme::escape_html`].

@@ -123,7 +123,9 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
     for (p, text) in content.iter().zip(&texts) {
         docs.push(Doc("p", 0, &p.title, Others::None(""), text, &p.url));
     }
-    let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    // A hash map while filling (most terms are seen many times), sorted once at the end so
+    // the file is the same bytes every build.
+    let mut postings: std::collections::HashMap<String, Vec<u32>> = std::collections::HashMap::new();
     for (id, doc) in docs.iter().enumerate() {
         let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
         let others = match &doc.3 {
@@ -135,9 +137,15 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
         own.sort();
         own.dedup();
         for term in own {
-            postings.entry(term).or_default().push(id as u32);
+            match postings.get_mut(&term) {
+                Some(ids) => ids.push(id as u32),
+                None => {
+                    postings.insert(term, vec![id as u32]);
+                }
+            }
         }
     }
+    let mut postings: BTreeMap<String, Vec<u32>> = postings.into_iter().collect();
     for ids in postings.values_mut() {
         let mut last = 0;
         for id in ids.iter_mut() {

@@ -97,7 +97,7 @@ pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outc
         }
         let out = project.output();
         let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let rendered = crate::render_site(&project, usable, baseline)?;
+        let rendered = crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true })?;
         let written_at = Instant::now();
         let written = match usable {
             Some(p) => crate::write::update(&out, &rendered.pages, p),

@@ -49,7 +49,7 @@ fn a_hundred_thousand_rows_render() {
     }
     let dir = project(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", csv.as_bytes())]);
     let project = Project::load(dir.path()).unwrap();
-    let rendered = rolesite::render_site(&project, None, &Default::default()).unwrap();
+    let rendered = rolesite::render_site(&project, &Default::default(), Default::default()).unwrap();
     assert_eq!(rendered.table.rows.len(), 100_000);
     let items = rendered.pages.iter().filter(|p| p.path.starts_with("items/")).count();
     let phases =

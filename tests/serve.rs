@@ -91,13 +91,20 @@ struct Reply {
     status: u16,
     content_type: String,
     body: Vec<u8>,
+    /// Whether the response says `Cache-Control: no-store`.
+    no_store: bool,
 }
 
 /// One raw HTTP/1.1 GET, the path sent exactly as given (no client normalises `..`).
 fn get(addr: SocketAddr, path: &str) -> Reply {
+    get_with(addr, path, "")
+}
+
+/// A GET with extra header lines (each ending in CRLF).
+fn get_with(addr: SocketAddr, path: &str, headers: &str) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n").unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
@@ -107,7 +114,8 @@ fn get(addr: SocketAddr, path: &str) -> Reply {
         .lines()
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
         .unwrap_or_default();
-    Reply { status, content_type, body: raw[split + 4..].to_vec() }
+    let no_store = head.to_ascii_lowercase().contains("\r\ncache-control: no-store");
+    Reply { status, content_type, body: raw[split + 4..].to_vec(), no_store }
 }
 
 #[test]
@@ -130,6 +138,12 @@ fn pages_types_and_the_404_page() {
     assert!(String::from_utf8_lossy(&get(s.addr, "/items/704/").body).contains("総合テスト実施"));
     assert_eq!(get(s.addr, "/assets/extra.js").body, "// 拡張\n".as_bytes(), "only HTML gets the live script");
     assert!(String::from_utf8_lossy(&get(s.addr, "/no/such/page").body).contains("ページが見つかりません"));
+    // A page may change twice in the second `Last-Modified` names: never "not modified",
+    // never stored.
+    let later = "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\nIf-None-Match: *\r\n";
+    let again = get_with(s.addr, "/items/704/", later);
+    assert_eq!(again.status, 200);
+    assert!(again.no_store && get(s.addr, "/assets/style.css").no_store, "Cache-Control: no-store");
     let stderr = s.stderr();
     let files = walkdir::WalkDir::new(s._dir.path().join("project/out"))
         .into_iter()

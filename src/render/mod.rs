@@ -52,6 +52,9 @@ pub struct Site<'a> {
     /// The last good build, when a watching process kept one: pages whose view is the
     /// same as then are taken from it rather than rendered again.
     pub previous: Option<&'a Previous>,
+    /// Whether this build is kept for the next (a watching process): only then are the
+    /// inputs of each page hashed and its fragments kept.
+    pub remember: bool,
     /// Old URLs kept answering: aliases and retired pages.
     pub continuity: &'a Continuity,
     /// The site this build replaces, for the titles of retired pages.
@@ -70,16 +73,19 @@ impl Site<'_> {
     /// previous build when its template, theme and view are the same as then: the matrix
     /// of a large table is one page, and an edit changes one block of it.
     pub fn fragment(&self, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
+        let render = || -> Result<Arc<str>> {
+            let ctx = tera::Context::from_serialize(view)
+                .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+            Ok(self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into())
+        };
+        if !self.remember {
+            return render();
+        }
         let key = inputs_key(self.theme, template, &(), view)
             .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
-        let kept = self.previous.and_then(|p| p.fragments.get(&key)).cloned();
-        let html = match kept {
+        let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
             Some(html) => html,
-            None => {
-                let ctx = tera::Context::from_serialize(view)
-                    .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
-                self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into()
-            }
+            None => render()?,
         };
         self.fragments.lock().unwrap_or_else(|p| p.into_inner()).insert(key, Arc::clone(&html));
         Ok(html)
@@ -295,7 +301,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         _ => title,
     };
     let listing = kind_of(spec).map(|k| (k, listed));
-    Ok(Page { path: urls::file_of(&url), bytes, source, key: Some(key), listing, unchanged: false })
+    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
@@ -312,7 +318,7 @@ impl Meta<'_, '_> {
     /// Render the template with the shared base and the page's own view, or take the
     /// previous build's bytes when template, theme and views are all the same as then.
     /// Returns the hash of those inputs with the bytes, and the page's title.
-    fn render<V: Serialize>(self, own: V) -> Result<(u128, Arc<[u8]>, String)> {
+    fn render<V: Serialize>(self, own: V) -> Result<(Option<u128>, Arc<[u8]>, String)> {
         let Meta { site, view, url, template, nav, title } = self;
         let page_title = title.clone();
         let base = Base {
@@ -324,9 +330,15 @@ impl Meta<'_, '_> {
             nav_current: nav,
         };
         let context_error = |e: tera::Error| Error::at("template", Default::default(), e.to_string());
-        let key = inputs_key(site.theme, template, &base, &own)
-            .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
-        let kept = site.previous.and_then(|p| p.files.get(&urls::file_of(url))).filter(|k| k.key == Some(key));
+        let key = match site.remember {
+            true => Some(
+                inputs_key(site.theme, template, &base, &own)
+                    .map_err(|e| Error::at("template", Default::default(), e.to_string()))?,
+            ),
+            false => None,
+        };
+        let kept =
+            site.previous.and_then(|p| p.files.get(&urls::file_of(url))).filter(|k| key.is_some() && k.key == key);
         if let Some(kept) = kept {
             return Ok((key, kept.bytes.clone(), page_title));
         }
