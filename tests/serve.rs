@@ -258,17 +258,22 @@ fn listen(addr: SocketAddr) -> std::sync::Arc<std::sync::Mutex<String>> {
     log
 }
 
-/// Edit, break, fix: the site follows good edits, keeps the last good site through a bad
-/// one while every open page is told the error, and clears it on the next good save.
-#[test]
-fn live_rebuilds_follow_edits_and_survive_bad_ones() {
+/// `serve` on a one-row table, to be edited: the server and the project's seeds/ folder.
+fn live_project() -> (Server, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("project/seeds");
     std::fs::create_dir_all(&seeds).unwrap();
     std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+    std::fs::write(seeds.join("roles.csv"), "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
+    (launch(dir, &[]), seeds)
+}
+
+/// Edit, break, fix: the site follows good edits, keeps the last good site through a bad
+/// one while every open page is told the error, and clears it on the next good save.
+#[test]
+fn live_rebuilds_follow_edits_and_survive_bad_ones() {
+    let (s, seeds) = live_project();
     let roles = seeds.join("roles.csv");
-    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
-    let s = launch(dir, &[]);
     let page = text(s.addr, "/items/1/");
     assert!(page.contains("最初の名前") && page.contains("/__rolesite/live"), "served pages get the live script");
     assert!(!get(s.addr, "/assets/style.css").body.windows(8).any(|w| w == b"<script>"));
@@ -385,13 +390,8 @@ fn build_watch_rebuilds_and_reports() {
 /// error over the last good page, and drops it after the fix.
 #[test]
 fn an_open_page_follows_edits_in_the_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeds = dir.path().join("project/seeds");
-    std::fs::create_dir_all(&seeds).unwrap();
-    std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+    let (s, seeds) = live_project();
     let roles = seeds.join("roles.csv");
-    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
-    let s = launch(dir, &[]);
     let chrome = chromium::driven();
     let tab = chrome.browser.new_tab().unwrap();
     tab.navigate_to(&format!("http://{}/items/1/", s.addr)).unwrap().wait_until_navigated().unwrap();

@@ -7,16 +7,7 @@ use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const VENDORS: &str = "id,name\nowner,発注者\ndev,開発業者\nops,運用業者\n";
-
-fn roles(rows: &[&str]) -> String {
-    let mut text = String::from("項番,階層,作業項目,owner,dev,ops,作業内容\n");
-    for r in rows {
-        text.push_str(r);
-        text.push('\n');
-    }
-    text
-}
+use common::{roles_csv as roles, VENDORS};
 
 const ROWS: &[&str] = &[
     "1,1,設計,,,,",

@@ -13,3 +13,16 @@ pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Three vendors for small clean tables: the owner, a developer, an operator.
+pub const VENDORS: &str = "id,name\nowner,発注者\ndev,開発業者\nops,運用業者\n";
+
+/// A clean `roles.csv` for [`VENDORS`] from its data rows.
+pub fn roles_csv(rows: &[&str]) -> String {
+    let mut text = String::from("項番,階層,作業項目,owner,dev,ops,作業内容\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    text
+}
