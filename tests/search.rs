@@ -136,20 +136,28 @@ fn search_works_through_serve() {
             std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
         }
     }
-    let mut server = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["serve", project.to_str().unwrap(), "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    /// The server, stopped however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_rolesite"))
+            .args(["serve", project.to_str().unwrap(), "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let base = line.trim().rsplit(" at ").next().unwrap().to_string();
     let chrome = driven();
     let tab = chrome.browser.new_tab().unwrap();
     virus_then_704(&tab, &format!("{base}phases/"));
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// The ranking, on an index made for it: fields, closeness, AND, width, 項番.
