@@ -16,6 +16,9 @@ pub struct Baseline {
     pub roles: Option<(PathBuf, Vec<u8>)>,
     /// The previous `data/changes.json`.
     pub changes: Option<Vec<u8>>,
+    /// `roles` as the changes are computed from it, read once: a watching process compares
+    /// every rebuild with the same baseline.
+    pub(crate) snapshot: std::sync::OnceLock<crate::changes::Snapshot>,
 }
 
 impl Baseline {
@@ -31,6 +34,7 @@ impl Baseline {
             manifest: file(manifest::FILE).map(|p| Manifest::read(&p).map(|m| (p, m))).transpose()?,
             roles: file("data/roles.json").map(read).transpose()?,
             changes: file(crate::changes::FILE).map(read).transpose()?.map(|(_, b)| b),
+            snapshot: Default::default(),
         })
     }
 

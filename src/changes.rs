@@ -65,8 +65,8 @@ pub struct RoleChange {
 }
 
 /// The part of a version that changes are computed from.
-#[derive(Default)]
-struct Snapshot {
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
     vendors: Vec<(String, String)>,
     /// 項番 → (heading, name).
     rows: BTreeMap<u32, (bool, String)>,
@@ -152,7 +152,14 @@ pub fn for_build(baseline: &Baseline, table: &Table, roles_json: &str, continuit
     let item_no = |url: &str| url.strip_prefix("items/")?.strip_suffix('/')?.parse::<u32>().ok();
     let moves: BTreeMap<u32, u32> =
         continuity.aliases.iter().filter_map(|a| Some((item_no(&a.old)?, item_no(&a.new)?))).collect();
-    Ok(diff(&Snapshot::from_json(old, file)?, &Snapshot::of(table), &moves))
+    let before = match baseline.snapshot.get() {
+        Some(s) => s,
+        None => {
+            let parsed = Snapshot::from_json(old, file)?;
+            baseline.snapshot.get_or_init(|| parsed)
+        }
+    };
+    Ok(diff(before, &Snapshot::of(table), &moves))
 }
 
 /// `moves` maps an old 項番 to its new one: such a row is compared with its new self.
@@ -192,18 +199,26 @@ fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
     let name_of = |no: u32| new.rows.get(&no).or(old.rows.get(&no)).map_or(String::new(), |r| r.1.clone());
     let mut vendors: Vec<(String, String)> = new.vendors.clone();
     vendors.extend(old.vendors.iter().filter(|(id, _)| !new.vendors.iter().any(|(n, _)| n == id)).cloned());
+    // Each side's roles by vendor, in one pass over each.
+    fn by_vendor(s: &Snapshot) -> BTreeMap<&str, BTreeMap<u32, String>> {
+        let mut map: BTreeMap<&str, BTreeMap<u32, String>> = BTreeMap::new();
+        for ((no, v), r) in &s.roles {
+            map.entry(v.as_str()).or_default().insert(*no, r.clone());
+        }
+        map
+    }
+    let (old_roles, new_roles) = (by_vendor(old), by_vendor(new));
+    let none = BTreeMap::new();
     for (id, name) in vendors {
-        let side = |s: &Snapshot| -> BTreeMap<u32, String> {
-            s.roles.iter().filter(|((_, v), _)| *v == id).map(|((no, _), r)| (*no, r.clone())).collect()
-        };
-        let (before, after) = (side(old), side(new));
+        let before = old_roles.get(id.as_str()).unwrap_or(&none);
+        let after = new_roles.get(id.as_str()).unwrap_or(&none);
         let moved = |from: &BTreeMap<u32, String>, to: &BTreeMap<u32, String>| -> Vec<RoleChange> {
             from.iter()
                 .filter(|(no, role)| to.get(no) != Some(role))
                 .map(|(no, role)| RoleChange { no: *no, name: name_of(*no), role: role.clone() })
                 .collect()
         };
-        let (gained, lost) = (moved(&after, &before), moved(&before, &after));
+        let (gained, lost) = (moved(after, before), moved(before, after));
         if !gained.is_empty() || !lost.is_empty() {
             changes.vendors.push(VendorChanges { id, name, gained, lost });
         }

@@ -77,6 +77,8 @@ pub struct Rendered {
     pub manifest: manifest::Manifest,
     /// Each HTML page's ids, by path, as the link check found them.
     pub ids: std::collections::HashMap<String, links::Ids>,
+    /// A hash of each HTML page's links, by path.
+    pub links: std::collections::HashMap<String, u64>,
     /// Parts of pages rendered by themselves, by the hash of their inputs.
     pub fragments: std::collections::HashMap<u128, std::sync::Arc<str>>,
     /// How long each stage took, in pipeline order, for `--verbose`.
@@ -123,15 +125,20 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         roles_json: &roles_json,
         fragments: Default::default(),
     };
-    let mut pages = render::render(&site)?;
+    // The search index needs none of the pages: it is made beside them.
+    let (pages, search) = rayon::join(|| render::render(&site), || search::index_js(&table, &content));
+    let mut pages = pages?;
     let fragments = site.fragments.into_inner().unwrap_or_else(|p| p.into_inner());
-    clock.lap("render");
+    insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()), previous);
+    clock.lap("render and search index");
+    // The manifest joins the pages before the link check, which takes any file the last
+    // build had and this one lacks as a sign that links may have broken.
+    let manifest = publish_manifest(&mut pages, baseline, previous)?;
+    clock.lap("manifest");
     let checked = links::check(&pages, previous);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
-    let manifest = publish_manifest(&mut pages, baseline, previous)?;
-    clock.lap("manifest");
-    Ok(Rendered { table, pages, manifest, ids: checked.ids, fragments, stages: clock.laps })
+    Ok(Rendered { table, pages, manifest, ids: checked.ids, links: checked.links, fragments, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when
@@ -150,11 +157,16 @@ fn publish_manifest(
     if let Some((file, old)) = &baseline.manifest {
         Error::from_findings(&old.check(&manifest, file))?;
     }
-    let mut page = render::Page::new(manifest::FILE, manifest.to_json().into_bytes());
-    page.unchanged = previous.is_some_and(|p| p.has_same(&page));
-    let at = pages.partition_point(|p| p.path.as_str() < manifest::FILE);
-    pages.insert(at, page);
+    insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()), previous);
     Ok(manifest)
+}
+
+/// Add a page made after rendering at its place in path order, marked unchanged when the
+/// last build had the same file.
+fn insert_sorted(pages: &mut Vec<render::Page>, mut page: render::Page, previous: Option<&previous::Previous>) {
+    page.unchanged = previous.is_some_and(|p| p.has_same(&page));
+    let at = pages.partition_point(|p| p.path < page.path);
+    pages.insert(at, page);
 }
 
 /// A stopwatch that records one lap per pipeline stage.

@@ -5,22 +5,33 @@ use crate::diag::{Finding, Location};
 use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// The ids an HTML page offers, shared with the memory of the previous build.
 pub type Ids = Arc<BTreeSet<String>>;
 
-/// The ids a page offers and, when it was read, the hrefs/srcs it points at.
+/// The ids a page offers and, when it was read, the hrefs/srcs it points at, with a hash
+/// of those (to tell a changed page whose links are the same as before).
 struct Scan<'a> {
     page: &'a Page,
     ids: Ids,
     targets: Option<BTreeSet<String>>,
+    links: Option<u64>,
 }
 
 fn scan(page: &Page) -> Scan<'_> {
     let (ids, targets) = attrs(&String::from_utf8_lossy(&page.bytes));
-    Scan { page, ids: Arc::new(ids), targets: Some(targets) }
+    Scan { page, ids: Arc::new(ids), links: Some(hash(&targets)), targets: Some(targets) }
+}
+
+fn hash(targets: &BTreeSet<String>) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for t in targets {
+        h.update(t.as_bytes());
+        h.update(&[0]);
+    }
+    h.digest()
 }
 
 fn targets(text: &str) -> BTreeSet<String> {
@@ -31,6 +42,8 @@ fn targets(text: &str) -> BTreeSet<String> {
 pub struct Checked {
     pub findings: Vec<Finding>,
     pub ids: HashMap<String, Ids>,
+    /// A hash of each HTML page's links, by path, where known.
+    pub links: HashMap<String, u64>,
 }
 
 /// Each page is read once, in parallel; findings come in page order.
@@ -39,20 +52,29 @@ pub struct Checked {
 /// resolved then, and they still do unless a page went away or a changed page lost an id,
 /// in which case every page is checked.
 pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
-    let kept = |p: &Page| -> Option<Ids> { previous.filter(|_| p.unchanged)?.files.get(&p.path)?.ids.clone() };
+    let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()
         .filter(|p| p.path.ends_with(".html"))
-        .map(|p| kept(p).map_or_else(|| scan(p), |ids| Scan { page: p, ids, targets: None }))
+        .map(|p| match before(p).filter(|_| p.unchanged).and_then(|k| Some((k.ids.clone()?, k.links))) {
+            Some((ids, links)) => Scan { page: p, ids, targets: None, links },
+            None => scan(p),
+        })
         .collect();
     if previous.is_none_or(|prev| everything_to_check(pages, &scans, prev)) {
-        scans
-            .par_iter_mut()
-            .filter(|s| s.targets.is_none())
-            .for_each(|s| s.targets = Some(targets(&String::from_utf8_lossy(&s.page.bytes))));
+        scans.par_iter_mut().filter(|s| s.targets.is_none()).for_each(|s| {
+            let targets = targets(&String::from_utf8_lossy(&s.page.bytes));
+            s.links = Some(hash(&targets));
+            s.targets = Some(targets);
+        });
+    } else {
+        // A changed page whose links are all as before: they resolved then, and still do.
+        for s in scans.iter_mut().filter(|s| s.links.is_some() && before(s.page).and_then(|k| k.links) == s.links) {
+            s.targets = None;
+        }
     }
-    let ids: BTreeMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
-    let files: BTreeSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    let ids: HashMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
+    let files: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
     let findings = scans
         .par_iter()
         .flat_map_iter(|s| {
@@ -67,7 +89,8 @@ pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
                 .collect::<Vec<_>>()
         })
         .collect();
-    Checked { findings, ids: scans.into_iter().map(|s| (s.page.path.clone(), s.ids)).collect() }
+    let links = scans.iter().filter_map(|s| Some((s.page.path.clone(), s.links?))).collect();
+    Checked { findings, ids: scans.into_iter().map(|s| (s.page.path.clone(), s.ids)).collect(), links }
 }
 
 /// Whether a link of an unchanged page may have broken: a file of the previous build is
@@ -80,12 +103,7 @@ fn everything_to_check(pages: &[Page], scans: &[Scan], previous: &Previous) -> b
         })
 }
 
-fn resolve(
-    from: &str,
-    target: &str,
-    files: &BTreeSet<&str>,
-    ids: &BTreeMap<&str, &BTreeSet<String>>,
-) -> Option<String> {
+fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, &BTreeSet<String>>) -> Option<String> {
     if has_scheme(target) {
         return None;
     }

@@ -18,6 +18,8 @@ pub struct Kept {
     pub bytes: Arc<[u8]>,
     /// The ids an HTML page offers, for resolving `#anchors` into it without reading it.
     pub ids: Option<Ids>,
+    /// A hash of an HTML page's links: a changed page with the same links needs no check.
+    pub links: Option<u64>,
 }
 
 pub struct Previous {
@@ -34,11 +36,16 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { pages, ids, fragments, .. } = rendered;
+        let Rendered { pages, ids, links, fragments, .. } = rendered;
         let files = pages
             .into_iter()
             .map(|p| {
-                let kept = Kept { key: p.key, bytes: p.bytes, ids: ids.get(&p.path).cloned() };
+                let kept = Kept {
+                    key: p.key,
+                    bytes: p.bytes,
+                    ids: ids.get(&p.path).cloned(),
+                    links: links.get(&p.path).copied(),
+                };
                 (p.path, kept)
             })
             .collect();

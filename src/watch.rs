@@ -133,7 +133,7 @@ pub fn watch(
     // Events name absolute paths; so must the folders they are compared with.
     let dir = &std::path::absolute(dir)?;
     let (tx, rx) = std::sync::mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = new_debouncer(Duration::from_millis(40), None, tx)?;
+    let mut debouncer = new_debouncer(Duration::from_millis(20), None, tx)?;
     // The root only for site.toml and for watched folders that appear later.
     debouncer.watch(dir, RecursiveMode::NonRecursive)?;
     let mut watched: Vec<PathBuf> = Vec::new();

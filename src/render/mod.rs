@@ -125,7 +125,6 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     pages.push(data("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
     let changes = serde_json::to_string_pretty(site.changes).expect("strings and numbers") + "\n";
     pages.push(data(crate::changes::FILE, changes.into_bytes()));
-    pages.push(Page::new(crate::search::FILE, crate::search::index_js(site.table, site.content).into_bytes()));
     if let Some(base) = &site.project.config.base_url {
         pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
