@@ -89,6 +89,17 @@ impl Session {
 /// behind our back, write the whole site atomically; the others render, check and write
 /// only what changed. A failed rebuild leaves the session as it was, like the site on disk.
 pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outcome {
+    let (outcome, kept) = build_once(dir, output, session);
+    keep(session, kept);
+    outcome
+}
+
+/// What a good build leaves for the session to remember: the output folder and the site.
+type Kept = Option<(std::path::PathBuf, crate::Rendered)>;
+
+/// One rebuild, leaving the site it made to be remembered by [`keep`]: a watcher reports
+/// first, so open pages reload without waiting for that bookkeeping.
+fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outcome, Kept) {
     let start = Instant::now();
     let Session { previous, baseline } = session;
     let result = Project::load(dir).and_then(|mut project| {
@@ -103,23 +114,35 @@ pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outc
             Some(p) => crate::write::update(&out, &rendered.pages, p),
             None => crate::write::write(&out, &rendered.pages),
         };
-        // After a failed update the folder is partly new: forget it, so the next build is whole.
-        *previous = None;
-        let written = written?;
+        let Ok(written) = written else {
+            // After a failed update the folder is partly new: forget it, so the next build
+            // is whole.
+            *previous = None;
+            return Err(written.unwrap_err());
+        };
         let mut stages = rendered.stages.clone();
         stages.push(("write", written_at.elapsed()));
-        *previous = Some(Previous::new(&out, rendered));
-        Ok((written, stages))
+        Ok((written, stages, out, rendered))
     });
     match result {
-        Ok((w, stages)) => Outcome::Built {
-            written: w.files - w.unchanged,
-            unchanged: w.unchanged,
-            removed: w.removed,
-            ms: start.elapsed().as_millis(),
-            stages,
-        },
-        Err(e) => Outcome::Failed(e.to_string()),
+        Ok((w, stages, out, rendered)) => {
+            let outcome = Outcome::Built {
+                written: w.files - w.unchanged,
+                unchanged: w.unchanged,
+                removed: w.removed,
+                ms: start.elapsed().as_millis(),
+                stages,
+            };
+            (outcome, Some((out, rendered)))
+        }
+        Err(e) => (Outcome::Failed(e.to_string()), None),
+    }
+}
+
+/// Remember a good build for the next (a failed one leaves the session as it was).
+fn keep(session: &mut Session, kept: Kept) {
+    if let Some((out, rendered)) = kept {
+        session.previous = Some(Previous::new(&out, rendered));
     }
 }
 
@@ -168,7 +191,9 @@ pub fn watch(
                 || sources(&project).iter().any(|f| p.starts_with(f))
         });
         if relevant {
-            on_build(&rebuild(dir, output, session));
+            let (outcome, kept) = build_once(dir, output, session);
+            on_build(&outcome);
+            keep(session, kept);
         }
     }
 }
