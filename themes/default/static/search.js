@@ -125,11 +125,18 @@
     return 1 / (1 + Math.max(0, hi - lo - len) / 4);
   }
 
-  // Ranked results for a query: [{id, score}], best first.
-  function search(query) {
+  // A query's words, normalised; a 項番 (`704`, `項番704`) is one word and `number`.
+  function parse(query) {
     var q = norm(query).trim();
     var number = /^(?:項番)?\s*(\d+)$/.exec(q);
-    var words = number ? [number[1]] : q.split(/\s+/).filter(Boolean);
+    return { q: q, number: number, words: number ? [number[1]] : q.split(/\s+/).filter(Boolean) };
+  }
+
+  // Ranked results for a query: [{id, score}], best first.
+  function search(query) {
+    var parsed = parse(query);
+    var number = parsed.number;
+    var words = parsed.words;
     var candidates = null;
     words.forEach(function (w) {
       terms(w).forEach(function (t) {
@@ -216,9 +223,9 @@
 
   function show(query) {
     var results = search(query);
-    var q = norm(query).trim();
-    var number = /^(?:項番)?\s*(\d+)$/.exec(q);
-    var words = number ? [number[1]] : q.split(/\s+/).filter(Boolean);
+    var parsed = parse(query);
+    var q = parsed.q;
+    var words = parsed.words;
     shown = results.slice(0, MAX);
     list.textContent = '';
     shown.forEach(function (r, i) {
