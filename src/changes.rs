@@ -76,6 +76,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Record a vendor's role on a row, keeping the strongest: ◎ over ○.
+    fn add_role(&mut self, no: u32, vendor: String, role: &str) {
+        let slot = self.roles.entry((no, vendor)).or_insert_with(|| role.to_string());
+        if role == "primary" {
+            *slot = role.to_string();
+        }
+    }
+
     fn of(table: &Table) -> Snapshot {
         let mut s = Snapshot {
             vendors: table.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
@@ -84,12 +92,8 @@ impl Snapshot {
         for row in &table.rows {
             s.rows.insert(row.no, (row.is_heading(), row.name.clone()));
             let attributed = row.roles.iter().filter(|r| r.basis != Basis::Uncertain);
-            for role in attributed.filter_map(|r| Some((r.vendor.clone()?, r.role))) {
-                let kind = format!("{:?}", role.1).to_lowercase();
-                let slot = s.roles.entry((row.no, role.0)).or_insert_with(|| kind.clone());
-                if kind == "primary" {
-                    *slot = kind;
-                }
+            for (vendor, kind) in attributed.filter_map(|r| Some((r.vendor.clone()?, r.role))) {
+                s.add_role(row.no, vendor, &format!("{kind:?}").to_lowercase());
             }
         }
         s
@@ -128,10 +132,8 @@ impl Snapshot {
             Snapshot { vendors: export.vendors.into_iter().map(|v| (v.id, v.name)).collect(), ..Default::default() };
         for row in export.rows {
             for role in row.roles.iter().filter(|r| r.basis != "uncertain") {
-                let Some(vendor) = role.vendor.clone() else { continue };
-                let slot = s.roles.entry((row.no, vendor)).or_insert_with(|| role.role.clone());
-                if role.role == "primary" {
-                    *slot = role.role.clone();
+                if let Some(vendor) = role.vendor.clone() {
+                    s.add_role(row.no, vendor, &role.role);
                 }
             }
             s.rows.insert(row.no, (row.kind == "heading", row.name));
