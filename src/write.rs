@@ -39,11 +39,7 @@ pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
 /// one-off `build` swaps whole sites.
 pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written> {
     let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).collect();
-    let folders: std::collections::BTreeSet<PathBuf> =
-        changed.iter().map(|p| out.join(&p.path).parent().unwrap_or(out).to_path_buf()).collect();
-    for folder in &folders {
-        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
-    }
+    create_folders(out, changed.iter().copied())?;
     changed.par_iter().try_for_each(|page| {
         let path = out.join(&page.path);
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -64,6 +60,13 @@ pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written
     Ok(Written { files: pages.len(), bytes, unchanged: pages.len() - changed.len(), removed: gone.len() })
 }
 
+/// The folders `pages` stand in under `dir`, each made once, in order.
+fn create_folders<'a>(dir: &Path, pages: impl Iterator<Item = &'a Page>) -> Result<()> {
+    let folders: std::collections::BTreeSet<PathBuf> =
+        pages.map(|p| dir.join(&p.path).parent().unwrap_or(dir).to_path_buf()).collect();
+    folders.iter().try_for_each(|f| std::fs::create_dir_all(f).map_err(|e| Error::io(f, e)))
+}
+
 /// Remove the folders above a removed file that it left empty, up to `out`.
 fn remove_empty_parents(out: &Path, file: &Path) {
     let mut dir = file.parent();
@@ -79,11 +82,7 @@ fn remove_empty_parents(out: &Path, file: &Path) {
 /// previous site's is hard-linked from it rather than written: most of a build is
 /// file-system time, and a rebuild after a small change leaves most pages as they were.
 fn write_tree(dir: &Path, pages: &[Page], previous: &Path) -> Result<Written> {
-    let folders: std::collections::BTreeSet<PathBuf> =
-        pages.iter().map(|p| dir.join(&p.path).parent().unwrap_or(dir).to_path_buf()).collect();
-    for folder in &folders {
-        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
-    }
+    create_folders(dir, pages.iter())?;
     let linked = pages
         .par_iter()
         .map(|page| {
