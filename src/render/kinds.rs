@@ -163,12 +163,12 @@ pub struct Tombstone {
     url: String,
     date: String,
     reason: String,
-    see: Option<RowLinkLike>,
+    see: Option<Link>,
 }
 
 /// A link with its text.
 #[derive(Serialize)]
-pub struct RowLinkLike {
+pub struct Link {
     href: String,
     title: String,
 }
@@ -181,7 +181,7 @@ pub fn tombstone(site: &Site, r: &crate::read::continuity::Retired, from: &str) 
         url: r.url.clone(),
         date: r.date.clone(),
         reason: r.reason.clone(),
-        see: r.see.as_ref().map(|to| RowLinkLike { href: urls::href(from, to), title: page_title(site, to) }),
+        see: r.see.as_ref().map(|to| Link { href: urls::href(from, to), title: page_title(site, to) }),
     }
 }
 
