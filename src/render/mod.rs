@@ -349,27 +349,34 @@ impl Meta<'_, '_> {
 }
 
 /// A 128-bit hash of everything a template page is rendered from: the theme, the template's
-/// name and the views, as the JSON Tera would see them. Rendering is a pure function of
-/// these, so an equal hash means equal bytes.
-fn inputs_key(theme: &Theme, template: &str, base: &impl Serialize, own: &impl Serialize) -> serde_json::Result<u128> {
+/// name and the views. Rendering is a pure function of these, so an equal hash means equal
+/// bytes. The views are hashed in postcard's compact binary form, which is unambiguous for
+/// a given type and, unlike JSON, escapes nothing; the type names keep two view types that
+/// happen to encode alike apart.
+fn inputs_key<B: Serialize, O: Serialize>(
+    theme: &Theme,
+    template: &str,
+    base: &B,
+    own: &O,
+) -> postcard::Result<u128> {
     thread_local! {
         // Serialized whole, then hashed at once: much faster than feeding the hasher the
         // many small writes of a serializer.
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     BUFFER.with_borrow_mut(|buf| {
-        buf.clear();
-        buf.extend_from_slice(&theme.fingerprint.to_le_bytes());
-        buf.extend_from_slice(template.as_bytes());
-        // A separator no JSON or template name holds, so no split of the bytes collides.
-        buf.push(0xff);
-        serde_json::to_writer(&mut *buf, base)?;
-        buf.push(0xff);
-        serde_json::to_writer(&mut *buf, own)?;
-        let key = xxhash_rust::xxh3::xxh3_128(buf);
+        let mut bytes = std::mem::take(buf);
+        bytes.clear();
+        bytes.extend_from_slice(&theme.fingerprint.to_le_bytes());
+        for name in [template, std::any::type_name::<B>(), std::any::type_name::<O>()] {
+            bytes.extend_from_slice(&(name.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(name.as_bytes());
+        }
+        let bytes = postcard::to_extend(own, postcard::to_extend(base, bytes)?)?;
+        let key = xxhash_rust::xxh3::xxh3_128(&bytes);
         // Keep a large page's buffer from staying allocated for the life of the process.
-        if buf.capacity() > 1 << 20 {
-            *buf = Vec::new();
+        if bytes.capacity() <= 1 << 20 {
+            *buf = bytes;
         }
         Ok(key)
     })
