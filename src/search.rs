@@ -12,6 +12,7 @@
 
 use crate::model::{RoleKind, Table};
 use crate::pages::ContentPage;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
@@ -28,28 +29,41 @@ pub fn normalize(text: &str) -> String {
 pub fn terms(text: &str) -> Vec<String> {
     let text = normalize(text);
     let mut out = Vec::new();
-    let mut run: Vec<char> = Vec::new();
-    let mut flush = |run: &mut Vec<char>| {
-        match run.as_slice() {
+    push_terms(&text, &mut out);
+    out.into_iter().map(str::to_string).collect()
+}
+
+/// The terms of an already normalised text, as slices of it: a bigram is two neighbouring
+/// characters, so it needs no string of its own.
+fn push_terms<'t>(text: &'t str, out: &mut Vec<&'t str>) {
+    // Byte offsets of the current run's characters, and the run's end.
+    let mut starts: Vec<usize> = Vec::new();
+    let mut end = 0;
+    let mut flush = |starts: &mut Vec<usize>, end: usize| {
+        match starts.as_slice() {
             [] => {}
-            r if r[0].is_ascii() => out.push(r.iter().collect()),
-            [c] => out.push(c.to_string()),
-            r => out.extend(r.windows(2).map(|w| w.iter().collect::<String>())),
+            [first, ..] if text.as_bytes()[*first].is_ascii() => out.push(&text[*first..end]),
+            [only] => out.push(&text[*only..end]),
+            run => {
+                let ends = run[1..].iter().copied().chain([end]);
+                out.extend(run.iter().zip(ends.skip(1)).map(|(&a, b)| &text[a..b]));
+            }
         }
-        run.clear();
+        starts.clear();
     };
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         if !c.is_alphanumeric() {
-            flush(&mut run);
-        } else if run.last().is_some_and(|l| l.is_ascii() != c.is_ascii()) {
-            flush(&mut run);
-            run.push(c);
-        } else {
-            run.push(c);
+            flush(&mut starts, end);
+            continue;
         }
+        let ascii_before = starts.first().map(|&s| text.as_bytes()[s].is_ascii());
+        if ascii_before.is_some_and(|a| a != c.is_ascii()) {
+            flush(&mut starts, end);
+        }
+        starts.push(at);
+        end = at + c.len_utf8();
     }
-    flush(&mut run);
-    out
+    flush(&mut starts, end);
 }
 
 /// One searchable page, as a compact array the script reads by position:
@@ -74,7 +88,7 @@ struct Index<'a> {
     docs: Vec<Doc<'a>>,
     /// Term → positions of the documents holding it, ascending, each stored as the
     /// difference from the one before (smaller numbers, smaller file).
-    terms: BTreeMap<String, Vec<u32>>,
+    terms: BTreeMap<&'a str, Vec<u32>>,
 }
 
 /// A narrative page's text without its markup, for the index.
@@ -123,29 +137,52 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
     for (p, text) in content.iter().zip(&texts) {
         docs.push(Doc("p", 0, &p.title, Others::None(""), text, &p.url));
     }
+    // Each document's text, normalised once; a row's vendors are searched by their names,
+    // whose terms are cut once per vendor rather than once per row.
+    let vendor_texts: Vec<String> = table.vendors.iter().map(|v| normalize(&v.name)).collect();
+    let vendor_terms: Vec<Vec<&str>> = vendor_texts
+        .iter()
+        .map(|t| {
+            let mut out = Vec::new();
+            push_terms(t, &mut out);
+            out
+        })
+        .collect();
+    let texts: Vec<String> = docs
+        .par_iter()
+        .map(|doc| {
+            let others = match &doc.3 {
+                Others::Text(t) => normalize(t),
+                Others::Vendors(_) | Others::None(_) => String::new(),
+            };
+            let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
+            // Fields are normalised one by one, as the script does; a space keeps them apart.
+            [normalize(doc.2), others, normalize(doc.4), number].join(" ")
+        })
+        .collect();
+    let own: Vec<Vec<&str>> = docs
+        .par_iter()
+        .zip(&texts)
+        .map(|(doc, text)| {
+            let mut own = Vec::new();
+            push_terms(text, &mut own);
+            if let Others::Vendors(at) = &doc.3 {
+                own.extend(at.iter().filter_map(|i| vendor_terms.get(*i)).flatten());
+            }
+            own.sort_unstable();
+            own.dedup();
+            own
+        })
+        .collect();
     // A hash map while filling (most terms are seen many times), sorted once at the end so
     // the file is the same bytes every build.
-    let mut postings: std::collections::HashMap<String, Vec<u32>> = std::collections::HashMap::new();
-    for (id, doc) in docs.iter().enumerate() {
-        let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
-        let others = match &doc.3 {
-            Others::Vendors(at) => at.iter().map(|i| docs[*i].2).collect::<Vec<_>>().join(" "),
-            Others::Text(t) => t.clone(),
-            Others::None(_) => String::new(),
-        };
-        let mut own: Vec<String> = [doc.2, &others, doc.4, &number].iter().flat_map(|f| terms(f)).collect();
-        own.sort();
-        own.dedup();
-        for term in own {
-            match postings.get_mut(&term) {
-                Some(ids) => ids.push(id as u32),
-                None => {
-                    postings.insert(term, vec![id as u32]);
-                }
-            }
+    let mut postings: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
+    for (id, terms) in own.into_iter().enumerate() {
+        for term in terms {
+            postings.entry(term).or_default().push(id as u32);
         }
     }
-    let mut postings: BTreeMap<String, Vec<u32>> = postings.into_iter().collect();
+    let mut postings: BTreeMap<&str, Vec<u32>> = postings.into_iter().collect();
     for ids in postings.values_mut() {
         let mut last = 0;
         for id in ids.iter_mut() {
