@@ -43,12 +43,23 @@ pub fn file_of(url: &str) -> String {
 
 /// Relative prefix from the page at `url` back to the site root: `items/704/` → `../../`.
 pub fn root_of(url: &str) -> String {
-    "../".repeat(file_of(url).matches('/').count())
+    // `file_of` adds no slash, so the URL's own slashes are the file's.
+    "../".repeat(url.matches('/').count())
 }
 
 /// Href from the page at `from` to the page at `to`, naming the file so `file://` works.
 pub fn href(from: &str, to: &str) -> String {
-    format!("{}{}", root_of(from), file_of(to))
+    // Made in one string: a large site asks for hundreds of thousands of these.
+    let depth = from.matches('/').count();
+    let mut out = String::with_capacity(3 * depth + to.len() + "index.html".len());
+    for _ in 0..depth {
+        out.push_str("../");
+    }
+    out.push_str(to);
+    if to.is_empty() || to.ends_with('/') {
+        out.push_str("index.html");
+    }
+    out
 }
 
 /// Absolute URL under a configured base.
