@@ -21,7 +21,12 @@ pub const FILE: &str = "assets/search-index.js";
 
 /// The form every text and query is compared in: NFKC, lower case.
 pub fn normalize(text: &str) -> String {
-    text.nfkc().collect::<String>().to_lowercase()
+    // Most text is already in NFKC (the quick check says so without decomposing it); only
+    // the rest pays for the normalisation.
+    match unicode_normalization::is_nfkc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_lowercase(),
+        _ => text.nfkc().collect::<String>().to_lowercase(),
+    }
 }
 
 /// The index terms of a text: ASCII words whole, other runs as bigrams (a lone character

@@ -28,7 +28,11 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
 
 /// The key two spellings are compared by: NFKC (full/half width), no white space.
 pub fn key(s: &str) -> String {
-    s.nfkc().filter(|c| !c.is_whitespace()).collect()
+    // Most text is in NFKC already, which the quick check tells without decomposing it.
+    match unicode_normalization::is_nfkc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.chars().filter(|c| !c.is_whitespace()).collect(),
+        _ => s.nfkc().filter(|c| !c.is_whitespace()).collect(),
+    }
 }
 
 /// White space runs folded to one space and trimmed; the characters stay as written.
