@@ -14,6 +14,8 @@ pub struct Catalog {
     /// Header text (by `key`) → (vendor id, reason).
     pub curation: HashMap<String, (String, String)>,
     by_key: HashMap<String, usize>,
+    /// Every subsystem spelling by `key`, longest first, with its subsystem's position.
+    subsystem_spellings: std::sync::OnceLock<Vec<(String, usize)>>,
 }
 
 /// One reference file as `(line, column name → value)` records.
@@ -158,12 +160,15 @@ impl Catalog {
         let text = key(text);
         let mut best: Option<(usize, usize)> = None;
         for (spelling, &index) in &self.by_key {
-            let work = spelling.strip_suffix("業者").map(|s| format!("{s}業務"));
-            for form in std::iter::once(spelling.clone()).chain(work) {
-                let better =
-                    best.is_none_or(|(len, i)| (form.len(), std::cmp::Reverse(index)) > (len, std::cmp::Reverse(i)));
-                if form.chars().count() >= 4 && text.starts_with(&form) && better {
-                    best = Some((form.len(), index));
+            // Each form as head and tail, so no string is made for it: this runs for every
+            // parenthetical of every row.
+            let work = spelling.strip_suffix("業者").map(|stem| (stem, "業務"));
+            for (head, tail) in std::iter::once((spelling.as_str(), "")).chain(work) {
+                let len = head.len() + tail.len();
+                let better = best.is_none_or(|(l, i)| (len, std::cmp::Reverse(index)) > (l, std::cmp::Reverse(i)));
+                let named = text.strip_prefix(head).is_some_and(|rest| rest.starts_with(tail));
+                if named && better && head.chars().count() + tail.chars().count() >= 4 {
+                    best = Some((len, index));
                 }
             }
         }
@@ -173,17 +178,20 @@ impl Catalog {
     /// Subsystems a text names, longest spelling first so `…(2次開発情報連携分)` is not
     /// also counted as a shorter name it contains.
     pub fn subsystems_in(&self, text: &str) -> Vec<&str> {
-        let mut spellings: Vec<(String, &str)> = self
-            .subsystems
-            .iter()
-            .flat_map(|s| std::iter::once(&s.name).chain(&s.aliases).map(move |n| (key(n), s.id.as_str())))
-            .collect();
-        spellings.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        // Made once per catalog: this runs for every parenthetical of every row.
+        let spellings = self.subsystem_spellings.get_or_init(|| {
+            let mut spellings: Vec<(String, usize)> = (self.subsystems.iter().enumerate())
+                .flat_map(|(i, s)| std::iter::once(&s.name).chain(&s.aliases).map(move |n| (key(n), i)))
+                .collect();
+            spellings.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+            spellings
+        });
         let mut rest = key(text);
         let mut found = Vec::new();
-        for (spelling, id) in spellings {
-            if rest.contains(&spelling) {
-                rest = rest.replace(&spelling, "\u{0}");
+        for (spelling, i) in spellings {
+            let id = self.subsystems[*i].id.as_str();
+            if rest.contains(spelling.as_str()) {
+                rest = rest.replace(spelling.as_str(), "\u{0}");
                 if !found.contains(&id) {
                     found.push(id);
                 }
