@@ -4,12 +4,13 @@ use crate::assemble::outline::parentheticals;
 use crate::diag::{Finding, Severity};
 use crate::model::{Basis, Flag, Row, Table};
 use crate::read::catalog::Catalog;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Flag every row and add a finding per flag.
 pub fn check(table: &mut Table, catalog: &Catalog) {
     let name_counts = task_name_counts(&table.rows);
-    for row in table.rows.iter_mut().filter(|r| !r.is_heading()) {
+    table.rows.par_iter_mut().filter(|r| !r.is_heading()).for_each(|row| {
         let flags: Vec<Flag> = [
             no_roles(row),
             no_primary(row),
@@ -21,7 +22,7 @@ pub fn check(table: &mut Table, catalog: &Catalog) {
         .flatten()
         .collect();
         row.flags.extend(flags);
-    }
+    });
     let findings: Vec<Finding> = table.rows.iter().flat_map(row_findings).collect();
     table.findings.extend(findings);
 }

@@ -100,37 +100,44 @@ pub struct Memory<'a> {
 pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Memory) -> Result<Rendered> {
     let previous = memory.previous;
     let mut clock = Stages::default();
-    let Loaded { table, catalog } = load(project)?;
+    // The narrative pages, the theme and the URL files need nothing from the table: they
+    // are read beside it.
+    let (loaded, inputs) = rayon::join(
+        || load(project),
+        || -> Result<_> { Ok((pages::load(project)?, theme::load(project)?, read::continuity::load(project)?)) },
+    );
+    let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
+    let (content, theme, continuity) = inputs?;
     clock.lap("read and check");
-    let index = index::build(&table, &catalog);
-    clock.lap("index");
-    let content = pages::load(project)?;
-    let theme = theme::load(project)?;
-    let continuity = read::continuity::load(project)?;
-    let roles_json = export::roles_json(&table, &project.root);
-    let changes = changes::for_build(baseline, &table, &roles_json, &continuity)?;
-    clock.lap("pages and theme");
-    let site = render::Site {
-        project,
-        table: &table,
-        index: &index,
-        content: &content,
-        theme: &theme,
-        previous,
-        remember: memory.remember,
-        continuity: &continuity,
-        baseline,
-        changes: &changes,
-        roles_json: &roles_json,
-        fragments: Default::default(),
-    };
-    // The search index needs none of the pages: it is made beside them.
-    let (pages, search) = rayon::join(|| render::render(&site), || search::index_js(&table, &content));
-    let mut pages = pages?;
-    let fragments = site.fragments.into_inner().unwrap_or_else(|p| p.into_inner());
+    // The search index needs none of the pages: it is made beside everything else.
+    let (search, pages) = rayon::join(
+        || search::index_js(&table, &content),
+        || -> Result<_> {
+            let index = index::build(&table, &catalog);
+            let roles_json = export::roles_json(&table, &project.root);
+            let changes = changes::for_build(baseline, &table, &roles_json, &continuity)?;
+            let site = render::Site {
+                project,
+                table: &table,
+                index: &index,
+                content: &content,
+                theme: &theme,
+                previous,
+                remember: memory.remember,
+                continuity: &continuity,
+                baseline,
+                changes: &changes,
+                roles_json: &roles_json,
+                fragments: Default::default(),
+            };
+            let pages = render::render(&site)?;
+            Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner())))
+        },
+    );
+    let (mut pages, fragments) = pages?;
     insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()), previous);
-    clock.lap("render and search index");
+    clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
     let manifest = publish_manifest(&mut pages, baseline, previous)?;
