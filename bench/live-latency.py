@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time from saving a one-cell edit to (a) the new page on disk and (b) the live-reload
-event an open page receives, with `rolesite serve` (release), on the seed and on a
-generated 10,000-task table. Each save is an editor-style atomic write (write aside, rename
-over). Prints the median and range of N edits for each.
+event an open page receives, with `rolesite serve` (release), on the seed, on a lean
+10,000-task table (12 vendors, short texts) and on `rolesite gen`'s 10,000 tasks × 25
+vendors with realistic names and descriptions. Each save is an editor-style atomic write
+(write aside, rename over). Prints the median and range of N edits for each.
 
 Usage: bench/live-latency.py [N]     (builds the release binary first)
 
@@ -38,6 +39,17 @@ def big_project(dst, tasks=10_000):
     with open(path, "w") as f:
         f.write("\n".join(rows) + "\n")
     return path, "5050,,作業5050,", 5050
+
+
+def generated_project(dst, tasks=10_000, vendors=25):
+    """The denser table of bench/perf.sh: realistic names and descriptions, 25 vendors."""
+    subprocess.run([BIN, "gen", dst, "--items", str(tasks), "--vendors", str(vendors)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path = os.path.join(dst, "seeds", "roles.csv")
+    lines = open(path, encoding="utf-8").read().split("\n")
+    # The first task (a row with a ◎) from the middle of the table on.
+    line = next(l for l in lines[len(lines) // 2:] if "◎" in l)
+    no = line.split(",")[0]
+    return path, no + ",", int(no)
 
 
 def listen(addr, events):
@@ -108,3 +120,4 @@ def measure(name, make):
 subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
 measure("seed", seed_project)
 measure("10,000 tasks", big_project)
+measure("10,000 × 25", generated_project)
