@@ -14,6 +14,7 @@ macro_rules! embed {
 pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/base.html",
     "templates/macros.html",
+    "templates/charts.html",
     "templates/grid-rows.html",
     "templates/home.html",
     "templates/item.html",

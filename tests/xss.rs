@@ -483,6 +483,39 @@ fn is_own_button(path: &str, e: ElementRef) -> bool {
         && e.inner_html() == "引用をコピー"
 }
 
+/// The SVG elements and attributes `charts.html` draws with: shapes, text and links, no
+/// script, no foreign content, nothing that animates or loads.
+const CHART_ELEMENTS: &[&str] = &["g", "a", "text", "title", "rect", "path", "defs", "pattern", "line"];
+const CHART_ATTRIBUTES: &[&str] = &[
+    "class", "id", "role", "href", "x", "y", "x1", "y1", "x2", "y2", "d", "width", "height", "viewBox", "fill",
+    "stroke", "stroke-width", "transform", "text-anchor", "font-size", "font-weight", "patternUnits",
+    "patternTransform",
+];
+
+/// A picture from `charts.html`: an `<svg>` straight inside `figure.chart >
+/// div.chart-scroll`, off the narrative pages (whose Markdown must never carry one), made
+/// only of [`CHART_ELEMENTS`] with [`CHART_ATTRIBUTES`], `aria-*` and `data-*`.
+fn is_own_chart(path: &str, e: ElementRef) -> bool {
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    fn html_parent<'a>(e: ElementRef<'a>, name: &str, class: &str) -> Option<ElementRef<'a>> {
+        e.parent().and_then(ElementRef::wrap).filter(|p| {
+            p.value().name() == name
+                && &*p.value().name.ns == "http://www.w3.org/1999/xhtml"
+                && p.value().classes().any(|c| c == class)
+        })
+    }
+    let placed = html_parent(e, "div", "chart-scroll").and_then(|d| html_parent(d, "figure", "chart")).is_some();
+    let attributes_ok = |el: ElementRef| {
+        el.value().attrs().all(|(a, _)| {
+            CHART_ATTRIBUTES.contains(&a) || a.starts_with("aria-") || a.starts_with("data-")
+        })
+    };
+    let parts_ok = e.descendants().skip(1).filter_map(ElementRef::wrap).all(|d| {
+        &*d.value().name.ns == SVG && CHART_ELEMENTS.contains(&d.value().name()) && attributes_ok(d)
+    });
+    !path.starts_with("pages/") && e.value().name() == "svg" && &*e.value().name.ns == SVG && placed && parts_ok && attributes_ok(e)
+}
+
 /// Whatever in `path`'s parsed HTML could run script or load something it should not.
 fn problems(path: &str, doc: &Html) -> Vec<String> {
     let mut found = Vec::new();
@@ -494,8 +527,8 @@ fn problems(path: &str, doc: &Html) -> Vec<String> {
     for e in doc.root_element().descendants().filter_map(ElementRef::wrap) {
         let el = e.value();
         let name = el.name();
-        if FORBIDDEN_ELEMENTS.contains(&name) && !is_own_script(path, e) && !is_own_button(path, e) && !is_own_input(e)
-        {
+        let own = is_own_script(path, e) || is_own_button(path, e) || is_own_input(e) || is_own_chart(path, e);
+        if FORBIDDEN_ELEMENTS.contains(&name) && !own {
             found.push(format!("<{name}> element"));
         }
         for (attr, value) in el.attrs() {
@@ -684,6 +717,24 @@ fn the_problem_finder_catches_trusted_raw_html() {
             "{path}: {html} passed as the site's own: {found:?}"
         );
     }
+    // A chart passes only where charts.html puts it and only as it draws.
+    let chart = |svg: &str| format!(r#"<figure class="chart"><div class="chart-scroll">{svg}</div></figure>"#);
+    let own_chart = chart(r##"<svg width="9" role="group" aria-labelledby="c"><g class="cell" data-primary="1"><a href="../vendors/v/index.html#primary-in-1" aria-label="x"><rect x="1" y="1" fill="#fff"/><text x="1">◎1</text></a></g></svg>"##);
+    assert_eq!(count("phases/1/index.html", &own_chart), 0);
+    for (path, html) in [
+        ("pages/x/index.html", own_chart.clone()),
+        ("index.html", r#"<svg width="9"><rect x="1"/></svg>"#.to_string()),
+        ("index.html", format!(r#"<figure class="chart">{}</figure>"#, r#"<svg><rect x="1"/></svg>"#)),
+        ("index.html", chart("<svg><script>alert(1)</script></svg>")),
+        ("index.html", chart("<svg><foreignObject><p>x</p></foreignObject></svg>")),
+        ("index.html", chart(r#"<svg><animate attributeName="href" to="javascript:alert(1)"/></svg>"#)),
+        ("index.html", chart(r#"<svg><image href="x.png"/></svg>"#)),
+        ("index.html", chart(r#"<svg><rect style="fill:red"/></svg>"#)),
+        ("index.html", chart(r##"<svg><use href="#x"/></svg>"##)),
+    ] {
+        let found = problems(path, &Html::parse_document(&html));
+        assert!(found.iter().any(|p| p.ends_with("<svg> element")), "{path}: {html} passed as a chart: {found:?}");
+    }
     // An event handler on the own script is both: not the own form, and a handler.
     assert_eq!(count("items/4/index.html", r#"<script src="../../assets/site.js" defer onload="x"></script>"#), 2);
 }
@@ -847,6 +898,26 @@ function ownScript(el, frameSrc) {
     el.attributes.length === 2 && (src === root + 'assets/site.js' || src === root + 'assets/search.js') &&
     el.getAttribute('defer') === '' && el.childNodes.length === 0;
 }
+// The site's charts, as `is_own_chart` allows them: an <svg> straight inside
+// figure.chart > div.chart-scroll, off the narrative pages, drawn only with these parts.
+var CHART_TAGS = /^(g|a|text|title|rect|path|defs|pattern|line)$/;
+var CHART_ATTRS = /^(class|id|role|href|x|y|x1|y1|x2|y2|d|width|height|viewBox|fill|stroke|stroke-width|transform|text-anchor|font-size|font-weight|patternUnits|patternTransform|aria-[a-z]+|data-[a-z-]+)$/;
+function attrsOk(el) {
+  for (var j = 0; j < el.attributes.length; j++) if (!CHART_ATTRS.test(el.attributes[j].name)) return false;
+  return true;
+}
+function ownChart(el, frameSrc) {
+  var svg = 'http://www.w3.org/2000/svg';
+  var div = el.parentElement, fig = div && div.parentElement;
+  if (el.namespaceURI !== svg || el.localName !== 'svg' || /(^|\/)pages\//.test(frameSrc.replace(/^out\//, ''))) return false;
+  if (!div || div.localName !== 'div' || !div.classList.contains('chart-scroll')) return false;
+  if (!fig || fig.localName !== 'figure' || !fig.classList.contains('chart') || !attrsOk(el)) return false;
+  var parts = el.getElementsByTagName('*');
+  for (var i = 0; i < parts.length; i++) {
+    if (parts[i].namespaceURI !== svg || !CHART_TAGS.test(parts[i].localName) || !attrsOk(parts[i])) return false;
+  }
+  return true;
+}
 function inspect(frame) {
   var r = { src: frame.getAttribute('src'), findings: [] };
   try {
@@ -855,7 +926,7 @@ function inspect(frame) {
     var all = d.getElementsByTagName('*');
     for (var i = 0; i < all.length; i++) {
       var el = all[i];
-      if (BAD_TAGS.test(el.localName) && !ownScript(el, r.src)) r.findings.push('<' + el.localName + '>');
+      if (BAD_TAGS.test(el.localName) && !ownScript(el, r.src) && !ownChart(el, r.src)) r.findings.push('<' + el.localName + '>');
       for (var j = 0; j < el.attributes.length; j++) {
         var a = el.attributes[j], name = a.name.toLowerCase();
         if (name.indexOf('on') === 0) r.findings.push(el.localName + ' ' + name);

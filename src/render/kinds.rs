@@ -19,6 +19,7 @@ pub struct Home<'a> {
     tasks: usize,
     headings: usize,
     gaps: usize,
+    map: super::charts::LoadMap<'a>,
 }
 
 pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
@@ -31,6 +32,7 @@ pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
         tasks: t.tasks().count(),
         headings: t.headings().count(),
         gaps: t.gaps.len(),
+        map: super::charts::home_map(site, from),
     }
 }
 
@@ -370,6 +372,7 @@ pub struct Phase<'a> {
     grid: Grid<'a>,
     tasks: usize,
     parent_unknown: bool,
+    map: super::charts::LoadMap<'a>,
 }
 
 pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>> {
@@ -383,6 +386,7 @@ pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>>
         grid: grid(site, &below, false, from)?,
         tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
         parent_unknown: row.has_flag("parent-unknown"),
+        map: super::charts::phase_map(site, row, from),
     })
 }
 
@@ -426,9 +430,22 @@ pub fn phases<'a>(site: &Site<'a>, from: &str) -> Phases<'a> {
 pub struct PhaseGroup<'a> {
     phase: Option<RowLink<'a>>,
     rows: Vec<RowLink<'a>>,
+    /// Headings whose part of the list starts here, top first: each opens a block that
+    /// holds exactly the listed tasks below that heading, so a link can point at them.
+    open: Vec<Opening<'a>>,
+    /// How many of those blocks end after this group.
+    close: usize,
 }
 
-/// Tasks grouped under their immediate heading, in table order.
+#[derive(Serialize)]
+pub struct Opening<'a> {
+    link: RowLink<'a>,
+    /// Whether the heading needs a line of its own (the group's own heading has its title).
+    label: bool,
+}
+
+/// Tasks grouped under their immediate heading, in table order, inside nested blocks for
+/// every heading above them.
 fn by_phase<'a>(site: &Site<'a>, nos: &[u32], from: &str) -> Vec<PhaseGroup<'a>> {
     let mut groups: Vec<(Option<u32>, Vec<u32>)> = Vec::new();
     for no in nos {
@@ -438,11 +455,32 @@ fn by_phase<'a>(site: &Site<'a>, nos: &[u32], from: &str) -> Vec<PhaseGroup<'a>>
             _ => groups.push((parent, vec![*no])),
         }
     }
+    // The heading chain each group sits in, top first, its own heading last.
+    let chain = |p: Option<u32>| -> Vec<u32> {
+        let Some(p) = p else { return Vec::new() };
+        let mut chain = site.index.ancestors.get(&p).cloned().unwrap_or_default();
+        chain.push(p);
+        chain
+    };
+    let chains: Vec<Vec<u32>> = groups.iter().map(|(p, _)| chain(*p)).collect();
+    let shared = |a: &[u32], b: &[u32]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
     groups
         .into_iter()
-        .map(|(p, list)| PhaseGroup {
-            phase: p.and_then(|p| site.table.row(p)).map(|r| RowLink::new(r, from)),
-            rows: RowLink::list(site.table, &list, from),
+        .enumerate()
+        .map(|(i, (p, list))| {
+            let here = &chains[i];
+            let before = if i == 0 { 0 } else { shared(&chains[i - 1], here) };
+            let after = chains.get(i + 1).map_or(0, |next| shared(here, next));
+            PhaseGroup {
+                phase: p.and_then(|p| site.table.row(p)).map(|r| RowLink::new(r, from)),
+                rows: RowLink::list(site.table, &list, from),
+                open: here[before..]
+                    .iter()
+                    .filter_map(|h| site.table.row(*h))
+                    .map(|r| Opening { label: Some(r.no) != p, link: RowLink::new(r, from) })
+                    .collect(),
+                close: here.len() - after,
+            }
         })
         .collect()
 }
@@ -455,6 +493,8 @@ pub struct VendorPage<'a> {
     cooperating: Vec<PhaseGroup<'a>>,
     primary_count: usize,
     cooperating_count: usize,
+    bars: super::charts::VendorBars,
+    standings: super::charts::Standings<'a>,
 }
 
 pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> VendorPage<'a> {
@@ -466,6 +506,8 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> VendorPage<'a> 
         cooperating: by_phase(site, &vi.cooperating, from),
         primary_count: vi.primary.len(),
         cooperating_count: vi.cooperating.len(),
+        bars: super::charts::vendor_bars(site, v, from),
+        standings: super::charts::standings(site, v, from),
     }
 }
 
@@ -571,6 +613,7 @@ pub struct Quality<'a> {
     gaps: &'a [crate::model::Gap],
     document: Vec<FindingView>,
     flagged: Vec<FlagGroup<'a>>,
+    strip: super::charts::Strip<'a>,
 }
 
 pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
@@ -607,7 +650,13 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
             rows: t.rows.iter().filter(|r| r.has_flag(code)).map(|r| RowLink::new(r, from)).collect(),
         })
         .collect();
-    Quality { counts: finding_counts(&t.findings), gaps: &t.gaps, document, flagged }
+    Quality {
+        counts: finding_counts(&t.findings),
+        gaps: &t.gaps,
+        document,
+        flagged,
+        strip: super::charts::quality_strip(site, from),
+    }
 }
 
 #[derive(Serialize)]

@@ -1,5 +1,6 @@
 //! Every page as `{path, bytes}` in memory, rendered in parallel from view structs.
 
+pub mod charts;
 pub mod views;
 
 use crate::baseline::Baseline;

@@ -1,0 +1,547 @@
+//! Pictures drawn at build time as inline SVG: the load map (vendors × phases), a vendor's
+//! bars and standing, and the quality strip of the 項番 range. No script is needed to see
+//! them. The views here carry the numbers and the geometry; `charts.html` draws them.
+//!
+//! Every mark carries its number as text and its kind as a symbol (◎ above, ○ below), so
+//! the pictures read without colour and print in black and white; shades only add emphasis.
+
+use super::views::RowLink;
+use super::Site;
+use crate::model::{Basis, RoleKind, Row, Table};
+use crate::urls;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Cell size of the load map, in SVG units (CSS pixels at 100%).
+const CELL_W: u32 = 56;
+const CELL_H: u32 = 36;
+/// Room for the vendors' names on the left and the phases' names above.
+const LABEL_W: u32 = 132;
+const HEAD_H: u32 = 120;
+/// Longest phase name drawn in full; a longer one is cut, with the whole in its tooltip.
+const NAME_CHARS: usize = 12;
+
+/// ◎ in shades of blue, ○ in shades of brown: from light (one task) to dark (the most).
+const PRIMARY: ((f64, f64, f64), (f64, f64, f64)) = ((222.0, 235.0, 247.0), (8.0, 48.0, 107.0));
+const COOPERATING: ((f64, f64, f64), (f64, f64, f64)) = ((254.0, 237.0, 222.0), (140.0, 45.0, 4.0));
+
+/// One column of a load map: a phase.
+#[derive(Serialize)]
+pub struct MapColumn {
+    x: u32,
+    /// The name as drawn (cut when long) and whole.
+    label: String,
+    name: String,
+    href: Option<String>,
+}
+
+/// One mark of a cell: the tasks a vendor does (◎) or helps with (○) in a phase.
+#[derive(Serialize)]
+pub struct Mark {
+    count: usize,
+    fill: String,
+    /// Black or white, whichever stands out more from the fill (WCAG contrast ≥ 4.5).
+    ink: &'static str,
+    /// The vendor page's list of exactly these tasks.
+    href: String,
+    /// What a screen reader says for the mark.
+    label: String,
+}
+
+#[derive(Serialize)]
+pub struct MapCell {
+    x: u32,
+    /// The phase's position among the columns and the counts, for tests and scripts.
+    column: usize,
+    primary: Option<Mark>,
+    cooperating: Option<Mark>,
+}
+
+#[derive(Serialize)]
+pub struct MapRow<'a> {
+    y: u32,
+    id: &'a str,
+    short: &'a str,
+    name: &'a str,
+    href: String,
+    cells: Vec<MapCell>,
+}
+
+/// Vendors × phases, each cell the number of tasks by role.
+#[derive(Serialize)]
+pub struct LoadMap<'a> {
+    columns: Vec<MapColumn>,
+    rows: Vec<MapRow<'a>>,
+    width: u32,
+    height: u32,
+    label_w: u32,
+    head_h: u32,
+    cell_w: u32,
+    cell_h: u32,
+    half: u32,
+}
+
+/// Where a task falls among a map's columns, and how its column is linked on a vendor page.
+struct Columns<'a> {
+    names: Vec<(String, Option<String>)>,
+    /// The fragment of a vendor page listing the column's tasks, for ◎ (`primary`) or ○.
+    anchor: Box<dyn Fn(usize, &str, u32) -> String + 'a>,
+    of: Box<dyn Fn(u32) -> Option<usize> + 'a>,
+}
+
+/// The load map of the whole table: vendors × top-level phases, and a column for tasks
+/// whose heading the source lost.
+pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
+    let t = site.table;
+    let roots: Vec<&Row> = t.headings().filter(|h| h.parent.is_none()).collect();
+    let orphans = t.tasks().any(|r| r.parent.is_none());
+    let mut names: Vec<(String, Option<String>)> =
+        roots.iter().map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true))))).collect();
+    if orphans {
+        names.push(("見出し不明".to_string(), None));
+    }
+    let position: BTreeMap<u32, usize> = roots.iter().enumerate().map(|(i, h)| (h.no, i)).collect();
+    let unknown = roots.len();
+    let of = move |no: u32| match site.index.ancestors.get(&no).and_then(|a| a.first()) {
+        Some(root) => position.get(root).copied(),
+        None => Some(unknown),
+    };
+    let roots_no: Vec<u32> = roots.iter().map(|h| h.no).collect();
+    let anchor = move |column: usize, role: &str, first: u32| match roots_no.get(column) {
+        Some(no) => format!("{role}-in-{no}"),
+        None => format!("{role}-unknown-{first}"),
+    };
+    let tasks: Vec<u32> = t.tasks().map(|r| r.no).collect();
+    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, true, from)
+}
+
+/// The load map of one phase: vendors × the headings right below it, and a column for the
+/// tasks right below it when it has both.
+pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a> {
+    let t = site.table;
+    let ix = site.index;
+    let children: Vec<&Row> =
+        ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).filter(|r| r.is_heading()).collect();
+    let direct = ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).any(|r| !r.is_heading());
+    let mut names: Vec<(String, Option<String>)> = children
+        .iter()
+        .map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true)))))
+        .collect();
+    if direct || children.is_empty() {
+        names.push((if children.is_empty() { phase.name.clone() } else { "直下の作業".to_string() }, None));
+    }
+    let position: BTreeMap<u32, usize> = children.iter().enumerate().map(|(i, h)| (h.no, i)).collect();
+    let direct_column = children.len();
+    let no = phase.no;
+    let of = move |task: u32| {
+        let chain = ix.ancestors.get(&task)?;
+        let at = chain.iter().position(|h| *h == no)?;
+        match chain.get(at + 1) {
+            Some(child) => position.get(child).copied(),
+            None => Some(direct_column),
+        }
+    };
+    let children_no: Vec<u32> = children.iter().map(|h| h.no).collect();
+    // The tasks right below the phase are the group under its own name on a vendor page.
+    let anchor = move |column: usize, role: &str, _first: u32| match children_no.get(column) {
+        Some(child) => format!("{role}-in-{child}"),
+        None if children_no.is_empty() => format!("{role}-in-{no}"),
+        None => format!("{role}-p{no}"),
+    };
+    let tasks = ix.tasks_under.get(&phase.no).cloned().unwrap_or_default();
+    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, from)
+}
+
+/// Count, per vendor and column, the tasks a vendor has ◎ or ○ on (once per task and
+/// role, as the vendor page lists them), then lay the map out.
+fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap<'a> {
+    let t = site.table;
+    // (vendor, column) → (◎, ○, first ◎ task, first ○ task)
+    let mut counts: BTreeMap<(&str, usize), (usize, usize, u32, u32)> = BTreeMap::new();
+    for no in tasks {
+        let (Some(row), Some(column)) = (t.row(*no), (columns.of)(*no)) else { continue };
+        for (vendor, kind) in roles_of(row) {
+            let c = counts.entry((vendor, column)).or_insert((0, 0, u32::MAX, u32::MAX));
+            match kind {
+                RoleKind::Primary => (c.0, c.2) = (c.0 + 1, c.2.min(row.no)),
+                RoleKind::Cooperating => (c.1, c.3) = (c.1 + 1, c.3.min(row.no)),
+            }
+        }
+    }
+    let max = |pick: fn(&(usize, usize, u32, u32)) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
+    let (max_p, max_c) = (max(|c| c.0), max(|c| c.1));
+    let involved = |id: &str| counts.keys().any(|(v, _)| *v == id);
+    let vendors = t.vendors.iter().filter(|v| all_vendors || involved(&v.id));
+    let rows: Vec<MapRow> = vendors
+        .enumerate()
+        .map(|(i, v)| {
+            let page = urls::href(from, &urls::vendor(&v.id));
+            let cells = (0..columns.names.len())
+                .map(|column| {
+                    let (p, c, first_p, first_c) = counts.get(&(v.id.as_str(), column)).copied().unwrap_or((0, 0, 0, 0));
+                    let phase = &columns.names[column].0;
+                    let mark = |count: usize, max: usize, scale, role: &str, word: &str, first: u32| {
+                        (count > 0).then(|| {
+                            let fill = shade(scale, count, max);
+                            Mark {
+                                count,
+                                ink: ink(fill),
+                                fill: hex(fill),
+                                href: format!("{page}#{}", (columns.anchor)(column, role, first)),
+                                label: format!("{}・{phase}: {word} {count} 件", v.name),
+                            }
+                        })
+                    };
+                    MapCell {
+                        x: LABEL_W + column as u32 * CELL_W,
+                        column,
+                        primary: mark(p, max_p, PRIMARY, "primary", "主担当(◎)", first_p),
+                        cooperating: mark(c, max_c, COOPERATING, "cooperating", "協力(○)", first_c),
+                    }
+                })
+                .collect();
+            MapRow { y: HEAD_H + i as u32 * CELL_H, id: &v.id, short: &v.short, name: &v.name, href: page, cells }
+        })
+        .collect();
+    let columns: Vec<MapColumn> = columns
+        .names
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, href))| MapColumn { x: LABEL_W + i as u32 * CELL_W, label: cut(&name), name, href })
+        .collect();
+    LoadMap {
+        // The last names lean out to the right of their column.
+        width: LABEL_W + columns.len() as u32 * CELL_W + 96,
+        height: HEAD_H + rows.len() as u32 * CELL_H + 4,
+        columns,
+        rows,
+        label_w: LABEL_W,
+        head_h: HEAD_H,
+        cell_w: CELL_W,
+        cell_h: CELL_H,
+        half: CELL_H / 2,
+    }
+}
+
+/// The vendors a task names and how, each (vendor, role) once; a symbol in a column no
+/// vendor can be named for counts for nobody.
+fn roles_of(row: &Row) -> Vec<(&str, RoleKind)> {
+    let mut out: Vec<(&str, RoleKind)> = Vec::new();
+    for role in row.roles.iter().filter(|r| r.basis != Basis::Uncertain) {
+        if let Some(v) = role.vendor.as_deref() {
+            if !out.contains(&(v, role.role)) {
+                out.push((v, role.role));
+            }
+        }
+    }
+    out
+}
+
+fn cut(name: &str) -> String {
+    match name.char_indices().nth(NAME_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_string(),
+    }
+}
+
+type Rgb = (f64, f64, f64);
+
+/// The shade for `count` out of `max`: light for one, darkest for the most.
+fn shade(scale: (Rgb, Rgb), count: usize, max: usize) -> Rgb {
+    let ((r0, g0, b0), (r1, g1, b1)) = scale;
+    let f = if max <= 1 { 1.0 } else { (count.saturating_sub(1)) as f64 / (max - 1) as f64 };
+    // Light shades for most cells would lose the difference between 1 and 3; a square root
+    // spreads the small counts.
+    let f = f.sqrt();
+    (r0 + (r1 - r0) * f, g0 + (g1 - g0) * f, b0 + (b1 - b0) * f)
+}
+
+fn hex((r, g, b): Rgb) -> String {
+    format!("#{:02x}{:02x}{:02x}", r.round() as u8, g.round() as u8, b.round() as u8)
+}
+
+/// WCAG relative luminance of an sRGB colour.
+fn luminance((r, g, b): Rgb) -> f64 {
+    let lin = |c: f64| {
+        let c = c / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two colours.
+pub fn contrast(a: Rgb, b: Rgb) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The text colour for a fill: whichever of black and white contrasts more. One of the
+/// two always reaches 4.58:1 (near-black would not: mid blues fall short with both).
+fn ink(fill: Rgb) -> &'static str {
+    if contrast(fill, (0.0, 0.0, 0.0)) >= contrast(fill, (255.0, 255.0, 255.0)) {
+        "#000000"
+    } else {
+        "#ffffff"
+    }
+}
+
+/// One phase's bars on a vendor page.
+#[derive(Serialize)]
+pub struct Bar {
+    y: u32,
+    label: String,
+    name: String,
+    primary: Option<BarMark>,
+    cooperating: Option<BarMark>,
+}
+
+#[derive(Serialize)]
+pub struct BarMark {
+    count: usize,
+    width: u32,
+    href: String,
+    label: String,
+}
+
+/// A vendor's ◎ and ○ per top-level phase, as horizontal bars.
+#[derive(Serialize)]
+pub struct VendorBars {
+    bars: Vec<Bar>,
+    width: u32,
+    height: u32,
+    label_w: u32,
+    bar_w: u32,
+}
+
+const BAR_LABEL_W: u32 = 220;
+const BAR_W: u32 = 360;
+const BAR_ROW_H: u32 = 44;
+
+pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> VendorBars {
+    let map = home_map(site, from);
+    let Some(row) = map.rows.into_iter().find(|r| r.id == vendor.id) else {
+        return VendorBars { bars: Vec::new(), width: 0, height: 0, label_w: BAR_LABEL_W, bar_w: BAR_W };
+    };
+    let max = row
+        .cells
+        .iter()
+        .flat_map(|c| [c.primary.as_ref(), c.cooperating.as_ref()])
+        .flatten()
+        .map(|m| m.count)
+        .max()
+        .unwrap_or(1);
+    // Links stay on this page: its own lists of the phase's tasks.
+    let local = |href: String| href.split_once('#').map_or(href.clone(), |(_, f)| format!("#{f}"));
+    let bar = |m: Mark| BarMark {
+        count: m.count,
+        width: ((m.count as f64 / max as f64) * BAR_W as f64).round().max(2.0) as u32,
+        href: local(m.href),
+        label: m.label,
+    };
+    let bars: Vec<Bar> = row
+        .cells
+        .into_iter()
+        .filter(|c| c.primary.is_some() || c.cooperating.is_some())
+        .enumerate()
+        .map(|(i, c)| {
+            let name = map.columns[c.column].name.clone();
+            Bar {
+                y: i as u32 * BAR_ROW_H,
+                label: cut(&name),
+                name,
+                primary: c.primary.map(bar),
+                cooperating: c.cooperating.map(bar),
+            }
+        })
+        .collect();
+    VendorBars {
+        width: BAR_LABEL_W + BAR_W + 64,
+        height: bars.len() as u32 * BAR_ROW_H,
+        bars,
+        label_w: BAR_LABEL_W,
+        bar_w: BAR_W,
+    }
+}
+
+/// One vendor in the standing of all vendors.
+#[derive(Serialize)]
+pub struct Standing<'a> {
+    y: u32,
+    short: &'a str,
+    name: &'a str,
+    href: String,
+    primary: usize,
+    cooperating: usize,
+    primary_w: u32,
+    cooperating_w: u32,
+    current: bool,
+}
+
+/// All vendors by their number of ◎, then ○, with the one a page is about marked.
+#[derive(Serialize)]
+pub struct Standings<'a> {
+    vendors: Vec<Standing<'a>>,
+    /// The vendor's place by ◎ (ties share a place) and the number of vendors.
+    rank: usize,
+    of: usize,
+    width: u32,
+    height: u32,
+    label_w: u32,
+}
+
+const RANK_ROW_H: u32 = 22;
+const RANK_LABEL_W: u32 = 140;
+const RANK_BAR_W: u32 = 420;
+
+pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str) -> Standings<'a> {
+    let t: &'a Table = site.table;
+    let mut all: Vec<(&'a crate::model::Vendor, usize, usize)> = t
+        .vendors
+        .iter()
+        .map(|v| {
+            let vi = &site.index.vendors[&v.id];
+            (v, vi.primary.len(), vi.cooperating.len())
+        })
+        .collect();
+    all.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    let most = all.iter().map(|(_, p, c)| p + c).max().unwrap_or(0).max(1);
+    let own = all.iter().find(|(v, ..)| v.id == vendor.id).map_or(0, |(_, p, _)| *p);
+    let rank = 1 + all.iter().filter(|(_, p, _)| *p > own).count();
+    let width = |n: usize| (n as f64 / most as f64 * RANK_BAR_W as f64).round() as u32;
+    let vendors = all
+        .iter()
+        .enumerate()
+        .map(|(i, (v, p, c))| Standing {
+            y: i as u32 * RANK_ROW_H,
+            short: &v.short,
+            name: &v.name,
+            href: urls::href(from, &urls::vendor(&v.id)),
+            primary: *p,
+            cooperating: *c,
+            primary_w: width(*p),
+            cooperating_w: width(*c),
+            current: v.id == vendor.id,
+        })
+        .collect();
+    Standings {
+        vendors,
+        rank,
+        of: all.len(),
+        width: RANK_LABEL_W + RANK_BAR_W + 96,
+        height: all.len() as u32 * RANK_ROW_H,
+        label_w: RANK_LABEL_W,
+    }
+}
+
+/// A run of the 項番 range on the quality strip.
+#[derive(Serialize)]
+pub struct Span {
+    x: f64,
+    width: f64,
+    from: u32,
+    to: u32,
+}
+
+/// A flagged row on the quality strip.
+#[derive(Serialize)]
+pub struct Tick<'a> {
+    x: f64,
+    link: RowLink<'a>,
+    label: String,
+}
+
+/// The 項番 range as a strip: rows present, gaps, flagged rows.
+#[derive(Serialize)]
+pub struct Strip<'a> {
+    present: Vec<Span>,
+    gaps: Vec<Span>,
+    flagged: Vec<Tick<'a>>,
+    first: u32,
+    last: u32,
+    width: u32,
+}
+
+const STRIP_W: f64 = 960.0;
+
+pub fn quality_strip<'a>(site: &Site<'a>, from: &str) -> Strip<'a> {
+    let t = site.table;
+    let (first, last) = match (t.rows.first(), t.rows.last()) {
+        (Some(a), Some(b)) => (a.no, b.no),
+        _ => (1, 1),
+    };
+    let scale = STRIP_W / f64::from(last - first + 1);
+    let span = |from: u32, to: u32| Span {
+        x: round(f64::from(from - first) * scale),
+        // At least a hair wide, so a lone row still shows.
+        width: round((f64::from(to - from + 1) * scale).max(1.0)),
+        from,
+        to,
+    };
+    let mut present = Vec::new();
+    let mut run: Option<(u32, u32)> = None;
+    for no in t.rows.iter().map(|r| r.no) {
+        run = match run {
+            Some((a, b)) if no == b + 1 => Some((a, no)),
+            Some((a, b)) => {
+                present.push(span(a, b));
+                Some((no, no))
+            }
+            None => Some((no, no)),
+        };
+    }
+    present.extend(run.map(|(a, b)| span(a, b)));
+    let gaps = t.gaps.iter().filter(|g| g.from >= first && g.to <= last).map(|g| span(g.from, g.to)).collect();
+    let flagged = t
+        .rows
+        .iter()
+        .filter(|r| r.flags.iter().any(|f| crate::check::severity(f.code) >= crate::diag::Severity::Warning))
+        .map(|r| Tick {
+            x: round((f64::from(r.no - first) + 0.5) * scale),
+            link: RowLink::new(r, from),
+            label: format!(
+                "項番{} {}: {}",
+                r.no,
+                r.name,
+                r.flags.iter().map(|f| super::views::flag_label(f.code)).collect::<Vec<_>>().join("、")
+            ),
+        })
+        .collect();
+    Strip { present, gaps, flagged, first, last, width: STRIP_W as u32 }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shade_carries_text_at_aa_contrast() {
+        for scale in [PRIMARY, COOPERATING] {
+            for count in 1..=40 {
+                let fill = shade(scale, count, 40);
+                let text = if ink(fill) == "#ffffff" { (255.0, 255.0, 255.0) } else { (0.0, 0.0, 0.0) };
+                assert!(contrast(fill, text) >= 4.5, "{} on {}", ink(fill), hex(fill));
+            }
+        }
+    }
+
+    #[test]
+    fn shades_run_from_light_to_dark() {
+        assert_eq!(hex(shade(PRIMARY, 1, 10)), "#deebf7");
+        assert_eq!(hex(shade(PRIMARY, 10, 10)), "#08306b");
+        assert!(luminance(shade(PRIMARY, 3, 10)) > luminance(shade(PRIMARY, 4, 10)));
+    }
+
+    #[test]
+    fn long_names_are_cut_with_an_ellipsis() {
+        assert_eq!(cut("統合業務関連"), "統合業務関連");
+        assert_eq!(cut("拠点機器の納入及び導入(拠点機器の単体テスト含む)"), "拠点機器の納入及び導入(…");
+    }
+}
