@@ -1,0 +1,458 @@
+//! The pictures (#9), held to the data: every number a load map, a vendor's bars or its
+//! standing shows is counted again here from `data/roles.json`; every mark's link lands on
+//! a list of exactly the tasks it counts; the quality strip shows the gaps and the rows
+//! `rolesite check` warns about. Then, in Chromium, axe-core finds no serious or critical
+//! accessibility problem on the pages with pictures, and screenshots are kept in
+//! `target/screenshots/` for a person to look at.
+
+mod common;
+
+use common::chromium::{driven, file_url};
+use scraper::{ElementRef, Html, Selector};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn rolesite(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesite")).args(args).output().expect("running rolesite");
+    assert!(out.status.success(), "rolesite {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn build(project: &Path, name: &str) -> PathBuf {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    if out.exists() {
+        fs::remove_dir_all(&out).unwrap();
+    }
+    rolesite(&["build", "-q", project.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    out
+}
+
+/// The seed site, built once for this file.
+fn seed() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| build(Path::new(env!("CARGO_MANIFEST_DIR")), "charts-seed"))
+}
+
+/// A generated table (three heading levels, eight vendors), built once.
+fn generated() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let project = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("charts-gen-project");
+        if project.exists() {
+            fs::remove_dir_all(&project).unwrap();
+        }
+        rolesite(&["gen", project.to_str().unwrap(), "--items", "400", "--vendors", "8", "--seed", "9"]);
+        build(&project, "charts-gen")
+    })
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+fn html(site: &Path, page: &str) -> Html {
+    Html::parse_document(&fs::read_to_string(site.join(page)).unwrap_or_else(|e| panic!("{page}: {e}")))
+}
+
+fn attr<'a>(e: ElementRef<'a>, name: &str) -> &'a str {
+    e.value().attr(name).unwrap_or_else(|| panic!("no {name} on {}", e.html()))
+}
+
+/// `data/roles.json`, read the way a person checking the pictures would.
+struct Roles {
+    rows: Vec<Value>,
+    by_no: HashMap<u64, Value>,
+}
+
+impl Roles {
+    fn of(site: &Path) -> Roles {
+        let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
+        let rows = json["rows"].as_array().unwrap().clone();
+        let by_no = rows.iter().map(|r| (r["no"].as_u64().unwrap(), r.clone())).collect();
+        Roles { rows, by_no }
+    }
+
+    /// The headings above a row, top first.
+    fn chain(&self, row: &Value) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut next = row["parent"].as_u64();
+        while let Some(no) = next {
+            out.push(no);
+            next = self.by_no.get(&no).and_then(|r| r["parent"].as_u64());
+        }
+        out.reverse();
+        out
+    }
+
+    fn tasks(&self) -> impl Iterator<Item = &Value> {
+        self.rows.iter().filter(|r| r["kind"] != "heading")
+    }
+
+    /// (vendor, "primary" | "cooperating") a task names, each once, uncertain columns aside.
+    fn roles(row: &Value) -> BTreeSet<(String, String)> {
+        row["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["basis"] != "uncertain" && r["vendor"].is_string())
+            .map(|r| (r["vendor"].as_str().unwrap().to_string(), r["role"].as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    /// Tasks counted per (vendor, column, role), with the column each task falls in.
+    fn count(&self, column_of: impl Fn(&[u64]) -> Option<usize>) -> BTreeMap<(String, usize, String), usize> {
+        let mut counts = BTreeMap::new();
+        for task in self.tasks() {
+            let Some(column) = column_of(&self.chain(task)) else { continue };
+            for (vendor, role) in Roles::roles(task) {
+                *counts.entry((vendor, column, role)).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// Every cell of the load map on `page`, as (vendor, column, role) → count, zeros left out.
+fn map_cells(site: &Path, page: &str) -> BTreeMap<(String, usize, String), usize> {
+    let doc = html(site, page);
+    let mut cells = BTreeMap::new();
+    for row in doc.select(&sel("figure.loadmap g.vendor-row")) {
+        let vendor = attr(row, "data-vendor").to_string();
+        for cell in row.select(&sel("g.cell")) {
+            let column: usize = attr(cell, "data-column").parse().unwrap();
+            for role in ["primary", "cooperating"] {
+                let n: usize = attr(cell, &format!("data-{role}")).parse().unwrap();
+                // The number is also what the cell shows and what its link says.
+                let shown: Vec<String> = cell.select(&sel("a")).map(|a| a.text().collect()).collect();
+                let symbol = if role == "primary" { "◎" } else { "○" };
+                assert_eq!(shown.iter().any(|t| *t == format!("{symbol}{n}")), n > 0, "{page} {vendor} {column}");
+                if n > 0 {
+                    cells.insert((vendor.clone(), column, role.to_string()), n);
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// The columns of the load map on `page`: their full names, in order.
+fn map_columns(site: &Path, page: &str) -> Vec<String> {
+    html(site, page).select(&sel("figure.loadmap g.col title")).map(|t| t.text().collect()).collect()
+}
+
+fn assert_home_map(site: &Path) {
+    let roles = Roles::of(site);
+    let roots: Vec<&Value> = roles.rows.iter().filter(|r| r["kind"] == "heading" && r["parent"].is_null()).collect();
+    let mut names: Vec<String> =
+        roots.iter().map(|r| format!("{} {}", r["no"], r["name"].as_str().unwrap())).collect();
+    let orphans = roles.tasks().any(|t| t["parent"].is_null());
+    if orphans {
+        names.push("見出し不明".into());
+    }
+    assert_eq!(map_columns(site, "index.html"), names);
+    let position: HashMap<u64, usize> = roots.iter().enumerate().map(|(i, r)| (r["no"].as_u64().unwrap(), i)).collect();
+    let want = roles.count(|chain| match chain.first() {
+        Some(root) => position.get(root).copied(),
+        None => Some(roots.len()),
+    });
+    assert!(!want.is_empty());
+    assert_eq!(map_cells(site, "index.html"), want);
+}
+
+/// Every phase page's map: vendors × the headings right below, plus its own direct tasks.
+fn assert_phase_maps(site: &Path) -> usize {
+    let roles = Roles::of(site);
+    let mut checked = 0;
+    for phase in roles.rows.iter().filter(|r| r["kind"] == "heading") {
+        let no = phase["no"].as_u64().unwrap();
+        let page = format!("phases/{no}/index.html");
+        let children: Vec<u64> = roles
+            .rows
+            .iter()
+            .filter(|r| r["kind"] == "heading" && r["parent"].as_u64() == Some(no))
+            .map(|r| r["no"].as_u64().unwrap())
+            .collect();
+        let want = roles.count(|chain| {
+            let at = chain.iter().position(|h| *h == no)?;
+            match chain.get(at + 1) {
+                Some(child) => children.iter().position(|c| c == child),
+                None => Some(children.len()),
+            }
+        });
+        let got = map_cells(site, &page);
+        assert_eq!(got, want, "{page}");
+        checked += usize::from(!got.is_empty());
+    }
+    checked
+}
+
+#[test]
+fn the_home_load_map_counts_what_roles_json_holds() {
+    assert_home_map(seed());
+    assert_home_map(generated());
+}
+
+#[test]
+fn every_phase_load_map_counts_what_roles_json_holds() {
+    assert!(assert_phase_maps(seed()) > 20);
+    assert!(assert_phase_maps(generated()) > 40);
+}
+
+/// The items a link's target lists: the block it names on a vendor page, or the group
+/// after a group heading.
+fn listed(site: &Path, href: &str, from: &str) -> (String, Vec<u64>) {
+    let (file, id) = href.split_once('#').unwrap();
+    let page = normalize(Path::new(from).parent().unwrap().join(file).to_str().unwrap());
+    let doc = html(site, &page);
+    let target = doc.select(&sel(&format!("[id=\"{id}\"]"))).next().unwrap_or_else(|| panic!("{page}#{id} is missing"));
+    let nos = |e: ElementRef| -> Vec<u64> {
+        e.select(&sel("ul.rows li .no")).map(|n| n.text().collect::<String>().trim().parse().unwrap()).collect()
+    };
+    let items = if target.value().name() == "h3" {
+        let list = target.next_siblings().filter_map(ElementRef::wrap).find(|e| e.value().name() == "ul").unwrap();
+        nos(list)
+    } else {
+        nos(target)
+    };
+    (page, items)
+}
+
+/// `a/b/../c` → `a/c`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn a_mark_links_to_a_list_of_exactly_the_tasks_it_counts() {
+    for site in [seed(), generated()] {
+        let roles = Roles::of(site);
+        let mut checked = 0;
+        for page in ["index.html", "phases/1/index.html"] {
+            let doc = html(site, page);
+            for a in doc.select(&sel("figure.loadmap g.cell a")) {
+                let href = attr(a, "href");
+                let count: usize = a.text().collect::<String>()[3..].parse().unwrap();
+                let (target, items) = listed(site, href, page);
+                // The tasks right below headings the source lost come in several groups;
+                // the link goes to the first.
+                if href.contains("-unknown-") {
+                    assert!(!items.is_empty() && items.len() <= count, "{page} → {href}");
+                    continue;
+                }
+                assert_eq!(items.len(), count, "{page} → {target}: {href}");
+                let vendor = target.trim_start_matches("vendors/").trim_end_matches("/index.html");
+                let role = if href.contains("#primary") { "primary" } else { "cooperating" };
+                for no in &items {
+                    let roles_of = Roles::roles(&roles.by_no[no]);
+                    assert!(roles_of.contains(&(vendor.to_string(), role.to_string())), "{href}: item {no}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked} marks checked in {}", site.display());
+    }
+}
+
+#[test]
+fn a_vendor_page_charts_its_phases_and_its_standing() {
+    let site = seed();
+    let roles = Roles::of(site);
+    let home = map_cells(site, "index.html");
+    let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for task in roles.tasks() {
+        for (vendor, role) in Roles::roles(task) {
+            let t = totals.entry(vendor).or_default();
+            if role == "primary" {
+                t.0 += 1
+            } else {
+                t.1 += 1
+            }
+        }
+    }
+    for vendor in ["dev-main", "mhlw-jps", "common-ops"] {
+        let page = format!("vendors/{vendor}/index.html");
+        let doc = html(site, &page);
+        // The bars: one per phase the vendor works in, the same numbers as the home map's row.
+        let bars: Vec<(usize, usize)> = doc
+            .select(&sel("figure.bars g.bar"))
+            .map(|b| (attr(b, "data-primary").parse().unwrap(), attr(b, "data-cooperating").parse().unwrap()))
+            .collect();
+        let mut row: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+        for ((v, column, role), n) in &home {
+            if v == vendor {
+                let e = row.entry(*column).or_default();
+                if role == "primary" {
+                    e.0 = *n
+                } else {
+                    e.1 = *n
+                }
+            }
+        }
+        assert_eq!(bars, row.values().copied().collect::<Vec<_>>(), "{page}");
+        // Each bar links into this page's own lists.
+        for a in doc.select(&sel("figure.bars a")) {
+            let id = attr(a, "href").strip_prefix('#').expect("a link on the same page");
+            assert!(doc.select(&sel(&format!("[id=\"{id}\"]"))).next().is_some(), "{page}#{id}");
+        }
+        // The standing: every vendor with its totals, this one marked, ranked by ◎.
+        let standing: Vec<(String, usize, usize, bool)> = doc
+            .select(&sel("figure.standings g.standing"))
+            .map(|g| {
+                let href = attr(g.select(&sel("a")).next().unwrap(), "href");
+                let id = href.trim_start_matches("../").trim_start_matches("vendors/").trim_end_matches("/index.html");
+                let current = attr(g, "class").contains("current");
+                (id.to_string(), attr(g, "data-primary").parse().unwrap(), attr(g, "data-cooperating").parse().unwrap(), current)
+            })
+            .collect();
+        assert_eq!(standing.len(), roles_vendor_count(site));
+        for (id, p, c, current) in &standing {
+            assert_eq!((*p, *c), totals.get(id).copied().unwrap_or_default(), "{page}: {id}");
+            assert_eq!(*current, id == vendor, "{page}: {id}");
+        }
+        assert!(standing.windows(2).all(|w| (w[0].1, w[0].2) >= (w[1].1, w[1].2)), "{page}: not in order");
+        let own = totals[vendor].0;
+        let rank = 1 + totals.values().filter(|(p, _)| *p > own).count();
+        let caption: String = doc.select(&sel("#standing-caption")).next().unwrap().text().collect();
+        assert!(caption.contains(&format!("中 {rank} 位")), "{page}: {caption}");
+    }
+}
+
+fn roles_vendor_count(site: &Path) -> usize {
+    let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
+    json["vendors"].as_array().unwrap().len()
+}
+
+#[test]
+fn the_quality_strip_shows_the_gaps_and_the_rows_check_warns_about() {
+    let site = seed();
+    let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
+    let doc = html(site, "quality/index.html");
+    let gaps: Vec<(u64, u64)> = doc
+        .select(&sel("figure.strip a.gap"))
+        .map(|a| (attr(a, "data-from").parse().unwrap(), attr(a, "data-to").parse().unwrap()))
+        .collect();
+    let want: Vec<(u64, u64)> =
+        json["gaps"].as_array().unwrap().iter().map(|g| (g["from"].as_u64().unwrap(), g["to"].as_u64().unwrap())).collect();
+    assert_eq!(gaps, want);
+    assert!(gaps.contains(&(58, 251)));
+    // The rows `rolesite check` reports a warning for, by 項番.
+    let check = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .arg("check")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("rolesite check");
+    let report = String::from_utf8_lossy(&check.stdout).into_owned() + &String::from_utf8_lossy(&check.stderr);
+    let warned: BTreeSet<u64> = report
+        .lines()
+        .filter(|l| l.contains(": warning["))
+        .filter_map(|l| l.split("]: 項番").nth(1))
+        // A row's finding names it as `項番N name`; a gap's (`項番 58–251`) is no row's.
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    let ticks: BTreeSet<u64> = doc.select(&sel("figure.strip a.flagged")).map(|a| attr(a, "data-no").parse().unwrap()).collect();
+    assert!(warned.len() > 50, "{} warned rows", warned.len());
+    assert_eq!(ticks, warned);
+    // Each tick links to its row's page, which exists.
+    for a in doc.select(&sel("figure.strip a.flagged")) {
+        let href = attr(a, "href");
+        assert!(site.join("quality").join(href).exists(), "{href}");
+    }
+    // The present runs and the gaps tile the 項番 range without overlapping.
+    let mut spans: Vec<(u64, u64)> = doc
+        .select(&sel("figure.strip rect.present title"))
+        .map(|t| {
+            let text: String = t.text().collect();
+            let (a, b) = text.trim_start_matches("項番 ").split_once('–').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .chain(gaps.iter().copied())
+        .collect();
+    spans.sort();
+    assert_eq!(spans.first().unwrap().0, 1);
+    assert!(spans.windows(2).all(|w| w[0].1 + 1 == w[1].0), "{spans:?}");
+}
+
+/// axe-core, as `.ci/test` fetches it (a pinned version); `ROLESITE_AXE` overrides.
+fn axe_source() -> String {
+    let path = std::env::var_os("ROLESITE_AXE").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/axe-core/axe.min.js")
+    });
+    fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{}: {e}. The accessibility test needs axe-core: run `.ci/test`, which fetches it.", path.display())
+    })
+}
+
+#[test]
+fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
+    let axe = axe_source();
+    let site = seed();
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    fs::create_dir_all(&shots).unwrap();
+    let chrome = driven();
+    let mut problems = Vec::new();
+    for (name, page) in [
+        ("charts-home", "index.html"),
+        ("charts-vendor", "vendors/dev-main/index.html"),
+        ("charts-quality", "quality/index.html"),
+        ("charts-phase", "phases/1/index.html"),
+    ] {
+        let tab = chrome.browser.new_tab().unwrap();
+        tab.set_bounds(headless_chrome::types::Bounds::Normal {
+            left: Some(0),
+            top: Some(0),
+            width: Some(1280.0),
+            height: Some(1000.0),
+        })
+        .unwrap();
+        tab.navigate_to(&file_url(&site.join(page))).unwrap().wait_until_navigated().unwrap();
+        tab.evaluate(&axe, false).unwrap();
+        let run = "axe.run(document).then(function (r) { return JSON.stringify({ passes: r.passes.length, \
+                   violations: r.violations.map(function (v) { return { id: v.id, impact: v.impact, \
+                   nodes: v.nodes.length, first: v.nodes[0] && v.nodes[0].html.slice(0, 160) }; }) }); })";
+        let result = tab.evaluate(run, true).unwrap().value.expect("axe result");
+        let result: Value = serde_json::from_str(result.as_str().unwrap()).unwrap();
+        // Proof that axe ran its rules on the page.
+        assert!(result["passes"].as_u64().unwrap() > 10, "{page}: axe passed {} rules", result["passes"]);
+        for v in result["violations"].as_array().unwrap() {
+            if ["serious", "critical"].contains(&v["impact"].as_str().unwrap_or("")) {
+                problems.push(format!("{page}: {v}"));
+            }
+        }
+        // The picture is drawn: the browser lays the SVG out at its size.
+        let drawn = tab
+            .evaluate("Array.from(document.querySelectorAll('figure.chart svg')).every(function (s) { return s.getBoundingClientRect().width > 100; })", false)
+            .unwrap()
+            .value;
+        assert_eq!(drawn, Some(Value::Bool(true)), "{page}: a chart is not laid out");
+        let png = tab
+            .capture_screenshot(headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        fs::write(shots.join(format!("{name}.png")), png).unwrap();
+        // Printed in black and white: the same page as print media, in grey.
+        tab.call_method(headless_chrome::protocol::cdp::Emulation::SetEmulatedMedia {
+            media: Some("print".into()),
+            features: None,
+        })
+        .unwrap();
+        tab.evaluate("document.documentElement.style.filter = 'grayscale(1)'", false).unwrap();
+        let png = tab
+            .capture_screenshot(headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        fs::write(shots.join(format!("{name}-print-bw.png")), png).unwrap();
+    }
+    assert!(problems.is_empty(), "axe-core found serious or critical problems:\n{}", problems.join("\n"));
+}
