@@ -57,9 +57,16 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         Some(p) => Baseline::load_named(p)?,
         None => Baseline::load(&project.output())?,
     };
-    let rendered = crate::render_site(&project, &baseline, Default::default())?;
+    // Progress only for a person at a terminal, and not when asked to be quiet.
+    let bar = if args.quiet { None } else { crate::progress::Bar::on_terminal() };
+    let progress = bar.as_ref().map(|b| b as &dyn crate::progress::Progress);
+    let memory = crate::Memory { progress, ..Default::default() };
+    let rendered = crate::render_site(&project, &baseline, memory);
+    let rendered = rendered.inspect_err(|_| bar.iter().for_each(|b| b.finish()))?;
     let rendered_at = start.elapsed();
-    let written = crate::write::write(&project.output(), &rendered.pages)?;
+    let written = crate::write::write_reporting(&project.output(), &rendered.pages, progress);
+    bar.iter().for_each(|b| b.finish());
+    let written = written?;
     if args.verbose {
         for (stage, took) in rendered.stages.iter().chain([&("write", start.elapsed() - rendered_at)]) {
             eprintln!("{stage:>16}: {:>7.1} ms", took.as_secs_f64() * 1000.0);

@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod model;
 pub mod pages;
 pub mod previous;
+pub mod progress;
 pub mod read;
 pub mod render;
 pub mod search;
@@ -93,6 +94,8 @@ pub struct Memory<'a> {
     pub previous: Option<&'a previous::Previous>,
     /// Keep what the next build needs to do the same (a watching process).
     pub remember: bool,
+    /// Where to report how far the build got (a person at a terminal).
+    pub progress: Option<&'a dyn progress::Progress>,
 }
 
 /// Everything but the write: `check` of the data, then the site rendered, its links checked
@@ -100,6 +103,9 @@ pub struct Memory<'a> {
 pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Memory) -> Result<Rendered> {
     let previous = memory.previous;
     let mut clock = Stages::default();
+    if let Some(p) = memory.progress {
+        p.stage("読み込み", None);
+    }
     // The narrative pages, the theme and the URL files need nothing from the table: they
     // are read beside it.
     let (loaded, inputs) = rayon::join(
@@ -130,6 +136,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 changes: &changes,
                 roles_json: &roles_json,
                 fragments: Default::default(),
+                progress: memory.progress,
             };
             let pages = render::render(&site)?;
             Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner())))

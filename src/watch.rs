@@ -108,7 +108,8 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
         }
         let out = project.output();
         let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let rendered = crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true })?;
+        let rendered =
+            crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true, progress: None })?;
         let written_at = Instant::now();
         let written = match usable {
             Some(p) => crate::write::update(&out, &rendered.pages, p),

@@ -19,6 +19,15 @@ pub struct Written {
 }
 
 pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
+    write_reporting(out, pages, None)
+}
+
+/// `write`, reporting each file written to `progress`.
+pub fn write_reporting(
+    out: &Path,
+    pages: &[Page],
+    progress: Option<&dyn crate::progress::Progress>,
+) -> Result<Written> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -26,7 +35,10 @@ pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     recover(out)?;
     remove(&tmp)?;
-    let written = write_tree(&tmp, pages, out)?;
+    if let Some(p) = progress {
+        p.stage("書き込み", Some(pages.len() as u64));
+    }
+    let written = write_tree(&tmp, pages, out, progress)?;
     swap(out, &tmp, &old)?;
     Ok(written)
 }
@@ -81,13 +93,21 @@ fn remove_empty_parents(out: &Path, file: &Path) {
 /// Folders first, in order; then the files in parallel. A file whose bytes equal the
 /// previous site's is hard-linked from it rather than written: most of a build is
 /// file-system time, and a rebuild after a small change leaves most pages as they were.
-fn write_tree(dir: &Path, pages: &[Page], previous: &Path) -> Result<Written> {
+fn write_tree(
+    dir: &Path,
+    pages: &[Page],
+    previous: &Path,
+    progress: Option<&dyn crate::progress::Progress>,
+) -> Result<Written> {
     create_folders(dir, pages.iter())?;
     let linked = pages
         .par_iter()
         .map(|page| {
             let path = dir.join(&page.path);
             let old = previous.join(&page.path);
+            if let Some(p) = progress {
+                p.step();
+            }
             if unchanged(&old, &page.bytes) && std::fs::hard_link(&old, &path).is_ok() {
                 return Ok(1);
             }

@@ -147,8 +147,7 @@ fn map_columns(site: &Path, page: &str) -> Vec<String> {
 fn assert_home_map(site: &Path) {
     let roles = Roles::of(site);
     let roots: Vec<&Value> = roles.rows.iter().filter(|r| r["kind"] == "heading" && r["parent"].is_null()).collect();
-    let mut names: Vec<String> =
-        roots.iter().map(|r| format!("{} {}", r["no"], r["name"].as_str().unwrap())).collect();
+    let mut names: Vec<String> = roots.iter().map(|r| format!("{} {}", r["no"], r["name"].as_str().unwrap())).collect();
     let orphans = roles.tasks().any(|t| t["parent"].is_null());
     if orphans {
         names.push("見出し不明".into());
@@ -315,7 +314,12 @@ fn a_vendor_page_charts_its_phases_and_its_standing() {
                 let href = attr(g.select(&sel("a")).next().unwrap(), "href");
                 let id = href.trim_start_matches("../").trim_start_matches("vendors/").trim_end_matches("/index.html");
                 let current = attr(g, "class").contains("current");
-                (id.to_string(), attr(g, "data-primary").parse().unwrap(), attr(g, "data-cooperating").parse().unwrap(), current)
+                (
+                    id.to_string(),
+                    attr(g, "data-primary").parse().unwrap(),
+                    attr(g, "data-cooperating").parse().unwrap(),
+                    current,
+                )
             })
             .collect();
         assert_eq!(standing.len(), roles_vendor_count(site));
@@ -345,8 +349,12 @@ fn the_quality_strip_shows_the_gaps_and_the_rows_check_warns_about() {
         .select(&sel("figure.strip a.gap"))
         .map(|a| (attr(a, "data-from").parse().unwrap(), attr(a, "data-to").parse().unwrap()))
         .collect();
-    let want: Vec<(u64, u64)> =
-        json["gaps"].as_array().unwrap().iter().map(|g| (g["from"].as_u64().unwrap(), g["to"].as_u64().unwrap())).collect();
+    let want: Vec<(u64, u64)> = json["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["from"].as_u64().unwrap(), g["to"].as_u64().unwrap()))
+        .collect();
     assert_eq!(gaps, want);
     assert!(gaps.contains(&(58, 251)));
     // The rows `rolesite check` reports a warning for, by 項番.
@@ -363,7 +371,8 @@ fn the_quality_strip_shows_the_gaps_and_the_rows_check_warns_about() {
         // A row's finding names it as `項番N name`; a gap's (`項番 58–251`) is no row's.
         .filter_map(|rest| rest.split(' ').next()?.parse().ok())
         .collect();
-    let ticks: BTreeSet<u64> = doc.select(&sel("figure.strip a.flagged")).map(|a| attr(a, "data-no").parse().unwrap()).collect();
+    let ticks: BTreeSet<u64> =
+        doc.select(&sel("figure.strip a.flagged")).map(|a| attr(a, "data-no").parse().unwrap()).collect();
     assert!(warned.len() > 50, "{} warned rows", warned.len());
     assert_eq!(ticks, warned);
     // Each tick links to its row's page, which exists.
@@ -388,9 +397,9 @@ fn the_quality_strip_shows_the_gaps_and_the_rows_check_warns_about() {
 
 /// axe-core, as `.ci/test` fetches it (a pinned version); `ROLESITE_AXE` overrides.
 fn axe_source() -> String {
-    let path = std::env::var_os("ROLESITE_AXE").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/axe-core/axe.min.js")
-    });
+    let path = std::env::var_os("ROLESITE_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/axe-core/axe.min.js"));
     fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("{}: {e}. The accessibility test needs axe-core: run `.ci/test`, which fetches it.", path.display())
     })
@@ -439,7 +448,12 @@ fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
             .value;
         assert_eq!(drawn, Some(Value::Bool(true)), "{page}: a chart is not laid out");
         let png = tab
-            .capture_screenshot(headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .capture_screenshot(
+                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+                None,
+                None,
+                true,
+            )
             .unwrap();
         fs::write(shots.join(format!("{name}.png")), png).unwrap();
         // Printed in black and white: the same page as print media, in grey.
@@ -450,7 +464,12 @@ fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
         .unwrap();
         tab.evaluate("document.documentElement.style.filter = 'grayscale(1)'", false).unwrap();
         let png = tab
-            .capture_screenshot(headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .capture_screenshot(
+                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+                None,
+                None,
+                true,
+            )
             .unwrap();
         fs::write(shots.join(format!("{name}-print-bw.png")), png).unwrap();
     }

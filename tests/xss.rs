@@ -487,8 +487,28 @@ fn is_own_button(path: &str, e: ElementRef) -> bool {
 /// script, no foreign content, nothing that animates or loads.
 const CHART_ELEMENTS: &[&str] = &["g", "a", "text", "title", "rect", "path", "defs", "pattern", "line"];
 const CHART_ATTRIBUTES: &[&str] = &[
-    "class", "id", "role", "href", "x", "y", "x1", "y1", "x2", "y2", "d", "width", "height", "viewBox", "fill",
-    "stroke", "stroke-width", "transform", "text-anchor", "font-size", "font-weight", "patternUnits",
+    "class",
+    "id",
+    "role",
+    "href",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "d",
+    "width",
+    "height",
+    "viewBox",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "transform",
+    "text-anchor",
+    "font-size",
+    "font-weight",
+    "patternUnits",
     "patternTransform",
 ];
 
@@ -506,14 +526,21 @@ fn is_own_chart(path: &str, e: ElementRef) -> bool {
     }
     let placed = html_parent(e, "div", "chart-scroll").and_then(|d| html_parent(d, "figure", "chart")).is_some();
     let attributes_ok = |el: ElementRef| {
-        el.value().attrs().all(|(a, _)| {
-            CHART_ATTRIBUTES.contains(&a) || a.starts_with("aria-") || a.starts_with("data-")
-        })
+        el.value()
+            .attrs()
+            .all(|(a, _)| CHART_ATTRIBUTES.contains(&a) || a.starts_with("aria-") || a.starts_with("data-"))
     };
-    let parts_ok = e.descendants().skip(1).filter_map(ElementRef::wrap).all(|d| {
-        &*d.value().name.ns == SVG && CHART_ELEMENTS.contains(&d.value().name()) && attributes_ok(d)
-    });
-    !path.starts_with("pages/") && e.value().name() == "svg" && &*e.value().name.ns == SVG && placed && parts_ok && attributes_ok(e)
+    let parts_ok = e
+        .descendants()
+        .skip(1)
+        .filter_map(ElementRef::wrap)
+        .all(|d| &*d.value().name.ns == SVG && CHART_ELEMENTS.contains(&d.value().name()) && attributes_ok(d));
+    !path.starts_with("pages/")
+        && e.value().name() == "svg"
+        && &*e.value().name.ns == SVG
+        && placed
+        && parts_ok
+        && attributes_ok(e)
 }
 
 /// Whatever in `path`'s parsed HTML could run script or load something it should not.
@@ -719,7 +746,9 @@ fn the_problem_finder_catches_trusted_raw_html() {
     }
     // A chart passes only where charts.html puts it and only as it draws.
     let chart = |svg: &str| format!(r#"<figure class="chart"><div class="chart-scroll">{svg}</div></figure>"#);
-    let own_chart = chart(r##"<svg width="9" role="group" aria-labelledby="c"><g class="cell" data-primary="1"><a href="../vendors/v/index.html#primary-in-1" aria-label="x"><rect x="1" y="1" fill="#fff"/><text x="1">◎1</text></a></g></svg>"##);
+    let own_chart = chart(
+        r##"<svg width="9" role="group" aria-labelledby="c"><g class="cell" data-primary="1"><a href="../vendors/v/index.html#primary-in-1" aria-label="x"><rect x="1" y="1" fill="#fff"/><text x="1">◎1</text></a></g></svg>"##,
+    );
     assert_eq!(count("phases/1/index.html", &own_chart), 0);
     for (path, html) in [
         ("pages/x/index.html", own_chart.clone()),

@@ -81,11 +81,15 @@ pub struct LoadMap<'a> {
     half: u32,
 }
 
+/// The fragment of a vendor page that lists a column's tasks for a role, given the column,
+/// the role's id prefix and the first such task.
+type Anchor<'a> = Box<dyn Fn(usize, &str, u32) -> String + 'a>;
+
 /// Where a task falls among a map's columns, and how its column is linked on a vendor page.
 struct Columns<'a> {
     names: Vec<(String, Option<String>)>,
     /// The fragment of a vendor page listing the column's tasks, for ◎ (`primary`) or ○.
-    anchor: Box<dyn Fn(usize, &str, u32) -> String + 'a>,
+    anchor: Anchor<'a>,
     of: Box<dyn Fn(u32) -> Option<usize> + 'a>,
 }
 
@@ -95,8 +99,10 @@ pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
     let t = site.table;
     let roots: Vec<&Row> = t.headings().filter(|h| h.parent.is_none()).collect();
     let orphans = t.tasks().any(|r| r.parent.is_none());
-    let mut names: Vec<(String, Option<String>)> =
-        roots.iter().map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true))))).collect();
+    let mut names: Vec<(String, Option<String>)> = roots
+        .iter()
+        .map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true)))))
+        .collect();
     if orphans {
         names.push(("見出し不明".to_string(), None));
     }
@@ -178,7 +184,8 @@ fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: b
             let page = urls::href(from, &urls::vendor(&v.id));
             let cells = (0..columns.names.len())
                 .map(|column| {
-                    let (p, c, first_p, first_c) = counts.get(&(v.id.as_str(), column)).copied().unwrap_or((0, 0, 0, 0));
+                    let (p, c, first_p, first_c) =
+                        counts.get(&(v.id.as_str(), column)).copied().unwrap_or((0, 0, 0, 0));
                     let phase = &columns.names[column].0;
                     let mark = |count: usize, max: usize, scale, role: &str, word: &str, first: u32| {
                         (count > 0).then(|| {
@@ -407,7 +414,7 @@ pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str)
             (v, vi.primary.len(), vi.cooperating.len())
         })
         .collect();
-    all.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    all.sort_by_key(|(_, p, c)| std::cmp::Reverse((*p, *c)));
     let most = all.iter().map(|(_, p, c)| p + c).max().unwrap_or(0).max(1);
     let own = all.iter().find(|(v, ..)| v.id == vendor.id).map_or(0, |(_, p, _)| *p);
     let rank = 1 + all.iter().filter(|(_, p, _)| *p > own).count();

@@ -67,6 +67,8 @@ pub struct Site<'a> {
     /// The fragments this build rendered or took over, by the hash of their inputs, for
     /// the next build to take over.
     pub fragments: std::sync::Mutex<std::collections::HashMap<u128, Arc<str>>>,
+    /// Where to report each page rendered.
+    pub progress: Option<&'a dyn crate::progress::Progress>,
 }
 
 impl Site<'_> {
@@ -118,7 +120,19 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     let specs = specs(site);
     Error::from_findings(&check_continuity(site, &specs))?;
     let view = site_view(site);
-    let mut pages: Vec<Page> = specs.par_iter().map(|s| render_one(site, &view, s)).collect::<Result<_>>()?;
+    if let Some(p) = site.progress {
+        p.stage("描画", Some(specs.len() as u64));
+    }
+    let mut pages: Vec<Page> = specs
+        .par_iter()
+        .map(|s| {
+            let page = render_one(site, &view, s);
+            if let Some(p) = site.progress {
+                p.step();
+            }
+            page
+        })
+        .collect::<Result<_>>()?;
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
     let data =
         |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
@@ -354,12 +368,7 @@ impl Meta<'_, '_> {
 /// bytes. The views are hashed in postcard's compact binary form, which is unambiguous for
 /// a given type and, unlike JSON, escapes nothing; the type names keep two view types that
 /// happen to encode alike apart.
-fn inputs_key<B: Serialize, O: Serialize>(
-    theme: &Theme,
-    template: &str,
-    base: &B,
-    own: &O,
-) -> postcard::Result<u128> {
+fn inputs_key<B: Serialize, O: Serialize>(theme: &Theme, template: &str, base: &B, own: &O) -> postcard::Result<u128> {
     thread_local! {
         // Serialized whole, then hashed at once: much faster than feeding the hasher the
         // many small writes of a serializer.
