@@ -96,6 +96,12 @@ struct Columns<'a> {
 /// The load map of the whole table: vendors × top-level phases, and a column for tasks
 /// whose heading the source lost.
 pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
+    let tasks: Vec<u32> = site.table.tasks().map(|r| r.no).collect();
+    load_map(site, &tasks, home_columns(site, from), true, None, from)
+}
+
+/// The home map's columns: the top-level headings, then one for tasks without a heading.
+fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     let t = site.table;
     let roots: Vec<&Row> = t.headings().filter(|h| h.parent.is_none()).collect();
     let orphans = t.tasks().any(|r| r.parent.is_none());
@@ -117,8 +123,7 @@ pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
         Some(no) => format!("{role}-in-{no}"),
         None => format!("{role}-unknown-{first}"),
     };
-    let tasks: Vec<u32> = t.tasks().map(|r| r.no).collect();
-    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, true, from)
+    Columns { names, anchor: Box::new(anchor), of: Box::new(of) }
 }
 
 /// The load map of one phase: vendors × the headings right below it, and a column for the
@@ -155,18 +160,26 @@ pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a>
         None => format!("{role}-p{no}"),
     };
     let tasks = ix.tasks_under.get(&phase.no).cloned().unwrap_or_default();
-    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, from)
+    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, None, from)
 }
 
 /// Count, per vendor and column, the tasks a vendor has ◎ or ○ on (once per task and
-/// role, as the vendor page lists them), then lay the map out.
-fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap<'a> {
+/// role, as the vendor page lists them), then lay the map out. `only` limits it to one
+/// vendor (whose tasks `tasks` then need be no more than).
+fn load_map<'a>(
+    site: &Site<'a>,
+    tasks: &[u32],
+    columns: Columns,
+    all_vendors: bool,
+    only: Option<&str>,
+    from: &str,
+) -> LoadMap<'a> {
     let t = site.table;
     // (vendor, column) → (◎, ○, first ◎ task, first ○ task)
     let mut counts: BTreeMap<(&str, usize), (usize, usize, u32, u32)> = BTreeMap::new();
     for no in tasks {
         let (Some(row), Some(column)) = (t.row(*no), (columns.of)(*no)) else { continue };
-        for (vendor, kind) in roles_of(row) {
+        for (vendor, kind) in roles_of(row).into_iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
             let c = counts.entry((vendor, column)).or_insert((0, 0, u32::MAX, u32::MAX));
             match kind {
                 RoleKind::Primary => (c.0, c.2) = (c.0 + 1, c.2.min(row.no)),
@@ -177,7 +190,7 @@ fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: b
     let max = |pick: fn(&(usize, usize, u32, u32)) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
     let (max_p, max_c) = (max(|c| c.0), max(|c| c.1));
     let involved = |id: &str| counts.keys().any(|(v, _)| *v == id);
-    let vendors = t.vendors.iter().filter(|v| all_vendors || involved(&v.id));
+    let vendors = t.vendors.iter().filter(|v| only.is_none_or(|o| o == v.id) && (all_vendors || involved(&v.id)));
     let rows: Vec<MapRow> = vendors
         .enumerate()
         .map(|(i, v)| {
@@ -329,7 +342,12 @@ const BAR_W: u32 = 360;
 const BAR_ROW_H: u32 = 44;
 
 pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> VendorBars {
-    let map = home_map(site, from);
+    // The home map's row for this vendor, counted over its own tasks only.
+    let vi = &site.index.vendors[&vendor.id];
+    let mut tasks: Vec<u32> = vi.primary.iter().chain(&vi.cooperating).copied().collect();
+    tasks.sort_unstable();
+    tasks.dedup();
+    let map = load_map(site, &tasks, home_columns(site, from), true, Some(&vendor.id), from);
     let Some(row) = map.rows.into_iter().find(|r| r.id == vendor.id) else {
         return VendorBars { bars: Vec::new(), width: 0, height: 0, label_w: BAR_LABEL_W, bar_w: BAR_W };
     };
