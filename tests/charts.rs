@@ -405,6 +405,13 @@ fn axe_source() -> String {
     })
 }
 
+/// The whole page as a PNG.
+fn save_screenshot(tab: &headless_chrome::Tab, file: &Path) {
+    use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png;
+    let png = tab.capture_screenshot(Png, None, None, true).unwrap();
+    fs::write(file, png).unwrap();
+}
+
 #[test]
 fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
     let axe = axe_source();
@@ -447,15 +454,7 @@ fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
             .unwrap()
             .value;
         assert_eq!(drawn, Some(Value::Bool(true)), "{page}: a chart is not laid out");
-        let png = tab
-            .capture_screenshot(
-                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
-                None,
-                None,
-                true,
-            )
-            .unwrap();
-        fs::write(shots.join(format!("{name}.png")), png).unwrap();
+        save_screenshot(&tab, &shots.join(format!("{name}.png")));
         // Printed in black and white: the same page as print media, in grey.
         tab.call_method(headless_chrome::protocol::cdp::Emulation::SetEmulatedMedia {
             media: Some("print".into()),
@@ -463,15 +462,7 @@ fn pages_with_pictures_pass_axe_and_are_kept_as_screenshots() {
         })
         .unwrap();
         tab.evaluate("document.documentElement.style.filter = 'grayscale(1)'", false).unwrap();
-        let png = tab
-            .capture_screenshot(
-                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
-                None,
-                None,
-                true,
-            )
-            .unwrap();
-        fs::write(shots.join(format!("{name}-print-bw.png")), png).unwrap();
+        save_screenshot(&tab, &shots.join(format!("{name}-print-bw.png")));
     }
     assert!(problems.is_empty(), "axe-core found serious or critical problems:\n{}", problems.join("\n"));
 }
