@@ -15,18 +15,12 @@ use crate::pages::ContentPage;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use unicode_normalization::UnicodeNormalization;
 
 pub const FILE: &str = "assets/search-index.js";
 
 /// The form every text and query is compared in: NFKC, lower case.
 pub fn normalize(text: &str) -> String {
-    // Most text is already in NFKC (the quick check says so without decomposing it); only
-    // the rest pays for the normalisation.
-    match unicode_normalization::is_nfkc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text.to_lowercase(),
-        _ => text.nfkc().collect::<String>().to_lowercase(),
-    }
+    crate::read::text::nfkc(text).to_lowercase()
 }
 
 /// The index terms of a text: ASCII words whole, other runs as bigrams (a lone character

@@ -28,10 +28,15 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
 
 /// The key two spellings are compared by: NFKC (full/half width), no white space.
 pub fn key(s: &str) -> String {
-    // Most text is in NFKC already, which the quick check tells without decomposing it.
+    nfkc(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `s` in NFKC. Most text is in NFKC already, which the quick check tells without
+/// decomposing it; that text is borrowed as it is.
+pub fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
     match unicode_normalization::is_nfkc_quick(s.chars()) {
-        unicode_normalization::IsNormalized::Yes => s.chars().filter(|c| !c.is_whitespace()).collect(),
-        _ => s.nfkc().filter(|c| !c.is_whitespace()).collect(),
+        unicode_normalization::IsNormalized::Yes => s.into(),
+        _ => s.nfkc().collect::<String>().into(),
     }
 }
 
