@@ -7,7 +7,7 @@
 
 use crate::baseline::Baseline;
 use crate::diag::{Error, Location, Result};
-use crate::model::{Basis, Table};
+use crate::model::Table;
 use crate::read::continuity::Continuity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -91,9 +91,8 @@ impl Snapshot {
         };
         for row in &table.rows {
             s.rows.insert(row.no, (row.is_heading(), row.name.clone()));
-            let attributed = row.roles.iter().filter(|r| r.basis != Basis::Uncertain);
-            for (vendor, kind) in attributed.filter_map(|r| Some((r.vendor.clone()?, r.role))) {
-                s.add_role(row.no, vendor, &format!("{kind:?}").to_lowercase());
+            for (vendor, role) in row.attributed() {
+                s.add_role(row.no, vendor.to_string(), &format!("{:?}", role.role).to_lowercase());
             }
         }
         s

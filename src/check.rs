@@ -2,7 +2,7 @@
 
 use crate::assemble::outline::parentheticals;
 use crate::diag::{Finding, Severity};
-use crate::model::{Basis, Flag, Row, Table};
+use crate::model::{Basis, Flag, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ fn uncertain_columns(row: &Row) -> Option<Flag> {
 /// attribute sits with another vendor: the typical sign of cells shifted in extraction.
 fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     let primaries: Vec<&str> =
-        row.primaries().filter(|r| r.basis != Basis::Uncertain).filter_map(|r| r.vendor.as_deref()).collect();
+        row.attributed().filter(|(_, r)| r.role == RoleKind::Primary).map(|(vendor, _)| vendor).collect();
     if primaries.is_empty() {
         return None;
     }

@@ -57,8 +57,8 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
     }
     ix.ancestors.insert(row.no, chain);
     ix.tasks.push(row.no);
-    for role in row.roles.iter().filter(|r| r.basis != Basis::Uncertain) {
-        let Some(v) = role.vendor.as_ref().and_then(|v| ix.vendors.get_mut(v)) else { continue };
+    for (vendor, role) in row.attributed() {
+        let Some(v) = ix.vendors.get_mut(vendor) else { continue };
         let list = if role.role == RoleKind::Primary { &mut v.primary } else { &mut v.cooperating };
         if list.last() != Some(&row.no) {
             list.push(row.no);
@@ -91,9 +91,8 @@ impl Index {
         let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for no in tasks {
             let Some(row) = table.row(*no) else { continue };
-            for role in row.roles.iter().filter(|r| r.basis != Basis::Uncertain) {
-                let Some(v) = &role.vendor else { continue };
-                let c = counts.entry(v.clone()).or_default();
+            for (vendor, role) in row.attributed() {
+                let c = counts.entry(vendor.to_string()).or_default();
                 match role.role {
                     RoleKind::Primary => c.0 += 1,
                     RoleKind::Cooperating => c.1 += 1,

@@ -151,6 +151,12 @@ impl Row {
         self.roles.iter().filter(|r| r.role == RoleKind::Primary)
     }
 
+    /// The roles that count for a vendor, with its id. A symbol in a column no vendor can
+    /// be named for (basis uncertain) counts for nobody.
+    pub fn attributed(&self) -> impl Iterator<Item = (&str, &Role)> {
+        self.roles.iter().filter(|r| r.basis != Basis::Uncertain).filter_map(|r| Some((r.vendor.as_deref()?, r)))
+    }
+
     pub fn has_flag(&self, code: &str) -> bool {
         self.flags.iter().any(|f| f.code == code)
     }

@@ -7,7 +7,7 @@
 
 use super::views::RowLink;
 use super::Site;
-use crate::model::{Basis, RoleKind, Row, Table};
+use crate::model::{RoleKind, Row, Table};
 use crate::urls;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -247,11 +247,9 @@ fn load_map<'a>(
 /// vendor can be named for counts for nobody.
 fn roles_of(row: &Row) -> Vec<(&str, RoleKind)> {
     let mut out: Vec<(&str, RoleKind)> = Vec::new();
-    for role in row.roles.iter().filter(|r| r.basis != Basis::Uncertain) {
-        if let Some(v) = role.vendor.as_deref() {
-            if !out.contains(&(v, role.role)) {
-                out.push((v, role.role));
-            }
+    for (vendor, role) in row.attributed() {
+        if !out.contains(&(vendor, role.role)) {
+            out.push((vendor, role.role));
         }
     }
     out

@@ -356,10 +356,9 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
 }
 
 fn cell(row: &Row, vendor: &str) -> &'static str {
-    row.roles
-        .iter()
-        .filter(|r| r.basis != Basis::Uncertain && r.vendor.as_deref() == Some(vendor))
-        .map(|r| r.role)
+    row.attributed()
+        .filter(|(v, _)| *v == vendor)
+        .map(|(_, r)| r.role)
         .min()
         .map_or("", |k| k.symbol())
 }
