@@ -97,7 +97,7 @@ struct Columns<'a> {
 /// whose heading the source lost.
 pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
     let tasks: Vec<u32> = site.table.tasks().map(|r| r.no).collect();
-    load_map(site, &tasks, home_columns(site, from), true, None, from)
+    load_map(site, &tasks, home_columns(site, from), true, from)
 }
 
 /// The home map's columns: the top-level headings, then one for tasks without a heading.
@@ -159,46 +159,69 @@ pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a>
         None if children_no.is_empty() => format!("{role}-in-{no}"),
         None => format!("{role}-p{no}"),
     };
-    let tasks = ix.tasks_under.get(&phase.no).cloned().unwrap_or_default();
-    load_map(site, &tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, None, from)
+    let tasks = ix.tasks_under.get(&phase.no).map_or(&[][..], Vec::as_slice);
+    load_map(site, tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, from)
 }
 
-/// Count, per vendor and column, the tasks a vendor has ◎ or ○ on (once per task and
-/// role, as the vendor page lists them), then lay the map out. `only` limits it to one
-/// vendor (whose tasks `tasks` then need be no more than).
-fn load_map<'a>(
-    site: &Site<'a>,
+/// A vendor's ◎ and ○ in one column, and the first task of each.
+#[derive(Clone, Copy)]
+struct Count {
+    primary: usize,
+    cooperating: usize,
+    first_primary: u32,
+    first_cooperating: u32,
+}
+
+/// Count, per vendor and column, the tasks a vendor has ◎ or ○ on: once per task and role,
+/// as the vendor page lists them. `only` keeps one vendor's.
+fn count<'t>(
+    table: &'t Table,
     tasks: &[u32],
-    columns: Columns,
-    all_vendors: bool,
+    columns: &Columns,
     only: Option<&str>,
-    from: &str,
-) -> LoadMap<'a> {
-    let t = site.table;
-    // (vendor, column) → (◎, ○, first ◎ task, first ○ task)
-    let mut counts: BTreeMap<(&str, usize), (usize, usize, u32, u32)> = BTreeMap::new();
+) -> BTreeMap<(&'t str, usize), Count> {
+    let mut counts: BTreeMap<(&str, usize), Count> = BTreeMap::new();
     for no in tasks {
-        let (Some(row), Some(column)) = (t.row(*no), (columns.of)(*no)) else { continue };
+        let (Some(row), Some(column)) = (table.row(*no), (columns.of)(*no)) else { continue };
         for (vendor, kind) in roles_of(row).into_iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
-            let c = counts.entry((vendor, column)).or_insert((0, 0, u32::MAX, u32::MAX));
+            let c = counts.entry((vendor, column)).or_insert(Count {
+                primary: 0,
+                cooperating: 0,
+                first_primary: u32::MAX,
+                first_cooperating: u32::MAX,
+            });
             match kind {
-                RoleKind::Primary => (c.0, c.2) = (c.0 + 1, c.2.min(row.no)),
-                RoleKind::Cooperating => (c.1, c.3) = (c.1 + 1, c.3.min(row.no)),
+                RoleKind::Primary => (c.primary, c.first_primary) = (c.primary + 1, c.first_primary.min(row.no)),
+                RoleKind::Cooperating => {
+                    (c.cooperating, c.first_cooperating) = (c.cooperating + 1, c.first_cooperating.min(row.no))
+                }
             }
         }
     }
-    let max = |pick: fn(&(usize, usize, u32, u32)) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
-    let (max_p, max_c) = (max(|c| c.0), max(|c| c.1));
+    counts
+}
+
+/// The counts of `tasks` laid out as a map.
+fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap<'a> {
+    let t = site.table;
+    let counts = count(t, tasks, &columns, None);
+    let max = |pick: fn(&Count) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
+    let (max_p, max_c) = (max(|c| c.primary), max(|c| c.cooperating));
     let involved = |id: &str| counts.keys().any(|(v, _)| *v == id);
-    let vendors = t.vendors.iter().filter(|v| only.is_none_or(|o| o == v.id) && (all_vendors || involved(&v.id)));
+    let vendors = t.vendors.iter().filter(|v| all_vendors || involved(&v.id));
     let rows: Vec<MapRow> = vendors
         .enumerate()
         .map(|(i, v)| {
             let page = urls::href(from, &urls::vendor(&v.id));
             let cells = (0..columns.names.len())
                 .map(|column| {
-                    let (p, c, first_p, first_c) =
-                        counts.get(&(v.id.as_str(), column)).copied().unwrap_or((0, 0, 0, 0));
+                    let Count { primary: p, cooperating: c, first_primary: first_p, first_cooperating: first_c } =
+                        counts.get(&(v.id.as_str(), column)).copied().unwrap_or(Count {
+                            primary: 0,
+                            cooperating: 0,
+                            first_primary: 0,
+                            first_cooperating: 0,
+                        });
                     let phase = &columns.names[column].0;
                     let mark = |count: usize, max: usize, scale, role: &str, word: &str, first: u32| {
                         (count > 0).then(|| {
@@ -292,7 +315,7 @@ fn luminance((r, g, b): Rgb) -> f64 {
 }
 
 /// WCAG contrast ratio of two colours.
-pub fn contrast(a: Rgb, b: Rgb) -> f64 {
+fn contrast(a: Rgb, b: Rgb) -> f64 {
     let (la, lb) = (luminance(a), luminance(b));
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
@@ -345,44 +368,34 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
     let mut tasks: Vec<u32> = vi.primary.iter().chain(&vi.cooperating).copied().collect();
     tasks.sort_unstable();
     tasks.dedup();
-    let map = load_map(site, &tasks, home_columns(site, from), true, Some(&vendor.id), from);
-    let Some(row) = map.rows.into_iter().find(|r| r.id == vendor.id) else {
-        return VendorBars { bars: Vec::new(), width: 0, height: 0, label_w: BAR_LABEL_W, bar_w: BAR_W };
-    };
-    let max = row
-        .cells
-        .iter()
-        .flat_map(|c| [c.primary.as_ref(), c.cooperating.as_ref()])
-        .flatten()
-        .map(|m| m.count)
-        .max()
-        .unwrap_or(1);
+    let columns = home_columns(site, from);
+    let counts = count(site.table, &tasks, &columns, Some(&vendor.id));
+    let max = counts.values().map(|c| c.primary.max(c.cooperating)).max().unwrap_or(1);
     // Links stay on this page: its own lists of the phase's tasks.
-    let local = |href: String| href.split_once('#').map_or(href.clone(), |(_, f)| format!("#{f}"));
-    let bar = |m: Mark| BarMark {
-        count: m.count,
-        width: ((m.count as f64 / max as f64) * BAR_W as f64).round().max(2.0) as u32,
-        href: local(m.href),
-        label: m.label,
+    let bar = |column: usize, count: usize, role: &str, word: &str, first: u32| {
+        (count > 0).then(|| BarMark {
+            count,
+            width: ((count as f64 / max as f64) * BAR_W as f64).round().max(2.0) as u32,
+            href: format!("#{}", (columns.anchor)(column, role, first)),
+            label: format!("{}・{}: {word} {count} 件", vendor.name, columns.names[column].0),
+        })
     };
-    let bars: Vec<Bar> = row
-        .cells
-        .into_iter()
-        .filter(|c| c.primary.is_some() || c.cooperating.is_some())
+    let bars: Vec<Bar> = counts
+        .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let name = map.columns[c.column].name.clone();
+        .map(|(i, ((_, column), c))| {
+            let name = columns.names[*column].0.clone();
             Bar {
                 y: i as u32 * BAR_ROW_H,
                 label: cut(&name),
                 name,
-                primary: c.primary.map(bar),
-                cooperating: c.cooperating.map(bar),
+                primary: bar(*column, c.primary, "primary", "主担当(◎)", c.first_primary),
+                cooperating: bar(*column, c.cooperating, "cooperating", "協力(○)", c.first_cooperating),
             }
         })
         .collect();
     VendorBars {
-        width: BAR_LABEL_W + BAR_W + 64,
+        width: if bars.is_empty() { 0 } else { BAR_LABEL_W + BAR_W + 64 },
         height: bars.len() as u32 * BAR_ROW_H,
         bars,
         label_w: BAR_LABEL_W,
