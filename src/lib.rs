@@ -148,6 +148,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
     let manifest = publish_manifest(&mut pages, baseline, previous)?;
+    Error::from_findings(&render::collisions(&pages, &continuity))?;
     clock.lap("manifest");
     let checked = links::check(&pages, previous);
     Error::from_findings(&checked.findings)?;

@@ -292,6 +292,17 @@ fn aliases_and_retirements_are_checked_where_they_are_written() {
             "old,new\nitems/9/,items/2/\nitems/9,items/3/\n",
             "aliases.csv:3: error[continuity]: items/9/ is declared twice",
         ),
+        // Files the site writes besides its pages are taken too.
+        (
+            "seeds/aliases.csv",
+            "old,new\nurls.json,matrix/\n",
+            "aliases.csv:2: error[continuity]: urls.json is a file the site writes",
+        ),
+        (
+            "seeds/retired.csv",
+            "url,date,reason\nassets/search-index.js,2026-01-01,x\n",
+            "retired.csv:2: error[continuity]: assets/search-index.js is a file the site writes",
+        ),
         (
             "seeds/retired.csv",
             "url,date,reason\nitems/9/,,\n",

@@ -179,6 +179,30 @@ fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     specs
 }
 
+/// Two files at one path, among all the site writes (`pages` in path order): an alias or a
+/// retirement declared where the site writes a file of its own (`urls.json`, an asset, the
+/// search index). Reported where it was declared. Template pages are caught earlier, by
+/// `check_continuity`; this catches every file, whichever stage adds it.
+pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::Finding> {
+    let declared_at = |path: &str| continuity.declared().find(|(url, _)| urls::file_of(url) == path);
+    pages
+        .windows(2)
+        .filter(|w| w[0].path == w[1].path)
+        .map(|w| match declared_at(&w[0].path) {
+            Some((url, at)) => crate::diag::Finding::error(
+                "continuity",
+                at.clone(),
+                format!("{url} is a file the site writes: nothing else can stand there"),
+            ),
+            None => crate::diag::Finding::error(
+                "duplicate-file",
+                Default::default(),
+                format!("two files would be written at {}", w[0].path),
+            ),
+        })
+        .collect()
+}
+
 /// Aliases and retirements must stand where no page is, and lead to pages that are.
 fn check_continuity(site: &Site, specs: &[Spec]) -> Vec<crate::diag::Finding> {
     let live: std::collections::HashSet<String> = specs
