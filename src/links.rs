@@ -167,14 +167,10 @@ fn attrs(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         if let Some(end) = rest.find('"') {
             let value = &rest[..end];
             if !set.contains(value) {
-                set.insert(if value.contains('&') { unescape(value) } else { value.to_string() });
+                set.insert(if value.contains('&') { crate::theme::unescape_html(value) } else { value.to_string() });
             }
         }
     }
     (ids, targets)
 }
 
-/// Undo [`crate::theme::escape_html`].
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
-}

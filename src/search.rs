@@ -105,7 +105,7 @@ fn plain(html: &str) -> String {
             _ => {}
         }
     }
-    let text = out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
+    let text = crate::theme::unescape_html(&out);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -212,6 +212,11 @@ mod tests {
         assert_eq!(terms("ｳｲﾙｽ"), terms("ウイルス"));
         assert_eq!(terms("(個人番号管理)"), terms("(個人番号管理)"));
         assert_eq!(normalize("Ａｂｃ１２３"), "abc123");
+    }
+
+    #[test]
+    fn page_text_is_unescaped_once() {
+        assert_eq!(plain("<p>write <code>&amp;lt;br&amp;gt;</code> &amp; go</p>"), "write &lt;br&gt; & go");
     }
 
     #[test]

@@ -197,3 +197,9 @@ pub fn escape_html(input: &str) -> String {
     }
     out
 }
+
+/// Undo [`escape_html`] (and the same escapes from the Markdown renderer).
+pub fn unescape_html(s: &str) -> String {
+    // `&amp;` last, so `&amp;lt;` comes back as the `&lt;` it stood for.
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
+}
