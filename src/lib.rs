@@ -33,6 +33,7 @@ pub mod watch;
 pub mod write;
 
 use assemble::columns::Strictness;
+use rayon::prelude::*;
 use assemble::Source;
 use config::Project;
 use diag::{Error, Result};
@@ -143,12 +144,15 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         },
     );
     let (mut pages, fragments) = pages?;
-    insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()), previous);
+    insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));
     clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
-    let manifest = publish_manifest(&mut pages, baseline, previous)?;
+    let manifest = publish_manifest(&mut pages, baseline)?;
     Error::from_findings(&render::collisions(&pages, &continuity))?;
+    if let Some(previous) = previous {
+        pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
+    }
     clock.lap("manifest");
     let checked = links::check(&pages, previous);
     Error::from_findings(&checked.findings)?;
@@ -158,11 +162,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when
 /// a URL the previous manifest promised is gone.
-fn publish_manifest(
-    pages: &mut Vec<render::Page>,
-    baseline: &baseline::Baseline,
-    previous: Option<&previous::Previous>,
-) -> Result<manifest::Manifest> {
+fn publish_manifest(pages: &mut Vec<render::Page>, baseline: &baseline::Baseline) -> Result<manifest::Manifest> {
     let entries = pages.iter().filter_map(|p| {
         let (kind, title) = p.listing.as_ref()?;
         let url = p.path.strip_suffix("index.html").unwrap_or(&p.path).to_string();
@@ -172,14 +172,12 @@ fn publish_manifest(
     if let Some((file, old)) = &baseline.manifest {
         Error::from_findings(&old.check(&manifest, file))?;
     }
-    insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()), previous);
+    insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()));
     Ok(manifest)
 }
 
-/// Add a page made after rendering at its place in path order, marked unchanged when the
-/// last build had the same file.
-fn insert_sorted(pages: &mut Vec<render::Page>, mut page: render::Page, previous: Option<&previous::Previous>) {
-    page.unchanged = previous.is_some_and(|p| p.has_same(&page));
+/// Add a page made after rendering at its place in path order.
+fn insert_sorted(pages: &mut Vec<render::Page>, page: render::Page) {
     let at = pages.partition_point(|p| p.path < page.path);
     pages.insert(at, page);
 }

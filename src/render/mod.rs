@@ -144,9 +144,6 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
         pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(previous) = site.previous {
-        pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
-    }
     Ok(pages)
 }
 
