@@ -33,11 +33,11 @@ pub mod watch;
 pub mod write;
 
 use assemble::columns::Strictness;
-use rayon::prelude::*;
 use assemble::Source;
 use config::Project;
 use diag::{Error, Result};
 use model::Table;
+use rayon::prelude::*;
 use read::catalog::Catalog;
 
 /// The table with the catalog it was read against.
@@ -165,7 +165,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
 fn publish_manifest(pages: &mut Vec<render::Page>, baseline: &baseline::Baseline) -> Result<manifest::Manifest> {
     let entries = pages.iter().filter_map(|p| {
         let (kind, title) = p.listing.as_ref()?;
-        let url = p.path.strip_suffix("index.html").unwrap_or(&p.path).to_string();
+        let url = urls::url_of_file(&p.path).to_string();
         Some(manifest::Entry { url, kind: kind.to_string(), title: title.clone() })
     });
     let manifest = manifest::Manifest::new(entries.collect());

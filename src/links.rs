@@ -173,4 +173,3 @@ fn attrs(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     }
     (ids, targets)
 }
-

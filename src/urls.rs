@@ -41,6 +41,12 @@ pub fn file_of(url: &str) -> String {
     }
 }
 
+/// The URL a file is cited by: the inverse of [`file_of`] (`items/704/index.html` →
+/// `items/704/`).
+pub fn url_of_file(path: &str) -> &str {
+    path.strip_suffix("index.html").unwrap_or(path)
+}
+
 /// Relative prefix from the page at `url` back to the site root: `items/704/` → `../../`.
 pub fn root_of(url: &str) -> String {
     // `file_of` adds no slash, so the URL's own slashes are the file's.

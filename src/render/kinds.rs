@@ -356,11 +356,7 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
 }
 
 fn cell(row: &Row, vendor: &str) -> &'static str {
-    row.attributed()
-        .filter(|(v, _)| *v == vendor)
-        .map(|(_, r)| r.role)
-        .min()
-        .map_or("", |k| k.symbol())
+    row.attributed().filter(|(v, _)| *v == vendor).map(|(_, r)| r.role).min().map_or("", |k| k.symbol())
 }
 
 #[derive(Serialize)]

@@ -429,15 +429,12 @@ fn sitemap(base: &str, pages: &[Page]) -> String {
     // Pages with content of their own: not the redirects and tombstones.
     let own = |p: &&Page| p.listing.as_ref().is_some_and(|(k, _)| !["heading", "alias", "retired", "data"].contains(k));
     for p in pages.iter().filter(own) {
-        let url = p.path.trim_end_matches("index.html");
-        out.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_xml(&urls::absolute(base, url))));
+        let url = urls::url_of_file(&p.path);
+        let loc = crate::theme::escape_html(&urls::absolute(base, url));
+        out.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
     }
     out.push_str("</urlset>\n");
     out
-}
-
-fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub mod kinds;
