@@ -5,13 +5,13 @@
 //! edits are compared with the site as it stood before them.
 
 use crate::diag::{Error, Location, Result};
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, Published};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    /// The previous `urls.json` and where it was read.
-    pub manifest: Option<(PathBuf, Manifest)>,
+    /// The previous `urls.json`, as it was read.
+    pub manifest: Option<Published>,
     /// The previous `data/roles.json`, as bytes, and where it was read.
     pub roles: Option<(PathBuf, Vec<u8>)>,
     /// The previous `data/changes.json`.
@@ -26,12 +26,12 @@ impl Baseline {
     /// not exist yet is an empty baseline: nothing was published there.
     pub fn load(path: &Path) -> Result<Baseline> {
         if path.is_file() {
-            return Ok(Baseline { manifest: Some((path.to_path_buf(), Manifest::read(path)?)), ..Default::default() });
+            return Ok(Baseline { manifest: Some(Published::read(path)?), ..Default::default() });
         }
         let file = |name: &str| Some(path.join(name)).filter(|p| p.is_file());
         let read = |p: PathBuf| std::fs::read(&p).map_err(|e| Error::io(&p, e)).map(|b| (p, b));
         Ok(Baseline {
-            manifest: file(manifest::FILE).map(|p| Manifest::read(&p).map(|m| (p, m))).transpose()?,
+            manifest: file(manifest::FILE).map(|p| Published::read(&p)).transpose()?,
             roles: file("data/roles.json").map(read).transpose()?,
             changes: file(crate::changes::FILE).map(read).transpose()?.map(|(_, b)| b),
             snapshot: Default::default(),

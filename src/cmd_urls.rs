@@ -26,7 +26,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         None => Baseline::default(),
     };
     let manifest = crate::render_site(&project, &baseline, Default::default())?.manifest;
-    if let Some(old) = baseline.manifest.as_ref().map(|(_, m)| m) {
+    if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
         let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
         eprintln!(
             "ok: all {} URLs of {} still answer ({new} new)",

@@ -169,8 +169,8 @@ fn publish_manifest(pages: &mut Vec<render::Page>, baseline: &baseline::Baseline
         Some(manifest::Entry { url, kind: kind.to_string(), title: title.clone() })
     });
     let manifest = manifest::Manifest::new(entries.collect());
-    if let Some((file, old)) = &baseline.manifest {
-        Error::from_findings(&old.check(&manifest, file))?;
+    if let Some(published) = &baseline.manifest {
+        Error::from_findings(&published.check(&manifest))?;
     }
     insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()));
     Ok(manifest)

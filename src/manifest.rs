@@ -5,7 +5,7 @@
 use crate::diag::{Error, Finding, Location, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "urls.json";
 
@@ -33,9 +33,8 @@ impl Manifest {
         serde_json::to_string_pretty(self).expect("strings only") + "\n"
     }
 
-    pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| {
+    fn parse(path: &Path, text: &str) -> Result<Manifest> {
+        serde_json::from_str(text).map_err(|e| {
             let at = Location::new(path, e.line()).with_col(e.column());
             Error::at("manifest", at, format!("not a rolesite urls.json: {e}"))
         })
@@ -49,20 +48,38 @@ impl Manifest {
     pub fn dropped_by<'a>(&'a self, newer: &Manifest) -> Vec<&'a Entry> {
         self.urls.iter().filter(|e| newer.get(&e.url).is_none()).collect()
     }
+}
 
-    /// An error for each URL of `self` that `newer` drops, located at its line in `file`
-    /// (the previous manifest), saying how to keep it.
-    pub fn check(&self, newer: &Manifest, file: &Path) -> Vec<Finding> {
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        let lines: BTreeMap<&str, usize> = text
+/// A manifest as it was published: where it was read and the line of each URL there, so a
+/// dropped URL is reported where it stands even after the file has been replaced (a
+/// watching process updates it in place).
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub file: PathBuf,
+    pub manifest: Manifest,
+    lines: BTreeMap<String, usize>,
+}
+
+impl Published {
+    pub fn read(path: &Path) -> Result<Published> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let manifest = Manifest::parse(path, &text)?;
+        let lines = text
             .lines()
             .enumerate()
-            .filter_map(|(i, l)| Some((l.trim().strip_prefix("\"url\": \"")?.strip_suffix("\",")?, i + 1)))
+            .filter_map(|(i, l)| Some((l.trim().strip_prefix("\"url\": \"")?.strip_suffix("\",")?.to_string(), i + 1)))
             .collect();
-        self.dropped_by(newer)
+        Ok(Published { file: path.to_path_buf(), manifest, lines })
+    }
+
+    /// An error for each published URL that `newer` drops, located at its line, saying how
+    /// to keep it.
+    pub fn check(&self, newer: &Manifest) -> Vec<Finding> {
+        self.manifest
+            .dropped_by(newer)
             .into_iter()
             .map(|e| {
-                let at = Location::new(file, lines.get(e.url.as_str()).copied().unwrap_or(0));
+                let at = Location::new(&self.file, self.lines.get(&e.url).copied().unwrap_or(0));
                 let message = format!(
                     "{} ({}) was published and would disappear: map it to its new page in seeds/aliases.csv \
                      (old,new) or retire it in seeds/retired.csv (url,date,reason,see)",
@@ -92,8 +109,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE);
         std::fs::write(&file, old.to_json()).unwrap();
-        assert_eq!(Manifest::read(&file).unwrap(), old);
-        let findings = old.check(&new, &file);
+        let published = Published::read(&file).unwrap();
+        assert_eq!(published.manifest, old);
+        // Found where they stood, even once the file is gone.
+        std::fs::remove_file(&file).unwrap();
+        let findings = published.check(&new);
         let at: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
         let text = old.to_json();
         let line_of = |url: &str| text.lines().position(|l| l.contains(&format!("\"url\": \"{url}\""))).unwrap() + 1;

@@ -198,6 +198,30 @@ fn failures_and_outside_builds_are_survived() {
     assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 }
 
+/// A URL the published site promised is reported at its line in the manifest as it was
+/// published, though the watcher has rewritten that file in place since.
+#[test]
+fn a_dropped_url_is_located_in_the_manifest_as_published() {
+    let roles_csv = roles(ROWS);
+    let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", roles_csv.as_bytes())]);
+    s.watch.baseline = Baseline::load(&s.out).unwrap();
+    let published = std::fs::read_to_string(s.out.join("urls.json")).unwrap();
+    let line = published.lines().position(|l| l.contains("\"url\": \"items/7/\"")).unwrap() + 1;
+    // A new row sorts before items/7/ in urls.json, so the file the watcher rewrites moves
+    // items/7/ down.
+    let mut added: Vec<&str> = ROWS.to_vec();
+    added.push("10,,追加作業,◎,,,");
+    s.write("seeds/roles.csv", &roles(&added));
+    s.rebuild();
+    let rewritten = std::fs::read_to_string(s.out.join("urls.json")).unwrap();
+    assert_ne!(rewritten.lines().position(|l| l.contains("\"url\": \"items/7/\"")).unwrap() + 1, line);
+    added.retain(|r| !r.starts_with("7,"));
+    s.write("seeds/roles.csv", &roles(&added));
+    let Outcome::Failed(e) = rebuild(&s.project, Some(&s.out), &mut s.watch) else { panic!("items/7/ dropped") };
+    let message = e.to_string();
+    assert!(message.contains(&format!("urls.json:{line}: error[url-removed]: items/7/")), "{message}");
+}
+
 /// The seed itself, edited as its maintainers would: a symbol moved in the text.
 #[test]
 fn an_edit_of_the_seed_text_matches_a_fresh_build() {
