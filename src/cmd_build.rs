@@ -39,10 +39,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
             }
             eprintln!("{o}");
         };
-        let mut session = crate::watch::Session::start(&args.dir, output.as_deref())?;
-        if let Some(previous) = &args.previous {
-            session.baseline = Baseline::load_named(previous)?;
-        }
+        let mut session = crate::watch::Session::start(&args.dir, output.as_deref(), args.previous.as_deref())?;
         report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut session));
         eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
         crate::watch::watch(&args.dir, output.as_deref(), &mut session, report)?;

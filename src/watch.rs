@@ -69,8 +69,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Read the published site in the output folder before the first build replaces it.
-    pub fn start(dir: &Path, output: Option<&Path>) -> crate::diag::Result<Session> {
+    /// Read the published site before the first build replaces it: `previous` when named
+    /// (`--previous`), else the output folder.
+    pub fn start(dir: &Path, output: Option<&Path>, previous: Option<&Path>) -> crate::diag::Result<Session> {
+        if let Some(previous) = previous {
+            return Ok(Session { previous: None, baseline: Baseline::load_named(previous)? });
+        }
         let out = match output {
             Some(o) => o.to_path_buf(),
             // A project that does not load yet has no site to hold to; its error comes
