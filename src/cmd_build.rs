@@ -1,6 +1,5 @@
 //! `rolesite build`: the seed (or any project) → the site in `out/`.
 
-use crate::baseline::Baseline;
 use crate::config::Project;
 use crate::diag::Severity;
 use std::path::PathBuf;
@@ -50,25 +49,17 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     if let Some(out) = &args.output {
         project.config.output = std::env::current_dir()?.join(out);
     }
-    let baseline = match &args.previous {
-        Some(p) => Baseline::load_named(p)?,
-        None => Baseline::load(&project.output())?,
-    };
-    // Progress only for a person at a terminal, and not when asked to be quiet.
+    // Progress only for a person at a terminal, and not when asked to be quiet. Dropping
+    // the bar clears it, on success and on error alike.
     let bar = if args.quiet { None } else { crate::progress::Bar::on_terminal() };
     let progress = bar.as_ref().map(|b| b as &dyn crate::progress::Progress);
-    let memory = crate::Memory { progress, ..Default::default() };
-    let rendered = crate::render_site(&project, &baseline, memory);
-    let rendered = rendered.inspect_err(|_| bar.iter().for_each(|b| b.finish()))?;
-    let rendered_at = start.elapsed();
-    let written = crate::write::write_reporting(&project.output(), &rendered.pages, progress);
-    bar.iter().for_each(|b| b.finish());
-    let written = written?;
+    let (rendered, written) = crate::build(&project, args.previous.as_deref(), progress)?;
+    drop(bar);
     if args.verbose {
-        for (stage, took) in rendered.stages.iter().chain([&("write", start.elapsed() - rendered_at)]) {
-            eprintln!("{stage:>16}: {:>7.1} ms", took.as_secs_f64() * 1000.0);
-        }
+        eprint!("{}", crate::stage_lines(&rendered.stages));
     }
+    let total = start.elapsed();
+    let write_took = rendered.stages.last().map_or(Default::default(), |(_, t)| *t);
     if !args.quiet {
         let warnings = rendered.table.findings.iter().filter(|f| f.severity == Severity::Warning).count();
         eprintln!(
@@ -78,9 +69,9 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
             written.unchanged,
             rendered.table.rows.len(),
             project.output().display(),
-            start.elapsed().as_millis(),
-            rendered_at.as_millis(),
-            (start.elapsed() - rendered_at).as_millis(),
+            total.as_millis(),
+            total.saturating_sub(write_took).as_millis(),
+            write_took.as_millis(),
         );
     }
     Ok(0)

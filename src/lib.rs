@@ -202,10 +202,26 @@ impl Stages {
     }
 }
 
-/// Build the site into the output folder, replacing the previous one only on success.
-pub fn build(project: &Project) -> Result<(Rendered, write::Written)> {
-    let baseline = baseline::Baseline::load(&project.output())?;
-    let rendered = render_site(project, &baseline, Memory::default())?;
-    let written = write::write(&project.output(), &rendered.pages)?;
+/// Build the site into the output folder, replacing the previous one only on success. It
+/// is held to the site published at `previous` (`--previous`), else to the output folder's,
+/// and reports to `progress`. The write is the last of the returned stages.
+pub fn build(
+    project: &Project,
+    previous: Option<&std::path::Path>,
+    progress: Option<&dyn progress::Progress>,
+) -> Result<(Rendered, write::Written)> {
+    let baseline = match previous {
+        Some(p) => baseline::Baseline::load_named(p)?,
+        None => baseline::Baseline::load(&project.output())?,
+    };
+    let mut rendered = render_site(project, &baseline, Memory { progress, ..Default::default() })?;
+    let start = std::time::Instant::now();
+    let written = write::write_reporting(&project.output(), &rendered.pages, progress)?;
+    rendered.stages.push(("write", start.elapsed()));
     Ok((rendered, written))
+}
+
+/// Each stage's time, one line each, for `--verbose`.
+pub fn stage_lines(stages: &[(&'static str, std::time::Duration)]) -> String {
+    stages.iter().map(|(s, t)| format!("{s:>16}: {:>7.1} ms\n", t.as_secs_f64() * 1000.0)).collect()
 }

@@ -21,9 +21,11 @@ impl Bar {
         use std::io::IsTerminal;
         std::io::stderr().is_terminal().then(|| Bar(ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())))
     }
+}
 
-    /// Clear the bar, so the closing line stands alone.
-    pub fn finish(&self) {
+/// Cleared when dropped, so the closing line or an error stands alone.
+impl Drop for Bar {
+    fn drop(&mut self) {
         self.0.finish_and_clear();
     }
 }

@@ -29,9 +29,7 @@ impl Outcome {
     /// Each stage's time, one per line, for `--verbose`.
     pub fn stages(&self) -> String {
         match self {
-            Outcome::Built { stages, .. } => {
-                stages.iter().map(|(s, t)| format!("{s:>16}: {:>7.1} ms\n", t.as_secs_f64() * 1000.0)).collect()
-            }
+            Outcome::Built { stages, .. } => crate::stage_lines(stages),
             Outcome::Failed(_) => String::new(),
         }
     }
