@@ -72,14 +72,13 @@ fn push_terms<'t>(text: &'t str, out: &mut Vec<&'t str>) {
 /// for a vendor, its other spellings. A task's or heading's URL follows from its 項番, so
 /// only vendors and pages carry one.
 #[derive(Serialize)]
-struct Doc<'a>(&'static str, u32, &'a str, Others<'a>, &'a str, &'a str);
+struct Doc<'a>(&'static str, u32, &'a str, Others, &'a str, &'a str);
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum Others<'a> {
+enum Others {
     Vendors(Vec<usize>),
     Text(String),
-    None(&'a str),
 }
 
 #[derive(Serialize)]
@@ -134,7 +133,7 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
     }
     let texts: Vec<String> = content.iter().map(|p| plain(&p.html)).collect();
     for (p, text) in content.iter().zip(&texts) {
-        docs.push(Doc("p", 0, &p.title, Others::None(""), text, &p.url));
+        docs.push(Doc("p", 0, &p.title, Others::Text(String::new()), text, &p.url));
     }
     // Each document's text, normalised once; a row's vendors are searched by their names,
     // whose terms are cut once per vendor rather than once per row.
@@ -152,7 +151,7 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
         .map(|doc| {
             let others = match &doc.3 {
                 Others::Text(t) => normalize(t),
-                Others::Vendors(_) | Others::None(_) => String::new(),
+                Others::Vendors(_) => String::new(),
             };
             let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
             // Fields are normalised one by one, as the script does; a space keeps them apart.

@@ -46,8 +46,7 @@ impl Continuity {
 }
 
 fn files(project: &Project, name: &str) -> Vec<PathBuf> {
-    let c = &project.config;
-    [project.path(&c.seeds), project.path(&c.content)].iter().map(|d| d.join(name)).filter(|p| p.is_file()).collect()
+    [project.seeds(), project.path(&project.config.content)].iter().map(|d| d.join(name)).filter(|p| p.is_file()).collect()
 }
 
 pub fn load(project: &Project) -> Result<Continuity> {

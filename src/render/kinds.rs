@@ -250,7 +250,7 @@ pub fn changes(site: &Site, from: &str) -> ChangesPage {
             .map(|v| VendorLines {
                 id: v.id.clone(),
                 name: v.name.clone(),
-                href: site.table.vendors.iter().any(|x| x.id == v.id).then(|| urls::href(from, &urls::vendor(&v.id))),
+                href: site.table.vendor(&v.id).is_some().then(|| urls::href(from, &urls::vendor(&v.id))),
                 gained: v.gained.iter().map(role).collect(),
                 lost: v.lost.iter().map(role).collect(),
             })
