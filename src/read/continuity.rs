@@ -46,7 +46,11 @@ impl Continuity {
 }
 
 fn files(project: &Project, name: &str) -> Vec<PathBuf> {
-    [project.seeds(), project.path(&project.config.content)].iter().map(|d| d.join(name)).filter(|p| p.is_file()).collect()
+    [project.seeds(), project.path(&project.config.content)]
+        .iter()
+        .map(|d| d.join(name))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 pub fn load(project: &Project) -> Result<Continuity> {

@@ -5,7 +5,7 @@
 //! Every mark carries its number as text and its kind as a symbol (◎ above, ○ below), so
 //! the pictures read without colour and print in black and white; shades only add emphasis.
 
-use super::views::RowLink;
+use super::views::{RowLink, VendorLink};
 use super::Site;
 use crate::model::{RoleKind, Row, Table};
 use crate::urls;
@@ -105,10 +105,7 @@ fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     let t = site.table;
     let roots: Vec<&Row> = t.headings().filter(|h| h.parent.is_none()).collect();
     let orphans = t.tasks().any(|r| r.parent.is_none());
-    let mut names: Vec<(String, Option<String>)> = roots
-        .iter()
-        .map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true)))))
-        .collect();
+    let mut names: Vec<(String, Option<String>)> = roots.iter().map(|h| heading_column(h, from)).collect();
     if orphans {
         names.push(("見出し不明".to_string(), None));
     }
@@ -126,6 +123,11 @@ fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     Columns { names, anchor: Box::new(anchor), of: Box::new(of) }
 }
 
+/// A column for a heading: its 項番 and name, and a link to its page.
+fn heading_column(h: &Row, from: &str) -> (String, Option<String>) {
+    (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true))))
+}
+
 /// The load map of one phase: vendors × the headings right below it, and a column for the
 /// tasks right below it when it has both.
 pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a> {
@@ -134,10 +136,7 @@ pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a>
     let children: Vec<&Row> =
         ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).filter(|r| r.is_heading()).collect();
     let direct = ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).any(|r| !r.is_heading());
-    let mut names: Vec<(String, Option<String>)> = children
-        .iter()
-        .map(|h| (format!("{} {}", h.no, h.name), Some(urls::href(from, &urls::row(h.no, true)))))
-        .collect();
+    let mut names: Vec<(String, Option<String>)> = children.iter().map(|h| heading_column(h, from)).collect();
     if direct || children.is_empty() {
         names.push((if children.is_empty() { phase.name.clone() } else { "直下の作業".to_string() }, None));
     }
@@ -407,11 +406,7 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
 #[derive(Serialize)]
 pub struct Standing<'a> {
     y: u32,
-    short: &'a str,
-    name: &'a str,
-    href: String,
-    primary: usize,
-    cooperating: usize,
+    link: VendorLink<'a>,
     primary_w: u32,
     cooperating_w: u32,
     current: bool,
@@ -434,41 +429,30 @@ const RANK_LABEL_W: u32 = 140;
 const RANK_BAR_W: u32 = 420;
 
 pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str) -> Standings<'a> {
-    let t: &'a Table = site.table;
-    let mut all: Vec<(&'a crate::model::Vendor, usize, usize)> = t
-        .vendors
-        .iter()
-        .map(|v| {
-            let vi = &site.index.vendors[&v.id];
-            (v, vi.primary.len(), vi.cooperating.len())
-        })
-        .collect();
-    all.sort_by_key(|(_, p, c)| std::cmp::Reverse((*p, *c)));
-    let most = all.iter().map(|(_, p, c)| p + c).max().unwrap_or(0).max(1);
-    let own = all.iter().find(|(v, ..)| v.id == vendor.id).map_or(0, |(_, p, _)| *p);
-    let rank = 1 + all.iter().filter(|(_, p, _)| *p > own).count();
+    let mut all = VendorLink::all(site.table, site.index, from);
+    all.sort_by_key(|v| std::cmp::Reverse((v.primary, v.cooperating)));
+    let most = all.iter().map(|v| v.primary + v.cooperating).max().unwrap_or(0).max(1);
+    let own = all.iter().find(|v| v.id == vendor.id).map_or(0, |v| v.primary);
+    let rank = 1 + all.iter().filter(|v| v.primary > own).count();
     let width = |n: usize| (n as f64 / most as f64 * RANK_BAR_W as f64).round() as u32;
+    let of = all.len();
     let vendors = all
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, (v, p, c))| Standing {
+        .map(|(i, link)| Standing {
             y: i as u32 * RANK_ROW_H,
-            short: &v.short,
-            name: &v.name,
-            href: urls::href(from, &urls::vendor(&v.id)),
-            primary: *p,
-            cooperating: *c,
-            primary_w: width(*p),
-            cooperating_w: width(*c),
-            current: v.id == vendor.id,
+            primary_w: width(link.primary),
+            cooperating_w: width(link.cooperating),
+            current: link.id == vendor.id,
+            link,
         })
         .collect();
     Standings {
         vendors,
         rank,
-        of: all.len(),
+        of,
         width: RANK_LABEL_W + RANK_BAR_W + 96,
-        height: all.len() as u32 * RANK_ROW_H,
+        height: of as u32 * RANK_ROW_H,
         label_w: RANK_LABEL_W,
     }
 }
