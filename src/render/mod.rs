@@ -288,6 +288,9 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     let url = url_of(spec);
     let u = url.as_str();
     let page = |template, nav, title: String| Meta { site, view, url: u, template, nav, title };
+    // An alias is listed under its target's title, a retired page under the title it had;
+    // every other page under its own.
+    let mut listed = None;
     let bytes = match spec {
         Spec::Home => page("home.html", "home", site.table.document.title.clone()).render(kinds::home(site, u)),
         Spec::Item(row) => {
@@ -316,10 +319,13 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         Spec::Changes => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, u)),
         Spec::Alias(a) => {
             let (target, title) = kinds::alias(site, a, u);
-            page("redirect.html", "", format!("移動しました: {title}")).render(target)
+            let rendered = page("redirect.html", "", format!("移動しました: {title}")).render(target);
+            listed = Some(title);
+            rendered
         }
         Spec::Tombstone(r) => {
             let view = kinds::tombstone(site, r, u);
+            listed = Some(view.title.clone());
             page("tombstone.html", "", format!("削除されました: {}", view.title)).render(view)
         }
         Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
@@ -329,13 +335,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         _ => None,
     };
     let (key, bytes, title) = bytes;
-    // An alias is listed under its target's title, a retired page under the title it had.
-    let listed = match spec {
-        Spec::Alias(a) => kinds::page_title(site, &a.new),
-        Spec::Tombstone(r) => kinds::tombstone(site, r, u).title,
-        _ => title,
-    };
-    let listing = kind_of(spec).map(|k| (k, listed));
+    let listing = kind_of(spec).map(|k| (k, listed.unwrap_or(title)));
     Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false })
 }
 
