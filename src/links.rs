@@ -96,8 +96,7 @@ pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
 /// Whether a link of an unchanged page may have broken: a file of the previous build is
 /// gone, or a page it had offers different ids now.
 fn everything_to_check(pages: &[Page], scans: &[Scan], previous: &Previous) -> bool {
-    let now: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    previous.files.keys().any(|path| !now.contains(path.as_str()))
+    previous.gone(pages).next().is_some()
         || scans.iter().filter(|s| s.targets.is_some()).any(|s| {
             previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref()).is_some_and(|before| *before != s.ids)
         })

@@ -57,6 +57,12 @@ impl Previous {
         self.out == absolute(out) && self.stamp.is_some() && stamp(out) == self.stamp
     }
 
+    /// The files of the last build that `pages` (in path order, as a build makes them) no
+    /// longer has.
+    pub fn gone<'a>(&'a self, pages: &'a [Page]) -> impl Iterator<Item = &'a String> + 'a {
+        self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err())
+    }
+
     /// Whether `page` holds the same bytes as the file of the same path last time.
     pub fn has_same(&self, page: &Page) -> bool {
         self.files.get(&page.path).is_some_and(|k| Arc::ptr_eq(&k.bytes, &page.bytes) || k.bytes == page.bytes)

@@ -59,8 +59,7 @@ pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written
         std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))?;
         std::fs::rename(&aside, &path).map_err(|e| Error::io(&path, e))
     })?;
-    let now: std::collections::HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    let gone: Vec<&String> = previous.files.keys().filter(|p| !now.contains(p.as_str())).collect();
+    let gone: Vec<&String> = previous.gone(pages).collect();
     for path in &gone {
         let file = out.join(path);
         match std::fs::remove_file(&file) {
