@@ -64,6 +64,7 @@ fn attr<'a>(e: ElementRef<'a>, name: &str) -> &'a str {
 
 /// `data/roles.json`, read the way a person checking the pictures would.
 struct Roles {
+    json: Value,
     rows: Vec<Value>,
     by_no: HashMap<u64, Value>,
 }
@@ -73,7 +74,7 @@ impl Roles {
         let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
         let rows = json["rows"].as_array().unwrap().clone();
         let by_no = rows.iter().map(|r| (r["no"].as_u64().unwrap(), r.clone())).collect();
-        Roles { rows, by_no }
+        Roles { json, rows, by_no }
     }
 
     /// The headings above a row, top first.
@@ -322,7 +323,7 @@ fn a_vendor_page_charts_its_phases_and_its_standing() {
                 )
             })
             .collect();
-        assert_eq!(standing.len(), roles_vendor_count(site));
+        assert_eq!(standing.len(), roles.json["vendors"].as_array().unwrap().len());
         for (id, p, c, current) in &standing {
             assert_eq!((*p, *c), totals.get(id).copied().unwrap_or_default(), "{page}: {id}");
             assert_eq!(*current, id == vendor, "{page}: {id}");
@@ -335,15 +336,10 @@ fn a_vendor_page_charts_its_phases_and_its_standing() {
     }
 }
 
-fn roles_vendor_count(site: &Path) -> usize {
-    let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
-    json["vendors"].as_array().unwrap().len()
-}
-
 #[test]
 fn the_quality_strip_shows_the_gaps_and_the_rows_check_warns_about() {
     let site = seed();
-    let json: Value = serde_json::from_str(&fs::read_to_string(site.join("data/roles.json")).unwrap()).unwrap();
+    let json = Roles::of(site).json;
     let doc = html(site, "quality/index.html");
     let gaps: Vec<(u64, u64)> = doc
         .select(&sel("figure.strip a.gap"))
