@@ -3,7 +3,7 @@
 
 use crate::model::{Basis, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Default, Clone)]
 pub struct VendorIndex {
@@ -29,12 +29,18 @@ pub struct Index {
     pub ancestors: BTreeMap<u32, Vec<u32>>,
     /// Every task in table order, for previous/next.
     pub tasks: Vec<u32>,
+    /// Vendor id → its position in `table.vendors`.
+    pub vendor_no: HashMap<String, usize>,
+    /// Task → each (vendor position, role) it attributes, once, in column order: what the
+    /// grids and load maps count, without comparing vendor ids again on every page.
+    pub marks: HashMap<u32, Vec<(usize, RoleKind)>>,
 }
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
     let mut ix = Index::default();
-    for v in &table.vendors {
+    for (i, v) in table.vendors.iter().enumerate() {
         ix.vendors.insert(v.id.clone(), VendorIndex::default());
+        ix.vendor_no.insert(v.id.clone(), i);
     }
     for row in &table.rows {
         add_row(&mut ix, table, catalog, row);
@@ -57,7 +63,13 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
     }
     ix.ancestors.insert(row.no, chain);
     ix.tasks.push(row.no);
+    let mut marks = Vec::new();
     for (vendor, role) in row.attributed() {
+        if let Some(&at) = ix.vendor_no.get(vendor) {
+            if !marks.contains(&(at, role.role)) {
+                marks.push((at, role.role));
+            }
+        }
         let Some(v) = ix.vendors.get_mut(vendor) else { continue };
         let list = if role.role == RoleKind::Primary { &mut v.primary } else { &mut v.cooperating };
         if list.last() != Some(&row.no) {
@@ -65,6 +77,7 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
         }
         v.spellings.insert(role.column.clone());
     }
+    ix.marks.insert(row.no, marks);
     if !row.primaries().any(|r| r.basis != Basis::Uncertain) {
         ix.unassigned.push(row.no);
     }
@@ -86,14 +99,20 @@ fn chain(table: &Table, row: &Row) -> Vec<u32> {
 }
 
 impl Index {
-    /// Vendors working on a phase, with their ◎ and ○ counts over the tasks below it.
-    pub fn vendor_counts(&self, table: &Table, tasks: &[u32]) -> BTreeMap<String, (usize, usize)> {
-        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    /// The (vendor position, role) pairs a task attributes, each once.
+    pub fn marks(&self, no: u32) -> &[(usize, RoleKind)] {
+        self.marks.get(&no).map_or(&[], Vec::as_slice)
+    }
+
+    /// Each vendor's ◎ and ○ counts over `tasks`, by position in `table.vendors`; `None`
+    /// for a vendor with no role there. A task counts once per symbol, as its grid row
+    /// shows it.
+    pub fn vendor_counts(&self, vendors: usize, tasks: &[u32]) -> Vec<Option<(usize, usize)>> {
+        let mut counts = vec![None; vendors];
         for no in tasks {
-            let Some(row) = table.row(*no) else { continue };
-            for (vendor, role) in row.attributed() {
-                let c = counts.entry(vendor.to_string()).or_default();
-                match role.role {
+            for &(at, role) in self.marks(*no) {
+                let c: &mut (usize, usize) = counts[at].get_or_insert_default();
+                match role {
                     RoleKind::Primary => c.0 += 1,
                     RoleKind::Cooperating => c.1 += 1,
                 }

@@ -7,7 +7,7 @@
 
 use super::views::{RowLink, VendorLink};
 use super::Site;
-use crate::model::{RoleKind, Row, Table};
+use crate::model::{RoleKind, Row};
 use crate::urls;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -171,28 +171,44 @@ struct Count {
     first_cooperating: u32,
 }
 
-/// Count, per vendor and column, the tasks a vendor has ◎ or ○ on: once per task and role,
-/// as the vendor page lists them. `only` keeps one vendor's.
-fn count<'t>(
-    table: &'t Table,
-    tasks: &[u32],
-    columns: &Columns,
-    only: Option<&str>,
-) -> BTreeMap<(&'t str, usize), Count> {
-    let mut counts: BTreeMap<(&str, usize), Count> = BTreeMap::new();
-    for no in tasks {
-        let (Some(row), Some(column)) = (table.row(*no), (columns.of)(*no)) else { continue };
-        for (vendor, kind) in roles_of(row).into_iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
-            let c = counts.entry((vendor, column)).or_insert(Count {
+/// The counts of a map: one per (vendor position in the table, column) with any role.
+struct Counts {
+    columns: usize,
+    cells: Vec<Option<Count>>,
+}
+
+impl Counts {
+    fn get(&self, vendor: usize, column: usize) -> Option<Count> {
+        self.cells[vendor * self.columns + column]
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Count> {
+        self.cells.iter().flatten()
+    }
+
+    fn involves(&self, vendor: usize) -> bool {
+        (0..self.columns).any(|c| self.get(vendor, c).is_some())
+    }
+}
+
+/// Each vendor's ◎ and ○ by column over `tasks` (or only vendor `only`'s, by position), a
+/// task counted once per vendor and symbol.
+fn count(site: &Site, tasks: &[u32], columns: &Columns, only: Option<usize>) -> Counts {
+    let width = columns.names.len();
+    let mut counts = Counts { columns: width, cells: vec![None; site.table.vendors.len() * width] };
+    for &no in tasks {
+        let Some(column) = (columns.of)(no) else { continue };
+        for &(vendor, kind) in site.index.marks(no).iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
+            let c = counts.cells[vendor * width + column].get_or_insert(Count {
                 primary: 0,
                 cooperating: 0,
                 first_primary: u32::MAX,
                 first_cooperating: u32::MAX,
             });
             match kind {
-                RoleKind::Primary => (c.primary, c.first_primary) = (c.primary + 1, c.first_primary.min(row.no)),
+                RoleKind::Primary => (c.primary, c.first_primary) = (c.primary + 1, c.first_primary.min(no)),
                 RoleKind::Cooperating => {
-                    (c.cooperating, c.first_cooperating) = (c.cooperating + 1, c.first_cooperating.min(row.no))
+                    (c.cooperating, c.first_cooperating) = (c.cooperating + 1, c.first_cooperating.min(no))
                 }
             }
         }
@@ -203,19 +219,18 @@ fn count<'t>(
 /// The counts of `tasks` laid out as a map.
 fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap<'a> {
     let t = site.table;
-    let counts = count(t, tasks, &columns, None);
+    let counts = count(site, tasks, &columns, None);
     let max = |pick: fn(&Count) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
     let (max_p, max_c) = (max(|c| c.primary), max(|c| c.cooperating));
-    let involved = |id: &str| counts.keys().any(|(v, _)| *v == id);
-    let vendors = t.vendors.iter().filter(|v| all_vendors || involved(&v.id));
+    let vendors = t.vendors.iter().enumerate().filter(|(at, _)| all_vendors || counts.involves(*at));
     let rows: Vec<MapRow> = vendors
         .enumerate()
-        .map(|(i, v)| {
+        .map(|(i, (at, v))| {
             let page = urls::href(from, &urls::vendor(&v.id));
             let cells = (0..columns.names.len())
                 .map(|column| {
                     let Count { primary: p, cooperating: c, first_primary: first_p, first_cooperating: first_c } =
-                        counts.get(&(v.id.as_str(), column)).copied().unwrap_or(Count {
+                        counts.get(at, column).unwrap_or(Count {
                             primary: 0,
                             cooperating: 0,
                             first_primary: 0,
@@ -263,18 +278,6 @@ fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: b
         cell_h: CELL_H,
         half: CELL_H / 2,
     }
-}
-
-/// The vendors a task names and how, each (vendor, role) once; a symbol in a column no
-/// vendor can be named for counts for nobody.
-fn roles_of(row: &Row) -> Vec<(&str, RoleKind)> {
-    let mut out: Vec<(&str, RoleKind)> = Vec::new();
-    for (vendor, role) in row.attributed() {
-        if !out.contains(&(vendor, role.role)) {
-            out.push((vendor, role.role));
-        }
-    }
-    out
 }
 
 fn cut(name: &str) -> String {
@@ -368,7 +371,8 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
     tasks.sort_unstable();
     tasks.dedup();
     let columns = home_columns(site, from);
-    let counts = count(site.table, &tasks, &columns, Some(&vendor.id));
+    let at = site.index.vendor_no[&vendor.id];
+    let counts = count(site, &tasks, &columns, Some(at));
     let max = counts.values().map(|c| c.primary.max(c.cooperating)).max().unwrap_or(1);
     // Links stay on this page: its own lists of the phase's tasks.
     let bar = |column: usize, count: usize, role: &str, word: &str, first: u32| {
@@ -379,17 +383,17 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
             label: format!("{}・{}: {word} {count} 件", vendor.name, columns.names[column].0),
         })
     };
-    let bars: Vec<Bar> = counts
-        .iter()
+    let bars: Vec<Bar> = (0..columns.names.len())
+        .filter_map(|column| Some((column, counts.get(at, column)?)))
         .enumerate()
-        .map(|(i, ((_, column), c))| {
-            let name = columns.names[*column].0.clone();
+        .map(|(i, (column, c))| {
+            let name = columns.names[column].0.clone();
             Bar {
                 y: i as u32 * BAR_ROW_H,
                 label: cut(&name),
                 name,
-                primary: bar(*column, c.primary, "primary", "主担当(◎)", c.first_primary),
-                cooperating: bar(*column, c.cooperating, "cooperating", "協力(○)", c.first_cooperating),
+                primary: bar(column, c.primary, "primary", "主担当(◎)", c.first_primary),
+                cooperating: bar(column, c.cooperating, "cooperating", "協力(○)", c.first_cooperating),
             }
         })
         .collect();

@@ -3,7 +3,7 @@
 use super::views::*;
 use super::Site;
 use crate::diag::{Finding, Result, Severity};
-use crate::model::{Basis, Document, Row, Subsystem, Vendor};
+use crate::model::{Basis, Document, RoleKind, Row, Subsystem, Vendor};
 use crate::pages::ContentPage;
 use crate::urls;
 use rayon::prelude::*;
@@ -297,15 +297,24 @@ struct GridRow<'a> {
 
 fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) -> Result<Grid<'a>> {
     let t = site.table;
+    let ix = site.index;
     let tasks: Vec<u32> = rows.iter().filter(|r| !r.is_heading()).map(|r| r.no).collect();
-    let counts = site.index.vendor_counts(t, &tasks);
-    let vendors: Vec<&Vendor> = t.vendors.iter().filter(|v| all_vendors || counts.contains_key(&v.id)).collect();
+    let counts = ix.vendor_counts(t.vendors.len(), &tasks);
+    // Each vendor's column in this grid, by its position in the table.
+    let mut column = vec![None; t.vendors.len()];
+    let mut vendors: Vec<(&Vendor, (usize, usize))> = Vec::new();
+    for (at, v) in t.vendors.iter().enumerate() {
+        if all_vendors || counts[at].is_some() {
+            column[at] = Some(vendors.len());
+            vendors.push((v, counts[at].unwrap_or_default()));
+        }
+    }
     let grid_rows: Vec<GridRow> = rows
         .iter()
         .map(|r| GridRow {
             link: RowLink::new(r, from),
             level: r.level,
-            cells: vendors.iter().map(|v| cell(r, &v.id)).collect(),
+            cells: cells(ix.marks(r.no), &column, vendors.len()),
             uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
         })
         .collect();
@@ -319,16 +328,13 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
     Ok(Grid {
         vendors: vendors
             .iter()
-            .map(|v| {
-                let (p, c) = counts.get(&v.id).copied().unwrap_or_default();
-                GridVendor {
-                    id: &v.id,
-                    name: &v.name,
-                    short: &v.short,
-                    href: urls::href(from, &urls::vendor(&v.id)),
-                    primary: p,
-                    cooperating: c,
-                }
+            .map(|&(v, (primary, cooperating))| GridVendor {
+                id: &v.id,
+                name: &v.name,
+                short: &v.short,
+                href: urls::href(from, &urls::vendor(&v.id)),
+                primary,
+                cooperating,
             })
             .collect(),
         rows: rows.len(),
@@ -355,8 +361,17 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn cell(row: &Row, vendor: &str) -> &'static str {
-    row.attributed().filter(|(v, _)| *v == vendor).map(|(_, r)| r.role).min().map_or("", |k| k.symbol())
+/// A grid row's cells: for each of the grid's `width` vendors, ◎ when the task names it
+/// for one, else ○ when for one, else nothing. `column` places a vendor (by its position in
+/// the table) in the grid.
+fn cells(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize) -> Vec<&'static str> {
+    let mut best: Vec<Option<RoleKind>> = vec![None; width];
+    for &(at, role) in marks {
+        if let Some(c) = column[at] {
+            best[c] = Some(best[c].map_or(role, |b| b.min(role)));
+        }
+    }
+    best.into_iter().map(|b| b.map_or("", RoleKind::symbol)).collect()
 }
 
 #[derive(Serialize)]
