@@ -7,7 +7,7 @@
 
 use crate::baseline::Baseline;
 use crate::diag::{Error, Location, Result};
-use crate::model::Table;
+use crate::model::{RoleKind, Table};
 use crate::read::continuity::Continuity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,9 +78,14 @@ pub struct Snapshot {
 impl Snapshot {
     /// Record a vendor's role on a row, keeping the strongest: ◎ over ○.
     fn add_role(&mut self, no: u32, vendor: String, role: &str) {
-        let slot = self.roles.entry((no, vendor)).or_insert_with(|| role.to_string());
-        if role == "primary" {
-            *slot = role.to_string();
+        match self.roles.entry((no, vendor)) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(role.to_string());
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) if role == "primary" => {
+                *slot.get_mut() = role.to_string();
+            }
+            std::collections::btree_map::Entry::Occupied(_) => {}
         }
     }
 
@@ -92,7 +97,11 @@ impl Snapshot {
         for row in &table.rows {
             s.rows.insert(row.no, (row.is_heading(), row.name.clone()));
             for (vendor, role) in row.attributed() {
-                s.add_role(row.no, vendor.to_string(), &format!("{:?}", role.role).to_lowercase());
+                let role = match role.role {
+                    RoleKind::Primary => "primary",
+                    RoleKind::Cooperating => "cooperating",
+                };
+                s.add_role(row.no, vendor.to_string(), role);
             }
         }
         s
@@ -169,22 +178,27 @@ fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
     // Read the old version under the new numbers, where a row moved and its old number is
     // gone (and its new one was not there before).
     let moved = |no: &u32| moves.get(no).filter(|to| !new.rows.contains_key(no) && !old.rows.contains_key(to));
-    let mut old_rows = BTreeMap::new();
-    for (no, row) in &old.rows {
-        match moved(no).filter(|to| new.rows.contains_key(to)) {
-            Some(to) => {
-                changes.renumbered.push(Renumbered { old: *no, new: *to, name: new.rows[to].1.clone() });
-                old_rows.insert(*to, row.clone());
-            }
-            None => {
-                old_rows.insert(*no, row.clone());
-            }
+    let mut renumbering = BTreeMap::new();
+    for no in old.rows.keys() {
+        if let Some(to) = moved(no).filter(|to| new.rows.contains_key(to)) {
+            changes.renumbered.push(Renumbered { old: *no, new: *to, name: new.rows[to].1.clone() });
+            renumbering.insert(*no, *to);
         }
     }
-    let renumber = |no: u32| changes.renumbered.iter().find(|r| r.old == no).map_or(no, |r| r.new);
-    let old_roles: BTreeMap<(u32, String), String> =
-        old.roles.iter().map(|((no, v), r)| ((renumber(*no), v.clone()), r.clone())).collect();
-    let old = &Snapshot { vendors: old.vendors.clone(), rows: old_rows, roles: old_roles };
+    // Only a renumbering needs the old version copied under its new numbers.
+    let renumbered;
+    let old = match renumbering.is_empty() {
+        true => old,
+        false => {
+            let renumber = |no: u32| renumbering.get(&no).copied().unwrap_or(no);
+            renumbered = Snapshot {
+                vendors: old.vendors.clone(),
+                rows: old.rows.iter().map(|(no, r)| (renumber(*no), r.clone())).collect(),
+                roles: old.roles.iter().map(|((no, v), r)| ((renumber(*no), v.clone()), r.clone())).collect(),
+            };
+            &renumbered
+        }
+    };
     let item = |no: u32, (heading, name): &(bool, String)| ItemRef { no, name: name.clone(), heading: *heading };
     for (no, row) in &new.rows {
         match old.rows.get(no) {
@@ -201,10 +215,10 @@ fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
     let mut vendors: Vec<(String, String)> = new.vendors.clone();
     vendors.extend(old.vendors.iter().filter(|(id, _)| !new.vendors.iter().any(|(n, _)| n == id)).cloned());
     // Each side's roles by vendor, in one pass over each.
-    fn by_vendor(s: &Snapshot) -> BTreeMap<&str, BTreeMap<u32, String>> {
-        let mut map: BTreeMap<&str, BTreeMap<u32, String>> = BTreeMap::new();
+    fn by_vendor(s: &Snapshot) -> BTreeMap<&str, BTreeMap<u32, &str>> {
+        let mut map: BTreeMap<&str, BTreeMap<u32, &str>> = BTreeMap::new();
         for ((no, v), r) in &s.roles {
-            map.entry(v.as_str()).or_default().insert(*no, r.clone());
+            map.entry(v.as_str()).or_default().insert(*no, r);
         }
         map
     }
@@ -213,10 +227,10 @@ fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
     for (id, name) in vendors {
         let before = old_roles.get(id.as_str()).unwrap_or(&none);
         let after = new_roles.get(id.as_str()).unwrap_or(&none);
-        let moved = |from: &BTreeMap<u32, String>, to: &BTreeMap<u32, String>| -> Vec<RoleChange> {
+        let moved = |from: &BTreeMap<u32, &str>, to: &BTreeMap<u32, &str>| -> Vec<RoleChange> {
             from.iter()
                 .filter(|(no, role)| to.get(no) != Some(role))
-                .map(|(no, role)| RoleChange { no: *no, name: name_of(*no), role: role.clone() })
+                .map(|(no, role)| RoleChange { no: *no, name: name_of(*no), role: role.to_string() })
                 .collect()
         };
         let (gained, lost) = (moved(after, before), moved(before, after));

@@ -86,7 +86,7 @@ fn row_out<'a>(r: &'a Row, root: &Path) -> RowOut<'a> {
 }
 
 /// One vendor column of the CSV export.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Col {
     /// Symbols the document attributes: headed by the vendor id.
     Vendor(String),
@@ -133,39 +133,39 @@ fn placed(row: &Row) -> Vec<(Col, &Role)> {
         .collect()
 }
 
-fn columns(table: &Table) -> Vec<Col> {
+/// The CSV's vendor columns: every vendor, then the other columns the rows use, sorted.
+fn columns(table: &Table, placed: &[Vec<(Col, &Role)>]) -> Vec<Col> {
     let mut cols: Vec<Col> = table.vendors.iter().map(|v| Col::Vendor(v.id.clone())).collect();
-    let mut extra: Vec<Col> = Vec::new();
-    for row in &table.rows {
-        for (col, _) in placed(row) {
-            if !cols.contains(&col) && !extra.contains(&col) {
-                extra.push(col);
-            }
-        }
-    }
-    extra.sort();
+    let known: std::collections::HashSet<&Col> = cols.iter().collect();
+    let extra: std::collections::BTreeSet<&Col> =
+        placed.iter().flatten().map(|(col, _)| col).filter(|c| !known.contains(c)).collect();
+    let extra: Vec<Col> = extra.into_iter().cloned().collect();
     cols.extend(extra);
     cols
 }
 
 /// UTF-8 with a BOM, which Japanese Excel needs to open UTF-8 CSV correctly.
 pub fn roles_csv(table: &Table) -> String {
-    let cols = columns(table);
+    let placed: Vec<Vec<(Col, &Role)>> = table.rows.iter().map(placed).collect();
+    let cols = columns(table, &placed);
+    let position: std::collections::HashMap<&Col, usize> = cols.iter().enumerate().map(|(i, c)| (c, i)).collect();
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let mut header = vec!["項番".to_string(), "階層".to_string(), "作業項目".to_string()];
     header.extend(cols.iter().map(Col::header));
     header.push("作業内容".into());
     w.write_record(&header).expect("writing to memory");
-    for row in &table.rows {
-        let roles = placed(row);
-        let mut rec = vec![row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()), row.name.clone()];
-        rec.extend(
-            cols.iter().map(|c| {
-                roles.iter().find(|(rc, _)| rc == c).map_or(String::new(), |(_, r)| r.role.symbol().to_string())
-            }),
-        );
-        rec.push(row.description.clone());
-        w.write_record(&rec).expect("writing to memory");
+    for (row, roles) in table.rows.iter().zip(&placed) {
+        // A column's first role on the row is the one shown.
+        let mut marks = vec![""; cols.len()];
+        for (col, role) in roles {
+            let mark = &mut marks[position[col]];
+            if mark.is_empty() {
+                *mark = role.role.symbol();
+            }
+        }
+        let (no, level) = (row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()));
+        let fields = [no.as_str(), level.as_str(), row.name.as_str()].into_iter().chain(marks);
+        w.write_record(fields.chain([row.description.as_str()])).expect("writing to memory");
     }
     let bytes = w.into_inner().expect("flushing to memory");
     format!("\u{feff}{}", String::from_utf8(bytes).expect("records are UTF-8"))
