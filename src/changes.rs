@@ -151,17 +151,29 @@ impl Snapshot {
 }
 
 /// The changes this build publishes, given the previous site, this build's roles.json and
-/// the aliases (an alias from one item URL to another is a renumbering).
-pub fn for_build(baseline: &Baseline, table: &Table, roles_json: &str, continuity: &Continuity) -> Result<Changes> {
-    let Some((file, old)) = &baseline.roles else { return Ok(Changes::default()) };
-    if old.as_slice() == roles_json.as_bytes() {
-        if let Some(kept) = baseline.changes.as_ref().and_then(|c| serde_json::from_slice(c).ok()) {
-            return Ok(kept);
-        }
-    }
+/// the aliases (an alias from one item URL to another is a renumbering). `last` is the
+/// last build of a watching session (its table and memo): when its rows, names, roles and
+/// renumberings are the same as this build's, so are the changes.
+pub fn for_build(
+    baseline: &Baseline,
+    table: &Table,
+    roles_json: &str,
+    continuity: &Continuity,
+    last: Option<(&Table, &Memo)>,
+) -> Result<Memo> {
     let item_no = |url: &str| url.strip_prefix("items/")?.strip_suffix('/')?.parse::<u32>().ok();
     let moves: BTreeMap<u32, u32> =
         continuity.aliases.iter().filter_map(|a| Some((item_no(&a.old)?, item_no(&a.new)?))).collect();
+    let memo = |changes| Ok(Memo { moves: moves.clone(), changes });
+    let Some((file, old)) = &baseline.roles else { return memo(Changes::default()) };
+    if old.as_slice() == roles_json.as_bytes() {
+        if let Some(kept) = baseline.changes.as_ref().and_then(|c| serde_json::from_slice(c).ok()) {
+            return memo(kept);
+        }
+    }
+    if let Some((_, kept)) = last.filter(|(t, m)| m.moves == moves && same_snapshot(t, table)) {
+        return memo(kept.changes.clone());
+    }
     let before = match baseline.snapshot.get() {
         Some(s) => s,
         None => {
@@ -169,7 +181,29 @@ pub fn for_build(baseline: &Baseline, table: &Table, roles_json: &str, continuit
             baseline.snapshot.get_or_init(|| parsed)
         }
     };
-    Ok(diff(before, &Snapshot::of(table), &moves))
+    memo(diff(before, &Snapshot::of(table), &moves))
+}
+
+/// A build's changes with the renumberings they were computed under, for the next build.
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    pub moves: BTreeMap<u32, u32>,
+    pub changes: Changes,
+}
+
+/// Whether two tables agree on all that changes are computed from (`Snapshot::of`): the
+/// vendors' ids and names, and each row's number, kind, name and attributed roles.
+fn same_snapshot(a: &Table, b: &Table) -> bool {
+    fn roles(r: &crate::model::Row) -> impl Iterator<Item = (&str, crate::model::RoleKind)> {
+        r.attributed().map(|(v, role)| (v, role.role))
+    }
+    a.vendors.len() == b.vendors.len()
+        && a.vendors.iter().zip(&b.vendors).all(|(x, y)| (&x.id, &x.name) == (&y.id, &y.name))
+        && a.rows.len() == b.rows.len()
+        && a.rows
+            .iter()
+            .zip(&b.rows)
+            .all(|(x, y)| (x.no, x.kind, &x.name) == (y.no, y.kind, &y.name) && roles(x).eq(roles(y)))
 }
 
 /// `moves` maps an old 項番 to its new one: such a row is compared with its new self.

@@ -2,16 +2,19 @@
 //! `data/roles.csv`, the clean CSV layout, so the seed becomes an editable table.
 
 use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Table};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Serialize)]
 struct Export<'a> {
     document: &'a Document,
     vendors: Vec<VendorOut<'a>>,
     subsystems: &'a [crate::model::Subsystem],
-    rows: Vec<RowOut<'a>>,
+    /// Left empty here: the rows are written one by one and put in (`roles_json`).
+    rows: &'a [RowOut<'a>],
     gaps: &'a [Gap],
 }
 
@@ -49,7 +52,19 @@ pub fn display_path(root: &Path, file: &Path) -> String {
     file.strip_prefix(root).unwrap_or(file).to_string_lossy().replace('\\', "/")
 }
 
-pub fn roles_json(table: &Table, root: &Path) -> String {
+/// `data/roles.json`, and each row's entry in it (by position in `table.rows`) for the next
+/// build to take over: a row equal to the one at its place in `previous` (the last build's
+/// table and entries) keeps its entry rather than being written again.
+pub fn roles_json(table: &Table, root: &Path, previous: Option<(&Table, &[Arc<str>])>) -> (String, Vec<Arc<str>>) {
+    let entries: Vec<Arc<str>> = table
+        .rows
+        .par_iter()
+        .enumerate()
+        .map(|(i, row)| match previous {
+            Some((t, kept)) if t.rows.get(i) == Some(row) && i < kept.len() => Arc::clone(&kept[i]),
+            _ => row_entry(row, root).into(),
+        })
+        .collect();
     let export = Export {
         document: &table.document,
         vendors: table
@@ -64,10 +79,32 @@ pub fn roles_json(table: &Table, root: &Path) -> String {
             })
             .collect(),
         subsystems: &table.subsystems,
-        rows: table.rows.iter().map(|r| row_out(r, root)).collect(),
+        rows: &[],
         gaps: &table.gaps,
     };
-    serde_json::to_string_pretty(&export).expect("the export holds only strings and numbers") + "\n"
+    let mut json = serde_json::to_string_pretty(&export).expect("the export holds only strings and numbers");
+    // The rows go into their array as written: an empty array is a unique mark, as quotes
+    // inside strings are escaped.
+    if !entries.is_empty() {
+        let mark = "\n  \"rows\": [";
+        let at = json.find(mark).expect("the export has rows") + mark.len();
+        let mut rows = String::with_capacity(entries.iter().map(|e| e.len() + 6).sum::<usize>() + 3);
+        for (i, entry) in entries.iter().enumerate() {
+            rows.push_str(if i == 0 { "\n    " } else { ",\n    " });
+            rows.push_str(entry);
+        }
+        rows.push_str("\n  ");
+        json.insert_str(at, &rows);
+    }
+    json.push('\n');
+    (json, entries)
+}
+
+/// One row as it stands in the rows array, two levels in: a JSON string holds no raw line
+/// break, so every line break is the layout's, and indenting after each is exact.
+fn row_entry(row: &Row, root: &Path) -> String {
+    let json = serde_json::to_string_pretty(&row_out(row, root)).expect("a row holds only strings and numbers");
+    json.replace('\n', "\n    ")
 }
 
 fn row_out<'a>(r: &'a Row, root: &Path) -> RowOut<'a> {

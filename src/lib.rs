@@ -83,6 +83,8 @@ pub struct Rendered {
     pub links: std::collections::HashMap<String, u64>,
     /// Parts of pages rendered by themselves, by the hash of their inputs.
     pub fragments: std::collections::HashMap<u128, std::sync::Arc<str>>,
+    /// What was made from the whole table, for the next build to take over in part.
+    pub memo: previous::Memo,
     /// How long each stage took, in pipeline order, for `--verbose`.
     pub stages: Vec<(&'static str, std::time::Duration)>,
 }
@@ -117,13 +119,17 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity) = inputs?;
     clock.lap("read and check");
+    // What the last build of a watching session made from its table, to take over.
+    let last = previous.map(|p| (&p.table, &p.memo));
     // The search index needs none of the pages: it is made beside everything else.
     let (search, pages) = rayon::join(
-        || search::index_js(&table, &content),
+        || search::index_js(&table, &content, last.map(|(_, m)| &m.search)),
         || -> Result<_> {
             let index = index::build(&table, &catalog);
-            let roles_json = export::roles_json(&table, &project.root);
-            let changes = changes::for_build(baseline, &table, &roles_json, &continuity)?;
+            let (roles_json, roles) =
+                export::roles_json(&table, &project.root, last.map(|(t, m)| (t, m.roles.as_slice())));
+            let changes =
+                changes::for_build(baseline, &table, &roles_json, &continuity, last.map(|(t, m)| (t, &m.changes)))?;
             let site = render::Site {
                 project,
                 table: &table,
@@ -134,16 +140,18 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 remember: memory.remember,
                 continuity: &continuity,
                 baseline,
-                changes: &changes,
+                changes: &changes.changes,
                 roles_json: &roles_json,
                 fragments: Default::default(),
                 progress: memory.progress,
             };
             let pages = render::render(&site)?;
-            Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner())))
+            Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner()), roles, changes))
         },
     );
-    let (mut pages, fragments) = pages?;
+    let (search, search_memo) = search;
+    let (mut pages, fragments, roles, changes) = pages?;
+    let memo = previous::Memo { roles, search: search_memo, changes };
     insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));
     clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
@@ -157,7 +165,8 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let checked = links::check(&pages, previous);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
-    Ok(Rendered { table, pages, manifest, ids: checked.ids, links: checked.links, fragments, stages: clock.laps })
+    let (ids, links) = (checked.ids, checked.links);
+    Ok(Rendered { table, pages, manifest, ids, links, fragments, memo, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when

@@ -22,7 +22,20 @@ pub struct Kept {
     pub links: Option<u64>,
 }
 
+/// What a build made from the whole table, kept so the next can take over the parts an
+/// edit left alone.
+#[derive(Default)]
+pub struct Memo {
+    /// Each row's entry in `data/roles.json`, by position in the table's rows.
+    pub roles: Vec<Arc<str>>,
+    pub search: crate::search::Memo,
+    pub changes: crate::changes::Memo,
+}
+
 pub struct Previous {
+    /// The table the build was made from, for telling which rows an edit changed.
+    pub table: crate::model::Table,
+    pub memo: Memo,
     /// Every file of the site, by its path under the output folder.
     pub files: HashMap<String, Kept>,
     /// Parts of pages rendered by themselves, by the hash of their inputs.
@@ -36,7 +49,7 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { pages, ids, links, fragments, .. } = rendered;
+        let Rendered { table, pages, ids, links, fragments, memo, .. } = rendered;
         let files = pages
             .into_iter()
             .map(|p| {
@@ -49,7 +62,7 @@ impl Previous {
                 (p.path, kept)
             })
             .collect();
-        Previous { files, fragments, out: absolute(out), stamp: stamp(out) }
+        Previous { table, memo, files, fragments, out: absolute(out), stamp: stamp(out) }
     }
 
     /// Whether `out` is still the folder this build wrote, so it can be updated in place.

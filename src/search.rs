@@ -14,7 +14,8 @@ use crate::model::{RoleKind, Table};
 use crate::pages::ContentPage;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub const FILE: &str = "assets/search-index.js";
 
@@ -108,8 +109,9 @@ fn plain(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The index as the script that carries it.
-pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
+/// The index as the script that carries it, and what the next build can take over from it
+/// (`previous`, the same from the last build).
+pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>) -> (String, Memo) {
     // Vendors first, so rows can point at them.
     let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
@@ -146,29 +148,35 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
             out
         })
         .collect();
-    let texts: Vec<String> = docs
+    // Each document's own terms, cut from its normalised fields, or taken from the last
+    // build when those fields are the same.
+    let cut: Vec<(u128, Arc<Cut>)> = docs
         .par_iter()
         .map(|doc| {
-            let others = match &doc.3 {
-                Others::Text(t) => normalize(t),
-                Others::Vendors(_) => String::new(),
-            };
             let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
+            let others = match &doc.3 {
+                Others::Text(t) => t.as_str(),
+                Others::Vendors(_) => "",
+            };
+            let key = fields_key(&[doc.2, others, doc.4, &number]);
+            if let Some(kept) = previous.and_then(|m| m.get(&key)) {
+                return (key, Arc::clone(kept));
+            }
             // Fields are normalised one by one, as the script does; a space keeps them apart.
-            [normalize(doc.2), others, normalize(doc.4), number].join(" ")
+            let text = [normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ");
+            (key, Arc::new(Cut::of(text)))
         })
         .collect();
     let own: Vec<Vec<&str>> = docs
         .par_iter()
-        .zip(&texts)
-        .map(|(doc, text)| {
-            let mut own = Vec::new();
-            push_terms(text, &mut own);
+        .zip(&cut)
+        .map(|(doc, (_, cut))| {
+            let mut own: Vec<&str> = cut.terms().collect();
             if let Others::Vendors(at) = &doc.3 {
                 own.extend(at.iter().filter_map(|i| vendor_terms.get(*i)).flatten());
+                own.sort_unstable();
+                own.dedup();
             }
-            own.sort_unstable();
-            own.dedup();
             own
         })
         .collect();
@@ -187,8 +195,47 @@ pub fn index_js(table: &Table, content: &[ContentPage]) -> String {
             (*id, last) = (*id - last, *id);
         }
     }
-    let json = serde_json::to_string(&Index { docs, terms: postings }).expect("strings and numbers");
-    format!("window.ROLESITE_SEARCH_INDEX={json};\n")
+    let mut js = b"window.ROLESITE_SEARCH_INDEX=".to_vec();
+    serde_json::to_writer(&mut js, &Index { docs, terms: postings }).expect("strings and numbers");
+    js.extend_from_slice(b";\n");
+    let memo = cut.into_iter().collect();
+    (String::from_utf8(js).expect("JSON is UTF-8"), memo)
+}
+
+/// A document's normalised text and its terms as byte ranges of it, sorted, each once.
+pub struct Cut {
+    text: Box<str>,
+    terms: Vec<(u32, u32)>,
+}
+
+impl Cut {
+    fn of(text: String) -> Cut {
+        let mut terms = Vec::new();
+        push_terms(&text, &mut terms);
+        terms.sort_unstable();
+        terms.dedup();
+        let at = |t: &str| (t.as_ptr() as usize - text.as_ptr() as usize) as u32;
+        let terms = terms.iter().map(|t| (at(t), at(t) + t.len() as u32)).collect();
+        Cut { text: text.into_boxed_str(), terms }
+    }
+
+    fn terms(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().map(|&(a, b)| &self.text[a as usize..b as usize])
+    }
+}
+
+/// The last build's cut documents, by the hash of the fields each was cut from: after an
+/// edit only the edited documents are normalised and cut again.
+pub type Memo = HashMap<u128, Arc<Cut>>;
+
+/// A hash of a document's fields, each length-prefixed so no two splits hash alike.
+fn fields_key(fields: &[&str]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for f in fields {
+        h.update(&(f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    h.digest128()
 }
 
 #[cfg(test)]
@@ -240,7 +287,9 @@ mod tests {
                 ..Default::default()
             },
             &[],
-        );
+            None,
+        )
+        .0;
         let json: serde_json::Value =
             serde_json::from_str(js.trim_start_matches("window.ROLESITE_SEARCH_INDEX=").trim_end_matches(";\n"))
                 .unwrap();

@@ -114,11 +114,20 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
     assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
     let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
     let mut edits: Vec<(&str, Box<Edit>)> = vec![
+        ("a description", Box::new(|r, _| r[1] = "2,,基本設計,◎,○,,方針と範囲を決める".into())),
         ("one cell", Box::new(|r, _| r[5] = "6,,総合テスト実施,◎,○,○,本番相当の環境で".into())),
         ("a task renamed", Box::new(|r, _| r[2] = "3,,詳細設計(画面),○,◎,,画面と帳票".into())),
         ("a task added", Box::new(|r, _| r.push("10,,障害対応,,○,◎,".into()))),
         ("a task removed", Box::new(|r, _| r.retain(|x| !x.starts_with("7,")))),
         ("a heading renamed", Box::new(|r, _| r[3] = "4,1,試験,,,,".into())),
+        (
+            "a task renumbered, its old URL kept",
+            Box::new(|r, s| {
+                let at = r.iter().position(|x| x.starts_with("9,")).unwrap();
+                r[at] = r[at].replacen("9,", "19,", 1);
+                s.write("seeds/aliases.csv", "old,new\nitems/9/,items/19/\n");
+            }),
+        ),
         (
             "a vendor renamed",
             Box::new(|_, s| s.write("seeds/vendors.csv", &VENDORS.replace("運用業者", "運用保守業者"))),
@@ -196,6 +205,47 @@ fn failures_and_outside_builds_are_survived() {
     s.write("seeds/roles.csv", &roles_csv);
     s.rebuild();
     assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+}
+
+/// Held to a published site, the changes page lists each rebuild's edits against it, as a
+/// fresh build does, whether the edit touched what changes are computed from or not.
+#[test]
+fn the_changes_follow_each_edit_against_the_published_site() {
+    let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
+    let refs = |rows: &[String]| roles(&rows.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", refs(&rows).as_bytes())]);
+    s.watch.baseline = Baseline::load(&s.out).unwrap();
+    let changes = |s: &Session| std::fs::read_to_string(s.out.join("data/changes.json")).unwrap();
+    // Each edit, and whether the changes it leaves differ from the last.
+    let mut edits: Vec<(&str, bool, Box<Edit>)> = vec![
+        ("a role moved", true, Box::new(|r, _| r[1] = "2,,基本設計,○,◎,,方針を決める".into())),
+        ("only a description", false, Box::new(|r, _| r[1] = "2,,基本設計,○,◎,,方針と範囲を決める".into())),
+        (
+            "7 renumbered as 10, with 11 added",
+            true,
+            Box::new(|r, s| {
+                r.retain(|x| !x.starts_with("7,"));
+                r.extend(["10,,受入テスト,◎,○,,".to_string(), "11,,受入確認,◎,,,".to_string()]);
+                s.write("seeds/aliases.csv", "old,new\nitems/7/,items/10/\n");
+            }),
+        ),
+        // The table as it was: only what the changes say of 7, 10 and 11 follows.
+        (
+            "only the alias, now to 11",
+            true,
+            Box::new(|_, s| s.write("seeds/aliases.csv", "old,new\nitems/7/,items/11/\n")),
+        ),
+    ];
+    let mut seen = vec![changes(&s)];
+    for (what, differs, edit) in edits.drain(..) {
+        edit(&mut rows, &s);
+        s.write("seeds/roles.csv", &refs(&rows));
+        s.rebuild();
+        assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+        seen.push(changes(&s));
+        assert_eq!(seen[seen.len() - 2] != seen[seen.len() - 1], differs, "{what}: {}", seen[seen.len() - 1]);
+    }
+    assert!(seen[3].contains("\"new\": 10") && seen[4].contains("\"new\": 11"), "{seen:?}");
 }
 
 /// A URL the published site promised is reported at its line in the manifest as it was
