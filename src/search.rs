@@ -14,7 +14,7 @@ use crate::model::{RoleKind, Table};
 use crate::pages::ContentPage;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const FILE: &str = "assets/search-index.js";
@@ -87,7 +87,7 @@ struct Index<'a> {
     docs: Vec<Doc<'a>>,
     /// Term → positions of the documents holding it, ascending, each stored as the
     /// difference from the one before (smaller numbers, smaller file).
-    terms: BTreeMap<&'a str, Vec<u32>>,
+    terms: Postings<'a>,
 }
 
 /// A narrative page's text without its markup, for the index.
@@ -150,7 +150,8 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
         .collect();
     // Each document's own terms, cut from its normalised fields, or taken from the last
     // build when those fields are the same.
-    let cut: Vec<(u128, Arc<Cut>)> = docs
+    let last = previous.map(|m| &m.cuts);
+    let cut: Vec<(u128, Result<Arc<[u32]>, String>)> = docs
         .par_iter()
         .map(|doc| {
             let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
@@ -159,74 +160,122 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
                 Others::Vendors(_) => "",
             };
             let key = fields_key(&[doc.2, others, doc.4, &number]);
-            if let Some(kept) = previous.and_then(|m| m.get(&key)) {
-                return (key, Arc::clone(kept));
+            if let Some(kept) = last.and_then(|m| m.get(&key)) {
+                return (key, Ok(Arc::clone(kept)));
             }
             // Fields are normalised one by one, as the script does; a space keeps them apart.
-            let text = [normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ");
-            (key, Arc::new(Cut::of(text)))
+            (key, Err([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ")))
         })
         .collect();
-    let own: Vec<Vec<&str>> = docs
-        .par_iter()
-        .zip(&cut)
-        .map(|(doc, (_, cut))| {
-            let mut own: Vec<&str> = cut.terms().collect();
-            if let Others::Vendors(at) = &doc.3 {
-                own.extend(at.iter().filter_map(|i| vendor_terms.get(*i)).flatten());
-                own.sort_unstable();
-                own.dedup();
+    // Terms are numbered once for the session: new ones join the last build's numbering.
+    let mut words = previous.map_or_else(Default::default, |m| Arc::clone(&m.words));
+    let mut number = |terms: Vec<&str>| -> Arc<[u32]> {
+        let mut ids: Vec<u32> = terms.into_iter().map(|t| words.id(t)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into()
+    };
+    let vendor_ids: Vec<Arc<[u32]>> = vendor_terms.into_iter().map(&mut number).collect();
+    let cut: Vec<(u128, Arc<[u32]>)> = cut
+        .into_iter()
+        .map(|(key, cut)| match cut {
+            Ok(ids) => (key, ids),
+            Err(text) => {
+                let mut terms = Vec::new();
+                push_terms(&text, &mut terms);
+                (key, number(terms))
             }
-            own
         })
         .collect();
-    // A hash map while filling (most terms are seen many times), sorted once at the end so
-    // the file is the same bytes every build.
-    let mut postings: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
-    for (id, terms) in own.into_iter().enumerate() {
-        for term in terms {
-            postings.entry(term).or_default().push(id as u32);
+    words.sort();
+    // Each document's terms (its own and its vendors'), by number, into the postings.
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); words.names.len()];
+    for (id, (doc, (_, own))) in docs.iter().zip(&cut).enumerate() {
+        match &doc.3 {
+            Others::Vendors(at) if !at.is_empty() => {
+                let mut all: Vec<u32> = own.to_vec();
+                all.extend(at.iter().filter_map(|i| vendor_ids.get(*i)).flat_map(|v| v.iter().copied()));
+                all.sort_unstable();
+                all.dedup();
+                all.iter().for_each(|t| postings[*t as usize].push(id as u32));
+            }
+            _ => own.iter().for_each(|t| postings[*t as usize].push(id as u32)),
         }
     }
-    let mut postings: BTreeMap<&str, Vec<u32>> = postings.into_iter().collect();
-    for ids in postings.values_mut() {
+    for ids in &mut postings {
         let mut last = 0;
         for id in ids.iter_mut() {
             (*id, last) = (*id - last, *id);
         }
     }
+    let terms = Postings { words: &words, postings: &postings };
     let mut js = b"window.ROLESITE_SEARCH_INDEX=".to_vec();
-    serde_json::to_writer(&mut js, &Index { docs, terms: postings }).expect("strings and numbers");
+    serde_json::to_writer(&mut js, &Index { docs, terms }).expect("strings and numbers");
     js.extend_from_slice(b";\n");
-    let memo = cut.into_iter().collect();
-    (String::from_utf8(js).expect("JSON is UTF-8"), memo)
+    (String::from_utf8(js).expect("JSON is UTF-8"), Memo { cuts: cut.into_iter().collect(), words })
 }
 
-/// A document's normalised text and its terms as byte ranges of it, sorted, each once.
-pub struct Cut {
-    text: Box<str>,
-    terms: Vec<(u32, u32)>,
+/// Every term seen in a session, numbered in the order first seen, and the numbers in the
+/// terms' order: documents hold numbers, so filling the postings is indexing, not hashing
+/// strings again.
+#[derive(Default, Clone)]
+pub struct Words {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    /// The numbers sorted by term, for a file that is the same bytes every build.
+    sorted: Vec<u32>,
 }
 
-impl Cut {
-    fn of(text: String) -> Cut {
-        let mut terms = Vec::new();
-        push_terms(&text, &mut terms);
-        terms.sort_unstable();
-        terms.dedup();
-        let at = |t: &str| (t.as_ptr() as usize - text.as_ptr() as usize) as u32;
-        let terms = terms.iter().map(|t| (at(t), at(t) + t.len() as u32)).collect();
-        Cut { text: text.into_boxed_str(), terms }
+impl Words {
+    fn id(self: &mut Arc<Self>, term: &str) -> u32 {
+        if let Some(id) = self.ids.get(term) {
+            return *id;
+        }
+        let words = Arc::make_mut(self);
+        let id = words.names.len() as u32;
+        words.names.push(term.into());
+        words.ids.insert(term.into(), id);
+        id
     }
 
-    fn terms(&self) -> impl Iterator<Item = &str> {
-        self.terms.iter().map(|&(a, b)| &self.text[a as usize..b as usize])
+    /// Put the terms added since the last sort in order.
+    fn sort(self: &mut Arc<Self>) {
+        if self.sorted.len() < self.names.len() {
+            let words = Arc::make_mut(self);
+            let names = &words.names;
+            words.sorted = (0..names.len() as u32).collect();
+            words.sorted.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+        }
     }
 }
 
-/// The last build's cut documents, by the hash of the fields each was cut from: after an
-/// edit only the edited documents are normalised and cut again.
-pub type Memo = HashMap<u128, Arc<Cut>>;
+/// The postings as the index's `terms` object: term → delta-encoded document positions,
+/// in term order, for the terms some document holds.
+struct Postings<'a> {
+    words: &'a Words,
+    postings: &'a [Vec<u32>],
+}
+
+impl Serialize for Postings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let held = self.words.sorted.iter().filter(|id| !self.postings[**id as usize].is_empty());
+        let mut map = s.serialize_map(None)?;
+        for id in held {
+            map.serialize_entry(&*self.words.names[*id as usize], &self.postings[*id as usize])?;
+        }
+        map.end()
+    }
+}
+
+/// What the next build takes over: each document's term numbers, by the hash of the
+/// fields they were cut from (after an edit only the edited documents are normalised and
+/// cut again), and the numbering.
+#[derive(Default)]
+pub struct Memo {
+    cuts: HashMap<u128, Arc<[u32]>>,
+    words: Arc<Words>,
+}
 
 /// A hash of a document's fields, each length-prefixed so no two splits hash alike.
 fn fields_key(fields: &[&str]) -> u128 {
