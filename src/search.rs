@@ -151,7 +151,7 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
     // Each document's own terms, cut from its normalised fields, or taken from the last
     // build when those fields are the same.
     let last = previous.map(|m| &m.cuts);
-    let cut: Vec<(u128, Result<Arc<[u32]>, String>)> = docs
+    let cut: Vec<(u128, Cutting)> = docs
         .par_iter()
         .map(|doc| {
             let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
@@ -161,10 +161,10 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
             };
             let key = fields_key(&[doc.2, others, doc.4, &number]);
             if let Some(kept) = last.and_then(|m| m.get(&key)) {
-                return (key, Ok(Arc::clone(kept)));
+                return (key, Cutting::Kept(Arc::clone(kept)));
             }
             // Fields are normalised one by one, as the script does; a space keeps them apart.
-            (key, Err([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ")))
+            (key, Cutting::Text([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ")))
         })
         .collect();
     // Terms are numbered once for the session: new ones join the last build's numbering.
@@ -179,8 +179,8 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
     let cut: Vec<(u128, Arc<[u32]>)> = cut
         .into_iter()
         .map(|(key, cut)| match cut {
-            Ok(ids) => (key, ids),
-            Err(text) => {
+            Cutting::Kept(ids) => (key, ids),
+            Cutting::Text(text) => {
                 let mut terms = Vec::new();
                 push_terms(&text, &mut terms);
                 (key, number(terms))
@@ -213,6 +213,13 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
     serde_json::to_writer(&mut js, &Index { docs, terms }).expect("strings and numbers");
     js.extend_from_slice(b";\n");
     (String::from_utf8(js).expect("JSON is UTF-8"), Memo { cuts: cut.into_iter().collect(), words })
+}
+
+/// A document's term numbers taken over from the last build, or its normalised text, still
+/// to be cut.
+enum Cutting {
+    Kept(Arc<[u32]>),
+    Text(String),
 }
 
 /// Every term seen in a session, numbered in the order first seen, and the numbers in the
