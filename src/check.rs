@@ -9,22 +9,25 @@ use std::collections::HashMap;
 
 /// Flag every row and add a finding per flag.
 pub fn check(table: &mut Table, catalog: &Catalog) {
-    let name_counts = task_name_counts(&table.rows);
-    table.rows.par_iter_mut().filter(|r| !r.is_heading()).for_each(|row| {
+    // Each task's name as compared (NFKC), made once: the counts and each row use it.
+    let keys: Vec<Option<String>> =
+        table.rows.par_iter().map(|r| (!r.is_heading()).then(|| crate::read::text::key(&r.name))).collect();
+    let name_counts = task_name_counts(&table.rows, &keys);
+    table.rows.par_iter_mut().zip(&keys).filter_map(|(r, k)| Some((r, k.as_deref()?))).for_each(|(row, key)| {
         let flags: Vec<Flag> = [
             no_roles(row),
             no_primary(row),
             uncertain_columns(row),
             primary_mismatch(row, catalog),
-            duplicate_name(row, &name_counts),
+            duplicate_name(row, &name_counts[key]),
         ]
         .into_iter()
         .flatten()
         .collect();
         row.flags.extend(flags);
     });
-    let findings: Vec<Finding> = table.rows.iter().flat_map(row_findings).collect();
-    table.findings.extend(findings);
+    let findings: Vec<Vec<Finding>> = table.rows.par_iter().map(row_findings).collect();
+    table.findings.extend(findings.into_iter().flatten());
 }
 
 pub fn severity(code: &str) -> Severity {
@@ -103,16 +106,19 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     })?
 }
 
-fn task_name_counts(rows: &[Row]) -> HashMap<String, Vec<u32>> {
-    let mut counts: HashMap<String, Vec<u32>> = HashMap::new();
-    for r in rows.iter().filter(|r| !r.is_heading()) {
-        counts.entry(crate::read::text::key(&r.name)).or_default().push(r.no);
+/// The tasks by name as compared (`keys`, by row; `None` for a heading).
+fn task_name_counts<'k>(rows: &[Row], keys: &'k [Option<String>]) -> HashMap<&'k str, Vec<u32>> {
+    let mut counts: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (r, key) in rows.iter().zip(keys) {
+        if let Some(key) = key {
+            counts.entry(key).or_default().push(r.no);
+        }
     }
     counts
 }
 
-fn duplicate_name(row: &Row, counts: &HashMap<String, Vec<u32>>) -> Option<Flag> {
-    let same = counts.get(&crate::read::text::key(&row.name))?;
+/// `same`: the tasks of the row's name, itself among them.
+fn duplicate_name(row: &Row, same: &[u32]) -> Option<Flag> {
     // Name a few; a table where thousands share a name must not grow a message per pair.
     let others: Vec<String> = same.iter().filter(|n| **n != row.no).take(5).map(|n| n.to_string()).collect();
     let more = (same.len() - 1).saturating_sub(others.len());

@@ -3,7 +3,8 @@
 
 use crate::model::{Basis, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, Clone)]
 pub struct VendorIndex {
@@ -25,15 +26,16 @@ pub struct Index {
     pub subsystems: BTreeMap<String, Vec<u32>>,
     /// Tasks with no attributed ◎.
     pub unassigned: Vec<u32>,
-    /// Task → the heading chain above it, top first.
-    pub ancestors: BTreeMap<u32, Vec<u32>>,
+    /// Task → the heading chain above it, top first. Looked up for every task of every
+    /// chart and list, never walked: a hash map with a fast hash for integers.
+    pub ancestors: FxHashMap<u32, Vec<u32>>,
     /// Every task in table order, for previous/next.
     pub tasks: Vec<u32>,
     /// Vendor id → its position in `table.vendors`.
-    pub vendor_no: HashMap<String, usize>,
+    pub vendor_no: FxHashMap<String, usize>,
     /// Task → each (vendor position, role) it attributes, once, in column order: what the
     /// grids and load maps count, without comparing vendor ids again on every page.
-    pub marks: HashMap<u32, Vec<(usize, RoleKind)>>,
+    pub marks: FxHashMap<u32, Vec<(usize, RoleKind)>>,
 }
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {

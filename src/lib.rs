@@ -125,11 +125,17 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let (search, pages) = rayon::join(
         || search::index_js(&table, &content, last.map(|(_, m)| &m.search)),
         || -> Result<_> {
-            let index = index::build(&table, &catalog);
-            let (roles_json, roles) =
-                export::roles_json(&table, &project.root, last.map(|(t, m)| (t, m.roles.as_slice())));
-            let changes =
-                changes::for_build(baseline, &table, &roles_json, &continuity, last.map(|(t, m)| (t, &m.changes)))?;
+            let (index, exported) = rayon::join(
+                || index::build(&table, &catalog),
+                || -> Result<_> {
+                    let (json, roles) =
+                        export::roles_json(&table, &project.root, last.map(|(t, m)| (t, m.roles.as_slice())));
+                    let changes =
+                        changes::for_build(baseline, &table, &json, &continuity, last.map(|(t, m)| (t, &m.changes)))?;
+                    Ok((json, roles, changes))
+                },
+            );
+            let (roles_json, roles, changes) = exported?;
             let site = render::Site {
                 project,
                 table: &table,

@@ -5,6 +5,7 @@ use super::text::{clean, decode};
 use super::{parse_no, Level, RawRow, RawSection, RawTable};
 use crate::diag::{read_bytes, Error, Finding, Location, Result};
 use crate::model::RoleKind;
+use rayon::prelude::*;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
@@ -135,10 +136,18 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
         width: 0,
         rows: Vec::new(),
     };
-    for (line, cells) in records {
-        if let Some(row) = read_row(path, line, &cells, &fields, no_at, &mut table.findings) {
-            section.rows.push(row);
-        }
+    // Rows are read each by itself, in parallel, and kept in file order with their findings.
+    let records: Vec<(usize, Vec<String>)> = records.collect();
+    let read: Vec<(Option<RawRow>, Vec<Finding>)> = records
+        .par_iter()
+        .map(|(line, cells)| {
+            let mut findings = Vec::new();
+            (read_row(path, *line, cells, &fields, no_at, &mut findings), findings)
+        })
+        .collect();
+    for (row, findings) in read {
+        table.findings.extend(findings);
+        section.rows.extend(row);
     }
     table.sections.push(section);
     Ok(table)
