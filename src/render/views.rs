@@ -61,7 +61,7 @@ impl<'a> RowLink<'a> {
             no: row.no,
             name: &row.name,
             heading: row.is_heading(),
-            href: urls::href(from, &urls::row(row.no, row.is_heading())),
+            href: urls::row_href(from, row.no, row.is_heading()),
             flags: row
                 .flags
                 .iter()
