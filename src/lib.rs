@@ -74,6 +74,8 @@ pub fn load(project: &Project) -> Result<Loaded> {
 /// The whole site in memory, checked, not yet written.
 pub struct Rendered {
     pub table: Table,
+    /// A hash of what else the pages were made from (`render::context_key`).
+    pub context: u128,
     pub pages: Vec<render::Page>,
     /// Every citable URL, as `urls.json` (among `pages`) lists it.
     pub manifest: manifest::Manifest,
@@ -118,6 +120,9 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity) = inputs?;
+    let context = render::context_key(project, &content, &theme, &continuity);
+    // After an edit of descriptions alone, only the edited rows' own pages are made again.
+    let edited = previous.and_then(|p| p.descriptions_edited(&table, context));
     clock.lap("read and check");
     // What the last build of a watching session made from its table, to take over.
     let last = previous.map(|p| (&p.table, &p.memo));
@@ -148,8 +153,13 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 baseline,
                 changes: &changes.changes,
                 roles_json: &roles_json,
-                fragments: Default::default(),
+                // Pages taken over keep their fragments for the next build.
+                fragments: match (edited.as_ref(), previous) {
+                    (Some(_), Some(p)) => p.fragments.clone().into(),
+                    _ => Default::default(),
+                },
                 progress: memory.progress,
+                edited: edited.as_deref(),
             };
             let pages = render::render(&site)?;
             Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner()), roles, changes))
@@ -172,7 +182,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
     let (ids, links) = (checked.ids, checked.links);
-    Ok(Rendered { table, pages, manifest, ids, links, fragments, memo, stages: clock.laps })
+    Ok(Rendered { table, context, pages, manifest, ids, links, fragments, memo, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when

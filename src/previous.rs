@@ -20,6 +20,23 @@ pub struct Kept {
     pub ids: Option<Ids>,
     /// A hash of an HTML page's links: a changed page with the same links needs no check.
     pub links: Option<u64>,
+    /// How `urls.json` lists it, and the file it was written from (see `Page`).
+    pub listing: Option<(&'static str, String)>,
+    pub source: Option<PathBuf>,
+}
+
+impl Kept {
+    /// The file again, for a build that takes it over unchanged.
+    pub fn page(&self, path: &str) -> Page {
+        Page {
+            path: path.to_string(),
+            bytes: Arc::clone(&self.bytes),
+            source: self.source.clone(),
+            key: self.key,
+            listing: self.listing.clone(),
+            unchanged: true,
+        }
+    }
 }
 
 /// What a build made from the whole table, kept so the next can take over the parts an
@@ -35,6 +52,8 @@ pub struct Memo {
 pub struct Previous {
     /// The table the build was made from, for telling which rows an edit changed.
     pub table: crate::model::Table,
+    /// A hash of what else its pages were made from (see `render::context_key`).
+    pub context: u128,
     pub memo: Memo,
     /// Every file of the site, by its path under the output folder.
     pub files: HashMap<String, Kept>,
@@ -49,7 +68,7 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { table, pages, ids, links, fragments, memo, .. } = rendered;
+        let Rendered { table, context, pages, ids, links, fragments, memo, .. } = rendered;
         let files = pages
             .into_iter()
             .map(|p| {
@@ -58,11 +77,13 @@ impl Previous {
                     bytes: p.bytes,
                     ids: ids.get(&p.path).cloned(),
                     links: links.get(&p.path).copied(),
+                    listing: p.listing,
+                    source: p.source,
                 };
                 (p.path, kept)
             })
             .collect();
-        Previous { table, memo, files, fragments, out: absolute(out), stamp: stamp(out) }
+        Previous { table, context, memo, files, fragments, out: absolute(out), stamp: stamp(out) }
     }
 
     /// Whether `out` is still the folder this build wrote, so it can be updated in place.
@@ -74,6 +95,33 @@ impl Previous {
     /// longer has.
     pub fn gone<'a>(&'a self, pages: &'a [Page]) -> impl Iterator<Item = &'a String> + 'a {
         self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err())
+    }
+
+    /// The rows whose description alone changed since this build, when nothing else pages
+    /// are made from did: not the rest of `table`, nor the `context`. Only a row's own page
+    /// (its item page, or a heading's phase page) shows its description, so every other page
+    /// is as it was. `None` when anything else changed, or rows came or went.
+    pub fn descriptions_edited(&self, table: &crate::model::Table, context: u128) -> Option<Vec<u32>> {
+        let (a, b) = (&self.table, table);
+        let same = context == self.context
+            && (&a.document, &a.vendors, &a.subsystems, &a.gaps, &a.findings)
+                == (&b.document, &b.vendors, &b.subsystems, &b.gaps, &b.findings)
+            && a.rows.len() == b.rows.len();
+        if !same {
+            return None;
+        }
+        let mut edited = Vec::new();
+        for (x, y) in a.rows.iter().zip(&b.rows) {
+            let rest_same = (x.no, x.kind, x.level, x.parent) == (y.no, y.kind, y.level, y.parent)
+                && (&x.name, &x.roles, &x.source, &x.flags) == (&y.name, &y.roles, &y.source, &y.flags);
+            if !rest_same {
+                return None;
+            }
+            if x.description != y.description {
+                edited.push(y.no);
+            }
+        }
+        Some(edited)
     }
 
     /// Whether `page` holds the same bytes as the file of the same path last time.

@@ -115,6 +115,7 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
     let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
     let mut edits: Vec<(&str, Box<Edit>)> = vec![
         ("a description", Box::new(|r, _| r[1] = "2,,基本設計,◎,○,,方針と範囲を決める".into())),
+        ("a heading's description", Box::new(|r, _| r[0] = "1,1,設計,,,,要件から設計まで".into())),
         ("one cell", Box::new(|r, _| r[5] = "6,,総合テスト実施,◎,○,○,本番相当の環境で".into())),
         ("a task renamed", Box::new(|r, _| r[2] = "3,,詳細設計(画面),○,◎,,画面と帳票".into())),
         ("a task added", Box::new(|r, _| r.push("10,,障害対応,,○,◎,".into()))),
@@ -156,6 +157,34 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
         assert!(written > 0, "{what}: something changed");
         assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
     }
+}
+
+/// What lets a watcher make only the own page of a row whose description alone changed:
+/// two fresh builds that differ in one task's and one heading's description differ in
+/// those rows' own pages and the data files, and nowhere else.
+#[test]
+fn a_description_shows_on_its_own_page_only() {
+    let dir = common::project(&[]);
+    let build = |rows: &[&str], name: &str| {
+        let project = dir.path().join(name);
+        std::fs::create_dir_all(project.join("seeds")).unwrap();
+        std::fs::write(project.join("seeds/vendors.csv"), VENDORS).unwrap();
+        std::fs::write(project.join("seeds/roles.csv"), roles(rows)).unwrap();
+        let out = dir.path().join(format!("{name}-out"));
+        let outcome = rebuild(&project, Some(&out), &mut Watch::default());
+        assert!(matches!(outcome, Outcome::Built { .. }), "{outcome}");
+        tree(&out)
+    };
+    let before = build(ROWS, "before");
+    let mut edited: Vec<&str> = ROWS.to_vec();
+    edited[5] = "6,,総合テスト実施,○,◎,○,本番相当の環境で、利用者も加わって";
+    edited[4] = "5,2,総合テスト,,,,全体を通した試験";
+    let after = build(&edited, "after");
+    let differ: Vec<&str> = before.keys().filter(|p| before.get(*p) != after.get(*p)).map(String::as_str).collect();
+    let own = ["items/6/index.html", "phases/5/index.html"];
+    let data = ["assets/search-index.js", "data/roles.csv", "data/roles.json"];
+    assert!(differ.iter().all(|p| own.contains(p) || data.contains(p)), "only own pages and data: {differ:?}");
+    assert!(differ.contains(&own[0]) && differ.contains(&data[2]), "the edit shows: {differ:?}");
 }
 
 /// After a one-cell edit only the pages that show that cell are written; every other file

@@ -128,7 +128,8 @@ mod tests {
             all.push(c);
         }
         assert_eq!(super::nfkc(&all), all.nfkc().collect::<String>());
-        for other in ["ｶﾞｲﾄﾞ（半角）", "か\u{3099}（合成）", "①（丸数字）", "\u{F900}（互換漢字）", "Ａ\u{0301}"] {
+        for other in ["ｶﾞｲﾄﾞ（半角）", "か\u{3099}（合成）", "①（丸数字）", "\u{F900}（互換漢字）", "Ａ\u{0301}"]
+        {
             assert!(super::full_width_only(other).is_none(), "{other}");
             assert_eq!(super::nfkc(other), other.nfkc().collect::<String>());
         }

@@ -69,6 +69,9 @@ pub struct Site<'a> {
     pub fragments: std::sync::Mutex<std::collections::HashMap<u128, Arc<str>>>,
     /// Where to report each page rendered.
     pub progress: Option<&'a dyn crate::progress::Progress>,
+    /// Set when only these rows' descriptions changed since `previous`: then only their own
+    /// pages are made again, and every other page is taken from `previous` as it was.
+    pub edited: Option<&'a [u32]>,
 }
 
 impl Site<'_> {
@@ -126,7 +129,10 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     let mut pages: Vec<Page> = specs
         .par_iter()
         .map(|s| {
-            let page = render_one(site, &view, s);
+            let page = match taken_over(site, s) {
+                Some(kept) => Ok(kept),
+                None => render_one(site, &view, s),
+            };
             if let Some(p) = site.progress {
                 p.step();
             }
@@ -145,6 +151,28 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(pages)
+}
+
+/// The previous build's page for `spec`, when only descriptions changed since and none
+/// that this page shows (a row's description is on its own page only).
+fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
+    let edited = site.edited?;
+    if let Spec::Item(row) | Spec::Phase(row) = spec {
+        if edited.contains(&row.no) {
+            return None;
+        }
+    }
+    let path = urls::file_of(&url_of(spec));
+    site.previous?.files.get(&path).map(|kept| kept.page(&path))
+}
+
+/// A hash of what pages are made from besides the table: the project's configuration, the
+/// narrative pages, the theme's templates and the URL files. Made from their debug form:
+/// any difference gives another hash, which costs no more than a whole render. (The site
+/// a watching session is held to stays the same for the session.)
+pub fn context_key(project: &Project, content: &[ContentPage], theme: &Theme, continuity: &Continuity) -> u128 {
+    let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}", theme.fingerprint);
+    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
 }
 
 fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
