@@ -81,8 +81,8 @@ pub struct Rendered {
     pub manifest: manifest::Manifest,
     /// Each HTML page's ids, by path, as the link check found them.
     pub ids: std::collections::HashMap<String, links::Ids>,
-    /// A hash of each HTML page's links, by path.
-    pub links: std::collections::HashMap<String, u64>,
+    /// What each HTML page links to, by path.
+    pub links: std::collections::HashMap<String, links::Links>,
     /// Parts of pages rendered by themselves, by the hash of their inputs.
     pub fragments: std::collections::HashMap<u128, std::sync::Arc<str>>,
     /// What was made from the whole table, for the next build to take over in part.

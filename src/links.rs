@@ -11,27 +11,60 @@ use std::sync::Arc;
 /// The ids an HTML page offers, shared with the memory of the previous build.
 pub type Ids = Arc<BTreeSet<String>>;
 
-/// The ids a page offers and, when it was read, the hrefs/srcs it points at, with a hash
-/// of those (to tell a changed page whose links are the same as before).
+/// What a page links to, kept for the next build: a hash of its hrefs/srcs (to tell a
+/// changed page whose links are the same as before), and a hash of each file and each
+/// `file#id` they lead to, sorted (to find the pages a lost file or id may break).
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub hash: u64,
+    pub leads_to: Arc<[u64]>,
+}
+
+impl Links {
+    fn of(from: &str, targets: &BTreeSet<String>) -> Links {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut leads_to = Vec::new();
+        for t in targets {
+            h.update(t.as_bytes());
+            h.update(&[0]);
+            if let Some((file, anchor)) = destination(from, t) {
+                leads_to.push(place(&file, None));
+                leads_to.extend(anchor.map(|a| place(&file, Some(a))));
+            }
+        }
+        leads_to.sort_unstable();
+        leads_to.dedup();
+        Links { hash: h.digest(), leads_to: leads_to.into() }
+    }
+
+    fn leads_to_any(&self, places: &HashSet<u64>) -> bool {
+        self.leads_to.iter().any(|p| places.contains(p))
+    }
+}
+
+/// A hash naming a file of the site, or an id in it.
+fn place(file: &str, id: Option<&str>) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(file.as_bytes());
+    if let Some(id) = id {
+        h.update(b"#");
+        h.update(id.as_bytes());
+    }
+    h.digest()
+}
+
+/// The ids a page offers and, when it was read, the hrefs/srcs it points at, with what
+/// they lead to.
 struct Scan<'a> {
     page: &'a Page,
     ids: Ids,
     targets: Option<BTreeSet<String>>,
-    links: Option<u64>,
+    links: Option<Links>,
 }
 
 fn scan(page: &Page) -> Scan<'_> {
     let (ids, targets) = attrs(&String::from_utf8_lossy(&page.bytes));
-    Scan { page, ids: Arc::new(ids), links: Some(hash(&targets)), targets: Some(targets) }
-}
-
-fn hash(targets: &BTreeSet<String>) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for t in targets {
-        h.update(t.as_bytes());
-        h.update(&[0]);
-    }
-    h.digest()
+    Scan { page, ids: Arc::new(ids), links: Some(Links::of(&page.path, &targets)), targets: Some(targets) }
 }
 
 fn targets(text: &str) -> BTreeSet<String> {
@@ -42,37 +75,51 @@ fn targets(text: &str) -> BTreeSet<String> {
 pub struct Checked {
     pub findings: Vec<Finding>,
     pub ids: HashMap<String, Ids>,
-    /// A hash of each HTML page's links, by path, where known.
-    pub links: HashMap<String, u64>,
+    /// What each HTML page links to, by path, where known.
+    pub links: HashMap<String, Links>,
 }
 
 /// Each page is read once, in parallel; findings come in page order.
 ///
 /// With the previous build, a page it had with the same bytes is not read again: its links
-/// resolved then, and they still do unless a page went away or a changed page lost an id,
-/// in which case every page is checked.
+/// resolved then, and they still do unless a file they lead to went away or a changed page
+/// lost an id they lead to: such pages are read and checked again.
 pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
     let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()
         .filter(|p| p.path.ends_with(".html"))
-        .map(|p| match before(p).filter(|_| p.unchanged).and_then(|k| Some((k.ids.clone()?, k.links))) {
+        .map(|p| match before(p).filter(|_| p.unchanged).and_then(|k| Some((k.ids.clone()?, k.links.clone()))) {
             Some((ids, links)) => Scan { page: p, ids, targets: None, links },
             None => scan(p),
         })
         .collect();
-    if previous.is_none_or(|prev| everything_to_check(pages, &scans, prev)) {
-        scans.par_iter_mut().filter(|s| s.targets.is_none()).for_each(|s| {
-            let targets = targets(&String::from_utf8_lossy(&s.page.bytes));
-            s.links = Some(hash(&targets));
-            s.targets = Some(targets);
-        });
-    } else {
-        // A changed page whose links are all as before: they resolved then, and still do.
-        for s in scans.iter_mut().filter(|s| s.links.is_some() && before(s.page).and_then(|k| k.links) == s.links) {
-            s.targets = None;
+    let lost = previous.map(|prev| lost_places(pages, &scans, prev));
+    // A changed page whose links are all as before: they resolved then, and still do,
+    // unless they lead to a place that is lost.
+    if let Some(lost) = &lost {
+        for s in scans.iter_mut().filter(|s| s.targets.is_some()) {
+            let same =
+                s.links.as_ref().map(|l| l.hash) == before(s.page).and_then(|k| k.links.as_ref()).map(|l| l.hash);
+            if same && !s.links.as_ref().is_some_and(|l| l.leads_to_any(lost)) {
+                s.targets = None;
+            }
         }
     }
+    // An unchanged page is read again when it may lead to a lost place (or nothing is
+    // known of where it leads).
+    scans
+        .par_iter_mut()
+        .filter(|s| s.targets.is_none() && s.page.unchanged)
+        .filter(|s| match &lost {
+            None => true,
+            Some(lost) => !lost.is_empty() && s.links.as_ref().is_none_or(|l| l.leads_to_any(lost)),
+        })
+        .for_each(|s| {
+            let targets = targets(&String::from_utf8_lossy(&s.page.bytes));
+            s.links = Some(Links::of(&s.page.path, &targets));
+            s.targets = Some(targets);
+        });
     let ids: HashMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
     let files: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
     let findings = scans
@@ -89,17 +136,31 @@ pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let links = scans.iter().filter_map(|s| Some((s.page.path.clone(), s.links?))).collect();
+    let links = scans.iter().filter_map(|s| Some((s.page.path.clone(), s.links.clone()?))).collect();
     Checked { findings, ids: scans.into_iter().map(|s| (s.page.path.clone(), s.ids)).collect(), links }
 }
 
-/// Whether a link of an unchanged page may have broken: a file of the previous build is
-/// gone, or a page it had offers different ids now.
-fn everything_to_check(pages: &[Page], scans: &[Scan], previous: &Previous) -> bool {
-    previous.gone(pages).next().is_some()
-        || scans.iter().filter(|s| s.targets.is_some()).any(|s| {
-            previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref()).is_some_and(|before| *before != s.ids)
-        })
+/// The places links may lead to that the previous build had and this one lacks: the files
+/// that are gone, and the ids a page no longer offers.
+fn lost_places(pages: &[Page], scans: &[Scan], previous: &Previous) -> HashSet<u64> {
+    let mut lost: HashSet<u64> = previous.gone(pages).map(|f| place(f, None)).collect();
+    for s in scans.iter().filter(|s| !s.page.unchanged) {
+        if let Some(before) = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref()) {
+            lost.extend(before.difference(&s.ids).map(|id| place(&s.page.path, Some(id))));
+        }
+    }
+    lost
+}
+
+/// The file (and id) a link leads to, resolved against the page it is on; `None` for a
+/// URL outside the site or one that climbs above its root.
+fn destination<'t>(from: &str, target: &'t str) -> Option<(String, Option<&'t str>)> {
+    if has_scheme(target) {
+        return None;
+    }
+    let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
+    let file = if path.is_empty() { from.to_string() } else { join(from, path)? };
+    Some((file, anchor.filter(|a| !a.is_empty())))
 }
 
 fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, &BTreeSet<String>>) -> Option<String> {

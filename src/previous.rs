@@ -18,8 +18,9 @@ pub struct Kept {
     pub bytes: Arc<[u8]>,
     /// The ids an HTML page offers, for resolving `#anchors` into it without reading it.
     pub ids: Option<Ids>,
-    /// A hash of an HTML page's links: a changed page with the same links needs no check.
-    pub links: Option<u64>,
+    /// What an HTML page links to: a changed page with the same links needs no check, and
+    /// an unchanged one only when a place it leads to is lost.
+    pub links: Option<crate::links::Links>,
     /// How `urls.json` lists it, and the file it was written from (see `Page`).
     pub listing: Option<(&'static str, String)>,
     pub source: Option<PathBuf>,
@@ -76,7 +77,7 @@ impl Previous {
                     key: p.key,
                     bytes: p.bytes,
                     ids: ids.get(&p.path).cloned(),
-                    links: links.get(&p.path).copied(),
+                    links: links.get(&p.path).cloned(),
                     listing: p.listing,
                     source: p.source,
                 };

@@ -16,6 +16,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/macros.html",
     "templates/charts.html",
     "templates/grid-rows.html",
+    "templates/vendor-groups.html",
     "templates/home.html",
     "templates/item.html",
     "templates/phase.html",

@@ -277,6 +277,36 @@ fn the_changes_follow_each_edit_against_the_published_site() {
     assert!(seen[3].contains("\"new\": 10") && seen[4].contains("\"new\": 11"), "{seen:?}");
 }
 
+/// A page left unchanged by an edit is checked again when a place its links lead to is
+/// lost: an id another page no longer offers, or a file no longer written.
+#[test]
+fn an_unchanged_page_whose_link_target_went_is_reported() {
+    let guide = "+++\ntitle = \"読み方\"\n+++\n\n[運用で協力](../../vendors/dev/index.html#cooperating-in-8)、[定常運用](../../items/9/index.html)\n";
+    let mut s = Session::new(&[
+        ("seeds/vendors.csv", VENDORS.as_bytes()),
+        ("seeds/roles.csv", roles(ROWS).as_bytes()),
+        ("content/guide.md", guide.as_bytes()),
+    ]);
+    let mut rows: Vec<&str> = ROWS.to_vec();
+    let expect_broken = |s: &mut Session, rows: &[&str], what: &str| {
+        s.write("seeds/roles.csv", &roles(rows));
+        let Outcome::Failed(e) = rebuild(&s.project, Some(&s.out), &mut s.watch) else {
+            panic!("{what} goes unnoticed")
+        };
+        assert!(e.contains("guide.md") && e.contains("broken-link") && e.contains(what), "{e}");
+    };
+    // dev's only ○ under heading 8 goes: its vendor page loses #cooperating-in-8.
+    rows[8] = "9,,定常運用,,,◎,監視と報告";
+    expect_broken(&mut s, &rows, "no #cooperating-in-8");
+    rows[8] = ROWS[8];
+    s.write("seeds/roles.csv", &roles(&rows));
+    s.rebuild();
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+    // Row 9 goes: its page is no longer written.
+    rows.retain(|r| !r.starts_with("9,"));
+    expect_broken(&mut s, &rows, "no such file items/9/index.html");
+}
+
 /// A URL the published site promised is reported at its line in the manifest as it was
 /// published, though the watcher has rewritten that file in place since.
 #[test]

@@ -499,26 +499,42 @@ fn by_phase<'a>(site: &Site<'a>, nos: &[u32], from: &str) -> Vec<PhaseGroup<'a>>
 pub struct VendorPage<'a> {
     vendor: &'a Vendor,
     spellings: Vec<&'a str>,
-    primary: Vec<PhaseGroup<'a>>,
-    cooperating: Vec<PhaseGroup<'a>>,
+    /// The lists of ◎ and ○ tasks by phase, rendered (`vendor-groups.html`).
+    primary: String,
+    cooperating: String,
     primary_count: usize,
     cooperating_count: usize,
     bars: super::charts::VendorBars,
     standings: super::charts::Standings<'a>,
 }
 
-pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> VendorPage<'a> {
+/// One list of a vendor page, for `vendor-groups.html`.
+#[derive(Serialize)]
+struct Groups<'a> {
+    id: &'static str,
+    title: &'static str,
+    count: usize,
+    groups: Vec<PhaseGroup<'a>>,
+}
+
+pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPage<'a>> {
     let vi = &site.index.vendors[&v.id];
-    VendorPage {
+    // Each list is a fragment: an edit that moves another vendor's counts changes this
+    // page's charts, not its lists, which are then taken from the last build.
+    let list = |id, title, nos: &[u32]| {
+        let groups = Groups { id, title, count: nos.len(), groups: by_phase(site, nos, from) };
+        site.fragment("vendor-groups.html", &groups).map(|html| html.to_string())
+    };
+    Ok(VendorPage {
         vendor: v,
         spellings: vi.spellings.iter().map(String::as_str).collect(),
-        primary: by_phase(site, &vi.primary, from),
-        cooperating: by_phase(site, &vi.cooperating, from),
+        primary: list("primary", "◎ 主担当の作業", &vi.primary)?,
+        cooperating: list("cooperating", "○ 協力する作業", &vi.cooperating)?,
         primary_count: vi.primary.len(),
         cooperating_count: vi.cooperating.len(),
         bars: super::charts::vendor_bars(site, v, from),
         standings: super::charts::standings(site, v, from),
-    }
+    })
 }
 
 #[derive(Serialize)]

@@ -330,7 +330,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
             page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?)
         }
         Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
-        Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)),
+        Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)?),
         Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
         Spec::Subsystem(s) => {
             page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)?)
