@@ -2,8 +2,10 @@
 """Time from saving a one-cell edit to (a) the new page on disk and (b) the live-reload
 event an open page receives, with `rolesite serve` (release), on the seed, on a lean
 10,000-task table (12 vendors, short texts) and on `rolesite gen`'s 10,000 tasks × 25
-vendors with realistic names and descriptions. Each save is an editor-style atomic write
-(write aside, rename over). Prints the median and range of N edits for each.
+vendors with realistic names and descriptions. Two kinds of one-cell edit each: a task's
+description (作業内容) rewritten, and a ○ put in or taken out of a vendor's column. Each save
+is an editor-style atomic write (write aside, rename over). Prints the median and range of
+N edits for each.
 
 Usage: bench/live-latency.py [N]     (builds the release binary first)
 
@@ -20,7 +22,8 @@ BIN = os.path.join(ROOT, "target", "release", "rolesite")
 def seed_project(dst):
     for sub in ("seeds", "content"):
         shutil.copytree(os.path.join(ROOT, sub), os.path.join(dst, sub))
-    return os.path.join(dst, "seeds", "000_cb154c5dc3bd9e83.txt"), "704\t総合テスト実施\t", 704
+    # Role edits toggle the empty fifth cell of 704 (no, name, blank, ◎, ○, here).
+    return os.path.join(dst, "seeds", "000_cb154c5dc3bd9e83.txt"), "704\t総合テスト実施\t", 704, 5
 
 
 def big_project(dst, tasks=10_000):
@@ -38,7 +41,8 @@ def big_project(dst, tasks=10_000):
     path = os.path.join(dst, "seeds", "roles.csv")
     with open(path, "w") as f:
         f.write("\n".join(rows) + "\n")
-    return path, "5050,,作業5050,", 5050
+    # 5050's ◎ is v10 and its ○ v3: role edits toggle v0 (cell 3).
+    return path, "5050,,作業5050,", 5050, 3
 
 
 def generated_project(dst, tasks=10_000, vendors=25):
@@ -49,7 +53,9 @@ def generated_project(dst, tasks=10_000, vendors=25):
     # The first task (a row with a ◎) from the middle of the table on.
     line = next(l for l in lines[len(lines) // 2:] if "◎" in l)
     no = line.split(",")[0]
-    return path, no + ",", int(no)
+    # Role edits toggle the task's first empty vendor cell.
+    cell = next(i for i, c in enumerate(line.split(",")) if i >= 3 and c == "")
+    return path, no + ",", int(no), cell
 
 
 def listen(addr, events):
@@ -65,11 +71,24 @@ def listen(addr, events):
     threading.Thread(target=run, daemon=True).start()
 
 
-def measure(name, make):
+def text_edit(line, i, cell):
+    """The last cell (作業内容) rewritten."""
+    return re.sub(r"(\t|,)([^\t,]*)$", lambda m: m.group(1) + f"改訂{i}", line, count=1)
+
+
+def role_edit(line, i, cell):
+    """A ○ put in an empty vendor cell, and taken out again at the next edit."""
+    sep = "\t" if "\t" in line else ","
+    cells = line.split(sep)
+    cells[cell] = "" if cells[cell] == "○" else "○"
+    return sep.join(cells)
+
+
+def measure(name, make, edit):
     work = tempfile.mkdtemp()
     project = os.path.join(work, "project")
     os.makedirs(project)
-    data, marker, item = make(project)
+    data, marker, item, cell = make(project)
     # A site already published, as when a maintainer starts `serve` on a real project: the
     # rebuilds are then held to it (URLs kept, changes page compared with it).
     subprocess.run([BIN, "build", "-q", project], check=True)
@@ -85,8 +104,8 @@ def measure(name, make):
         text = open(data, encoding="utf-8").read()
         lines = text.split("\n")
         at = next(k for k, l in enumerate(lines) if l.startswith(marker))
-        word = f"改訂{i}"
-        lines[at] = re.sub(r"(\t|,)([^\t,]*)$", lambda m: m.group(1) + word, lines[at], count=1)
+        before = open(page, encoding="utf-8").read()
+        lines[at] = edit(lines[at], i, cell)
         aside = os.path.join(os.path.dirname(data), "." + os.path.basename(data) + ".swp")
         with open(aside, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
@@ -95,7 +114,7 @@ def measure(name, make):
         os.rename(aside, data)
         while True:
             try:
-                if word in open(page, encoding="utf-8").read():
+                if open(page, encoding="utf-8").read() != before:
                     break
             except OSError:
                 pass
@@ -114,10 +133,11 @@ def measure(name, make):
     server.kill()
     shutil.rmtree(work)
     for label, xs in (("save → page on disk", disk), ("save → reload event", live)):
-        print(f"{name:<14} {label:<22} median {statistics.median(xs):6.0f} ms  (min {min(xs):.0f}, max {max(xs):.0f}, n={len(xs)})")
+        print(f"{name:<14} {edit.__name__:<10} {label:<22} median {statistics.median(xs):6.0f} ms  (min {min(xs):.0f}, max {max(xs):.0f}, n={len(xs)})")
 
 
 subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
-measure("seed", seed_project)
-measure("10,000 tasks", big_project)
-measure("10,000 × 25", generated_project)
+for edit in (text_edit, role_edit):
+    measure("seed", seed_project, edit)
+    measure("10,000 tasks", big_project, edit)
+    measure("10,000 × 25", generated_project, edit)
