@@ -137,6 +137,8 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                         export::roles_json(&table, &project.root, last.map(|(t, m)| (t, m.roles.as_slice())));
                     let changes =
                         changes::for_build(baseline, &table, &json, &continuity, last.map(|(t, m)| (t, &m.changes)))?;
+                    // Each row's entry is kept only for a next build to take over.
+                    let roles = if memory.remember { roles } else { Vec::new() };
                     Ok((json, roles, changes))
                 },
             );
@@ -167,7 +169,11 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     );
     let (search, search_memo) = search;
     let (mut pages, fragments, roles, changes) = pages?;
-    let memo = previous::Memo { roles, search: search_memo, changes };
+    // Only a watching process keeps what the next build could take over.
+    let memo = match memory.remember {
+        true => previous::Memo { roles, search: search_memo, changes },
+        false => Default::default(),
+    };
     insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));
     clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
@@ -178,7 +184,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
     }
     clock.lap("manifest");
-    let checked = links::check(&pages, previous);
+    let checked = links::check(&pages, previous, memory.remember);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
     let (ids, links) = (checked.ids, checked.links);

@@ -62,9 +62,11 @@ struct Scan<'a> {
     links: Option<Links>,
 }
 
-fn scan(page: &Page) -> Scan<'_> {
+/// Read a page's ids and links; what they lead to only when the build is kept (`keep`).
+fn scan(page: &Page, keep: bool) -> Scan<'_> {
     let (ids, targets) = attrs(&String::from_utf8_lossy(&page.bytes));
-    Scan { page, ids: Arc::new(ids), links: Some(Links::of(&page.path, &targets)), targets: Some(targets) }
+    let links = keep.then(|| Links::of(&page.path, &targets));
+    Scan { page, ids: Arc::new(ids), links, targets: Some(targets) }
 }
 
 fn targets(text: &str) -> BTreeSet<String> {
@@ -79,19 +81,21 @@ pub struct Checked {
     pub links: HashMap<String, Links>,
 }
 
-/// Each page is read once, in parallel; findings come in page order.
+/// Each page is read once, in parallel; findings come in page order. What each page's
+/// links lead to is worked out only for a build that is kept for the next (`keep`, a
+/// watching process).
 ///
 /// With the previous build, a page it had with the same bytes is not read again: its links
 /// resolved then, and they still do unless a file they lead to went away or a changed page
 /// lost an id they lead to: such pages are read and checked again.
-pub fn check(pages: &[Page], previous: Option<&Previous>) -> Checked {
+pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked {
     let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()
         .filter(|p| p.path.ends_with(".html"))
         .map(|p| match before(p).filter(|_| p.unchanged).and_then(|k| Some((k.ids.clone()?, k.links.clone()))) {
             Some((ids, links)) => Scan { page: p, ids, targets: None, links },
-            None => scan(p),
+            None => scan(p, keep),
         })
         .collect();
     let lost = previous.map(|prev| lost_places(pages, &scans, prev));
