@@ -243,6 +243,9 @@ PY
 # --- a one-cell edit under build --watch ------------------------------------------------
 if [ "$live_items" -gt 0 ] && [ "$edits" -gt 0 ]; then
   note "== one-cell edit at $live_items tasks: rolesite build --watch -v, $edits edits"
+  # Its first build and the table take as much room as one output of that size.
+  need_kb=$((live_items * 23 * 2 + 2 * 1024 * 1024))
+  [ "$(df --output=avail -k "$work" | tail -1)" -ge "$need_kb" ] || purge
   project=$work/live-$live_items
   "$bin" gen "$project" --items "$live_items" --vendors 25 >/dev/null
   settle
