@@ -27,7 +27,7 @@ impl Links {
         for t in targets {
             h.update(t.as_bytes());
             h.update(&[0]);
-            if let Some((file, anchor)) = destination(from, t) {
+            if let Destination::Place(file, anchor) = destination(from, t) {
                 leads_to.push(place(&file, None));
                 leads_to.extend(anchor.map(|a| place(&file, Some(a))));
             }
@@ -156,37 +156,38 @@ fn lost_places(pages: &[Page], scans: &[Scan], previous: &Previous) -> HashSet<u
     lost
 }
 
-/// The file (and id) a link leads to, resolved against the page it is on; `None` for a
-/// URL outside the site or one that climbs above its root.
-fn destination<'t>(from: &str, target: &'t str) -> Option<(String, Option<&'t str>)> {
+/// Where a link leads: the file (and id), resolved against the page it is on.
+enum Destination<'t> {
+    /// A URL outside the site (`https:`, `mailto:`…).
+    Outside,
+    /// A relative path that climbs above the site root.
+    AboveRoot,
+    Place(String, Option<&'t str>),
+}
+
+fn destination<'t>(from: &str, target: &'t str) -> Destination<'t> {
     if has_scheme(target) {
-        return None;
+        return Destination::Outside;
     }
     let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
-    let file = if path.is_empty() { from.to_string() } else { join(from, path)? };
-    Some((file, anchor.filter(|a| !a.is_empty())))
+    let file = if path.is_empty() { Some(from.to_string()) } else { join(from, path) };
+    match file {
+        Some(file) => Destination::Place(file, anchor.filter(|a| !a.is_empty())),
+        None => Destination::AboveRoot,
+    }
 }
 
 fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, &BTreeSet<String>>) -> Option<String> {
-    if has_scheme(target) {
-        return None;
-    }
-    let (path, anchor) = target.split_once('#').map_or((target, None), |(p, a)| (p, Some(a)));
-    let file = if path.is_empty() {
-        from.to_string()
-    } else {
-        match join(from, path) {
-            Some(f) => f,
-            None => return Some("climbs above the site root".into()),
-        }
+    let (file, anchor) = match destination(from, target) {
+        Destination::Outside => return None,
+        Destination::AboveRoot => return Some("climbs above the site root".into()),
+        Destination::Place(file, anchor) => (file, anchor),
     };
     if !files.contains(file.as_str()) {
         return Some(format!("no such file {file}"));
     }
     match anchor {
-        Some(a) if !a.is_empty() && ids.get(file.as_str()).is_some_and(|set| !set.contains(a)) => {
-            Some(format!("no #{a} in {file}"))
-        }
+        Some(a) if ids.get(file.as_str()).is_some_and(|set| !set.contains(a)) => Some(format!("no #{a} in {file}")),
         _ => None,
     }
 }
