@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, Clone)]
 pub struct VendorIndex {
+    /// The vendor's position in `table.vendors`.
+    pub position: usize,
     pub primary: Vec<u32>,
     pub cooperating: Vec<u32>,
     /// Header spellings this vendor's roles were read under.
@@ -31,8 +33,6 @@ pub struct Index {
     pub ancestors: FxHashMap<u32, Vec<u32>>,
     /// Every task in table order, for previous/next.
     pub tasks: Vec<u32>,
-    /// Vendor id → its position in `table.vendors`.
-    pub vendor_no: FxHashMap<String, usize>,
     /// Task → each (vendor position, role) it attributes, once, in column order: what the
     /// grids and load maps count, without comparing vendor ids again on every page.
     pub marks: FxHashMap<u32, Vec<(usize, RoleKind)>>,
@@ -41,8 +41,7 @@ pub struct Index {
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
     let mut ix = Index::default();
     for (i, v) in table.vendors.iter().enumerate() {
-        ix.vendors.insert(v.id.clone(), VendorIndex::default());
-        ix.vendor_no.insert(v.id.clone(), i);
+        ix.vendors.insert(v.id.clone(), VendorIndex { position: i, ..Default::default() });
     }
     for row in &table.rows {
         add_row(&mut ix, table, catalog, row);
@@ -67,12 +66,10 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
     ix.tasks.push(row.no);
     let mut marks = Vec::new();
     for (vendor, role) in row.attributed() {
-        if let Some(&at) = ix.vendor_no.get(vendor) {
-            if !marks.contains(&(at, role.role)) {
-                marks.push((at, role.role));
-            }
-        }
         let Some(v) = ix.vendors.get_mut(vendor) else { continue };
+        if !marks.contains(&(v.position, role.role)) {
+            marks.push((v.position, role.role));
+        }
         let list = if role.role == RoleKind::Primary { &mut v.primary } else { &mut v.cooperating };
         if list.last() != Some(&row.no) {
             list.push(row.no);

@@ -371,7 +371,7 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
     tasks.sort_unstable();
     tasks.dedup();
     let columns = home_columns(site, from);
-    let at = site.index.vendor_no[&vendor.id];
+    let at = vi.position;
     let counts = count(site, &tasks, &columns, Some(at));
     let max = counts.values().map(|c| c.primary.max(c.cooperating)).max().unwrap_or(1);
     // Links stay on this page: its own lists of the phase's tasks.
