@@ -152,14 +152,15 @@ impl Snapshot {
 
 /// The changes this build publishes, given the previous site, this build's roles.json and
 /// the aliases (an alias from one item URL to another is a renumbering). `last` is the
-/// last build of a watching session (its table and memo): when its rows, names, roles and
-/// renumberings are the same as this build's, so are the changes.
+/// last build of a watching session (its table and memo, and the positions of the rows
+/// changed since): when its rows, names, roles and renumberings are the same as this
+/// build's, so are the changes.
 pub fn for_build(
     baseline: &Baseline,
     table: &Table,
     roles_json: &str,
     continuity: &Continuity,
-    last: Option<(&Table, &Memo)>,
+    last: Option<(&Table, &Memo, &[usize])>,
 ) -> Result<Memo> {
     let item_no = |url: &str| url.strip_prefix("items/")?.strip_suffix('/')?.parse::<u32>().ok();
     let moves: BTreeMap<u32, u32> =
@@ -171,7 +172,7 @@ pub fn for_build(
             return memo(kept);
         }
     }
-    if let Some((_, kept)) = last.filter(|(t, m)| m.moves == moves && same_snapshot(t, table)) {
+    if let Some((_, kept, _)) = last.filter(|(t, m, changed)| m.moves == moves && same_snapshot(t, table, changed)) {
         return memo(kept.changes.clone());
     }
     let before = match baseline.snapshot.get() {
@@ -192,18 +193,19 @@ pub struct Memo {
 }
 
 /// Whether two tables agree on all that changes are computed from (`Snapshot::of`): the
-/// vendors' ids and names, and each row's number, kind, name and attributed roles.
-fn same_snapshot(a: &Table, b: &Table) -> bool {
+/// vendors' ids and names, and each row's number, kind, name and attributed roles. Only the
+/// rows at `changed` positions can differ.
+fn same_snapshot(a: &Table, b: &Table, changed: &[usize]) -> bool {
     fn roles(r: &crate::model::Row) -> impl Iterator<Item = (&str, crate::model::RoleKind)> {
         r.attributed().map(|(v, role)| (v, role.role))
     }
+    let same_row = |x: &crate::model::Row, y: &crate::model::Row| {
+        (x.no, x.kind, &x.name) == (y.no, y.kind, &y.name) && roles(x).eq(roles(y))
+    };
     a.vendors.len() == b.vendors.len()
         && a.vendors.iter().zip(&b.vendors).all(|(x, y)| (&x.id, &x.name) == (&y.id, &y.name))
         && a.rows.len() == b.rows.len()
-        && a.rows
-            .iter()
-            .zip(&b.rows)
-            .all(|(x, y)| (x.no, x.kind, &x.name) == (y.no, y.kind, &y.name) && roles(x).eq(roles(y)))
+        && changed.iter().all(|&i| same_row(&a.rows[i], &b.rows[i]))
 }
 
 /// `moves` maps an old 項番 to its new one: such a row is compared with its new self.

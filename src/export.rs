@@ -53,15 +53,16 @@ pub fn display_path(root: &Path, file: &Path) -> String {
 }
 
 /// `data/roles.json`, and each row's entry in it (by position in `table.rows`) for the next
-/// build to take over: a row equal to the one at its place in `previous` (the last build's
-/// table and entries) keeps its entry rather than being written again.
-pub fn roles_json(table: &Table, root: &Path, previous: Option<(&Table, &[Arc<str>])>) -> (String, Vec<Arc<str>>) {
+/// build to take over. `previous` holds the last build's entries and the positions of the
+/// rows that changed since (`Previous::changed_rows`): every other row keeps its entry
+/// rather than being written again.
+pub fn roles_json(table: &Table, root: &Path, previous: Option<(&[Arc<str>], &[usize])>) -> (String, Vec<Arc<str>>) {
     let entries: Vec<Arc<str>> = table
         .rows
         .par_iter()
         .enumerate()
         .map(|(i, row)| match previous {
-            Some((t, kept)) if t.rows.get(i) == Some(row) && i < kept.len() => Arc::clone(&kept[i]),
+            Some((kept, changed)) if i < kept.len() && changed.binary_search(&i).is_err() => Arc::clone(&kept[i]),
             _ => row_entry(row, root).into(),
         })
         .collect();

@@ -74,7 +74,8 @@ pub fn load(project: &Project) -> Result<Loaded> {
 /// The whole site in memory, checked, not yet written.
 pub struct Rendered {
     pub table: Table,
-    /// A hash of what else the pages were made from (`render::context_key`).
+    /// A hash of what else the pages were made from (`render::context_key`); 0 for a build
+    /// no next build takes over from.
     pub context: u128,
     pub pages: Vec<render::Page>,
     /// Every citable URL, as `urls.json` (among `pages`) lists it.
@@ -120,23 +121,29 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity) = inputs?;
-    let context = render::context_key(project, &content, &theme, &continuity);
+    // What the last build of a watching session made, with the rows changed since: what
+    // the edit left alone is taken over.
+    let changed = previous.map(|p| p.changed_rows(&table)).unwrap_or_default();
+    let last = previous.map(|p| (&p.table, &p.memo, changed.as_slice()));
+    // Only a build kept for the next needs to know what else its pages were made from.
+    let context = match memory.remember {
+        true => render::context_key(project, &content, &theme, &continuity),
+        false => 0,
+    };
     // After an edit of descriptions alone, only the edited rows' own pages are made again.
-    let edited = previous.and_then(|p| p.descriptions_edited(&table, context));
+    let edited = previous.and_then(|p| p.descriptions_edited(&table, context, &changed));
     clock.lap("read and check");
-    // What the last build of a watching session made from its table, to take over.
-    let last = previous.map(|p| (&p.table, &p.memo));
     // The search index needs none of the pages: it is made beside everything else.
     let (search, pages) = rayon::join(
-        || search::index_js(&table, &content, last.map(|(_, m)| &m.search)),
+        || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search)),
         || -> Result<_> {
             let (index, exported) = rayon::join(
                 || index::build(&table, &catalog),
                 || -> Result<_> {
-                    let (json, roles) =
-                        export::roles_json(&table, &project.root, last.map(|(t, m)| (t, m.roles.as_slice())));
-                    let changes =
-                        changes::for_build(baseline, &table, &json, &continuity, last.map(|(t, m)| (t, &m.changes)))?;
+                    let kept = last.map(|(_, m, changed)| (m.roles.as_slice(), changed));
+                    let (json, roles) = export::roles_json(&table, &project.root, kept);
+                    let last_changes = last.map(|(t, m, changed)| (t, &m.changes, changed));
+                    let changes = changes::for_build(baseline, &table, &json, &continuity, last_changes)?;
                     // Each row's entry is kept only for a next build to take over.
                     let roles = if memory.remember { roles } else { Vec::new() };
                     Ok((json, roles, changes))

@@ -98,11 +98,26 @@ impl Previous {
         self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err())
     }
 
-    /// The rows whose description alone changed since this build, when nothing else pages
-    /// are made from did: not the rest of `table`, nor the `context`. Only a row's own page
-    /// (its item page, or a heading's phase page) shows its description, so every other page
-    /// is as it was. `None` when anything else changed, or rows came or went.
-    pub fn descriptions_edited(&self, table: &crate::model::Table, context: u128) -> Option<Vec<u32>> {
+    /// The positions of `table`'s rows that differ from the row at the same place in this
+    /// build's table, or that it had no row at: every other row is as it was. Made once per
+    /// rebuild, for all that takes over work row by row.
+    pub fn changed_rows(&self, table: &crate::model::Table) -> Vec<usize> {
+        use rayon::prelude::*;
+        let before = &self.table.rows;
+        table.rows.par_iter().enumerate().filter(|(i, row)| before.get(*i) != Some(*row)).map(|(i, _)| i).collect()
+    }
+
+    /// The rows whose description alone changed since this build (`changed`, as
+    /// `changed_rows` found them), when nothing else pages are made from did: not the rest
+    /// of `table`, nor the `context`. Only a row's own page (its item page, or a heading's
+    /// phase page) shows its description, so every other page is as it was. `None` when
+    /// anything else changed, or rows came or went.
+    pub fn descriptions_edited(
+        &self,
+        table: &crate::model::Table,
+        context: u128,
+        changed: &[usize],
+    ) -> Option<Vec<u32>> {
         let (a, b) = (&self.table, table);
         let same = context == self.context
             && (&a.document, &a.vendors, &a.subsystems, &a.gaps, &a.findings)
@@ -111,18 +126,11 @@ impl Previous {
         if !same {
             return None;
         }
-        let mut edited = Vec::new();
-        for (x, y) in a.rows.iter().zip(&b.rows) {
-            let rest_same = (x.no, x.kind, x.level, x.parent) == (y.no, y.kind, y.level, y.parent)
-                && (&x.name, &x.roles, &x.source, &x.flags) == (&y.name, &y.roles, &y.source, &y.flags);
-            if !rest_same {
-                return None;
-            }
-            if x.description != y.description {
-                edited.push(y.no);
-            }
-        }
-        Some(edited)
+        let only_description = |x: &crate::model::Row, y: &crate::model::Row| {
+            (x.no, x.kind, x.level, x.parent) == (y.no, y.kind, y.level, y.parent)
+                && (&x.name, &x.roles, &x.source, &x.flags) == (&y.name, &y.roles, &y.source, &y.flags)
+        };
+        changed.iter().map(|&i| only_description(&a.rows[i], &b.rows[i]).then_some(b.rows[i].no)).collect()
     }
 
     /// Whether `page` holds the same bytes as the file of the same path last time.
