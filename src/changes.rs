@@ -78,14 +78,9 @@ pub struct Snapshot {
 impl Snapshot {
     /// Record a vendor's role on a row, keeping the strongest: ◎ over ○.
     fn add_role(&mut self, no: u32, vendor: String, role: &str) {
-        match self.roles.entry((no, vendor)) {
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(role.to_string());
-            }
-            std::collections::btree_map::Entry::Occupied(mut slot) if role == "primary" => {
-                *slot.get_mut() = role.to_string();
-            }
-            std::collections::btree_map::Entry::Occupied(_) => {}
+        let slot = self.roles.entry((no, vendor)).or_insert_with(|| role.to_string());
+        if role == "primary" && slot != "primary" {
+            *slot = role.to_string();
         }
     }
 
