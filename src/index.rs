@@ -86,7 +86,7 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
 }
 
 /// The headings above a row, top first.
-fn chain(table: &Table, row: &Row) -> Vec<u32> {
+pub fn chain(table: &Table, row: &Row) -> Vec<u32> {
     let mut out = Vec::new();
     let mut next = row.parent;
     while let Some(no) = next {

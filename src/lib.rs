@@ -84,8 +84,6 @@ pub struct Rendered {
     pub ids: std::collections::HashMap<String, links::Ids>,
     /// What each HTML page links to, by path.
     pub links: std::collections::HashMap<String, links::Links>,
-    /// Parts of pages rendered by themselves, by the hash of their inputs.
-    pub fragments: std::collections::HashMap<u128, std::sync::Arc<str>>,
     /// What was made from the whole table, for the next build to take over in part.
     pub memo: previous::Memo,
     /// How long each stage took, in pipeline order, for `--verbose`.
@@ -130,8 +128,8 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         true => render::context_key(project, &content, &theme, &continuity),
         false => 0,
     };
-    // After an edit of descriptions alone, only the edited rows' own pages are made again.
-    let edited = previous.and_then(|p| p.descriptions_edited(&table, context, &changed));
+    // After an edit of rows in place, only the pages that can show it are made again.
+    let edited = previous.and_then(|p| p.rows_edited(&table, context, &changed));
     clock.lap("read and check");
     // The search index needs none of the pages: it is made beside everything else.
     let (search, pages) = rayon::join(
@@ -162,20 +160,16 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 baseline,
                 changes: &changes.changes,
                 roles_json: &roles_json,
-                // Pages taken over keep their fragments for the next build.
-                fragments: match (edited.as_ref(), previous) {
-                    (Some(_), Some(p)) => p.fragments.clone().into(),
-                    _ => Default::default(),
-                },
+                fragments: Default::default(),
                 progress: memory.progress,
-                edited: edited.as_deref(),
+                edited: edited.as_ref(),
             };
             let pages = render::render(&site)?;
-            Ok((pages, site.fragments.into_inner().unwrap_or_else(|p| p.into_inner()), roles, changes))
+            Ok((pages, roles, changes))
         },
     );
     let (search, search_memo) = search;
-    let (mut pages, fragments, roles, changes) = pages?;
+    let (mut pages, roles, changes) = pages?;
     // Only a watching process keeps what the next build could take over.
     let memo = match memory.remember {
         true => previous::Memo { roles, search: search_memo, changes },
@@ -195,7 +189,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
     let (ids, links) = (checked.ids, checked.links);
-    Ok(Rendered { table, context, pages, manifest, ids, links, fragments, memo, stages: clock.laps })
+    Ok(Rendered { table, context, pages, manifest, ids, links, memo, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when

@@ -4,6 +4,7 @@
 //! site is neither rendered, read nor written again.
 
 use crate::links::Ids;
+use crate::model::{Row, Table};
 use crate::render::Page;
 use crate::Rendered;
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ pub struct Kept {
     /// How `urls.json` lists it, and the file it was written from (see `Page`).
     pub listing: Option<(&'static str, String)>,
     pub source: Option<PathBuf>,
+    /// The parts of it rendered by themselves (see `Page`).
+    pub fragments: crate::render::Fragments,
 }
 
 impl Kept {
@@ -36,6 +39,7 @@ impl Kept {
             key: self.key,
             listing: self.listing.clone(),
             unchanged: true,
+            fragments: self.fragments.clone(),
         }
     }
 }
@@ -52,13 +56,13 @@ pub struct Memo {
 
 pub struct Previous {
     /// The table the build was made from, for telling which rows an edit changed.
-    pub table: crate::model::Table,
+    pub table: Table,
     /// A hash of what else its pages were made from (see `render::context_key`).
     pub context: u128,
     pub memo: Memo,
     /// Every file of the site, by its path under the output folder.
     pub files: HashMap<String, Kept>,
-    /// Parts of pages rendered by themselves, by the hash of their inputs.
+    /// Parts of its pages rendered by themselves, by the hash of their inputs.
     pub fragments: HashMap<u128, Arc<str>>,
     out: PathBuf,
     /// The output folder's identity when written, to notice that something else replaced
@@ -69,7 +73,8 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { table, context, pages, ids, links, fragments, memo, .. } = rendered;
+        let Rendered { table, context, pages, ids, links, memo, .. } = rendered;
+        let fragments = pages.iter().flat_map(|p| p.fragments.iter().cloned()).collect();
         let files = pages
             .into_iter()
             .map(|p| {
@@ -80,6 +85,7 @@ impl Previous {
                     links: links.get(&p.path).cloned(),
                     listing: p.listing,
                     source: p.source,
+                    fragments: p.fragments,
                 };
                 (p.path, kept)
             })
@@ -101,42 +107,78 @@ impl Previous {
     /// The positions of `table`'s rows that differ from the row at the same place in this
     /// build's table, or that it had no row at: every other row is as it was. Made once per
     /// rebuild, for all that takes over work row by row.
-    pub fn changed_rows(&self, table: &crate::model::Table) -> Vec<usize> {
+    pub fn changed_rows(&self, table: &Table) -> Vec<usize> {
         use rayon::prelude::*;
         let before = &self.table.rows;
         table.rows.par_iter().enumerate().filter(|(i, row)| before.get(*i) != Some(*row)).map(|(i, _)| i).collect()
     }
 
-    /// The rows whose description alone changed since this build (`changed`, as
-    /// `changed_rows` found them), when nothing else pages are made from did: not the rest
-    /// of `table`, nor the `context`. Only a row's own page (its item page, or a heading's
-    /// phase page) shows its description, so every other page is as it was. `None` when
-    /// anything else changed, or rows came or went.
-    pub fn descriptions_edited(
-        &self,
-        table: &crate::model::Table,
-        context: u128,
-        changed: &[usize],
-    ) -> Option<Vec<u32>> {
+    /// What an edit of rows in place changed since this build (`changed`, as `changed_rows`
+    /// found them), when nothing else pages are made from did: not the document, vendors,
+    /// subsystems or gaps of `table`, nor the `context`, and every row keeps its number,
+    /// kind, level, parent and name. `None` when anything else changed, or rows came or went:
+    /// then every page's view is made and compared.
+    pub fn rows_edited(&self, table: &Table, context: u128, changed: &[usize]) -> Option<Edit> {
         let (a, b) = (&self.table, table);
         let same = context == self.context
-            && (&a.document, &a.vendors, &a.subsystems, &a.gaps, &a.findings)
-                == (&b.document, &b.vendors, &b.subsystems, &b.gaps, &b.findings)
+            && (&a.document, &a.vendors, &a.subsystems, &a.gaps) == (&b.document, &b.vendors, &b.subsystems, &b.gaps)
             && a.rows.len() == b.rows.len();
         if !same {
             return None;
         }
-        let only_description = |x: &crate::model::Row, y: &crate::model::Row| {
-            (x.no, x.kind, x.level, x.parent) == (y.no, y.kind, y.level, y.parent)
-                && (&x.name, &x.roles, &x.source, &x.flags) == (&y.name, &y.roles, &y.source, &y.flags)
-        };
-        changed.iter().map(|&i| only_description(&a.rows[i], &b.rows[i]).then_some(b.rows[i].no)).collect()
+        // The findings show on the home and quality pages.
+        let mut edit = Edit { wide: a.findings != b.findings, ..Edit::default() };
+        for &i in changed {
+            let (x, y) = (&a.rows[i], &b.rows[i]);
+            if (x.no, x.kind, x.level, x.parent, &x.name) != (y.no, y.kind, y.level, y.parent, &y.name) {
+                return None;
+            }
+            edit.rows.insert(y.no);
+            if (&x.roles, &x.source, &x.flags) == (&y.roles, &y.source, &y.flags) {
+                continue;
+            }
+            // Roles show in the grids and load maps of the headings above, and in every
+            // page made from the whole table.
+            edit.wide = true;
+            edit.rows.extend(crate::index::chain(table, y));
+            if x.flags != y.flags {
+                edit.rows.extend(links_to(table, i));
+            }
+        }
+        Some(edit)
     }
 
     /// Whether `page` holds the same bytes as the file of the same path last time.
     pub fn has_same(&self, page: &Page) -> bool {
         self.files.get(&page.path).is_some_and(|k| Arc::ptr_eq(&k.bytes, &page.bytes) || k.bytes == page.bytes)
     }
+}
+
+/// The rows whose item or phase page links to the row at position `at` (with its flags):
+/// the tasks before and after a task, and every row below a heading (in its breadcrumb).
+/// The heading above is among the ancestors already.
+fn links_to(table: &Table, at: usize) -> Vec<u32> {
+    let rows = &table.rows;
+    let row = &rows[at];
+    if !row.is_heading() {
+        let task = |r: &&Row| !r.is_heading();
+        let before = rows[..at].iter().rev().find(task);
+        let after = rows[at + 1..].iter().find(task);
+        return before.into_iter().chain(after).map(|r| r.no).collect();
+    }
+    rows.iter().filter(|r| crate::index::chain(table, r).contains(&row.no)).map(|r| r.no).collect()
+}
+
+/// What an edit of rows in place changed (see `Previous::rows_edited`).
+#[derive(Debug, Default)]
+pub struct Edit {
+    /// The rows whose own page (item or phase) is made again; every other such page is
+    /// taken from the last build.
+    pub rows: rustc_hash::FxHashSet<u32>,
+    /// Whether the pages made from the whole table (home, vendors, subsystems, the matrix…)
+    /// are made again: false when only descriptions changed, which show on their own page
+    /// only.
+    pub wide: bool,
 }
 
 fn absolute(path: &Path) -> PathBuf {

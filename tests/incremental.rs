@@ -103,7 +103,11 @@ type Edit = dyn Fn(&mut Vec<String>, &Session);
 #[test]
 fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
     let roles_csv = roles(ROWS);
+    // A theme that shows the flags of the tasks before and after: a flag's edit shows there.
+    let item = rolesite::theme::DEFAULT_FILES.iter().find(|(n, _)| *n == "templates/item.html").unwrap().1;
+    let item = item.replace("{% if next %}", "{% if next %}{% for f in next.flags %}[{{ f.short }}]{% endfor %}");
     let mut s = Session::new(&[
+        ("themes/default/templates/item.html", item.as_bytes()),
         ("seeds/vendors.csv", VENDORS.as_bytes()),
         ("seeds/roles.csv", roles_csv.as_bytes()),
         (
@@ -117,6 +121,8 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
         ("a description", Box::new(|r, _| r[1] = "2,,基本設計,◎,○,,方針と範囲を決める".into())),
         ("a heading's description", Box::new(|r, _| r[0] = "1,1,設計,,,,要件から設計まで".into())),
         ("one cell", Box::new(|r, _| r[5] = "6,,総合テスト実施,◎,○,○,本番相当の環境で".into())),
+        // Flagged 主担当なし: the flag shows on the pages of the tasks before and after it.
+        ("a task's ◎ removed", Box::new(|r, _| r[5] = "6,,総合テスト実施,,○,○,本番相当の環境で".into())),
         ("a task renamed", Box::new(|r, _| r[2] = "3,,詳細設計(画面),○,◎,,画面と帳票".into())),
         ("a task added", Box::new(|r, _| r.push("10,,障害対応,,○,◎,".into()))),
         ("a task removed", Box::new(|r, _| r.retain(|x| !x.starts_with("7,")))),
@@ -159,11 +165,8 @@ fn each_kind_of_edit_leaves_what_a_fresh_build_writes() {
     }
 }
 
-/// What lets a watcher make only the own page of a row whose description alone changed:
-/// two fresh builds that differ in one task's and one heading's description differ in
-/// those rows' own pages and the data files, and nowhere else.
-#[test]
-fn a_description_shows_on_its_own_page_only() {
+/// The files in which fresh builds of `ROWS` and of `edited` differ.
+fn fresh_differences(edited: &[&str]) -> Vec<String> {
     let dir = common::project(&[]);
     let build = |rows: &[&str], name: &str| {
         let project = dir.path().join(name);
@@ -175,16 +178,54 @@ fn a_description_shows_on_its_own_page_only() {
         assert!(matches!(outcome, Outcome::Built { .. }), "{outcome}");
         tree(&out)
     };
-    let before = build(ROWS, "before");
+    let (before, after) = (build(ROWS, "before"), build(edited, "after"));
+    before.keys().filter(|p| before.get(*p) != after.get(*p)).cloned().collect()
+}
+
+/// What lets a watcher make only the own page of a row whose description alone changed:
+/// two fresh builds that differ in one task's and one heading's description differ in
+/// those rows' own pages and the data files, and nowhere else.
+#[test]
+fn a_description_shows_on_its_own_page_only() {
     let mut edited: Vec<&str> = ROWS.to_vec();
     edited[5] = "6,,総合テスト実施,○,◎,○,本番相当の環境で、利用者も加わって";
     edited[4] = "5,2,総合テスト,,,,全体を通した試験";
-    let after = build(&edited, "after");
-    let differ: Vec<&str> = before.keys().filter(|p| before.get(*p) != after.get(*p)).map(String::as_str).collect();
+    let differ = fresh_differences(&edited);
     let own = ["items/6/index.html", "phases/5/index.html"];
     let data = ["assets/search-index.js", "data/roles.csv", "data/roles.json"];
-    assert!(differ.iter().all(|p| own.contains(p) || data.contains(p)), "only own pages and data: {differ:?}");
-    assert!(differ.contains(&own[0]) && differ.contains(&data[2]), "the edit shows: {differ:?}");
+    assert!(differ.iter().all(|p| own.contains(&p.as_str()) || data.contains(&p.as_str())), "{differ:?}");
+    assert!(differ.iter().any(|p| p == own[0]) && differ.iter().any(|p| p == data[2]), "the edit shows: {differ:?}");
+}
+
+/// What lets a watcher make again, after a role's edit, only the row's own page, the
+/// pages of the headings above it and the pages made from the whole table; and, when the
+/// row's flags changed, the pages that link to it with them (the tasks before and after).
+#[test]
+fn a_role_shows_on_its_own_page_the_headings_above_and_the_whole_table_only() {
+    // Of the item and phase pages, only `pages` may differ.
+    let only = |differ: &[String], pages: &[&str]| {
+        let stray: Vec<&String> = differ
+            .iter()
+            .filter(|p| p.starts_with("items/") || (p.starts_with("phases/") && p.as_str() != "phases/index.html"))
+            .filter(|p| !pages.contains(&p.as_str()))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?} differ, of {differ:?}");
+    };
+    // A ○ added to 7, under 総合テスト (5), under テスト (4).
+    let mut edited: Vec<&str> = ROWS.to_vec();
+    edited[6] = "7,,受入テスト,◎,○,○,";
+    let differ = fresh_differences(&edited);
+    only(&differ, &["items/7/index.html", "phases/5/index.html", "phases/4/index.html"]);
+    for page in ["items/7/index.html", "phases/4/index.html", "vendors/ops/index.html", "matrix/index.html"] {
+        assert!(differ.iter().any(|p| p == page), "{page} shows the ○: {differ:?}");
+    }
+    // 7 loses its ◎ and is flagged. 6 and 9, the tasks before and after it, link to it
+    // with its flags: a theme may show them (the default does not).
+    edited[6] = "7,,受入テスト,,○,,";
+    let differ = fresh_differences(&edited);
+    let pages = ["items/7/index.html", "phases/5/index.html", "phases/4/index.html"];
+    only(&differ, &[&pages[..], &["items/6/index.html", "items/9/index.html"]].concat());
+    assert!(pages.iter().all(|page| differ.iter().any(|p| p == page)), "{differ:?}");
 }
 
 /// After a one-cell edit only the pages that show that cell are written; every other file

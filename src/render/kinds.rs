@@ -322,7 +322,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
         .par_iter()
         .map(|range| {
             let view = GridRows { rows: &grid_rows[range.clone()], columns: vendors.len() + 1 };
-            site.fragment("grid-rows.html", &view)
+            site.fragment(from, "grid-rows.html", &view)
         })
         .collect::<Result<_>>()?;
     Ok(Grid {
@@ -523,7 +523,7 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     // page's charts, not its lists, which are then taken from the last build.
     let list = |id, title, nos: &[u32]| {
         let groups = Groups { id, title, count: nos.len(), groups: by_phase(site, nos, from) };
-        site.fragment("vendor-groups.html", &groups).map(|html| html.to_string())
+        site.fragment(from, "vendor-groups.html", &groups).map(|html| html.to_string())
     };
     Ok(VendorPage {
         vendor: v,

@@ -19,6 +19,9 @@ use serde::Serialize;
 use std::sync::Arc;
 use views::*;
 
+/// The parts of a page rendered by themselves, by the hash of their inputs.
+pub type Fragments = Vec<(u128, Arc<str>)>;
+
 /// One output file, by its path under the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
@@ -35,11 +38,23 @@ pub struct Page {
     pub listing: Option<(&'static str, String)>,
     /// Whether the previous build (when one is known) had this very file.
     pub unchanged: bool,
+    /// The parts rendered by themselves that the page holds, by the hash of their inputs,
+    /// kept (by a watching process) for the next build to take over.
+    pub fragments: Fragments,
 }
 
 impl Page {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Page {
-        Page { path: path.into(), bytes: bytes.into(), source: None, key: None, listing: None, unchanged: false }
+        let path = path.into();
+        Page {
+            path,
+            bytes: bytes.into(),
+            source: None,
+            key: None,
+            listing: None,
+            unchanged: false,
+            fragments: Vec::new(),
+        }
     }
 }
 
@@ -64,21 +79,21 @@ pub struct Site<'a> {
     pub changes: &'a Changes,
     /// `data/roles.json`, made once: the changes are computed from it too.
     pub roles_json: &'a str,
-    /// The fragments this build rendered or took over, by the hash of their inputs, for
-    /// the next build to take over.
-    pub fragments: std::sync::Mutex<std::collections::HashMap<u128, Arc<str>>>,
+    /// The fragments each page rendered or took over, by the page's URL.
+    pub fragments: std::sync::Mutex<std::collections::HashMap<String, Fragments>>,
     /// Where to report each page rendered.
     pub progress: Option<&'a dyn crate::progress::Progress>,
-    /// Set when only these rows' descriptions changed since `previous`: then only their own
-    /// pages are made again, and every other page is taken from `previous` as it was.
-    pub edited: Option<&'a [u32]>,
+    /// Set when rows were edited in place since `previous`: then only the pages that can
+    /// show the edit are made again, and every other page is taken from `previous` as it was.
+    pub edited: Option<&'a crate::previous::Edit>,
 }
 
 impl Site<'_> {
     /// A part of a page (a block of table rows) rendered by itself, or taken from the
     /// previous build when its template, theme and view are the same as then: the matrix
     /// of a large table is one page, and an edit changes one block of it.
-    pub fn fragment(&self, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
+    /// `from` is the URL of the page it is part of.
+    pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
         let render = || -> Result<Arc<str>> {
             let ctx = tera::Context::from_serialize(view)
                 .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
@@ -93,7 +108,8 @@ impl Site<'_> {
             Some(html) => html,
             None => render()?,
         };
-        self.fragments.lock().unwrap_or_else(|p| p.into_inner()).insert(key, Arc::clone(&html));
+        let mut fragments = self.fragments.lock().unwrap_or_else(|p| p.into_inner());
+        fragments.entry(from.to_string()).or_default().push((key, Arc::clone(&html)));
         Ok(html)
     }
 }
@@ -153,14 +169,28 @@ pub fn render(site: &Site) -> Result<Vec<Page>> {
     Ok(pages)
 }
 
-/// The previous build's page for `spec`, when only descriptions changed since and none
-/// that this page shows (a row's description is on its own page only).
+/// The previous build's page for `spec`, when rows were edited in place since (`edited`)
+/// and none that this page shows.
 fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
-    let edited = site.edited?;
-    if let Spec::Item(row) | Spec::Phase(row) = spec {
-        if edited.contains(&row.no) {
-            return None;
-        }
+    let edit = site.edited?;
+    let made_again = match spec {
+        Spec::Item(row) | Spec::Phase(row) => edit.rows.contains(&row.no),
+        // Made from a row's number and name, or from no row at all.
+        Spec::Redirect(_) | Spec::Content(_) | Spec::Alias(_) | Spec::Tombstone(_) | Spec::NotFound => false,
+        // Made from the whole table.
+        Spec::Home
+        | Spec::Phases
+        | Spec::Vendor(_)
+        | Spec::Vendors
+        | Spec::Subsystem(_)
+        | Spec::Subsystems
+        | Spec::Unassigned
+        | Spec::Matrix
+        | Spec::Quality
+        | Spec::Changes => edit.wide,
+    };
+    if made_again {
+        return None;
     }
     let path = urls::file_of(&url_of(spec));
     site.previous?.files.get(&path).map(|kept| kept.page(&path))
@@ -364,7 +394,8 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     };
     let (key, bytes, title) = bytes;
     let listing = kind_of(spec).map(|k| (k, listed.unwrap_or(title)));
-    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false })
+    let fragments = site.fragments.lock().unwrap_or_else(|p| p.into_inner()).remove(u).unwrap_or_default();
+    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false, fragments })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
