@@ -7,26 +7,45 @@ use crate::render::Page;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use xxhash_rust::xxh3::Xxh3;
 
 /// The ids an HTML page offers, shared with the memory of the previous build.
 pub type Ids = Arc<BTreeSet<String>>;
 
-/// What a page links to, kept for the next build: a hash of its hrefs/srcs (to tell a
-/// changed page whose links are the same as before), and a hash of each file and each
-/// `file#id` they lead to, sorted (to find the pages a lost file or id may break).
+/// What a page links to, kept for the next build: a hash of its ids and one of its
+/// hrefs/srcs, each in page order (to tell a changed page whose ids and links are the same
+/// as before without reading them again), and a hash of each file and each `file#id` its
+/// links lead to, sorted (to find the pages a lost file or id may break).
 #[derive(Debug, Clone)]
 pub struct Links {
-    pub hash: u64,
+    pub hashes: Hashes,
     pub leads_to: Arc<[u64]>,
 }
 
+/// A hash of a page's id values and one of its href/src values, each in page order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hashes {
+    pub ids: u64,
+    pub targets: u64,
+}
+
+impl Hashes {
+    /// One pass over the page, with no set built and nothing decoded.
+    fn of(bytes: &[u8]) -> Hashes {
+        let (mut ids, mut targets) = (Xxh3::new(), Xxh3::new());
+        each_attr(bytes, |kind, value| {
+            let h = if kind == Attr::Id { &mut ids } else { &mut targets };
+            h.update(value);
+            h.update(&[0]);
+        });
+        Hashes { ids: ids.digest(), targets: targets.digest() }
+    }
+}
+
 impl Links {
-    fn of(from: &str, targets: &BTreeSet<String>) -> Links {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
+    fn of(from: &str, hashes: Hashes, targets: &BTreeSet<String>) -> Links {
         let mut leads_to = Vec::new();
         for t in targets {
-            h.update(t.as_bytes());
-            h.update(&[0]);
             if let Destination::Place(file, anchor) = destination(from, t) {
                 leads_to.push(place(&file, None));
                 leads_to.extend(anchor.map(|a| place(&file, Some(a))));
@@ -34,7 +53,7 @@ impl Links {
         }
         leads_to.sort_unstable();
         leads_to.dedup();
-        Links { hash: h.digest(), leads_to: leads_to.into() }
+        Links { hashes, leads_to: leads_to.into() }
     }
 
     fn leads_to_any(&self, places: &HashSet<u64>) -> bool {
@@ -44,7 +63,7 @@ impl Links {
 
 /// A hash naming a file of the site, or an id in it.
 fn place(file: &str, id: Option<&str>) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut h = Xxh3::new();
     h.update(file.as_bytes());
     if let Some(id) = id {
         h.update(b"#");
@@ -64,13 +83,9 @@ struct Scan<'a> {
 
 /// Read a page's ids and links; what they lead to only when the build is kept (`keep`).
 fn scan(page: &Page, keep: bool) -> Scan<'_> {
-    let (ids, targets) = attrs(&String::from_utf8_lossy(&page.bytes));
-    let links = keep.then(|| Links::of(&page.path, &targets));
+    let (ids, targets) = attrs(&page.bytes);
+    let links = keep.then(|| Links::of(&page.path, Hashes::of(&page.bytes), &targets));
     Scan { page, ids: Arc::new(ids), links, targets: Some(targets) }
-}
-
-fn targets(text: &str) -> BTreeSet<String> {
-    attrs(text).1
 }
 
 /// The outcome of a check: the broken links, and each HTML page's ids by path.
@@ -93,35 +108,28 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
     let mut scans: Vec<Scan> = pages
         .par_iter()
         .filter(|p| p.path.ends_with(".html"))
-        .map(|p| match before(p).filter(|_| p.unchanged).and_then(|k| Some((k.ids.clone()?, k.links.clone()))) {
-            Some((ids, links)) => Scan { page: p, ids, targets: None, links },
-            None => scan(p, keep),
+        .map(|p| match before(p).and_then(|k| Some((k.ids.clone()?, k.links.clone()?))) {
+            // Unchanged, or changed with the same ids and links in the same order.
+            Some((ids, links)) if p.unchanged || Hashes::of(&p.bytes) == links.hashes => {
+                Scan { page: p, ids, targets: None, links: Some(links) }
+            }
+            _ => scan(p, keep),
         })
         .collect();
     let lost = previous.map(|prev| lost_places(pages, &scans, prev));
-    // A changed page whose links are all as before: they resolved then, and still do,
-    // unless they lead to a place that is lost.
-    if let Some(lost) = &lost {
-        for s in scans.iter_mut().filter(|s| s.targets.is_some()) {
-            let same =
-                s.links.as_ref().map(|l| l.hash) == before(s.page).and_then(|k| k.links.as_ref()).map(|l| l.hash);
-            if same && !s.links.as_ref().is_some_and(|l| l.leads_to_any(lost)) {
-                s.targets = None;
-            }
-        }
-    }
-    // An unchanged page is read again when it may lead to a lost place (or nothing is
-    // known of where it leads).
+    // A page whose links are all as before: they resolved then, and still do, unless they
+    // lead to a place that is lost. It is read again then (or when nothing is known of
+    // where it leads).
     scans
         .par_iter_mut()
-        .filter(|s| s.targets.is_none() && s.page.unchanged)
+        .filter(|s| s.targets.is_none())
         .filter(|s| match &lost {
             None => true,
             Some(lost) => !lost.is_empty() && s.links.as_ref().is_none_or(|l| l.leads_to_any(lost)),
         })
         .for_each(|s| {
-            let targets = targets(&String::from_utf8_lossy(&s.page.bytes));
-            s.links = Some(Links::of(&s.page.path, &targets));
+            let targets = attrs(&s.page.bytes).1;
+            s.links = Some(Links::of(&s.page.path, Hashes::of(&s.page.bytes), &targets));
             s.targets = Some(targets);
         });
     let ids: HashMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
@@ -149,7 +157,8 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
 fn lost_places(pages: &[Page], scans: &[Scan], previous: &Previous) -> HashSet<u64> {
     let mut lost: HashSet<u64> = previous.gone(pages).map(|f| place(f, None)).collect();
     for s in scans.iter().filter(|s| !s.page.unchanged) {
-        if let Some(before) = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref()) {
+        let before = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref());
+        if let Some(before) = before.filter(|b| !Arc::ptr_eq(b, &s.ids)) {
             lost.extend(before.difference(&s.ids).map(|id| place(&s.page.path, Some(id))));
         }
     }
@@ -215,26 +224,41 @@ pub fn join(from: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// The `id` values, and the `href` and `src` values, of a page, in one pass over it, with
-/// the entities our escaping writes decoded.
-fn attrs(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let (mut ids, mut targets) = (BTreeSet::new(), BTreeSet::new());
-    for (i, _) in text.match_indices("=\"") {
-        let name = &text[..i];
-        let set = if name.ends_with(" id") {
-            &mut ids
-        } else if name.ends_with(" href") || name.ends_with(" src") {
-            &mut targets
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Id,
+    /// `href` or `src`.
+    Target,
+}
+
+/// Each `id`, `href` and `src` value of a page, as written (escaped), in page order.
+fn each_attr<'b>(bytes: &'b [u8], mut f: impl FnMut(Attr, &'b [u8])) {
+    for i in memchr::memmem::find_iter(bytes, b"=\"") {
+        let name = &bytes[..i];
+        let kind = if name.ends_with(b" id") {
+            Attr::Id
+        } else if name.ends_with(b" href") || name.ends_with(b" src") {
+            Attr::Target
         } else {
             continue;
         };
-        let rest = &text[i + 2..];
-        if let Some(end) = rest.find('"') {
-            let value = &rest[..end];
-            if !set.contains(value) {
-                set.insert(if value.contains('&') { crate::theme::unescape_html(value) } else { value.to_string() });
-            }
+        let rest = &bytes[i + 2..];
+        if let Some(end) = memchr::memchr(b'"', rest) {
+            f(kind, &rest[..end]);
         }
     }
+}
+
+/// The `id` values, and the `href` and `src` values, of a page, in one pass over it, with
+/// the entities our escaping writes decoded.
+fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut ids, mut targets) = (BTreeSet::new(), BTreeSet::new());
+    each_attr(bytes, |kind, value| {
+        let set = if kind == Attr::Id { &mut ids } else { &mut targets };
+        let value = String::from_utf8_lossy(value);
+        if !set.contains(value.as_ref()) {
+            set.insert(if value.contains('&') { crate::theme::unescape_html(&value) } else { value.into_owned() });
+        }
+    });
     (ids, targets)
 }
