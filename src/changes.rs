@@ -64,44 +64,83 @@ pub struct RoleChange {
     pub role: String,
 }
 
-/// The part of a version that changes are computed from.
+/// The part of a version that changes are computed from: its vendors, and its rows in
+/// 項番 order.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     vendors: Vec<(String, String)>,
-    /// 項番 → (heading, name).
-    rows: BTreeMap<u32, (bool, String)>,
-    /// (項番, vendor id) → the vendor's strongest role there. Unattributed symbols are left
-    /// out: they name no vendor to gain or lose anything.
-    roles: BTreeMap<(u32, String), String>,
+    rows: Vec<Entry<String>>,
+}
+
+/// A row as changes see it: its number, kind and name, and each vendor's strongest role
+/// there (◎ over ○), a vendor once, in the order first met. Unattributed symbols are left
+/// out: they name no vendor to gain or lose anything.
+#[derive(Debug, Clone)]
+struct Entry<S> {
+    no: u32,
+    heading: bool,
+    name: S,
+    roles: Vec<(S, RoleKind)>,
+}
+
+impl<S: AsRef<str>> Entry<S> {
+    /// Record a vendor's role, keeping the strongest.
+    fn add_role(&mut self, vendor: S, role: RoleKind) {
+        match self.roles.iter_mut().find(|(v, _)| v.as_ref() == vendor.as_ref()) {
+            Some((_, slot)) => *slot = (*slot).min(role),
+            None => self.roles.push((vendor, role)),
+        }
+    }
+
+    fn role_of(&self, vendor: &str) -> Option<RoleKind> {
+        self.roles.iter().find(|(v, _)| v.as_ref() == vendor).map(|(_, r)| *r)
+    }
+
+    /// Fold `later`, a row with the same number, into this one: its kind and name win; its
+    /// roles are added, the strongest kept (`strongest`), or replace this one's per vendor.
+    fn absorb(&mut self, later: Entry<S>, strongest: bool) {
+        (self.heading, self.name) = (later.heading, later.name);
+        for (v, r) in later.roles {
+            match self.roles.iter_mut().find(|(x, _)| x.as_ref() == v.as_ref()) {
+                Some((_, slot)) if !strongest => *slot = r,
+                _ => self.add_role(v, r),
+            }
+        }
+    }
+
+    fn borrowed(&self) -> Entry<&str> {
+        let roles = self.roles.iter().map(|(v, r)| (v.as_ref(), *r)).collect();
+        Entry { no: self.no, heading: self.heading, name: self.name.as_ref(), roles }
+    }
+}
+
+/// Rows in 項番 order, each number once: a number met again is folded into the first row
+/// with it (see `Entry::absorb`).
+fn by_number<S: AsRef<str>>(mut rows: Vec<Entry<S>>, strongest: bool) -> Vec<Entry<S>> {
+    rows.sort_by_key(|e| e.no);
+    let mut out: Vec<Entry<S>> = Vec::with_capacity(rows.len());
+    for e in rows {
+        match out.last_mut() {
+            Some(last) if last.no == e.no => last.absorb(e, strongest),
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+/// A table's rows as changes see them, borrowed.
+fn entries(table: &Table) -> Vec<Entry<&str>> {
+    let rows = table.rows.iter().map(|row| {
+        let mut e = Entry { no: row.no, heading: row.is_heading(), name: row.name.as_str(), roles: Vec::new() };
+        for (vendor, role) in row.attributed() {
+            e.add_role(vendor, role.role);
+        }
+        e
+    });
+    by_number(rows.collect(), true)
 }
 
 impl Snapshot {
-    /// Record a vendor's role on a row, keeping the strongest: ◎ over ○.
-    fn add_role(&mut self, no: u32, vendor: String, role: &str) {
-        let slot = self.roles.entry((no, vendor)).or_insert_with(|| role.to_string());
-        if role == "primary" && slot != "primary" {
-            *slot = role.to_string();
-        }
-    }
-
-    fn of(table: &Table) -> Snapshot {
-        let mut s = Snapshot {
-            vendors: table.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
-            ..Default::default()
-        };
-        for row in &table.rows {
-            s.rows.insert(row.no, (row.is_heading(), row.name.clone()));
-            for (vendor, role) in row.attributed() {
-                let role = match role.role {
-                    RoleKind::Primary => "primary",
-                    RoleKind::Cooperating => "cooperating",
-                };
-                s.add_role(row.no, vendor.to_string(), role);
-            }
-        }
-        s
-    }
-
     /// Read back a previous `data/roles.json`, only the fields changes need.
     fn from_json(bytes: &[u8], file: &std::path::Path) -> Result<Snapshot> {
         #[derive(Deserialize)]
@@ -131,17 +170,18 @@ impl Snapshot {
             let at = Location::new(file, e.line()).with_col(e.column());
             Error::at("previous", at, format!("the previous site's data cannot be read: {e}"))
         })?;
-        let mut s =
-            Snapshot { vendors: export.vendors.into_iter().map(|v| (v.id, v.name)).collect(), ..Default::default() };
-        for row in export.rows {
-            for role in row.roles.iter().filter(|r| r.basis != "uncertain") {
-                if let Some(vendor) = role.vendor.clone() {
-                    s.add_role(row.no, vendor, &role.role);
+        let rows = export.rows.into_iter().map(|row| {
+            let mut e = Entry { no: row.no, heading: row.kind == "heading", name: row.name, roles: Vec::new() };
+            for role in row.roles.into_iter().filter(|r| r.basis != "uncertain") {
+                let kind = if role.role == "primary" { RoleKind::Primary } else { RoleKind::Cooperating };
+                if let Some(vendor) = role.vendor {
+                    e.add_role(vendor, kind);
                 }
             }
-            s.rows.insert(row.no, (row.kind == "heading", row.name));
-        }
-        Ok(s)
+            e
+        });
+        let vendors = export.vendors.into_iter().map(|v| (v.id, v.name)).collect();
+        Ok(Snapshot { vendors, rows: by_number(rows.collect(), true) })
     }
 }
 
@@ -177,7 +217,8 @@ pub fn for_build(
             baseline.snapshot.get_or_init(|| parsed)
         }
     };
-    memo(diff(before, &Snapshot::of(table), &moves))
+    let vendors: Vec<(&str, &str)> = table.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
+    memo(diff(before, &vendors, &entries(table), &moves))
 }
 
 /// A build's changes with the renumberings they were computed under, for the next build.
@@ -204,72 +245,87 @@ fn same_snapshot(a: &Table, b: &Table, changed: &[usize]) -> bool {
 }
 
 /// `moves` maps an old 項番 to its new one: such a row is compared with its new self.
-fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
+/// `new` is in 項番 order.
+fn diff(old: &Snapshot, vendors: &[(&str, &str)], new: &[Entry<&str>], moves: &BTreeMap<u32, u32>) -> Changes {
     let mut changes = Changes { compared: true, ..Default::default() };
+    let find = |rows: &[Entry<&str>], no: u32| rows.binary_search_by_key(&no, |e| e.no).ok();
+    let (in_new, in_old) =
+        (|no: u32| find(new, no).is_some(), |no: u32| old.rows.binary_search_by_key(&no, |e| e.no).is_ok());
     // Read the old version under the new numbers, where a row moved and its old number is
     // gone (and its new one was not there before).
-    let moved = |no: &u32| moves.get(no).filter(|to| !new.rows.contains_key(no) && !old.rows.contains_key(to));
     let mut renumbering = BTreeMap::new();
-    for no in old.rows.keys() {
-        if let Some(to) = moved(no).filter(|to| new.rows.contains_key(to)) {
-            changes.renumbered.push(Renumbered { old: *no, new: *to, name: new.rows[to].1.clone() });
-            renumbering.insert(*no, *to);
+    for e in &old.rows {
+        let moved = moves.get(&e.no).filter(|to| !in_new(e.no) && !in_old(**to) && in_new(**to));
+        if let Some(&to) = moved {
+            let name = find(new, to).map_or("", |i| new[i].name).to_string();
+            changes.renumbered.push(Renumbered { old: e.no, new: to, name });
+            renumbering.insert(e.no, to);
         }
     }
-    // Only a renumbering needs the old version copied under its new numbers.
-    let renumbered;
-    let old = match renumbering.is_empty() {
-        true => old,
-        false => {
-            let renumber = |no: u32| renumbering.get(&no).copied().unwrap_or(no);
-            renumbered = Snapshot {
-                vendors: old.vendors.clone(),
-                rows: old.rows.iter().map(|(no, r)| (renumber(*no), r.clone())).collect(),
-                roles: old.roles.iter().map(|((no, v), r)| ((renumber(*no), v.clone()), r.clone())).collect(),
-            };
-            &renumbered
+    // Two old rows renumbered as one are read as the later, over the earlier.
+    let renumber = |no: u32| renumbering.get(&no).copied().unwrap_or(no);
+    let before = old.rows.iter().map(|e| Entry { no: renumber(e.no), ..e.borrowed() });
+    let before = by_number(before.collect(), false);
+    let item = |e: &Entry<&str>| ItemRef { no: e.no, name: e.name.to_string(), heading: e.heading };
+    // Each vendor's gains and losses, in 項番 order: the rows of both versions are walked
+    // together, in that order.
+    let mut moved: BTreeMap<&str, (Vec<RoleChange>, Vec<RoleChange>)> = BTreeMap::new();
+    let mut note = |vendor, no, name: &str, role: RoleKind, gained: bool| {
+        let change = RoleChange { no, name: name.to_string(), role: role_name(role).to_string() };
+        let (g, l) = moved.entry(vendor).or_default();
+        if gained {
+            g.push(change)
+        } else {
+            l.push(change)
         }
     };
-    let item = |no: u32, (heading, name): &(bool, String)| ItemRef { no, name: name.clone(), heading: *heading };
-    for (no, row) in &new.rows {
-        match old.rows.get(no) {
-            None => changes.added.push(item(*no, row)),
-            Some((_, was)) if *was != row.1 => {
-                changes.renamed.push(Renamed { no: *no, old: was.clone(), new: row.1.clone() })
-            }
-            Some(_) => {}
-        }
-    }
-    changes.removed =
-        old.rows.iter().filter(|(no, _)| !new.rows.contains_key(no)).map(|(no, r)| item(*no, r)).collect();
-    let name_of = |no: u32| new.rows.get(&no).or(old.rows.get(&no)).map_or(String::new(), |r| r.1.clone());
-    let mut vendors: Vec<(String, String)> = new.vendors.clone();
-    vendors.extend(old.vendors.iter().filter(|(id, _)| !new.vendors.iter().any(|(n, _)| n == id)).cloned());
-    // Each side's roles by vendor, in one pass over each.
-    fn by_vendor(s: &Snapshot) -> BTreeMap<&str, BTreeMap<u32, &str>> {
-        let mut map: BTreeMap<&str, BTreeMap<u32, &str>> = BTreeMap::new();
-        for ((no, v), r) in &s.roles {
-            map.entry(v.as_str()).or_default().insert(*no, r);
-        }
-        map
-    }
-    let (old_roles, new_roles) = (by_vendor(old), by_vendor(new));
-    let none = BTreeMap::new();
-    for (id, name) in vendors {
-        let before = old_roles.get(id.as_str()).unwrap_or(&none);
-        let after = new_roles.get(id.as_str()).unwrap_or(&none);
-        let moved = |from: &BTreeMap<u32, &str>, to: &BTreeMap<u32, &str>| -> Vec<RoleChange> {
-            from.iter()
-                .filter(|(no, role)| to.get(no) != Some(role))
-                .map(|(no, role)| RoleChange { no: *no, name: name_of(*no), role: role.to_string() })
-                .collect()
+    let (mut a, mut b) = (before.iter().peekable(), new.iter().peekable());
+    loop {
+        let (was, now) = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x.no == y.no => (a.next(), b.next()),
+            (Some(x), Some(y)) if x.no < y.no => (a.next(), None),
+            (Some(_), None) => (a.next(), None),
+            _ => (None, b.next()),
         };
-        let (gained, lost) = (moved(after, before), moved(before, after));
-        if !gained.is_empty() || !lost.is_empty() {
-            changes.vendors.push(VendorChanges { id, name, gained, lost });
+        match (was, now) {
+            (None, Some(y)) => changes.added.push(item(y)),
+            (Some(x), None) => changes.removed.push(item(x)),
+            (Some(x), Some(y)) if x.name != y.name => {
+                changes.renamed.push(Renamed { no: y.no, old: x.name.to_string(), new: y.name.to_string() })
+            }
+            _ => {}
+        }
+        // A row's name in the changes is its new name when it has one.
+        let name = now.or(was).map_or("", |e| e.name);
+        let no = now.or(was).map_or(0, |e| e.no);
+        for (v, role) in now.iter().flat_map(|e| &e.roles) {
+            if was.and_then(|x| x.role_of(v)) != Some(*role) {
+                note(*v, no, name, *role, true);
+            }
+        }
+        for (v, role) in was.iter().flat_map(|e| &e.roles) {
+            if now.and_then(|y| y.role_of(v)) != Some(*role) {
+                note(*v, no, name, *role, false);
+            }
+        }
+    }
+    // The table's vendors in its order, then those only the old version had.
+    let gone = old.vendors.iter().filter(|(id, _)| !vendors.iter().any(|(n, _)| n == id));
+    let all = vendors.iter().map(|(id, name)| (*id, *name)).chain(gone.map(|(id, name)| (id.as_str(), name.as_str())));
+    for (id, name) in all {
+        if let Some((gained, lost)) = moved.remove(id) {
+            changes.vendors.push(VendorChanges { id: id.to_string(), name: name.to_string(), gained, lost });
         }
     }
     changes
+}
+
+fn role_name(role: RoleKind) -> &'static str {
+    match role {
+        RoleKind::Primary => "primary",
+        RoleKind::Cooperating => "cooperating",
+    }
 }
 
 #[cfg(test)]
@@ -277,11 +333,21 @@ mod tests {
     use super::*;
 
     fn snapshot(rows: &[(u32, &str)], roles: &[(u32, &str, &str)]) -> Snapshot {
-        Snapshot {
-            vendors: vec![("a".into(), "A社".into()), ("b".into(), "B社".into())],
-            rows: rows.iter().map(|(no, n)| (*no, (false, n.to_string()))).collect(),
-            roles: roles.iter().map(|(no, v, r)| ((*no, v.to_string()), r.to_string())).collect(),
-        }
+        let kind = |r: &str| if r == "primary" { RoleKind::Primary } else { RoleKind::Cooperating };
+        let rows = rows.iter().map(|(no, n)| Entry {
+            no: *no,
+            heading: false,
+            name: n.to_string(),
+            roles: roles.iter().filter(|r| r.0 == *no).map(|(_, v, r)| (v.to_string(), kind(r))).collect(),
+        });
+        Snapshot { vendors: vec![("a".into(), "A社".into()), ("b".into(), "B社".into())], rows: rows.collect() }
+    }
+
+    /// `old` against `new`, as a build of `new` would compare them.
+    fn diff(old: &Snapshot, new: &Snapshot, moves: &BTreeMap<u32, u32>) -> Changes {
+        let vendors: Vec<(&str, &str)> = new.vendors.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+        let rows: Vec<Entry<&str>> = new.rows.iter().map(Entry::borrowed).collect();
+        super::diff(old, &vendors, &rows, moves)
     }
 
     #[test]
