@@ -52,6 +52,14 @@ pub fn display_path(root: &Path, file: &Path) -> String {
     file.strip_prefix(root).unwrap_or(file).to_string_lossy().replace('\\', "/")
 }
 
+/// What is made from the whole table beside the pages: `data/roles.json`, each row's
+/// entry in it (kept for a next build only), and the changes.
+pub struct Exported {
+    pub roles_json: String,
+    pub roles: Vec<Arc<str>>,
+    pub changes: crate::changes::Memo,
+}
+
 /// `data/roles.json`, and each row's entry in it (by position in `table.rows`) for the next
 /// build to take over. `previous` holds the last build's entries and the positions of the
 /// rows that changed since (`Previous::changed_rows`): every other row keeps its entry

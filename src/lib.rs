@@ -131,23 +131,21 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     // After an edit of rows in place, only the pages that can show it are made again.
     let edited = previous.and_then(|p| p.rows_edited(&table, context, &changed));
     clock.lap("read and check");
-    // The search index needs none of the pages: it is made beside everything else.
+    // The search index needs none of the pages: it is made beside everything else; and
+    // `data/roles.json` and the changes beside the pages (see `render::render`).
+    let export = || -> Result<export::Exported> {
+        let kept = last.map(|(_, m, changed)| (m.roles.as_slice(), changed));
+        let (roles_json, roles) = export::roles_json(&table, &project.root, kept);
+        let last_changes = last.map(|(t, m, changed)| (t, &m.changes, changed));
+        let changes = changes::for_build(baseline, &table, &roles_json, &continuity, last_changes)?;
+        // Each row's entry is kept only for a next build to take over.
+        let roles = if memory.remember { roles } else { Vec::new() };
+        Ok(export::Exported { roles_json, roles, changes })
+    };
     let (search, pages) = rayon::join(
         || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search)),
         || -> Result<_> {
-            let (index, exported) = rayon::join(
-                || index::build(&table, &catalog),
-                || -> Result<_> {
-                    let kept = last.map(|(_, m, changed)| (m.roles.as_slice(), changed));
-                    let (json, roles) = export::roles_json(&table, &project.root, kept);
-                    let last_changes = last.map(|(t, m, changed)| (t, &m.changes, changed));
-                    let changes = changes::for_build(baseline, &table, &json, &continuity, last_changes)?;
-                    // Each row's entry is kept only for a next build to take over.
-                    let roles = if memory.remember { roles } else { Vec::new() };
-                    Ok((json, roles, changes))
-                },
-            );
-            let (roles_json, roles, changes) = exported?;
+            let index = index::build(&table, &catalog);
             let site = render::Site {
                 project,
                 table: &table,
@@ -158,21 +156,19 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 remember: memory.remember,
                 continuity: &continuity,
                 baseline,
-                changes: &changes.changes,
-                roles_json: &roles_json,
                 fragments: Default::default(),
                 progress: memory.progress,
                 edited: edited.as_ref(),
+                outline: Default::default(),
             };
-            let pages = render::render(&site)?;
-            Ok((pages, roles, changes))
+            render::render(&site, export)
         },
     );
     let (search, search_memo) = search;
-    let (mut pages, roles, changes) = pages?;
+    let (mut pages, exported) = pages?;
     // Only a watching process keeps what the next build could take over.
     let memo = match memory.remember {
-        true => previous::Memo { roles, search: search_memo, changes },
+        true => previous::Memo { roles: exported.roles, search: search_memo, changes: exported.changes },
         false => Default::default(),
     };
     insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));

@@ -218,8 +218,7 @@ pub struct VendorLines {
     lost: Vec<ChangeLine>,
 }
 
-pub fn changes(site: &Site, from: &str) -> ChangesPage {
-    let c = site.changes;
+pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesPage {
     let kept: std::collections::HashSet<&str> = site.continuity.declared().map(|(u, _)| u).collect();
     let line = |no: u32, name: &str, note: String| ChangeLine {
         no,
@@ -521,9 +520,10 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     let vi = &site.index.vendors[&v.id];
     // Each list is a fragment: an edit that moves another vendor's counts changes this
     // page's charts, not its lists, which are then taken from the last build.
+    // A list shows its rows as the outline has them: it is known by their numbers.
     let list = |id, title, nos: &[u32]| {
-        let groups = Groups { id, title, count: nos.len(), groups: by_phase(site, nos, from) };
-        site.fragment(from, "vendor-groups.html", &groups).map(|html| html.to_string())
+        let groups = || Groups { id, title, count: nos.len(), groups: by_phase(site, nos, from) };
+        site.fragment_from(from, "vendor-groups.html", &(from, id, title, nos), groups).map(|html| html.to_string())
     };
     Ok(VendorPage {
         vendor: v,

@@ -75,10 +75,6 @@ pub struct Site<'a> {
     pub continuity: &'a Continuity,
     /// The site this build replaces, for the titles of retired pages.
     pub baseline: &'a Baseline,
-    /// What this revision changed.
-    pub changes: &'a Changes,
-    /// `data/roles.json`, made once: the changes are computed from it too.
-    pub roles_json: &'a str,
     /// The fragments each page rendered or took over, by the page's URL.
     pub fragments: std::sync::Mutex<std::collections::HashMap<String, Fragments>>,
     /// Where to report each page rendered.
@@ -86,6 +82,8 @@ pub struct Site<'a> {
     /// Set when rows were edited in place since `previous`: then only the pages that can
     /// show the edit are made again, and every other page is taken from `previous` as it was.
     pub edited: Option<&'a crate::previous::Edit>,
+    /// See `Site::outline`: made once, when first asked for.
+    pub outline: std::sync::OnceLock<u128>,
 }
 
 impl Site<'_> {
@@ -94,16 +92,42 @@ impl Site<'_> {
     /// of a large table is one page, and an edit changes one block of it.
     /// `from` is the URL of the page it is part of.
     pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
+        let key = match self.remember {
+            true => Some(inputs_key(self.theme, template, &(), view).map_err(key_error)?),
+            false => None,
+        };
+        self.fragment_keyed(from, template, key, || view)
+    }
+
+    /// A fragment known by what its view is made from, rather than by the view: `inputs`
+    /// and the table's outline (every row's number, kind, level, parent, name and flags).
+    /// The view is made only when no earlier build rendered the same.
+    pub fn fragment_from<V: Serialize>(
+        &self,
+        from: &str,
+        template: &str,
+        inputs: &impl Serialize,
+        view: impl FnOnce() -> V,
+    ) -> Result<Arc<str>> {
+        let key = match self.remember {
+            true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(key_error)?),
+            false => None,
+        };
+        self.fragment_keyed(from, template, key, view)
+    }
+
+    fn fragment_keyed<V: Serialize>(
+        &self,
+        from: &str,
+        template: &str,
+        key: Option<u128>,
+        view: impl FnOnce() -> V,
+    ) -> Result<Arc<str>> {
         let render = || -> Result<Arc<str>> {
-            let ctx = tera::Context::from_serialize(view)
-                .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+            let ctx = tera::Context::from_serialize(view()).map_err(key_error)?;
             Ok(self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into())
         };
-        if !self.remember {
-            return render();
-        }
-        let key = inputs_key(self.theme, template, &(), view)
-            .map_err(|e| Error::at("template", Default::default(), e.to_string()))?;
+        let Some(key) = key else { return render() };
         let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
             Some(html) => html,
             None => render()?,
@@ -112,6 +136,20 @@ impl Site<'_> {
         fragments.entry(from.to_string()).or_default().push((key, Arc::clone(&html)));
         Ok(html)
     }
+
+    /// A hash of every row's number, kind, level, parent, name and flags: what a list of
+    /// rows shows of them, and how they nest.
+    fn outline(&self) -> u128 {
+        *self.outline.get_or_init(|| {
+            let rows: Vec<_> =
+                self.table.rows.iter().map(|r| (r.no, r.kind, r.level, r.parent, &r.name, &r.flags)).collect();
+            xxhash_rust::xxh3::xxh3_128(&postcard::to_allocvec(&rows).expect("numbers and strings"))
+        })
+    }
+}
+
+fn key_error(e: impl std::fmt::Display) -> Error {
+    Error::at("template", Default::default(), e.to_string())
 }
 
 /// What to render: one variant per page kind.
@@ -129,44 +167,50 @@ enum Spec<'a> {
     Matrix,
     Quality,
     Content(&'a ContentPage),
-    Changes,
+    /// Made last: the changes are computed while the other pages are rendered.
+    Changes(&'a Changes),
     Alias(&'a Alias),
     Tombstone(&'a Retired),
     NotFound,
 }
 
-pub fn render(site: &Site) -> Result<Vec<Page>> {
+/// Every page and data file. `export` makes `data/roles.json` and the changes, which the
+/// pages need none of until the changes page: it runs beside the rendering.
+pub fn render(
+    site: &Site,
+    export: impl FnOnce() -> Result<crate::export::Exported> + Send,
+) -> Result<(Vec<Page>, crate::export::Exported)> {
     let specs = specs(site);
     Error::from_findings(&check_continuity(site, &specs))?;
     let view = site_view(site);
     if let Some(p) = site.progress {
-        p.stage("描画", Some(specs.len() as u64));
+        p.stage("描画", Some(specs.len() as u64 + 1));
     }
-    let mut pages: Vec<Page> = specs
-        .par_iter()
-        .map(|s| {
-            let page = match taken_over(site, s) {
-                Some(kept) => Ok(kept),
-                None => render_one(site, &view, s),
-            };
-            if let Some(p) = site.progress {
-                p.step();
-            }
-            page
-        })
-        .collect::<Result<_>>()?;
+    let one = |s: &Spec| {
+        let page = match taken_over(site, s) {
+            Some(kept) => Ok(kept),
+            None => render_one(site, &view, s),
+        };
+        if let Some(p) = site.progress {
+            p.step();
+        }
+        page
+    };
+    let (pages, exported) = rayon::join(|| specs.par_iter().map(one).collect::<Result<Vec<Page>>>(), export);
+    let (mut pages, exported) = (pages?, exported?);
+    pages.push(one(&Spec::Changes(&exported.changes.changes))?);
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
     let data =
         |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
-    pages.push(data("data/roles.json", site.roles_json.as_bytes().to_vec()));
+    pages.push(data("data/roles.json", exported.roles_json.as_bytes().to_vec()));
     pages.push(data("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
-    let changes = serde_json::to_string_pretty(site.changes).expect("strings and numbers") + "\n";
+    let changes = serde_json::to_string_pretty(&exported.changes.changes).expect("strings and numbers") + "\n";
     pages.push(data(crate::changes::FILE, changes.into_bytes()));
     if let Some(base) = &site.project.config.base_url {
         pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(pages)
+    Ok((pages, exported))
 }
 
 /// The previous build's page for `spec`, when rows were edited in place since (`edited`)
@@ -187,7 +231,7 @@ fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
         | Spec::Unassigned
         | Spec::Matrix
         | Spec::Quality
-        | Spec::Changes => edit.wide,
+        | Spec::Changes(_) => edit.wide,
     };
     if made_again {
         return None;
@@ -228,7 +272,6 @@ fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     specs.extend(t.vendors.iter().map(Spec::Vendor));
     specs.extend(t.subsystems.iter().map(Spec::Subsystem));
     specs.extend(site.content.iter().map(Spec::Content));
-    specs.push(Spec::Changes);
     specs.extend(site.continuity.aliases.iter().map(Spec::Alias));
     specs.extend(site.continuity.retired.iter().map(Spec::Tombstone));
     specs
@@ -264,7 +307,7 @@ fn check_continuity(site: &Site, specs: &[Spec]) -> Vec<crate::diag::Finding> {
         .iter()
         .filter(|s| !matches!(s, Spec::Alias(_) | Spec::Tombstone(_)))
         .map(url_of)
-        .chain(["data/roles.json", "data/roles.csv", crate::changes::FILE].map(String::from))
+        .chain(["changes/", "data/roles.json", "data/roles.csv", crate::changes::FILE].map(String::from))
         .collect();
     let mut findings = Vec::new();
     let mut problem = |at: &crate::diag::Location, message: String| {
@@ -312,7 +355,7 @@ fn url_of(spec: &Spec) -> String {
         Spec::Matrix => "matrix/".into(),
         Spec::Quality => "quality/".into(),
         Spec::Content(p) => p.url.clone(),
-        Spec::Changes => "changes/".into(),
+        Spec::Changes(_) => "changes/".into(),
         Spec::Alias(a) => a.old.clone(),
         Spec::Tombstone(r) => r.url.clone(),
         Spec::NotFound => "404.html".into(),
@@ -335,7 +378,7 @@ fn kind_of(spec: &Spec) -> Option<&'static str> {
         Spec::Matrix => "matrix",
         Spec::Quality => "quality",
         Spec::Content(_) => "page",
-        Spec::Changes => "changes",
+        Spec::Changes(_) => "changes",
         Spec::Alias(_) => "alias",
         Spec::Tombstone(_) => "retired",
         Spec::NotFound => return None,
@@ -374,7 +417,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
         Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
         Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
-        Spec::Changes => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, u)),
+        Spec::Changes(c) => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, c, u)),
         Spec::Alias(a) => {
             let (target, title) = kinds::alias(site, a, u);
             let rendered = page("redirect.html", "", format!("移動しました: {title}")).render(target);
