@@ -34,6 +34,11 @@ pub fn key(s: &str) -> String {
 /// `s` in NFKC. Most text is in NFKC already, which the quick check tells without
 /// decomposing it; that text is borrowed as it is.
 pub fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
+    // The usual Japanese name is made of stable characters only: that is told by ranges,
+    // without the quick check's table lookups.
+    if s.chars().all(stable) {
+        return s.into();
+    }
     match unicode_normalization::is_nfkc_quick(s.chars()) {
         unicode_normalization::IsNormalized::Yes => s.into(),
         _ => match full_width_only(s) {
@@ -48,11 +53,6 @@ pub fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
 /// leaves alone and that nothing composes with: the usual Japanese name, `作業(経過管理)`.
 /// Done without decomposing; `None` for any other text, which takes the full algorithm.
 fn full_width_only(s: &str) -> Option<String> {
-    let stable = |c: char| {
-        c.is_ascii()
-            || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}')
-            || matches!(c, '\u{3001}' | '\u{3002}' | '\u{300C}'..='\u{3011}' | '\u{30FB}' | '\u{30FC}')
-    };
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -63,6 +63,14 @@ fn full_width_only(s: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// A character NFKC leaves alone and that nothing composes with: ASCII, the CJK unified
+/// ideographs, hiragana, katakana and the common Japanese punctuation.
+fn stable(c: char) -> bool {
+    c.is_ascii()
+        || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}')
+        || matches!(c, '\u{3001}' | '\u{3002}' | '\u{300C}'..='\u{3011}' | '\u{30FB}' | '\u{30FC}')
 }
 
 /// White space runs folded to one space and trimmed; the characters stay as written.
@@ -128,6 +136,13 @@ mod tests {
             all.push(c);
         }
         assert_eq!(super::nfkc(&all), all.nfkc().collect::<String>());
+        // Text of stable characters only is taken as it is: so NFKC takes it.
+        let stable: String = (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| super::stable(*c)).collect();
+        assert!(stable.chars().count() > 20_000);
+        for c in stable.chars() {
+            assert_eq!(super::nfkc(&c.to_string()), c.to_string().nfkc().collect::<String>(), "U+{:04X}", c as u32);
+        }
+        assert_eq!(super::nfkc(&stable), stable.nfkc().collect::<String>());
         for other in ["ｶﾞｲﾄﾞ（半角）", "か\u{3099}（合成）", "①（丸数字）", "\u{F900}（互換漢字）", "Ａ\u{0301}"]
         {
             assert!(super::full_width_only(other).is_none(), "{other}");
