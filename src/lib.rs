@@ -80,10 +80,8 @@ pub struct Rendered {
     pub pages: Vec<render::Page>,
     /// Every citable URL, as `urls.json` (among `pages`) lists it.
     pub manifest: manifest::Manifest,
-    /// Each HTML page's ids, by path, as the link check found them.
-    pub ids: std::collections::HashMap<String, links::Ids>,
-    /// What each HTML page links to, by path.
-    pub links: std::collections::HashMap<String, links::Links>,
+    /// What the link check found in each of `pages` (ids, links), by place.
+    pub found: Vec<Option<links::Found>>,
     /// What was made from the whole table, for the next build to take over in part.
     pub memo: previous::Memo,
     /// How long each stage took, in pipeline order, for `--verbose`.
@@ -184,8 +182,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let checked = links::check(&pages, previous, memory.remember);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
-    let (ids, links) = (checked.ids, checked.links);
-    Ok(Rendered { table, context, pages, manifest, ids, links, memo, stages: clock.laps })
+    Ok(Rendered { table, context, pages, manifest, found: checked.found, memo, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when

@@ -5,7 +5,7 @@ use crate::diag::{Finding, Location};
 use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -75,6 +75,8 @@ fn place(file: &str, id: Option<&str>) -> u64 {
 /// The ids a page offers and, when it was read, the hrefs/srcs it points at, with what
 /// they lead to.
 struct Scan<'a> {
+    /// The page's place among all pages.
+    at: usize,
     page: &'a Page,
     ids: Ids,
     targets: Option<BTreeSet<String>>,
@@ -82,18 +84,25 @@ struct Scan<'a> {
 }
 
 /// Read a page's ids and links; what they lead to only when the build is kept (`keep`).
-fn scan(page: &Page, keep: bool) -> Scan<'_> {
+fn scan(at: usize, page: &Page, keep: bool) -> Scan<'_> {
     let (ids, targets) = attrs(&page.bytes);
     let links = keep.then(|| Links::of(&page.path, Hashes::of(&page.bytes), &targets));
-    Scan { page, ids: Arc::new(ids), links, targets: Some(targets) }
+    Scan { at, page, ids: Arc::new(ids), links, targets: Some(targets) }
 }
 
-/// The outcome of a check: the broken links, and each HTML page's ids by path.
+/// The outcome of a check: the broken links, and what was found in each page.
 pub struct Checked {
     pub findings: Vec<Finding>,
-    pub ids: HashMap<String, Ids>,
-    /// What each HTML page links to, by path, where known.
-    pub links: HashMap<String, Links>,
+    /// By the pages' places: `None` for a file that is not HTML.
+    pub found: Vec<Option<Found>>,
+}
+
+/// What an HTML page offers and links to.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub ids: Ids,
+    /// Where known (a build kept for the next).
+    pub links: Option<Links>,
 }
 
 /// Each page is read once, in parallel; findings come in page order. What each page's
@@ -107,13 +116,14 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
     let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()
-        .filter(|p| p.path.ends_with(".html"))
-        .map(|p| match before(p).and_then(|k| Some((k.ids.clone()?, k.links.clone()?))) {
+        .enumerate()
+        .filter(|(_, p)| p.path.ends_with(".html"))
+        .map(|(at, p)| match before(p).and_then(|k| Some((k.ids.clone()?, k.links.clone()?))) {
             // Unchanged, or changed with the same ids and links in the same order.
             Some((ids, links)) if p.unchanged || Hashes::of(&p.bytes) == links.hashes => {
-                Scan { page: p, ids, targets: None, links: Some(links) }
+                Scan { at, page: p, ids, targets: None, links: Some(links) }
             }
-            _ => scan(p, keep),
+            _ => scan(at, p, keep),
         })
         .collect();
     let lost = previous.map(|prev| lost_places(pages, &scans, prev));
@@ -132,8 +142,8 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
             s.links = Some(Links::of(&s.page.path, Hashes::of(&s.page.bytes), &targets));
             s.targets = Some(targets);
         });
-    let ids: HashMap<&str, &BTreeSet<String>> = scans.iter().map(|s| (s.page.path.as_str(), &*s.ids)).collect();
-    let files: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    // Both in path order, as pages are made: looked up without building maps.
+    let places = Places { pages, scans: &scans };
     let findings = scans
         .par_iter()
         .flat_map_iter(|s| {
@@ -142,14 +152,35 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
                 .iter()
                 .flatten()
                 .filter_map(|target| {
-                    let problem = resolve(&s.page.path, target, &files, &ids)?;
+                    let problem = resolve(&s.page.path, target, &places)?;
                     Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    let links = scans.iter().filter_map(|s| Some((s.page.path.clone(), s.links.clone()?))).collect();
-    Checked { findings, ids: scans.into_iter().map(|s| (s.page.path.clone(), s.ids)).collect(), links }
+    let mut found: Vec<Option<Found>> = vec![None; pages.len()];
+    for s in scans {
+        found[s.at] = Some(Found { ids: s.ids, links: s.links });
+    }
+    Checked { findings, found }
+}
+
+/// All pages, and the HTML pages' scans, both in path order.
+struct Places<'s, 'p> {
+    pages: &'p [Page],
+    scans: &'s [Scan<'p>],
+}
+
+impl Places<'_, '_> {
+    fn has_file(&self, path: &str) -> bool {
+        self.pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_ok()
+    }
+
+    /// The ids of the HTML page at `path`; `None` for a file that is not HTML.
+    fn ids(&self, path: &str) -> Option<&BTreeSet<String>> {
+        let at = self.scans.binary_search_by(|s| s.page.path.as_str().cmp(path)).ok()?;
+        Some(&self.scans[at].ids)
+    }
 }
 
 /// The places links may lead to that the previous build had and this one lacks: the files
@@ -186,17 +217,17 @@ fn destination<'t>(from: &str, target: &'t str) -> Destination<'t> {
     }
 }
 
-fn resolve(from: &str, target: &str, files: &HashSet<&str>, ids: &HashMap<&str, &BTreeSet<String>>) -> Option<String> {
+fn resolve(from: &str, target: &str, places: &Places) -> Option<String> {
     let (file, anchor) = match destination(from, target) {
         Destination::Outside => return None,
         Destination::AboveRoot => return Some("climbs above the site root".into()),
         Destination::Place(file, anchor) => (file, anchor),
     };
-    if !files.contains(file.as_str()) {
+    if !places.has_file(&file) {
         return Some(format!("no such file {file}"));
     }
     match anchor {
-        Some(a) if ids.get(file.as_str()).is_some_and(|set| !set.contains(a)) => Some(format!("no #{a} in {file}")),
+        Some(a) if places.ids(&file).is_some_and(|set| !set.contains(a)) => Some(format!("no #{a} in {file}")),
         _ => None,
     }
 }

@@ -73,16 +73,18 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { table, context, pages, ids, links, memo, .. } = rendered;
+        let Rendered { table, context, pages, found, memo, .. } = rendered;
         let fragments = pages.iter().flat_map(|p| p.fragments.iter().cloned()).collect();
         let files = pages
             .into_iter()
-            .map(|p| {
+            .zip(found)
+            .map(|(p, found)| {
+                let (ids, links) = found.map_or((None, None), |f| (Some(f.ids), f.links));
                 let kept = Kept {
                     key: p.key,
                     bytes: p.bytes,
-                    ids: ids.get(&p.path).cloned(),
-                    links: links.get(&p.path).cloned(),
+                    ids,
+                    links,
                     listing: p.listing,
                     source: p.source,
                     fragments: p.fragments,
