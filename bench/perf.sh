@@ -299,10 +299,10 @@ for i in range(edits):
     reported.append(float(re.search(r"removed in (\d+) ms", last).group(1)))
     block = out[:out.rfind(last)].rstrip("\n").split("\n")
     k = len(block)
-    while k > 0 and re.match(r"\s*[a-z ]+:\s+[\d.]+ ms$", block[k - 1]):
+    while k > 0 and re.match(r"\s*[a-z, ]+:\s+[\d.]+ ms$", block[k - 1]):
         k -= 1
     for line in block[k:]:
-        m = re.match(r"\s*([a-z ]+):\s+([\d.]+) ms$", line)
+        m = re.match(r"\s*([a-z, ]+):\s+([\d.]+) ms$", line)
         stages.setdefault(m.group(1), []).append(float(m.group(2)))
     print(f"  edit {i + 1}: page on disk after {disk[-1]:.0f} ms; {last.strip()}")
     time.sleep(0.5)
