@@ -186,7 +186,7 @@ impl Places<'_, '_> {
 /// The places links may lead to that the previous build had and this one lacks: the files
 /// that are gone, and the ids a page no longer offers.
 fn lost_places(pages: &[Page], scans: &[Scan], previous: &Previous) -> HashSet<u64> {
-    let mut lost: HashSet<u64> = previous.gone(pages).map(|f| place(f, None)).collect();
+    let mut lost: HashSet<u64> = previous.gone(pages).into_iter().map(|f| place(f, None)).collect();
     for s in scans.iter().filter(|s| !s.page.unchanged) {
         let before = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref());
         if let Some(before) = before.filter(|b| !Arc::ptr_eq(b, &s.ids)) {

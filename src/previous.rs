@@ -101,9 +101,14 @@ impl Previous {
     }
 
     /// The files of the last build that `pages` (in path order, as a build makes them) no
-    /// longer has.
-    pub fn gone<'a>(&'a self, pages: &'a [Page]) -> impl Iterator<Item = &'a String> + 'a {
-        self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err())
+    /// longer has. Usually none: that is told by counting the pages it had.
+    pub fn gone<'a>(&'a self, pages: &'a [Page]) -> Vec<&'a String> {
+        use rayon::prelude::*;
+        let still = pages.par_iter().filter(|p| self.files.contains_key(&p.path)).count();
+        if still == self.files.len() {
+            return Vec::new();
+        }
+        self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err()).collect()
     }
 
     /// The positions of `table`'s rows that differ from the row at the same place in this

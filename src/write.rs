@@ -59,7 +59,7 @@ pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written
         std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))?;
         std::fs::rename(&aside, &path).map_err(|e| Error::io(&path, e))
     })?;
-    let gone: Vec<&String> = previous.gone(pages).collect();
+    let gone = previous.gone(pages);
     for path in &gone {
         let file = out.join(path);
         match std::fs::remove_file(&file) {

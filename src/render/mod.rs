@@ -197,12 +197,12 @@ pub fn render(
         page
     };
     let (pages, exported) = rayon::join(|| specs.par_iter().map(one).collect::<Result<Vec<Page>>>(), export);
-    let (mut pages, exported) = (pages?, exported?);
+    let (mut pages, mut exported) = (pages?, exported?);
     pages.push(one(&Spec::Changes(&exported.changes.changes))?);
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
     let data =
         |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
-    pages.push(data("data/roles.json", exported.roles_json.as_bytes().to_vec()));
+    pages.push(data("data/roles.json", std::mem::take(&mut exported.roles_json).into_bytes()));
     pages.push(data("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
     let changes = serde_json::to_string_pretty(&exported.changes.changes).expect("strings and numbers") + "\n";
     pages.push(data(crate::changes::FILE, changes.into_bytes()));
