@@ -27,9 +27,10 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, text, &e))?;
         let line = record.position().map_or(0, |p| lines.at(p.byte()));
-        records.push((line, record.iter().map(str::to_string).collect()));
+        records.push((line, record));
     }
-    from_records(path, records)
+    // Each record holds its cells in one buffer: they are read from it, not copied out.
+    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().collect::<Vec<&str>>())).collect())
 }
 
 /// The csv crate forgives bad quoting (an unclosed quote swallows the rest of the file as
@@ -37,6 +38,9 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
 /// closing quote is followed by a delimiter, a line end or another quote.
 fn check_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
     let bytes = text.as_bytes();
+    if memchr::memchr(b'"', bytes).is_none() {
+        return Ok(());
+    }
     let (mut line, mut col, mut at_cell_start, mut open) = (1usize, 0usize, true, None::<(usize, usize)>);
     let mut i = 0;
     while i < bytes.len() {
@@ -105,8 +109,8 @@ fn field(header: &str) -> Field {
 }
 
 /// Records as `(line, cells)`; the first non-blank one is the header.
-pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<RawTable> {
-    let mut records = records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+pub fn from_records<C: AsRef<str> + Sync>(path: &Path, records: Vec<(usize, Vec<C>)>) -> Result<RawTable> {
+    let mut records = records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.as_ref().trim().is_empty()));
     let Some((header_line, header)) = records.next() else {
         return Err(Error::at(
             "empty",
@@ -114,7 +118,7 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
             "file is empty: expected a header 項番,階層,作業項目,…,作業内容",
         ));
     };
-    let fields: Vec<Field> = header.iter().map(|h| field(h)).collect();
+    let fields: Vec<Field> = header.iter().map(|h| field(h.as_ref())).collect();
     let no_at = fields
         .iter()
         .position(|f| *f == Field::No)
@@ -122,7 +126,7 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
     let mut columns = vec![String::new()];
     columns.extend(header.iter().zip(&fields).map(|(h, f)| {
         if *f == Field::Vendor {
-            h.trim().to_string()
+            h.as_ref().trim().to_string()
         } else {
             String::new()
         }
@@ -137,7 +141,7 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
         rows: Vec::new(),
     };
     // Rows are read each by itself, in parallel, and kept in file order with their findings.
-    let records: Vec<(usize, Vec<String>)> = records.collect();
+    let records: Vec<(usize, Vec<C>)> = records.collect();
     let read: Vec<(Option<RawRow>, Vec<Finding>)> = records
         .par_iter()
         .map(|(line, cells)| {
@@ -156,13 +160,13 @@ pub fn from_records(path: &Path, records: Vec<(usize, Vec<String>)>) -> Result<R
 fn read_row(
     path: &Path,
     line: usize,
-    cells: &[String],
+    cells: &[impl AsRef<str>],
     fields: &[Field],
     no_at: usize,
     findings: &mut Vec<Finding>,
 ) -> Option<RawRow> {
     let at = |col: usize| Location::new(path, line).with_col(col);
-    let no_text = cells.get(no_at).map_or("", |s| s.as_str());
+    let no_text = cells.get(no_at).map_or("", |s| s.as_ref());
     let Some(no) = parse_no(no_text) else {
         findings.push(Finding::error("bad-no", at(no_at + 1), format!("項番 must be a number, found {no_text:?}")));
         return None;
@@ -172,7 +176,7 @@ fn read_row(
         row.level = Level::Unstated;
     }
     for (i, cell) in cells.iter().enumerate() {
-        let cell = cell.trim();
+        let cell = cell.as_ref().trim();
         match fields.get(i).copied().unwrap_or(Field::Vendor) {
             Field::No => {}
             Field::Level => {
