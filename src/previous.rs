@@ -16,7 +16,7 @@ pub struct Kept {
     /// What a template page was rendered from (see `render::Meta::render`); `None` for
     /// files copied or exported without a template.
     pub key: Option<u128>,
-    pub bytes: Arc<[u8]>,
+    pub bytes: bytes::Bytes,
     /// The ids an HTML page offers, for resolving `#anchors` into it without reading it.
     pub ids: Option<Ids>,
     /// What an HTML page links to: a changed page with the same links needs no check, and
@@ -34,7 +34,7 @@ impl Kept {
     pub fn page(&self, path: &str) -> Page {
         Page {
             path: path.to_string(),
-            bytes: Arc::clone(&self.bytes),
+            bytes: self.bytes.clone(),
             source: self.source.clone(),
             key: self.key,
             listing: self.listing.clone(),
@@ -157,7 +157,7 @@ impl Previous {
 
     /// Whether `page` holds the same bytes as the file of the same path last time.
     pub fn has_same(&self, page: &Page) -> bool {
-        self.files.get(&page.path).is_some_and(|k| Arc::ptr_eq(&k.bytes, &page.bytes) || k.bytes == page.bytes)
+        self.files.get(&page.path).is_some_and(|k| same_buffer(&k.bytes, &page.bytes) || k.bytes == page.bytes)
     }
 }
 
@@ -186,6 +186,11 @@ pub struct Edit {
     /// are made again: false when only descriptions changed, which show on their own page
     /// only.
     pub wide: bool,
+}
+
+/// Whether two files are one buffer shared (a page taken over), told without reading them.
+fn same_buffer(a: &[u8], b: &[u8]) -> bool {
+    std::ptr::eq(a, b)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -26,8 +26,9 @@ pub type Fragments = Vec<(u128, Arc<str>)>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub path: String,
-    /// Shared, so a page carried over from the previous build is not copied.
-    pub bytes: Arc<[u8]>,
+    /// Shared, so a page carried over from the previous build is not copied; and made from
+    /// the rendered text without copying it.
+    pub bytes: bytes::Bytes,
     /// The file a page was written from, when a person wrote it (content pages), so a
     /// problem in it is reported there.
     pub source: Option<std::path::PathBuf>,
@@ -455,7 +456,7 @@ impl Meta<'_, '_> {
     /// Render the template with the shared base and the page's own view, or take the
     /// previous build's bytes when template, theme and views are all the same as then.
     /// Returns the hash of those inputs with the bytes, and the page's title.
-    fn render<V: Serialize>(self, own: V) -> Result<(Option<u128>, Arc<[u8]>, String)> {
+    fn render<V: Serialize>(self, own: V) -> Result<(Option<u128>, bytes::Bytes, String)> {
         let Meta { site, view, url, template, nav, title } = self;
         let page_title = title.clone();
         let base = Base {
