@@ -52,11 +52,14 @@ pub fn display_path(root: &Path, file: &Path) -> String {
     file.strip_prefix(root).unwrap_or(file).to_string_lossy().replace('\\', "/")
 }
 
-/// What is made from the whole table beside the pages: `data/roles.json`, each row's
-/// entry in it (kept for a next build only), and the changes.
+/// What is made from the whole table beside the pages: `data/roles.json` and
+/// `data/roles.csv` with their rows as written (kept for a next build only), and the
+/// changes.
 pub struct Exported {
     pub roles_json: String,
     pub roles: Vec<Arc<str>>,
+    pub roles_csv: String,
+    pub csv: CsvMemo,
     pub changes: crate::changes::Memo,
 }
 
@@ -193,29 +196,62 @@ fn columns(table: &Table, placed: &[Vec<(Col, &Role)>]) -> Vec<Col> {
     cols
 }
 
-/// UTF-8 with a BOM, which Japanese Excel needs to open UTF-8 CSV correctly.
-pub fn roles_csv(table: &Table) -> String {
-    let placed: Vec<Vec<(Col, &Role)>> = table.rows.iter().map(placed).collect();
+/// `data/roles.csv`'s rows as written, kept for the next build (see `roles_csv`).
+#[derive(Debug, Default, Clone)]
+pub struct CsvMemo {
+    cols: Vec<Col>,
+    rows: Vec<Arc<str>>,
+}
+
+/// UTF-8 with a BOM, which Japanese Excel needs to open UTF-8 CSV correctly. Each row is
+/// written by itself, in parallel; with `previous` (the last build's rows and the positions
+/// of the rows changed since), a row at an unchanged position keeps its line when the
+/// columns are the same. The rows are kept for the next build when `remember`.
+pub fn roles_csv(table: &Table, previous: Option<(&CsvMemo, &[usize])>, remember: bool) -> (String, CsvMemo) {
+    let placed: Vec<Vec<(Col, &Role)>> = table.rows.par_iter().map(placed).collect();
     let cols = columns(table, &placed);
     let position: std::collections::HashMap<&Col, usize> = cols.iter().enumerate().map(|(i, c)| (c, i)).collect();
-    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    let kept = previous.filter(|(m, _)| m.cols == cols);
+    let rows: Vec<Arc<str>> = table
+        .rows
+        .par_iter()
+        .zip(&placed)
+        .enumerate()
+        .map(|(i, (row, roles))| match kept {
+            Some((m, changed)) if i < m.rows.len() && changed.binary_search(&i).is_err() => Arc::clone(&m.rows[i]),
+            _ => {
+                // A column's first role on the row is the one shown.
+                let mut marks = vec![""; cols.len()];
+                for (col, role) in roles {
+                    let mark = &mut marks[position[col]];
+                    if mark.is_empty() {
+                        *mark = role.role.symbol();
+                    }
+                }
+                let (no, level) = (row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()));
+                let fields = [no.as_str(), level.as_str(), row.name.as_str()].into_iter().chain(marks);
+                csv_line(fields.chain([row.description.as_str()])).into()
+            }
+        })
+        .collect();
     let mut header = vec!["項番".to_string(), "階層".to_string(), "作業項目".to_string()];
     header.extend(cols.iter().map(Col::header));
     header.push("作業内容".into());
-    w.write_record(&header).expect("writing to memory");
-    for (row, roles) in table.rows.iter().zip(&placed) {
-        // A column's first role on the row is the one shown.
-        let mut marks = vec![""; cols.len()];
-        for (col, role) in roles {
-            let mark = &mut marks[position[col]];
-            if mark.is_empty() {
-                *mark = role.role.symbol();
-            }
-        }
-        let (no, level) = (row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()));
-        let fields = [no.as_str(), level.as_str(), row.name.as_str()].into_iter().chain(marks);
-        w.write_record(fields.chain([row.description.as_str()])).expect("writing to memory");
-    }
-    let bytes = w.into_inner().expect("flushing to memory");
-    format!("\u{feff}{}", String::from_utf8(bytes).expect("records are UTF-8"))
+    let header = csv_line(header.iter().map(String::as_str));
+    let mut out = String::with_capacity(3 + header.len() + rows.iter().map(|r| r.len()).sum::<usize>());
+    out.push('\u{feff}');
+    out.push_str(&header);
+    rows.iter().for_each(|r| out.push_str(r));
+    let memo = if remember { CsvMemo { cols, rows } } else { CsvMemo::default() };
+    (out, memo)
+}
+
+/// One record as the CSV writes it, CRLF included.
+fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .buffer_capacity(256)
+        .from_writer(Vec::with_capacity(256));
+    w.write_record(fields).expect("writing to memory");
+    String::from_utf8(w.into_inner().expect("flushing to memory")).expect("records are UTF-8")
 }

@@ -138,7 +138,9 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         let changes = changes::for_build(baseline, &table, &roles_json, &continuity, last_changes)?;
         // Each row's entry is kept only for a next build to take over.
         let roles = if memory.remember { roles } else { Vec::new() };
-        Ok(export::Exported { roles_json, roles, changes })
+        let kept = last.map(|(_, m, changed)| (&m.csv, changed));
+        let (roles_csv, csv) = export::roles_csv(&table, kept, memory.remember);
+        Ok(export::Exported { roles_json, roles, roles_csv, csv, changes })
     };
     let (search, pages) = rayon::join(
         || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search)),
@@ -166,7 +168,9 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let (mut pages, exported) = pages?;
     // Only a watching process keeps what the next build could take over.
     let memo = match memory.remember {
-        true => previous::Memo { roles: exported.roles, search: search_memo, changes: exported.changes },
+        true => {
+            previous::Memo { roles: exported.roles, csv: exported.csv, search: search_memo, changes: exported.changes }
+        }
         false => Default::default(),
     };
     insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));

@@ -50,6 +50,8 @@ impl Kept {
 pub struct Memo {
     /// Each row's entry in `data/roles.json`, by position in the table's rows.
     pub roles: Vec<Arc<str>>,
+    /// Each row's line in `data/roles.csv`, with the columns.
+    pub csv: crate::export::CsvMemo,
     pub search: crate::search::Memo,
     pub changes: crate::changes::Memo,
 }

@@ -204,7 +204,7 @@ pub fn render(
     let data =
         |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
     pages.push(data("data/roles.json", std::mem::take(&mut exported.roles_json).into_bytes()));
-    pages.push(data("data/roles.csv", crate::export::roles_csv(site.table).into_bytes()));
+    pages.push(data("data/roles.csv", std::mem::take(&mut exported.roles_csv).into_bytes()));
     let changes = serde_json::to_string_pretty(&exported.changes.changes).expect("strings and numbers") + "\n";
     pages.push(data(crate::changes::FILE, changes.into_bytes()));
     if let Some(base) = &site.project.config.base_url {
