@@ -24,14 +24,14 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
     let mut lost: Vec<(PathBuf, RawLost)> = Vec::new();
     let mut merged: BTreeMap<u32, Row> = BTreeMap::new();
     let mut raw_doc: Option<RawDocument> = None;
-    for source in sources {
-        findings.extend(source.raw.findings.iter().cloned());
-        lost.extend(source.raw.lost.iter().map(|l| (source.raw.file.clone(), l.clone())));
+    for Source { raw, overrides, strictness } in sources {
+        findings.extend(raw.findings.iter().cloned());
+        lost.extend(raw.lost.iter().map(|l| (raw.file.clone(), l.clone())));
         if raw_doc.is_none() {
-            raw_doc = source.raw.document.clone();
+            raw_doc = raw.document.clone();
         }
-        let rows = rows_of(&source.raw, &catalog, source.strictness, &mut findings);
-        merge(&mut merged, rows, source.overrides, &mut findings);
+        let rows = rows_of(raw, &catalog, strictness, &mut findings);
+        merge(&mut merged, rows, overrides, &mut findings);
     }
     let mut rows: Vec<Row> = merged.into_values().collect();
     outline::parents(&mut rows);
@@ -46,24 +46,25 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
     }
 }
 
-/// Rows of one input: roles through each section's columns, then kinds and levels.
-fn rows_of(raw: &RawTable, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> Vec<Row> {
+/// Rows of one input: roles through each section's columns, then kinds and levels. The
+/// raw rows' texts are moved, not copied: a large table's are tens of megabytes.
+fn rows_of(raw: RawTable, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut levels = Vec::new();
-    for section in &raw.sections {
-        let cols = columns::attribute(section, catalog, strictness, findings);
-        columns::shape_findings(section, findings);
-        for r in &section.rows {
+    for mut section in raw.sections {
+        let cols = columns::attribute(&section, catalog, strictness, findings);
+        columns::shape_findings(&section, findings);
+        for r in std::mem::take(&mut section.rows) {
             levels.push(r.level);
             rows.push(Row {
                 no: r.no,
                 kind: Kind::Task,
                 level: None,
-                name: r.name.clone(),
-                description: r.description.clone(),
-                parent: None,
                 roles: columns::roles(&r.marks, &cols),
-                source: r.location.clone(),
+                name: r.name,
+                description: r.description,
+                parent: None,
+                source: r.location,
                 flags: Vec::new(),
             });
         }
