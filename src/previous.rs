@@ -151,6 +151,7 @@ impl Previous {
             edit.wide = true;
             edit.rows.extend(crate::index::chain(table, y));
             if x.flags != y.flags {
+                edit.flags = true;
                 edit.rows.extend(links_to(table, i));
             }
         }
@@ -188,6 +189,8 @@ pub struct Edit {
     /// are made again: false when only descriptions changed, which show on their own page
     /// only.
     pub wide: bool,
+    /// Whether any row's flags changed: the outline of headings shows them.
+    pub flags: bool,
 }
 
 /// Whether two files are one buffer shared (a page taken over), told without reading them.

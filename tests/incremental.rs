@@ -219,6 +219,8 @@ fn a_role_shows_on_its_own_page_the_headings_above_and_the_whole_table_only() {
     for page in ["items/7/index.html", "phases/4/index.html", "vendors/ops/index.html", "matrix/index.html"] {
         assert!(differ.iter().any(|p| p == page), "{page} shows the ○: {differ:?}");
     }
+    // The outline of headings shows no roles.
+    assert!(!differ.iter().any(|p| p == "phases/index.html"), "{differ:?}");
     // 7 loses its ◎ and is flagged. 6 and 9, the tasks before and after it, link to it
     // with its flags: a theme may show them (the default does not).
     edited[6] = "7,,受入テスト,,○,,";

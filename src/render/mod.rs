@@ -222,9 +222,10 @@ fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
         Spec::Item(row) | Spec::Phase(row) => edit.rows.contains(&row.no),
         // Made from a row's number and name, or from no row at all.
         Spec::Redirect(_) | Spec::Content(_) | Spec::Alias(_) | Spec::Tombstone(_) | Spec::NotFound => false,
+        // Made from the headings alone: their numbers, names, flags and tasks.
+        Spec::Phases => edit.flags,
         // Made from the whole table.
         Spec::Home
-        | Spec::Phases
         | Spec::Vendor(_)
         | Spec::Vendors
         | Spec::Subsystem(_)
