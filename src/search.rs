@@ -82,14 +82,6 @@ enum Others {
     Text(String),
 }
 
-#[derive(Serialize)]
-struct Index<'a> {
-    docs: Vec<Doc<'a>>,
-    /// Term → positions of the documents holding it, ascending, each stored as the
-    /// difference from the one before (smaller numbers, smaller file).
-    terms: Postings<'a>,
-}
-
 /// A narrative page's text without its markup, for the index.
 fn plain(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -167,6 +159,30 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
             (key, Cutting::Text([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ")))
         })
         .collect();
+    // Each document as its entry in the `docs` array, or the last build's entry when the
+    // document is the same: a large table's array is tens of megabytes.
+    let written: Vec<(u128, Arc<str>)> = docs
+        .par_iter()
+        .zip(&cut)
+        .map(|(doc, (key, _))| {
+            let vendors: &[usize] = match &doc.3 {
+                Others::Vendors(v) => v,
+                Others::Text(_) => &[],
+            };
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            h.update(&key.to_le_bytes());
+            for field in [doc.0, doc.5] {
+                h.update(&(field.len() as u64).to_le_bytes());
+                h.update(field.as_bytes());
+            }
+            vendors.iter().for_each(|v| h.update(&(*v as u64).to_le_bytes()));
+            let entry = h.digest128();
+            match previous.and_then(|m| m.docs.get(&entry)) {
+                Some(json) => (entry, Arc::clone(json)),
+                None => (entry, serde_json::to_string(doc).expect("strings and numbers").into()),
+            }
+        })
+        .collect();
     // Terms are numbered once for the session: new ones join the last build's numbering.
     let mut words = previous.map_or_else(Default::default, |m| Arc::clone(&m.words));
     let mut number = |terms: Vec<&str>| -> Arc<[u32]> {
@@ -209,10 +225,23 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
         }
     }
     let terms = Postings { words: &words, postings: &postings };
-    let mut js = b"window.ROLESITE_SEARCH_INDEX=".to_vec();
-    serde_json::to_writer(&mut js, &Index { docs, terms }).expect("strings and numbers");
-    js.extend_from_slice(b";\n");
-    (String::from_utf8(js).expect("JSON is UTF-8"), Memo { cuts: cut.into_iter().collect(), words })
+    // `{"docs": [each document], "terms": {term: positions of the documents holding it,
+    // ascending, each stored as the difference from the one before}}`, the documents'
+    // entries put in as written.
+    let size = written.iter().map(|(_, j)| j.len() + 1).sum::<usize>();
+    let mut js = Vec::with_capacity(size + 64 + 16 * words.names.len());
+    js.extend_from_slice(b"window.ROLESITE_SEARCH_INDEX={\"docs\":[");
+    for (i, (_, json)) in written.iter().enumerate() {
+        if i > 0 {
+            js.push(b',');
+        }
+        js.extend_from_slice(json.as_bytes());
+    }
+    js.extend_from_slice(b"],\"terms\":");
+    serde_json::to_writer(&mut js, &terms).expect("strings and numbers");
+    js.extend_from_slice(b"};\n");
+    let memo = Memo { cuts: cut.into_iter().collect(), words, docs: written.into_iter().collect() };
+    (String::from_utf8(js).expect("JSON is UTF-8"), memo)
 }
 
 /// A document's term numbers taken over from the last build, or its normalised text, still
@@ -282,6 +311,8 @@ impl Serialize for Postings<'_> {
 pub struct Memo {
     cuts: HashMap<u128, Arc<[u32]>>,
     words: Arc<Words>,
+    /// Each document's entry in the `docs` array, by a hash of all it holds.
+    docs: HashMap<u128, Arc<str>>,
 }
 
 /// A hash of a document's fields, each length-prefixed so no two splits hash alike.
