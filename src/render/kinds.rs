@@ -503,8 +503,15 @@ pub struct VendorPage<'a> {
     cooperating: String,
     primary_count: usize,
     cooperating_count: usize,
-    bars: super::charts::VendorBars,
+    /// The bars by phase, rendered (`vendor-bars.html`).
+    bars: String,
     standings: super::charts::Standings<'a>,
+}
+
+/// A vendor page's bars, for `vendor-bars.html`.
+#[derive(Serialize)]
+struct Bars {
+    bars: super::charts::VendorBars,
 }
 
 /// One list of a vendor page, for `vendor-groups.html`.
@@ -532,7 +539,12 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
         cooperating: list("cooperating", "○ 協力する作業", &vi.cooperating)?,
         primary_count: vi.primary.len(),
         cooperating_count: vi.cooperating.len(),
-        bars: super::charts::vendor_bars(site, v, from),
+        // The bars count the vendor's own tasks, by the outline's top headings.
+        bars: site
+            .fragment_from(from, "vendor-bars.html", &(from, &v.name, &vi.primary, &vi.cooperating), || Bars {
+                bars: super::charts::vendor_bars(site, v, from),
+            })?
+            .to_string(),
         standings: super::charts::standings(site, v, from),
     })
 }
