@@ -16,12 +16,20 @@ pub fn read(path: &Path) -> Result<RawTable> {
 /// Parse CSV (or TSV, by extension) text; `path` labels locations.
 pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(if tab { b'\t' } else { b',' })
-        .from_reader(text.as_bytes());
-    check_quotes(path, text, if tab { b'\t' } else { b',' })?;
+    let delimiter = if tab { b'\t' } else { b',' };
+    if let Some(records) = records_by_line(text, delimiter) {
+        return from_records(path, records);
+    }
+    check_quotes(path, text, delimiter)?;
+    let records = records_by_csv(path, text, delimiter)?;
+    // Each record holds its cells in one buffer: they are read from it, not copied out.
+    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().collect::<Vec<&str>>())).collect())
+}
+
+/// The records as the csv crate reads them, with their lines.
+fn records_by_csv(path: &Path, text: &str, delimiter: u8) -> Result<Vec<(usize, ::csv::StringRecord)>> {
+    let mut reader =
+        ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut records = Vec::new();
     let mut lines = super::text::Lines::new(text);
     for record in reader.records() {
@@ -29,8 +37,28 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
         let line = record.position().map_or(0, |p| lines.at(p.byte()));
         records.push((line, record));
     }
-    // Each record holds its cells in one buffer: they are read from it, not copied out.
-    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().collect::<Vec<&str>>())).collect())
+    Ok(records)
+}
+
+/// A text without quotes, whose line ends are LF or CRLF, has one record per line: its
+/// lines are cut into cells in parallel, as the csv crate would cut them. `None` for any
+/// other text. Blank lines come as one empty cell (the csv crate skips them; the records
+/// are filtered for blank ones after).
+fn records_by_line(text: &str, delimiter: u8) -> Option<Vec<(usize, Vec<&str>)>> {
+    let bytes = text.as_bytes();
+    let crlf_only = memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'));
+    if memchr::memchr(b'"', bytes).is_some() || !crlf_only {
+        return None;
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let delimiter = char::from(delimiter);
+    Some(
+        lines
+            .par_iter()
+            .enumerate()
+            .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line).split(delimiter).collect()))
+            .collect(),
+    )
 }
 
 /// The csv crate forgives bad quoting (an unclosed quote swallows the rest of the file as
@@ -38,9 +66,6 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
 /// closing quote is followed by a delimiter, a line end or another quote.
 fn check_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
     let bytes = text.as_bytes();
-    if memchr::memchr(b'"', bytes).is_none() {
-        return Ok(());
-    }
     let (mut line, mut col, mut at_cell_start, mut open) = (1usize, 0usize, true, None::<(usize, usize)>);
     let mut i = 0;
     while i < bytes.len() {
@@ -222,4 +247,43 @@ fn truncate(s: &str) -> String {
         t.push('…');
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Cut by lines, a text without quotes gives the csv crate's records, at the same
+    /// lines, once blank records are left out (as `from_records` leaves them out).
+    #[test]
+    fn records_by_line_are_the_csv_crates() {
+        let texts = [
+            "項番,作業項目,a\n1,設計,◎\n2,試験\n",
+            "項番,作業項目,a\r\n1,設計,◎\r\n\r\n2,試験,,○,\r\n",
+            "a,b\n\n\n1,2\n,,\n3",
+            "項番\t作業項目\n1\t設計(a,b)\n",
+            "",
+        ];
+        let blank = |cells: &[String]| cells.iter().all(|c| c.trim().is_empty());
+        for text in texts {
+            for delimiter in [b',', b'\t'] {
+                let by_line: Vec<(usize, Vec<String>)> = super::records_by_line(text, delimiter)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(l, cells)| (l, cells.into_iter().map(String::from).collect::<Vec<_>>()))
+                    .filter(|(_, cells)| !blank(cells))
+                    .collect();
+                let by_csv: Vec<(usize, Vec<String>)> = super::records_by_csv(Path::new("t.csv"), text, delimiter)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(l, r)| (l, r.iter().map(String::from).collect::<Vec<_>>()))
+                    .filter(|(_, cells)| !blank(cells))
+                    .collect();
+                assert_eq!(by_line, by_csv, "{text:?}");
+            }
+        }
+        // Quotes, or a lone carriage return, take the csv crate's way.
+        assert!(super::records_by_line("a,\"b,c\"\n", b',').is_none());
+        assert!(super::records_by_line("a,b\r1,2\r", b',').is_none());
+    }
 }

@@ -100,9 +100,13 @@ impl<'a> Lines<'a> {
         Lines { text: text.as_bytes(), counted_to: 0, line: 1 }
     }
 
-    /// The 1-based line of the record at `byte`.
+    /// The 1-based line of the record at `byte`: the line its content starts on. (After a
+    /// blank CRLF line the csv crate puts a record's position on that line's `\r`.)
     pub fn at(&mut self, byte: u64) -> usize {
-        let end = (byte as usize + 1).min(self.text.len());
+        let mut end = (byte as usize).min(self.text.len());
+        while self.text.get(end).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            end += 1;
+        }
         if end < self.counted_to {
             *self = Lines { text: self.text, counted_to: 0, line: 1 };
         }
@@ -152,12 +156,12 @@ mod tests {
 
     #[test]
     fn csv_record_lines_in_lf_and_crlf_text() {
-        for text in ["a,b\n1,2\n3,\"x\ny\"\n5,6\n", "a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n5,6\r\n"] {
+        for text in ["a,b\n1,2\n3,\"x\ny\"\n\n5,6\n", "a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n\r\n5,6\r\n"] {
             let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
             let mut counter = super::Lines::new(text);
             let lines: Vec<usize> =
                 reader.records().map(|r| counter.at(r.unwrap().position().unwrap().byte())).collect();
-            assert_eq!(lines, vec![1, 2, 3, 5], "{text:?}");
+            assert_eq!(lines, vec![1, 2, 3, 6], "{text:?}");
         }
     }
 }
