@@ -130,7 +130,8 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     let edited = previous.and_then(|p| p.rows_edited(&table, context, &changed));
     clock.lap("read and check");
     // The search index needs none of the pages: it is made beside everything else; and
-    // `data/roles.json` and the changes beside the pages (see `render::render`).
+    // `data/roles.json`, `data/roles.csv` and the changes beside the pages (see
+    // `render::render`).
     let export = || -> Result<export::Exported> {
         let kept = last.map(|(_, m, changed)| (m.roles.as_slice(), changed));
         let (roles_json, roles) = export::roles_json(&table, &project.root, kept);
@@ -143,7 +144,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         Ok(export::Exported { roles_json, roles, roles_csv, csv, changes })
     };
     let (search, pages) = rayon::join(
-        || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search)),
+        || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search), memory.remember),
         || -> Result<_> {
             let index = index::build(&table, &catalog);
             let site = render::Site {

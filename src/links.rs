@@ -109,10 +109,14 @@ pub struct Found {
 /// links lead to is worked out only for a build that is kept for the next (`keep`, a
 /// watching process).
 ///
-/// With the previous build, a page it had with the same bytes is not read again: its links
-/// resolved then, and they still do unless a file they lead to went away or a changed page
-/// lost an id they lead to: such pages are read and checked again.
+/// With the previous build, a page it had with the same bytes, or with the same ids and
+/// links in the same order, is not read into sets again: its links resolved then, and they
+/// still do unless a file they lead to went away or a changed page lost an id they lead
+/// to: such pages are read and checked again.
+///
+/// `pages` are in path order, as a build makes them, each path once.
 pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked {
+    debug_assert!(pages.windows(2).all(|w| w[0].path < w[1].path), "pages in path order");
     let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()

@@ -102,8 +102,9 @@ fn plain(html: &str) -> String {
 }
 
 /// The index as the script that carries it, and what the next build can take over from it
-/// (`previous`, the same from the last build).
-pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>) -> (String, Memo) {
+/// (`previous`, the same from the last build), made only when the build is kept for the
+/// next (`remember`).
+pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>, remember: bool) -> (String, Memo) {
     // Vendors first, so rows can point at them.
     let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
@@ -240,7 +241,10 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>)
     js.extend_from_slice(b"],\"terms\":");
     serde_json::to_writer(&mut js, &terms).expect("strings and numbers");
     js.extend_from_slice(b"};\n");
-    let memo = Memo { cuts: cut.into_iter().collect(), words, docs: written.into_iter().collect() };
+    let memo = match remember {
+        true => Memo { cuts: cut.into_iter().collect(), words, docs: written.into_iter().collect() },
+        false => Memo::default(),
+    };
     (String::from_utf8(js).expect("JSON is UTF-8"), memo)
 }
 
@@ -375,6 +379,7 @@ mod tests {
             },
             &[],
             None,
+            false,
         )
         .0;
         let json: serde_json::Value =
