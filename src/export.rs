@@ -63,6 +63,14 @@ pub struct Exported {
     pub changes: crate::changes::Memo,
 }
 
+/// The last build's text for the row at position `i` (`previous`: the texts by position,
+/// and the positions of the rows changed since), when that row is unchanged.
+fn kept_row(previous: Option<(&[Arc<str>], &[usize])>, i: usize) -> Option<Arc<str>> {
+    let (kept, changed) = previous?;
+    let text = kept.get(i)?;
+    changed.binary_search(&i).is_err().then(|| Arc::clone(text))
+}
+
 /// `data/roles.json`, and each row's entry in it (by position in `table.rows`) for the next
 /// build to take over. `previous` holds the last build's entries and the positions of the
 /// rows that changed since (`Previous::changed_rows`): every other row keeps its entry
@@ -72,10 +80,7 @@ pub fn roles_json(table: &Table, root: &Path, previous: Option<(&[Arc<str>], &[u
         .rows
         .par_iter()
         .enumerate()
-        .map(|(i, row)| match previous {
-            Some((kept, changed)) if i < kept.len() && changed.binary_search(&i).is_err() => Arc::clone(&kept[i]),
-            _ => row_entry(row, root).into(),
-        })
+        .map(|(i, row)| kept_row(previous, i).unwrap_or_else(|| row_entry(row, root).into()))
         .collect();
     let export = Export {
         document: &table.document,
@@ -217,9 +222,8 @@ pub fn roles_csv(table: &Table, previous: Option<(&CsvMemo, &[usize])>, remember
         .par_iter()
         .zip(&placed)
         .enumerate()
-        .map(|(i, (row, roles))| match kept {
-            Some((m, changed)) if i < m.rows.len() && changed.binary_search(&i).is_err() => Arc::clone(&m.rows[i]),
-            _ => {
+        .map(|(i, (row, roles))| {
+            kept_row(kept.map(|(m, changed)| (m.rows.as_slice(), changed)), i).unwrap_or_else(|| {
                 // A column's first role on the row is the one shown.
                 let mut marks = vec![""; cols.len()];
                 for (col, role) in roles {
@@ -231,7 +235,7 @@ pub fn roles_csv(table: &Table, previous: Option<(&CsvMemo, &[usize])>, remember
                 let (no, level) = (row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()));
                 let fields = [no.as_str(), level.as_str(), row.name.as_str()].into_iter().chain(marks);
                 csv_line(fields.chain([row.description.as_str()])).into()
-            }
+            })
         })
         .collect();
     let mut header = vec!["項番".to_string(), "階層".to_string(), "作業項目".to_string()];
