@@ -152,7 +152,7 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>,
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
-            let key = fields_key(&[doc.2, others, doc.4, &number]);
+            let key = fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
             if let Some(kept) = last.and_then(|m| m.get(&key)) {
                 return (key, Cutting::Kept(Arc::clone(kept)));
             }
@@ -170,14 +170,9 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>,
                 Others::Vendors(v) => v,
                 Others::Text(_) => &[],
             };
-            let mut h = xxhash_rust::xxh3::Xxh3::new();
-            h.update(&key.to_le_bytes());
-            for field in [doc.0, doc.5] {
-                h.update(&(field.len() as u64).to_le_bytes());
-                h.update(field.as_bytes());
-            }
-            vendors.iter().for_each(|v| h.update(&(*v as u64).to_le_bytes()));
-            let entry = h.digest128();
+            // The fields' key, and what else the entry holds: kind, URL, vendors.
+            let vendors: Vec<u8> = vendors.iter().flat_map(|v| (*v as u64).to_le_bytes()).collect();
+            let entry = fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
             match previous.and_then(|m| m.docs.get(&entry)) {
                 Some(json) => (entry, Arc::clone(json)),
                 None => (entry, serde_json::to_string(doc).expect("strings and numbers").into()),
@@ -320,11 +315,11 @@ pub struct Memo {
 }
 
 /// A hash of a document's fields, each length-prefixed so no two splits hash alike.
-fn fields_key(fields: &[&str]) -> u128 {
+fn fields_key(fields: &[&[u8]]) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for f in fields {
         h.update(&(f.len() as u64).to_le_bytes());
-        h.update(f.as_bytes());
+        h.update(f);
     }
     h.digest128()
 }
