@@ -102,8 +102,8 @@ impl<S: AsRef<str>> Entry<S> {
         (self.heading, self.name) = (later.heading, later.name);
         for (v, r) in later.roles {
             match self.roles.iter_mut().find(|(x, _)| x.as_ref() == v.as_ref()) {
-                Some((_, slot)) if !strongest => *slot = r,
-                _ => self.add_role(v, r),
+                Some((_, slot)) => *slot = if strongest { (*slot).min(r) } else { r },
+                None => self.roles.push((v, r)),
             }
         }
     }
