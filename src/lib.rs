@@ -82,6 +82,8 @@ pub struct Rendered {
     pub manifest: manifest::Manifest,
     /// What the link check found in each of `pages` (ids, links), by place.
     pub found: Vec<Option<links::Found>>,
+    /// The files of the previous build (when one is known) that `pages` no longer has.
+    pub gone: Vec<String>,
     /// What was made from the whole table, for the next build to take over in part.
     pub memo: previous::Memo,
     /// How long each stage took, in pipeline order, for `--verbose`.
@@ -183,11 +185,14 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     if let Some(previous) = previous {
         pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
     }
+    // The files the last build had and this one lacks: lost places for the link check,
+    // files to remove for the write.
+    let gone: Vec<String> = previous.map(|p| p.gone(&pages).into_iter().cloned().collect()).unwrap_or_default();
     clock.lap("manifest");
-    let checked = links::check(&pages, previous, memory.remember);
+    let checked = links::check(&pages, previous, &gone, memory.remember);
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
-    Ok(Rendered { table, context, pages, manifest, found: checked.found, memo, stages: clock.laps })
+    Ok(Rendered { table, context, pages, manifest, found: checked.found, gone, memo, stages: clock.laps })
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when

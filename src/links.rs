@@ -114,8 +114,9 @@ pub struct Found {
 /// still do unless a file they lead to went away or a changed page lost an id they lead
 /// to: such pages are read and checked again.
 ///
-/// `pages` are in path order, as a build makes them, each path once.
-pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked {
+/// `pages` are in path order, as a build makes them, each path once; `gone` are the files of
+/// the previous build they no longer have.
+pub fn check(pages: &[Page], previous: Option<&Previous>, gone: &[String], keep: bool) -> Checked {
     debug_assert!(pages.windows(2).all(|w| w[0].path < w[1].path), "pages in path order");
     let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
     let mut scans: Vec<Scan> = pages
@@ -130,7 +131,7 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, keep: bool) -> Checked
             _ => scan(at, p, keep),
         })
         .collect();
-    let lost = previous.map(|prev| lost_places(pages, &scans, prev));
+    let lost = previous.map(|prev| lost_places(&scans, prev, gone));
     // A page whose links are all as before: they resolved then, and still do, unless they
     // lead to a place that is lost. It is read again then (or when nothing is known of
     // where it leads).
@@ -189,8 +190,8 @@ impl Places<'_, '_> {
 
 /// The places links may lead to that the previous build had and this one lacks: the files
 /// that are gone, and the ids a page no longer offers.
-fn lost_places(pages: &[Page], scans: &[Scan], previous: &Previous) -> HashSet<u64> {
-    let mut lost: HashSet<u64> = previous.gone(pages).into_iter().map(|f| place(f, None)).collect();
+fn lost_places(scans: &[Scan], previous: &Previous, gone: &[String]) -> HashSet<u64> {
+    let mut lost: HashSet<u64> = gone.iter().map(|f| place(f, None)).collect();
     for s in scans.iter().filter(|s| !s.page.unchanged) {
         let before = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref());
         if let Some(before) = before.filter(|b| !Arc::ptr_eq(b, &s.ids)) {

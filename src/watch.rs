@@ -114,7 +114,7 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
             crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true, progress: None })?;
         let written_at = Instant::now();
         let written = match usable {
-            Some(p) => crate::write::update(&out, &rendered.pages, p),
+            Some(_) => crate::write::update(&out, &rendered.pages, &rendered.gone),
             None => crate::write::write(&out, &rendered.pages),
         };
         let Ok(written) = written else {

@@ -2,7 +2,6 @@
 //! then swap it in, so a failed or killed build leaves the previous site whole.
 
 use crate::diag::{Error, Result};
-use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -45,11 +44,11 @@ pub fn write_reporting(
 
 /// Bring a folder this process wrote last time from `previous` to `pages` in place: the
 /// changed files only, each written beside its old self and renamed over it, so a reader
-/// sees the old or the new file and never part of one; then the files that are gone, and
-/// folders left empty. Fast after a small edit, where `write` re-creates every folder; but
+/// sees the old or the new file and never part of one; then the files that are gone
+/// (`gone`, as `Previous::gone` found them), and folders left empty. Fast after a small edit, where `write` re-creates every folder; but
 /// the site is whole only file by file, which is why only a watching process uses it and a
 /// one-off `build` swaps whole sites.
-pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written> {
+pub fn update(out: &Path, pages: &[Page], gone: &[String]) -> Result<Written> {
     let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).collect();
     create_folders(out, changed.iter().copied())?;
     changed.par_iter().try_for_each(|page| {
@@ -59,8 +58,7 @@ pub fn update(out: &Path, pages: &[Page], previous: &Previous) -> Result<Written
         std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))?;
         std::fs::rename(&aside, &path).map_err(|e| Error::io(&path, e))
     })?;
-    let gone = previous.gone(pages);
-    for path in &gone {
+    for path in gone {
         let file = out.join(path);
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&file, e)),
