@@ -264,7 +264,7 @@ pub struct Grid<'a> {
     /// How many rows `body` holds.
     rows: usize,
     /// The rows as HTML, rendered block by block from `grid-rows.html`.
-    body: String,
+    body: super::Block,
 }
 
 /// What `grid-rows.html` sees: a block of rows, and how many columns the vendors span.
@@ -317,7 +317,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
             uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
         })
         .collect();
-    let blocks: Vec<std::sync::Arc<str>> = blocks(rows)
+    let blocks: Vec<super::Block> = blocks(rows)
         .par_iter()
         .map(|range| {
             let view = GridRows { rows: &grid_rows[range.clone()], columns: vendors.len() + 1 };
@@ -337,7 +337,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
             })
             .collect(),
         rows: rows.len(),
-        body: blocks.concat(),
+        body: super::Block::join(blocks),
     })
 }
 
@@ -499,12 +499,12 @@ pub struct VendorPage<'a> {
     vendor: &'a Vendor,
     spellings: Vec<&'a str>,
     /// The lists of ◎ and ○ tasks by phase, rendered (`vendor-groups.html`).
-    primary: String,
-    cooperating: String,
+    primary: super::Block,
+    cooperating: super::Block,
     primary_count: usize,
     cooperating_count: usize,
     /// The bars by phase, rendered (`vendor-bars.html`).
-    bars: String,
+    bars: super::Block,
     standings: super::charts::Standings<'a>,
 }
 
@@ -530,7 +530,7 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     // A list shows its rows as the outline has them: it is known by their numbers.
     let list = |id, title, nos: &[u32]| {
         let groups = || Groups { id, title, count: nos.len(), groups: by_phase(site, nos, from) };
-        site.fragment_from(from, "vendor-groups.html", &(from, id, title, nos), groups).map(|html| html.to_string())
+        site.fragment_from(from, "vendor-groups.html", &(from, id, title, nos), groups)
     };
     Ok(VendorPage {
         vendor: v,
@@ -540,11 +540,9 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
         primary_count: vi.primary.len(),
         cooperating_count: vi.cooperating.len(),
         // The bars count the vendor's own tasks, by the outline's top headings.
-        bars: site
-            .fragment_from(from, "vendor-bars.html", &(from, &v.name, &vi.primary, &vi.cooperating), || Bars {
-                bars: super::charts::vendor_bars(site, v, from),
-            })?
-            .to_string(),
+        bars: site.fragment_from(from, "vendor-bars.html", &(from, &v.name, &vi.primary, &vi.cooperating), || {
+            Bars { bars: super::charts::vendor_bars(site, v, from) }
+        })?,
         standings: super::charts::standings(site, v, from),
     })
 }

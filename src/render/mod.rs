@@ -1,7 +1,10 @@
 //! Every page as `{path, bytes}` in memory, rendered in parallel from view structs.
 
+mod block;
 pub mod charts;
 pub mod views;
+
+pub use block::Block;
 
 use crate::baseline::Baseline;
 use crate::changes::Changes;
@@ -92,7 +95,7 @@ impl Site<'_> {
     /// previous build when its template, theme and view are the same as then: the matrix
     /// of a large table is one page, and an edit changes one block of it.
     /// `from` is the URL of the page it is part of.
-    pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Arc<str>> {
+    pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Block> {
         let key = match self.remember {
             true => Some(inputs_key(self.theme, template, &(), view).map_err(key_error)?),
             false => None,
@@ -109,7 +112,7 @@ impl Site<'_> {
         template: &str,
         inputs: &impl Serialize,
         view: impl FnOnce() -> V,
-    ) -> Result<Arc<str>> {
+    ) -> Result<Block> {
         let key = match self.remember {
             true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(key_error)?),
             false => None,
@@ -123,19 +126,19 @@ impl Site<'_> {
         template: &str,
         key: Option<u128>,
         view: impl FnOnce() -> V,
-    ) -> Result<Arc<str>> {
+    ) -> Result<Block> {
         let render = || -> Result<Arc<str>> {
             let ctx = tera::Context::from_serialize(view()).map_err(key_error)?;
             Ok(self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into())
         };
-        let Some(key) = key else { return render() };
+        let Some(key) = key else { return Ok(Block::new(None, render()?)) };
         let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
             Some(html) => html,
             None => render()?,
         };
         let mut fragments = self.fragments.lock().unwrap_or_else(|p| p.into_inner());
         fragments.entry(from.to_string()).or_default().push((key, Arc::clone(&html)));
-        Ok(html)
+        Ok(Block::new(Some(key), html))
     }
 
     /// A hash of every row's number, kind, level, parent, name and flags: what a list of
@@ -481,10 +484,16 @@ impl Meta<'_, '_> {
         if let Some(kept) = kept {
             return Ok((key, kept.bytes.clone(), page_title));
         }
-        let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
-        ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
-        let html = site.theme.tera.render(template, &ctx).map_err(|e| site.theme.render_error(&e))?;
-        Ok((key, html.into_bytes().into(), page_title))
+        // The view's blocks reach the template as placeholders and are put in after it ran.
+        let html = block::render_with_blocks(
+            || -> Result<tera::Context> {
+                let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
+                ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
+                Ok(ctx)
+            },
+            |ctx| site.theme.tera.render(template, ctx).map_err(|e| site.theme.render_error(&e)),
+        )?;
+        Ok((key, html.into(), page_title))
     }
 }
 
