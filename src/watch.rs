@@ -96,8 +96,9 @@ pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outc
     outcome
 }
 
-/// What a good build leaves for the session to remember: the output folder and the site.
-type Kept = Option<(std::path::PathBuf, crate::Rendered)>;
+/// What a good build leaves for the session to remember: the output folder and the site;
+/// and the files it replaced, to be removed once it has been reported.
+type Kept = Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Retired>)>;
 
 /// One rebuild, leaving the site it made to be remembered by [`keep`]: a watcher reports
 /// first, so open pages reload without waiting for that bookkeeping.
@@ -114,8 +115,8 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
             crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true, progress: None })?;
         let written_at = Instant::now();
         let written = match usable {
-            Some(_) => crate::write::update(&out, &rendered.pages, &rendered.gone),
-            None => crate::write::write(&out, &rendered.pages),
+            Some(_) => crate::write::update(&out, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),
+            None => crate::write::write(&out, &rendered.pages).map(|w| (w, None)),
         };
         let Ok(written) = written else {
             // After a failed update the folder is partly new: forget it, so the next build
@@ -128,7 +129,7 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
         Ok((written, stages, out, rendered))
     });
     match result {
-        Ok((w, stages, out, rendered)) => {
+        Ok(((w, retired), stages, out, rendered)) => {
             let outcome = Outcome::Built {
                 written: w.files - w.unchanged,
                 unchanged: w.unchanged,
@@ -136,7 +137,7 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
                 ms: start.elapsed().as_millis(),
                 stages,
             };
-            (outcome, Some((out, rendered)))
+            (outcome, Some((out, rendered, retired)))
         }
         Err(e) => (Outcome::Failed(e.to_string()), None),
     }
@@ -144,8 +145,9 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
 
 /// Remember a good build for the next (a failed one leaves the session as it was).
 fn keep(session: &mut Session, kept: Kept) {
-    if let Some((out, rendered)) = kept {
+    if let Some((out, rendered, retired)) = kept {
         session.previous = Some(Previous::new(&out, rendered));
+        drop(retired);
     }
 }
 
