@@ -146,7 +146,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         Ok(export::Exported { roles_json, roles, roles_csv, csv, changes })
     };
     let (search, pages) = rayon::join(
-        || search::index_js(&table, &content, last.map(|(_, m, _)| &m.search), memory.remember),
+        || search::index_js(&table, &content, last.map(|(_, m, changed)| (&m.search, changed)), memory.remember),
         || -> Result<_> {
             let index = index::build(&table, &catalog);
             let site = render::Site {

@@ -102,9 +102,15 @@ fn plain(html: &str) -> String {
 }
 
 /// The index as the script that carries it, and what the next build can take over from it
-/// (`previous`, the same from the last build), made only when the build is kept for the
-/// next (`remember`).
-pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>, remember: bool) -> (String, Memo) {
+/// (`previous`, the same from the last build, with the positions of the rows changed since,
+/// as `Previous::changed_rows` found them), made only when the build is kept for the next
+/// (`remember`).
+pub fn index_js(
+    table: &Table,
+    content: &[ContentPage],
+    previous: Option<(&Memo, &[usize])>,
+    remember: bool,
+) -> (String, Memo) {
     // Vendors first, so rows can point at them.
     let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
@@ -141,31 +147,66 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>,
             out
         })
         .collect();
-    // Each document's own terms, cut from its normalised fields, or taken from the last
-    // build when those fields are the same.
-    let last = previous.map(|m| &m.cuts);
-    let cut: Vec<(u128, Cutting)> = docs
+    // What every row's document takes from the vendors: their places and names.
+    let vendors = {
+        let aliases: Vec<String> = table.vendors.iter().map(|v| v.aliases.join("\n")).collect();
+        let count = (table.vendors.len() as u64).to_le_bytes();
+        let mut fields: Vec<&[u8]> = vec![&count];
+        for (d, aliases) in docs.iter().zip(&aliases) {
+            fields.extend([d.2.as_bytes(), d.4.as_bytes(), d.5.as_bytes(), aliases.as_bytes()]);
+        }
+        fields_key(&fields)
+    };
+    let last = previous.map(|(m, _)| m).filter(|m| m.vendors == vendors);
+    // The documents the last build made as they are now: the vendors', and the rows' that
+    // are the same as then at the same place. The others are made below.
+    let mut same = vec![false; docs.len()];
+    if let (Some(m), Some((_, changed))) = (last, previous) {
+        let rows = table.vendors.len()..table.vendors.len() + table.rows.len();
+        same[..rows.end.min(m.docs.len())].fill(true);
+        for &i in changed {
+            if let Some(same) = same.get_mut(rows.start + i) {
+                *same = false;
+            }
+        }
+    }
+    // Each other document's own terms, cut from its normalised fields, or taken from the
+    // last build when those fields are the same (an edit that moved rows keeps their
+    // terms); then its entry in the `docs` array, or the last build's entry when the
+    // document is the same: a large table's array is tens of megabytes. The last build's
+    // document at the same place is tried first; all of them are hashed only when many
+    // documents are to be made, as after rows were added or removed.
+    // A few documents to make (an edit in place) are made rather than looked for.
+    let few = same.iter().filter(|same| !**same).count() <= PATCHED_AT_MOST;
+    let known = std::sync::OnceLock::new();
+    let known = || known.get_or_init(|| last.filter(|_| !few).map(Known::of).unwrap_or_default());
+    let cut: Vec<Option<(u128, Cutting)>> = docs
         .par_iter()
-        .map(|doc| {
+        .enumerate()
+        .map(|(at, doc)| {
+            if same[at] {
+                return None;
+            }
             let number = if doc.1 > 0 { doc.1.to_string() } else { String::new() };
             let others = match &doc.3 {
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
             let key = fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
-            if let Some(kept) = last.and_then(|m| m.get(&key)) {
-                return (key, Cutting::Kept(Arc::clone(kept)));
+            let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.cut == key).map(|m| &m.own);
+            if let Some(kept) = here.or_else(|| known().cuts.get(&key)) {
+                return Some((key, Cutting::Kept(Arc::clone(kept))));
             }
             // Fields are normalised one by one, as the script does; a space keeps them apart.
-            (key, Cutting::Text([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" ")))
+            Some((key, Cutting::Text([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" "))))
         })
         .collect();
-    // Each document as its entry in the `docs` array, or the last build's entry when the
-    // document is the same: a large table's array is tens of megabytes.
-    let written: Vec<(u128, Arc<str>)> = docs
+    let written: Vec<Option<(u128, Arc<str>)>> = docs
         .par_iter()
         .zip(&cut)
-        .map(|(doc, (key, _))| {
+        .enumerate()
+        .map(|(at, (doc, cut))| {
+            let (key, _) = cut.as_ref()?;
             let vendors: &[usize] = match &doc.3 {
                 Others::Vendors(v) => v,
                 Others::Text(_) => &[],
@@ -173,14 +214,15 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>,
             // The fields' key, and what else the entry holds: kind, URL, vendors.
             let vendors: Vec<u8> = vendors.iter().flat_map(|v| (*v as u64).to_le_bytes()).collect();
             let entry = fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
-            match previous.and_then(|m| m.docs.get(&entry)) {
+            let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.entry == entry).map(|m| &m.json);
+            Some(match here.or_else(|| known().entries.get(&entry)) {
                 Some(json) => (entry, Arc::clone(json)),
                 None => (entry, serde_json::to_string(doc).expect("strings and numbers").into()),
-            }
+            })
         })
         .collect();
     // Terms are numbered once for the session: new ones join the last build's numbering.
-    let mut words = previous.map_or_else(Default::default, |m| Arc::clone(&m.words));
+    let mut words = previous.map_or_else(Default::default, |(m, _)| Arc::clone(&m.words));
     let mut number = |terms: Vec<&str>| -> Arc<[u32]> {
         let mut ids: Vec<u32> = terms.into_iter().map(|t| words.id(t)).collect();
         ids.sort_unstable();
@@ -188,59 +230,132 @@ pub fn index_js(table: &Table, content: &[ContentPage], previous: Option<&Memo>,
         ids.into()
     };
     let vendor_ids: Vec<Arc<[u32]>> = vendor_terms.into_iter().map(&mut number).collect();
-    let cut: Vec<(u128, Arc<[u32]>)> = cut
-        .into_iter()
-        .map(|(key, cut)| match cut {
-            Cutting::Kept(ids) => (key, ids),
-            Cutting::Text(text) => {
-                let mut terms = Vec::new();
-                push_terms(&text, &mut terms);
-                (key, number(terms))
-            }
+    // Each document as made: its own terms, and all it is found by (its vendors' too).
+    let made: Vec<Made> = docs
+        .iter()
+        .zip(cut)
+        .zip(written)
+        .enumerate()
+        .map(|(at, ((doc, cut), written))| {
+            let (Some((cut, cutting)), Some((entry, json))) = (cut, written) else {
+                return last.expect("only documents the last build made are the same").docs[at].clone();
+            };
+            let own = match cutting {
+                Cutting::Kept(ids) => ids,
+                Cutting::Text(text) => {
+                    let mut terms = Vec::new();
+                    push_terms(&text, &mut terms);
+                    number(terms)
+                }
+            };
+            let all = match &doc.3 {
+                Others::Vendors(at) if !at.is_empty() => {
+                    let mut all: Vec<u32> = own.to_vec();
+                    all.extend(at.iter().filter_map(|i| vendor_ids.get(*i)).flat_map(|v| v.iter().copied()));
+                    all.sort_unstable();
+                    all.dedup();
+                    all.into()
+                }
+                _ => Arc::clone(&own),
+            };
+            Made { cut, own, entry, json, all }
         })
         .collect();
     words.sort();
-    // Each document's terms (its own and its vendors'), by number, into the postings.
-    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); words.names.len()];
-    for (id, (doc, (_, own))) in docs.iter().zip(&cut).enumerate() {
-        match &doc.3 {
-            Others::Vendors(at) if !at.is_empty() => {
-                let mut all: Vec<u32> = own.to_vec();
-                all.extend(at.iter().filter_map(|i| vendor_ids.get(*i)).flat_map(|v| v.iter().copied()));
-                all.sort_unstable();
-                all.dedup();
-                all.iter().for_each(|t| postings[*t as usize].push(id as u32));
-            }
-            _ => own.iter().for_each(|t| postings[*t as usize].push(id as u32)),
-        }
-    }
-    for ids in &mut postings {
-        let mut last = 0;
-        for id in ids.iter_mut() {
-            (*id, last) = (*id - last, *id);
-        }
-    }
+    let postings = postings(&made, words.names.len(), last);
     let terms = Postings { words: &words, postings: &postings };
     // `{"docs": [each document], "terms": {term: positions of the documents holding it,
     // ascending, each stored as the difference from the one before}}`, the documents'
     // entries put in as written.
-    let size = written.iter().map(|(_, j)| j.len() + 1).sum::<usize>();
+    let size = made.iter().map(|m| m.json.len() + 1).sum::<usize>();
     let mut js = Vec::with_capacity(size + 64 + 16 * words.names.len());
     js.extend_from_slice(b"window.ROLESITE_SEARCH_INDEX={\"docs\":[");
-    for (i, (_, json)) in written.iter().enumerate() {
+    for (i, m) in made.iter().enumerate() {
         if i > 0 {
             js.push(b',');
         }
-        js.extend_from_slice(json.as_bytes());
+        js.extend_from_slice(m.json.as_bytes());
     }
     js.extend_from_slice(b"],\"terms\":");
     serde_json::to_writer(&mut js, &terms).expect("strings and numbers");
     js.extend_from_slice(b"};\n");
     let memo = match remember {
-        true => Memo { cuts: cut.into_iter().collect(), words, docs: written.into_iter().collect() },
+        true => Memo { words, docs: made, vendors, postings },
         false => Memo::default(),
     };
     (String::from_utf8(js).expect("JSON is UTF-8"), memo)
+}
+
+/// Each term's documents, by position, ascending: the last build's, with the documents that
+/// differ from its own at the same place taken out of the terms they left and put into the
+/// terms they joined; or, after a larger change, made anew.
+fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> Vec<Arc<[u32]>> {
+    let differ = |m: &Memo| -> Option<Vec<usize>> {
+        let differ: Vec<usize> = (made.iter().zip(&m.docs).enumerate())
+            .filter(|(_, (new, old))| !Arc::ptr_eq(&new.all, &old.all) && new.all != old.all)
+            .map(|(at, _)| at)
+            .collect();
+        // Each patched term is copied: fine for an edit, not for a rename of a vendor.
+        (differ.len() <= PATCHED_AT_MOST).then_some(differ)
+    };
+    if let Some((m, differ)) = last.filter(|m| m.docs.len() == made.len()).and_then(|m| Some((m, differ(m)?))) {
+        let mut postings = m.postings.clone();
+        postings.resize(words, Arc::from([]));
+        for at in differ {
+            let (old, new) = (&m.docs[at].all, &made[at].all);
+            let at = at as u32;
+            for t in old.iter().filter(|t| new.binary_search(t).is_err()) {
+                let list = &mut postings[*t as usize];
+                *list = list.iter().copied().filter(|d| *d != at).collect();
+            }
+            for t in new.iter().filter(|t| old.binary_search(t).is_err()) {
+                let list = &mut postings[*t as usize];
+                let mut ids = list.to_vec();
+                if let Err(place) = ids.binary_search(&at) {
+                    ids.insert(place, at);
+                }
+                *list = ids.into();
+            }
+        }
+        return postings;
+    }
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); words];
+    for (at, m) in made.iter().enumerate() {
+        m.all.iter().for_each(|t| postings[*t as usize].push(at as u32));
+    }
+    postings.into_iter().map(Arc::from).collect()
+}
+
+/// More documents changed than this, the postings are made anew rather than patched.
+const PATCHED_AT_MOST: usize = 64;
+
+/// One document as the index holds it, with the hashes it is known by.
+#[derive(Clone)]
+struct Made {
+    /// Its fields' hash, and the terms cut from them.
+    cut: u128,
+    own: Arc<[u32]>,
+    /// The hash of all its entry holds, and the entry.
+    entry: u128,
+    json: Arc<str>,
+    /// Its own terms and its vendors', ascending.
+    all: Arc<[u32]>,
+}
+
+/// The last build's documents by their hashes, for documents that moved or came back.
+#[derive(Default)]
+struct Known {
+    cuts: HashMap<u128, Arc<[u32]>>,
+    entries: HashMap<u128, Arc<str>>,
+}
+
+impl Known {
+    fn of(memo: &Memo) -> Known {
+        Known {
+            cuts: memo.docs.iter().map(|m| (m.cut, Arc::clone(&m.own))).collect(),
+            entries: memo.docs.iter().map(|m| (m.entry, Arc::clone(&m.json))).collect(),
+        }
+    }
 }
 
 /// A document's term numbers taken over from the last build, or its normalised text, still
@@ -288,7 +403,7 @@ impl Words {
 /// in term order, for the terms some document holds.
 struct Postings<'a> {
     words: &'a Words,
-    postings: &'a [Vec<u32>],
+    postings: &'a [Arc<[u32]>],
 }
 
 impl Serialize for Postings<'_> {
@@ -297,21 +412,36 @@ impl Serialize for Postings<'_> {
         let held = self.words.sorted.iter().filter(|id| !self.postings[**id as usize].is_empty());
         let mut map = s.serialize_map(None)?;
         for id in held {
-            map.serialize_entry(&*self.words.names[*id as usize], &self.postings[*id as usize])?;
+            map.serialize_entry(&*self.words.names[*id as usize], &Deltas(&self.postings[*id as usize]))?;
         }
         map.end()
     }
 }
 
-/// What the next build takes over: each document's term numbers, by the hash of the
-/// fields they were cut from (after an edit only the edited documents are normalised and
-/// cut again), and the numbering.
+/// Ascending document positions, each written as the difference from the one before.
+struct Deltas<'a>(&'a [u32]);
+
+impl Serialize for Deltas<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut last = 0;
+        s.collect_seq(self.0.iter().map(|&at| {
+            let delta = at - last;
+            last = at;
+            delta
+        }))
+    }
+}
+
+/// What the next build takes over: each document as made, in the order of the `docs`
+/// array (after an edit only the edited documents are normalised and cut again), the
+/// numbering of terms, and the postings.
 #[derive(Default)]
 pub struct Memo {
-    cuts: HashMap<u128, Arc<[u32]>>,
     words: Arc<Words>,
-    /// Each document's entry in the `docs` array, by a hash of all it holds.
-    docs: HashMap<u128, Arc<str>>,
+    docs: Vec<Made>,
+    /// The hash of what rows' documents take from the vendors (see `index_js`).
+    vendors: u128,
+    postings: Vec<Arc<[u32]>>,
 }
 
 /// A hash of a document's fields, each length-prefixed so no two splits hash alike.
