@@ -40,17 +40,30 @@ pub struct Index {
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
     let mut ix = Index::default();
-    for (i, v) in table.vendors.iter().enumerate() {
-        ix.vendors.insert(v.id.clone(), VendorIndex { position: i, ..Default::default() });
-    }
+    // Vendors are looked up for every role of every row: by a hash of the id, into a list
+    // by position, made into the map by id at the end.
+    let position: FxHashMap<&str, usize> = table.vendors.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)).collect();
+    let mut vendors: Vec<VendorIndex> =
+        (0..table.vendors.len()).map(|position| VendorIndex { position, ..Default::default() }).collect();
     for row in &table.rows {
-        add_row(&mut ix, table, catalog, row);
+        add_row(&mut ix, (&position, &mut vendors), table, catalog, row);
     }
+    ix.vendors = table.vendors.iter().map(|v| v.id.clone()).zip(vendors).collect();
     ix
 }
 
-fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
-    let chain = chain(table, row);
+fn add_row(
+    ix: &mut Index,
+    (position, vendors): (&FxHashMap<&str, usize>, &mut [VendorIndex]),
+    table: &Table,
+    catalog: &Catalog,
+    row: &Row,
+) {
+    // A parent comes before its rows, so its own chain is known: the row's is one longer.
+    let chain = match row.parent.map(|p| (p, ix.ancestors.get(&p))) {
+        Some((p, Some(above))) => above.iter().copied().chain([p]).collect(),
+        _ => chain(table, row),
+    };
     if let Some(p) = row.parent {
         ix.children.entry(p).or_default().push(row.no);
     }
@@ -66,7 +79,7 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
     ix.tasks.push(row.no);
     let mut marks = Vec::new();
     for (vendor, role) in row.attributed() {
-        let Some(v) = ix.vendors.get_mut(vendor) else { continue };
+        let Some(v) = position.get(vendor).and_then(|at| vendors.get_mut(*at)) else { continue };
         if !marks.contains(&(v.position, role.role)) {
             marks.push((v.position, role.role));
         }
@@ -74,7 +87,9 @@ fn add_row(ix: &mut Index, table: &Table, catalog: &Catalog, row: &Row) {
         if list.last() != Some(&row.no) {
             list.push(row.no);
         }
-        v.spellings.insert(role.column.clone());
+        if !v.spellings.contains(&role.column) {
+            v.spellings.insert(role.column.clone());
+        }
     }
     ix.marks.insert(row.no, marks);
     if !row.primaries().any(|r| r.basis != Basis::Uncertain) {
