@@ -237,7 +237,7 @@ proptest! {
         ]
     ) {
         let path = Path::new("in/roles.csv");
-        match text::decode(path, &bytes) {
+        match text::decode(path, bytes.clone()) {
             Ok(_) => {}
             Err(Error::Located(f)) => {
                 prop_assert_eq!(f.code, "encoding");

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
-    let text = decode(path, &read_bytes(path)?)?;
+    let text = decode(path, read_bytes(path)?)?;
     parse(path, &text)
 }
 

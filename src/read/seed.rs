@@ -8,7 +8,7 @@ use crate::model::RoleKind;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
-    let text = decode(path, &read_bytes(path)?)?;
+    let text = decode(path, read_bytes(path)?)?;
     parse(path, &text)
 }
 

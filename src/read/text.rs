@@ -6,11 +6,16 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Decode UTF-8 (with or without BOM) or Shift_JIS/CP932, the two encodings Japanese
 /// spreadsheets write. Anything else is refused with the offending line, never replaced.
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(s.to_string());
+pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    // UTF-8 becomes the text without a copy.
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e.into_bytes(),
+    };
+    let bytes = bytes.as_slice();
     let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
     if !had_errors {
         return Ok(text.into_owned());
