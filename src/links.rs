@@ -239,25 +239,33 @@ fn resolve(from: &str, target: &str, places: &Places) -> Option<String> {
 
 /// `https:`, `mailto:`, `tel:`…: a URL that is not a file of the site.
 fn has_scheme(target: &str) -> bool {
-    let scheme: String =
-        target.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')).collect();
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic()) && target[scheme.len()..].starts_with(':')
+    let scheme = target.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')).count();
+    target.starts_with(|c: char| c.is_ascii_alphabetic()) && target[scheme..].starts_with(':')
 }
 
 /// Resolve a relative path against the folder of `from`; `None` when it climbs out.
-pub fn join(from: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
+fn join(from: &str, rel: &str) -> Option<String> {
+    // Built in place: the folder of `from`, then each segment, a `..` cutting the last off.
+    let mut out = String::with_capacity(from.len() + rel.len());
+    out.push_str(from.rsplit_once('/').map_or("", |(folder, _)| folder));
     for seg in rel.split('/') {
         match seg {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if out.is_empty() {
+                    return None;
+                }
+                out.truncate(out.rfind('/').unwrap_or(0));
             }
-            s => parts.push(s),
+            s => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(s);
+            }
         }
     }
-    Some(parts.join("/"))
+    Some(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -297,4 +305,34 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
         }
     });
     (ids, targets)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn join_resolves_against_the_pages_folder() {
+        let cases = [
+            ("index.html", "items/5/index.html", Some("items/5/index.html")),
+            ("items/5/index.html", "../../vendors/v1/index.html", Some("vendors/v1/index.html")),
+            ("items/5/index.html", "./a/../b.html", Some("items/5/b.html")),
+            ("items/5/index.html", "../../../x.html", None),
+            ("index.html", "../x.html", None),
+            ("a/b.html", "", Some("a")),
+            ("a/b.html", "c//d.html", Some("a/c/d.html")),
+            ("a/b/c.html", "../../d/", Some("d")),
+        ];
+        for (from, rel, want) in cases {
+            assert_eq!(super::join(from, rel).as_deref(), want, "{from} + {rel}");
+        }
+    }
+
+    #[test]
+    fn a_scheme_is_letters_first_then_a_colon() {
+        for outside in ["https://example.org/", "mailto:a@b", "tel:+81", "a+b.c-d:x"] {
+            assert!(super::has_scheme(outside), "{outside}");
+        }
+        for inside in ["../x.html", "#top", "1http:x", "x.html", "", "a/b:c"] {
+            assert!(!super::has_scheme(inside), "{inside}");
+        }
+    }
 }
