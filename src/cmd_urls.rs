@@ -25,7 +25,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         Some(old) => Baseline::load_named(old)?,
         None => Baseline::default(),
     };
-    let manifest = crate::render_site(&project, &baseline, Default::default())?.manifest;
+    let manifest = crate::render_site(&project, &baseline, Default::default())?.manifest.1;
     if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
         let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
         eprintln!(

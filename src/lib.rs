@@ -39,6 +39,7 @@ use diag::{Error, Result};
 use model::Table;
 use rayon::prelude::*;
 use read::catalog::Catalog;
+use std::sync::Arc;
 
 /// The table with the catalog it was read against.
 pub struct Loaded {
@@ -78,8 +79,9 @@ pub struct Rendered {
     /// no next build takes over from.
     pub context: u128,
     pub pages: Vec<render::Page>,
-    /// Every citable URL, as `urls.json` (among `pages`) lists it.
-    pub manifest: manifest::Manifest,
+    /// Every citable URL, as `urls.json` (among `pages`) lists it, with a hash of the
+    /// pages' listings it was made from (see `publish_manifest`).
+    pub manifest: (u128, Arc<manifest::Manifest>),
     /// What the link check found in each of `pages` (ids, links), by place.
     pub found: Vec<Option<links::Found>>,
     /// The files of the previous build (when one is known) that `pages` no longer has.
@@ -180,7 +182,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
-    let manifest = publish_manifest(&mut pages, baseline)?;
+    let manifest = publish_manifest(&mut pages, baseline, previous)?;
     Error::from_findings(&render::collisions(&pages, &continuity))?;
     if let Some(previous) = previous {
         pages.par_iter_mut().for_each(|p| p.unchanged = previous.has_same(p));
@@ -196,19 +198,40 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
 }
 
 /// List every citable page in `urls.json`, add it to the pages, and refuse the build when
-/// a URL the previous manifest promised is gone.
-fn publish_manifest(pages: &mut Vec<render::Page>, baseline: &baseline::Baseline) -> Result<manifest::Manifest> {
-    let entries = pages.iter().filter_map(|p| {
-        let (kind, title) = p.listing.as_ref()?;
-        let url = urls::url_of_file(&p.path).to_string();
-        Some(manifest::Entry { url, kind: kind.to_string(), title: title.clone() })
+/// a URL the previous manifest promised is gone. When the pages are listed as in the
+/// previous build (`previous`, a watching process's), its manifest and file are taken
+/// over: they are the same, and the same manifest was already held to the same baseline.
+fn publish_manifest(
+    pages: &mut Vec<render::Page>,
+    baseline: &baseline::Baseline,
+    previous: Option<&previous::Previous>,
+) -> Result<(u128, Arc<manifest::Manifest>)> {
+    let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
+    let key = {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (path, (kind, title)) in listed() {
+            for field in [path.as_bytes(), kind.as_bytes(), title.as_bytes()] {
+                h.update(&(field.len() as u64).to_le_bytes());
+                h.update(field);
+            }
+        }
+        h.digest128()
+    };
+    let kept = previous.filter(|p| p.manifest.0 == key).and_then(|p| Some((p, p.files.get(manifest::FILE)?)));
+    if let Some((previous, file)) = kept {
+        insert_sorted(pages, file.page(manifest::FILE));
+        return Ok((key, Arc::clone(&previous.manifest.1)));
+    }
+    let entries = listed().map(|(path, (kind, title))| {
+        let url = urls::url_of_file(path).to_string();
+        manifest::Entry { url, kind: kind.to_string(), title: title.clone() }
     });
     let manifest = manifest::Manifest::new(entries.collect());
     if let Some(published) = &baseline.manifest {
         Error::from_findings(&published.check(&manifest))?;
     }
     insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()));
-    Ok(manifest)
+    Ok((key, Arc::new(manifest)))
 }
 
 /// Add a page made after rendering at its place in path order.

@@ -66,6 +66,8 @@ pub struct Previous {
     pub files: HashMap<String, Kept>,
     /// Parts of its pages rendered by themselves, by the hash of their inputs.
     pub fragments: HashMap<u128, Arc<str>>,
+    /// Its `urls.json`, with the hash of the pages' listings it was made from.
+    pub manifest: (u128, Arc<crate::manifest::Manifest>),
     out: PathBuf,
     /// The output folder's identity when written, to notice that something else replaced
     /// or removed it (a `build` run by hand): then the next write is a whole one again.
@@ -75,7 +77,7 @@ pub struct Previous {
 impl Previous {
     /// Remember what was just written to `out`.
     pub fn new(out: &Path, rendered: Rendered) -> Previous {
-        let Rendered { table, context, pages, found, memo, .. } = rendered;
+        let Rendered { table, context, pages, found, memo, manifest, .. } = rendered;
         let fragments = pages.iter().flat_map(|p| p.fragments.iter().cloned()).collect();
         let files = pages
             .into_iter()
@@ -94,7 +96,7 @@ impl Previous {
                 (p.path, kept)
             })
             .collect();
-        Previous { table, context, memo, files, fragments, out: absolute(out), stamp: stamp(out) }
+        Previous { table, context, memo, files, fragments, manifest, out: absolute(out), stamp: stamp(out) }
     }
 
     /// Whether `out` is still the folder this build wrote, so it can be updated in place.
