@@ -3,6 +3,7 @@
 
 use crate::model::{Basis, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,8 +46,14 @@ pub fn build(table: &Table, catalog: &Catalog) -> Index {
     let position: FxHashMap<&str, usize> = table.vendors.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)).collect();
     let mut vendors: Vec<VendorIndex> =
         (0..table.vendors.len()).map(|position| VendorIndex { position, ..Default::default() }).collect();
-    for row in &table.rows {
-        add_row(&mut ix, (&position, &mut vendors), table, catalog, row);
+    // The subsystems each task names: the one costly look at a row's text, made on all cores.
+    let subsystems: Vec<Vec<&str>> = table
+        .rows
+        .par_iter()
+        .map(|r| if r.is_heading() { Vec::new() } else { catalog.subsystems_in(&r.name) })
+        .collect();
+    for (row, subsystems) in table.rows.iter().zip(subsystems) {
+        add_row(&mut ix, (&position, &mut vendors), table, row, subsystems);
     }
     ix.vendors = table.vendors.iter().map(|v| v.id.clone()).zip(vendors).collect();
     ix
@@ -56,8 +63,8 @@ fn add_row(
     ix: &mut Index,
     (position, vendors): (&FxHashMap<&str, usize>, &mut [VendorIndex]),
     table: &Table,
-    catalog: &Catalog,
     row: &Row,
+    subsystems: Vec<&str>,
 ) {
     // A parent comes before its rows, so its own chain is known: the row's is one longer.
     let chain = match row.parent.map(|p| (p, ix.ancestors.get(&p))) {
@@ -95,7 +102,7 @@ fn add_row(
     if !row.primaries().any(|r| r.basis != Basis::Uncertain) {
         ix.unassigned.push(row.no);
     }
-    for s in catalog.subsystems_in(&row.name) {
+    for s in subsystems {
         ix.subsystems.entry(s.to_string()).or_default().push(row.no);
     }
 }
