@@ -119,11 +119,23 @@ fn task_name_counts<'k>(rows: &[Row], keys: &'k [Option<String>]) -> HashMap<&'k
 
 /// `same`: the tasks of the row's name, itself among them.
 fn duplicate_name(row: &Row, same: &[u32]) -> Option<Flag> {
+    use std::fmt::Write;
     // Name a few; a table where thousands share a name must not grow a message per pair.
-    let others: Vec<String> = same.iter().filter(|n| **n != row.no).take(5).map(|n| n.to_string()).collect();
-    let more = (same.len() - 1).saturating_sub(others.len());
-    let list = if more > 0 { format!("{} ほか{more}件", others.join("、")) } else { others.join("、") };
-    (!others.is_empty()).then(|| flag("duplicate-name", format!("同じ名前の作業がある: 項番 {list}")))?
+    // Written into one string: in a large table most tasks share their name with others.
+    let mut message = String::from("同じ名前の作業がある: 項番 ");
+    let mut named = 0;
+    for n in same.iter().filter(|n| **n != row.no).take(5) {
+        let _ = write!(message, "{}{n}", if named > 0 { "、" } else { "" });
+        named += 1;
+    }
+    if named == 0 {
+        return None;
+    }
+    let more = (same.len() - 1).saturating_sub(named);
+    if more > 0 {
+        let _ = write!(message, " ほか{more}件");
+    }
+    flag("duplicate-name", message)
 }
 
 #[cfg(test)]
