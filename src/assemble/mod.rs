@@ -9,6 +9,7 @@ use crate::model::{Document, Kind, Legend, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use crate::read::{Level, RawDocument, RawLost, RawTable};
 use columns::Strictness;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -54,19 +55,27 @@ fn rows_of(raw: RawTable, catalog: &Catalog, strictness: Strictness, findings: &
     for mut section in raw.sections {
         let cols = columns::attribute(&section, catalog, strictness, findings);
         columns::shape_findings(&section, findings);
-        for r in std::mem::take(&mut section.rows) {
-            levels.push(r.level);
-            rows.push(Row {
-                no: r.no,
-                kind: Kind::Task,
-                level: None,
-                roles: columns::roles(&r.marks, &cols),
-                name: r.name,
-                description: r.description,
-                parent: None,
-                source: r.location,
-                flags: Vec::new(),
-            });
+        // Each row's roles through the columns, on all cores.
+        let made: Vec<(Level, Row)> = std::mem::take(&mut section.rows)
+            .into_par_iter()
+            .map(|r| {
+                let row = Row {
+                    no: r.no,
+                    kind: Kind::Task,
+                    level: None,
+                    roles: columns::roles(&r.marks, &cols),
+                    name: r.name,
+                    description: r.description,
+                    parent: None,
+                    source: r.location,
+                    flags: Vec::new(),
+                };
+                (r.level, row)
+            })
+            .collect();
+        for (level, row) in made {
+            levels.push(level);
+            rows.push(row);
         }
     }
     if levels.iter().all(|l| *l == Level::Unstated) {
@@ -106,7 +115,7 @@ fn infer_outline(rows: &mut [Row]) {
 /// Later inputs add rows; an input marked `overrides` replaces rows with the same 項番.
 /// Any other repeated 項番 is an error: the table would say two things at one number.
 fn merge(merged: &mut BTreeMap<u32, Row>, rows: Vec<Row>, overrides: bool, findings: &mut Vec<Finding>) {
-    let mut seen_here = std::collections::HashSet::new();
+    let mut seen_here = rustc_hash::FxHashSet::default();
     for row in rows {
         let repeated_here = !seen_here.insert(row.no);
         match merged.get(&row.no) {
