@@ -178,7 +178,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         }
         false => Default::default(),
     };
-    insert_sorted(&mut pages, render::Page::new(search::FILE, search.into_bytes()));
+    insert_sorted(&mut pages, render::Page::new(search::FILE, search));
     clock.lap("index, render and search");
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
