@@ -262,8 +262,27 @@ pub fn index_js(
         })
         .collect();
     words.sort();
-    let postings = postings(&made, words.names.len(), last);
-    let terms = Postings { words: &words, postings: &postings };
+    let (postings, touched) = postings(&made, words.names.len(), last);
+    // Each term's entry in the `terms` object, or the last build's when its documents are
+    // the same: a large index holds millions of numbers.
+    let entry = |t: usize| -> Arc<[u8]> {
+        if postings[t].is_empty() {
+            return Arc::from([]);
+        }
+        let mut out = serde_json::to_vec(&*words.names[t]).expect("a string");
+        out.push(b':');
+        serde_json::to_writer(&mut out, &Deltas(&postings[t])).expect("numbers");
+        out.into()
+    };
+    let entries: Vec<Arc<[u8]>> = match (touched, last) {
+        (Some(touched), Some(m)) => {
+            let mut entries = m.entries.clone();
+            entries.resize(words.names.len(), Arc::from([]));
+            touched.into_iter().for_each(|t| entries[t] = entry(t));
+            entries
+        }
+        _ => (0..words.names.len()).into_par_iter().map(entry).collect(),
+    };
     // `{"docs": [each document], "terms": {term: positions of the documents holding it,
     // ascending, each stored as the difference from the one before}}`, the documents'
     // entries put in as written.
@@ -276,11 +295,18 @@ pub fn index_js(
         }
         js.extend_from_slice(m.json.as_bytes());
     }
-    js.extend_from_slice(b"],\"terms\":");
-    serde_json::to_writer(&mut js, &terms).expect("strings and numbers");
-    js.extend_from_slice(b"};\n");
+    js.extend_from_slice(b"],\"terms\":{");
+    // In the terms' order, for a file that is the same bytes every build.
+    let held = words.sorted.iter().map(|t| &entries[*t as usize]).filter(|e| !e.is_empty());
+    for (i, entry) in held.enumerate() {
+        if i > 0 {
+            js.push(b',');
+        }
+        js.extend_from_slice(entry);
+    }
+    js.extend_from_slice(b"}};\n");
     let memo = match remember {
-        true => Memo { words, docs: made, vendors, postings },
+        true => Memo { words, docs: made, vendors, postings, entries },
         false => Memo::default(),
     };
     // Bytes as written: the file is UTF-8 JSON, and a large index is tens of megabytes to
@@ -291,7 +317,9 @@ pub fn index_js(
 /// Each term's documents, by position, ascending: the last build's, with the documents that
 /// differ from its own at the same place taken out of the terms they left and put into the
 /// terms they joined; or, after a larger change, made anew.
-fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> Vec<Arc<[u32]>> {
+///
+/// With the terms patched, when they were (`None` when all were made).
+fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> (Vec<Arc<[u32]>>, Option<Vec<usize>>) {
     let differ = |m: &Memo| -> Option<Vec<usize>> {
         let differ: Vec<usize> = (made.iter().zip(&m.docs).enumerate())
             .filter(|(_, (new, old))| !Arc::ptr_eq(&new.all, &old.all) && new.all != old.all)
@@ -303,14 +331,18 @@ fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> Vec<Arc<[u32]>>
     if let Some((m, differ)) = last.filter(|m| m.docs.len() == made.len()).and_then(|m| Some((m, differ(m)?))) {
         let mut postings = m.postings.clone();
         postings.resize(words, Arc::from([]));
+        // Terms new since the last build have no entry there yet.
+        let mut touched: Vec<usize> = (m.postings.len()..words).collect();
         for at in differ {
             let (old, new) = (&m.docs[at].all, &made[at].all);
             let at = at as u32;
             for t in old.iter().filter(|t| new.binary_search(t).is_err()) {
+                touched.push(*t as usize);
                 let list = &mut postings[*t as usize];
                 *list = list.iter().copied().filter(|d| *d != at).collect();
             }
             for t in new.iter().filter(|t| old.binary_search(t).is_err()) {
+                touched.push(*t as usize);
                 let list = &mut postings[*t as usize];
                 let mut ids = list.to_vec();
                 if let Err(place) = ids.binary_search(&at) {
@@ -319,13 +351,13 @@ fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> Vec<Arc<[u32]>>
                 *list = ids.into();
             }
         }
-        return postings;
+        return (postings, Some(touched));
     }
     let mut postings: Vec<Vec<u32>> = vec![Vec::new(); words];
     for (at, m) in made.iter().enumerate() {
         m.all.iter().for_each(|t| postings[*t as usize].push(at as u32));
     }
-    postings.into_iter().map(Arc::from).collect()
+    (postings.into_iter().map(Arc::from).collect(), None)
 }
 
 /// More documents changed than this, the postings are made anew rather than patched.
@@ -401,25 +433,6 @@ impl Words {
     }
 }
 
-/// The postings as the index's `terms` object: term → delta-encoded document positions,
-/// in term order, for the terms some document holds.
-struct Postings<'a> {
-    words: &'a Words,
-    postings: &'a [Arc<[u32]>],
-}
-
-impl Serialize for Postings<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let held = self.words.sorted.iter().filter(|id| !self.postings[**id as usize].is_empty());
-        let mut map = s.serialize_map(None)?;
-        for id in held {
-            map.serialize_entry(&*self.words.names[*id as usize], &Deltas(&self.postings[*id as usize]))?;
-        }
-        map.end()
-    }
-}
-
 /// Ascending document positions, each written as the difference from the one before.
 struct Deltas<'a>(&'a [u32]);
 
@@ -444,6 +457,9 @@ pub struct Memo {
     /// The hash of what rows' documents take from the vendors (see `index_js`).
     vendors: u128,
     postings: Vec<Arc<[u32]>>,
+    /// Each term's entry in the `terms` object, by term number; empty for a term no
+    /// document holds.
+    entries: Vec<Arc<[u8]>>,
 }
 
 /// A hash of a document's fields, each length-prefixed so no two splits hash alike.
