@@ -181,10 +181,34 @@ async fn with_live_script(response: Response) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     let mut html = String::from_utf8_lossy(&bytes).into_owned();
+    if parts.status == axum::http::StatusCode::NOT_FOUND {
+        html = rooted(&html);
+    }
     let at = html.rfind("</body>").unwrap_or(html.len());
     html.insert_str(at, LIVE_SCRIPT);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(html))
+}
+
+/// The 404 page is written at the site's root and links from there (`assets/style.css`);
+/// served for a missing page at any depth, its links would lead nowhere. `serve` always
+/// serves the site at `/`, so they are made to start there. (A built site may be served
+/// under a folder, which is why the file itself keeps relative links.)
+fn rooted(html: &str) -> String {
+    const ATTRIBUTES: [&str; 3] = [" href=\"", " src=\"", " data-root=\""];
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some((at, len)) = ATTRIBUTES.iter().filter_map(|a| Some((rest.find(a)?, a.len()))).min() {
+        out.push_str(&rest[..at + len]);
+        rest = &rest[at + len..];
+        // `#main`, `/x`, `https://…`, `mailto:…` stay as they are.
+        let head = rest.split(['"', '/', '?', '#']).next().unwrap_or("");
+        if !(rest.starts_with(['#', '/']) || head.contains(':')) {
+            out.push('/');
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A page can change twice within a second, the resolution of `Last-Modified`: a browser

@@ -153,6 +153,39 @@ fn pages_types_and_the_404_page() {
     assert!(!stderr.contains("warning"), "no warning on loopback: {stderr}");
 }
 
+/// The 404 page is written at the site's root; served for a missing page at any depth, its
+/// links must still lead to the site's files (its stylesheet above all), and its skip link
+/// stay on the page.
+#[test]
+fn the_404_page_links_from_the_root_at_any_depth() {
+    let s = start(&[]);
+    let links = scraper::Selector::parse("[href], [src], [data-root]").unwrap();
+    for missing in ["/nothing.html", "/items/99999/", "/a/b/c/d/index.html"] {
+        let reply = get(s.addr, missing);
+        assert_eq!(reply.status, 404, "{missing}");
+        let html = scraper::Html::parse_document(&String::from_utf8_lossy(&reply.body));
+        let mut followed = 0;
+        for e in html.select(&links) {
+            let attrs = ["href", "src", "data-root"];
+            let value = attrs.iter().find_map(|a| e.value().attr(a)).unwrap();
+            if let Some(anchor) = value.strip_prefix('#') {
+                let target = scraper::Selector::parse(&format!("#{anchor}")).unwrap();
+                assert!(html.select(&target).next().is_some(), "{missing}: #{anchor} is on the page");
+                continue;
+            }
+            assert!(value.starts_with('/'), "{missing}: {value} leads from the root");
+            let file = if value.ends_with('/') { format!("{value}index.html") } else { value.to_string() };
+            assert_eq!(get(s.addr, &file).status, 200, "{missing}: {value}");
+            followed += 1;
+        }
+        assert!(followed >= 8, "{missing}: the page's links were followed ({followed})");
+        assert!(html.select(&scraper::Selector::parse("link[href='/assets/style.css']").unwrap()).next().is_some());
+    }
+    // Only the served 404 page is changed: the file keeps its relative links.
+    let file = std::fs::read_to_string(s._dir.path().join("project/out/404.html")).unwrap();
+    assert!(file.contains("href=\"assets/style.css\""), "the written 404 page is as built");
+}
+
 #[test]
 fn traversal_is_refused() {
     let s = start(&[]);
