@@ -207,16 +207,9 @@ fn publish_manifest(
     previous: Option<&previous::Previous>,
 ) -> Result<(u128, Arc<manifest::Manifest>)> {
     let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
-    let key = {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for (path, (kind, title)) in listed() {
-            for field in [path.as_bytes(), kind.as_bytes(), title.as_bytes()] {
-                h.update(&(field.len() as u64).to_le_bytes());
-                h.update(field);
-            }
-        }
-        h.digest128()
-    };
+    let fields: Vec<&[u8]> =
+        listed().flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()]).collect();
+    let key = fields_key(&fields);
     let kept = previous.filter(|p| p.manifest.0 == key).and_then(|p| Some((p, p.files.get(manifest::FILE)?)));
     if let Some((previous, file)) = kept {
         insert_sorted(pages, file.page(manifest::FILE));
@@ -232,6 +225,16 @@ fn publish_manifest(
     }
     insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()));
     Ok((key, Arc::new(manifest)))
+}
+
+/// A hash of fields, each length-prefixed so no two splits hash alike.
+pub(crate) fn fields_key(fields: &[&[u8]]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for f in fields {
+        h.update(&(f.len() as u64).to_le_bytes());
+        h.update(f);
+    }
+    h.digest128()
 }
 
 /// Add a page made after rendering at its place in path order.

@@ -155,7 +155,7 @@ pub fn index_js(
         for (d, aliases) in docs.iter().zip(&aliases) {
             fields.extend([d.2.as_bytes(), d.4.as_bytes(), d.5.as_bytes(), aliases.as_bytes()]);
         }
-        fields_key(&fields)
+        crate::fields_key(&fields)
     };
     let last = previous.map(|(m, _)| m).filter(|m| m.vendors == vendors);
     // The documents the last build made as they are now: the vendors', and the rows' that
@@ -174,9 +174,9 @@ pub fn index_js(
     // last build when those fields are the same (an edit that moved rows keeps their
     // terms); then its entry in the `docs` array, or the last build's entry when the
     // document is the same: a large table's array is tens of megabytes. The last build's
-    // document at the same place is tried first; all of them are hashed only when many
-    // documents are to be made, as after rows were added or removed.
-    // A few documents to make (an edit in place) are made rather than looked for.
+    // document at the same place is tried first. All of its documents are hashed only when
+    // many are to be made, as after rows were added or removed: a few (an edit in place)
+    // are made rather than looked for.
     let few = same.iter().filter(|same| !**same).count() <= PATCHED_AT_MOST;
     let known = std::sync::OnceLock::new();
     let known = || known.get_or_init(|| last.filter(|_| !few).map(Known::of).unwrap_or_default());
@@ -192,7 +192,7 @@ pub fn index_js(
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
-            let key = fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
+            let key = crate::fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.cut == key).map(|m| &m.own);
             if let Some(kept) = here.or_else(|| known().cuts.get(&key)) {
                 return Some((key, Cutting::Kept(Arc::clone(kept))));
@@ -213,7 +213,7 @@ pub fn index_js(
             };
             // The fields' key, and what else the entry holds: kind, URL, vendors.
             let vendors: Vec<u8> = vendors.iter().flat_map(|v| (*v as u64).to_le_bytes()).collect();
-            let entry = fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
+            let entry = crate::fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.entry == entry).map(|m| &m.json);
             Some(match here.or_else(|| known().entries.get(&entry)) {
                 Some(json) => (entry, Arc::clone(json)),
@@ -460,16 +460,6 @@ pub struct Memo {
     /// Each term's entry in the `terms` object, by term number; empty for a term no
     /// document holds.
     entries: Vec<Arc<[u8]>>,
-}
-
-/// A hash of a document's fields, each length-prefixed so no two splits hash alike.
-fn fields_key(fields: &[&[u8]]) -> u128 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for f in fields {
-        h.update(&(f.len() as u64).to_le_bytes());
-        h.update(f);
-    }
-    h.digest128()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use serde::{Serialize, Serializer};
 use std::cell::RefCell;
+use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
 
 /// One or more fragments shown together, and the hash of their inputs when known.
@@ -74,8 +75,6 @@ fn opening() -> &'static str {
         format!("\u{FDD0}{nonce:016x}:")
     })
 }
-
-use std::hash::BuildHasher;
 
 /// Render a page whose view may hold blocks: `serialize` turns the view into the template's
 /// context and `render` runs the template; then the blocks are put in for their
