@@ -122,6 +122,7 @@ pub fn router(root: &Path, live: Live) -> Router {
         .route("/__rolesite/live", get(events).with_state(live))
         .fallback_service(files)
         .layer(axum::middleware::map_request(fresh_every_time))
+        .layer(axum::middleware::map_request(no_hidden_files))
         .layer(axum::middleware::map_response(with_charset))
         .layer(axum::middleware::map_response(with_live_script))
 }
@@ -209,6 +210,18 @@ fn rooted(html: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Names starting with a dot are the writer's own (a rebuild's scratch files and the second
+/// names of the files it replaced, `.index.html.old-123`), never the site's: they are
+/// answered as missing, however the dot is spelled.
+async fn no_hidden_files(mut request: axum::extract::Request) -> axum::extract::Request {
+    let hidden =
+        |segment: &str| segment.starts_with('.') || segment.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("%2e"));
+    if request.uri().path().split('/').any(hidden) {
+        *request.uri_mut() = axum::http::Uri::from_static("/__rolesite/hidden");
+    }
+    request
 }
 
 /// A page can change twice within a second, the resolution of `Last-Modified`: a browser

@@ -186,6 +186,26 @@ fn the_404_page_links_from_the_root_at_any_depth() {
     assert!(file.contains("href=\"assets/style.css\""), "the written 404 page is as built");
 }
 
+/// A rebuild's scratch files and the second names of replaced files stand in `out/` for a
+/// moment; they are not the site's, and are answered as missing.
+#[test]
+fn hidden_files_are_not_served() {
+    let s = start(&[]);
+    let out = s._dir.path().join("project/out");
+    std::fs::write(out.join(".notes.html"), "<p>private</p>").unwrap();
+    std::fs::write(out.join("items/704/.index.html.old-1"), "<p>old</p>").unwrap();
+    for path in ["/.notes.html", "/%2enotes.html", "/%2Enotes.html", "/items/704/.index.html.old-1"] {
+        let reply = get(s.addr, path);
+        assert_eq!(reply.status, 404, "{path}");
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(
+            body.contains("ページが見つかりません") && !body.contains("private") && !body.contains("<p>old"),
+            "{path}"
+        );
+    }
+    assert_eq!(get(s.addr, "/items/704/index.html").status, 200, "the page itself is served");
+}
+
 #[test]
 fn traversal_is_refused() {
     let s = start(&[]);
