@@ -97,7 +97,7 @@ impl Site<'_> {
     /// `from` is the URL of the page it is part of.
     pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Block> {
         let key = match self.remember {
-            true => Some(inputs_key(self.theme, template, &(), view).map_err(key_error)?),
+            true => Some(inputs_key(self.theme, template, &(), view).map_err(view_error)?),
             false => None,
         };
         self.fragment_keyed(from, template, key, || view)
@@ -114,7 +114,7 @@ impl Site<'_> {
         view: impl FnOnce() -> V,
     ) -> Result<Block> {
         let key = match self.remember {
-            true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(key_error)?),
+            true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(view_error)?),
             false => None,
         };
         self.fragment_keyed(from, template, key, view)
@@ -128,7 +128,7 @@ impl Site<'_> {
         view: impl FnOnce() -> V,
     ) -> Result<Block> {
         let render = || -> Result<Arc<str>> {
-            let ctx = tera::Context::from_serialize(view()).map_err(key_error)?;
+            let ctx = tera::Context::from_serialize(view()).map_err(view_error)?;
             Ok(self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into())
         };
         let Some(key) = key else { return Ok(Block::new(None, render()?)) };
@@ -152,7 +152,8 @@ impl Site<'_> {
     }
 }
 
-fn key_error(e: impl std::fmt::Display) -> Error {
+/// A view that could not be hashed or made into a template context.
+fn view_error(e: impl std::fmt::Display) -> Error {
     Error::at("template", Default::default(), e.to_string())
 }
 
@@ -476,12 +477,8 @@ impl Meta<'_, '_> {
             canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
             nav_current: nav,
         };
-        let context_error = |e: tera::Error| Error::at("template", Default::default(), e.to_string());
         let key = match site.remember {
-            true => Some(
-                inputs_key(site.theme, template, &base, &own)
-                    .map_err(|e| Error::at("template", Default::default(), e.to_string()))?,
-            ),
+            true => Some(inputs_key(site.theme, template, &base, &own).map_err(view_error)?),
             false => None,
         };
         let kept =
@@ -492,8 +489,8 @@ impl Meta<'_, '_> {
         // The view's blocks reach the template as placeholders and are put in after it ran.
         let html = block::render_with_blocks(
             || -> Result<tera::Context> {
-                let mut ctx = tera::Context::from_serialize(&base).map_err(context_error)?;
-                ctx.extend(tera::Context::from_serialize(&own).map_err(context_error)?);
+                let mut ctx = tera::Context::from_serialize(&base).map_err(view_error)?;
+                ctx.extend(tera::Context::from_serialize(&own).map_err(view_error)?);
                 Ok(ctx)
             },
             |ctx| site.theme.tera.render(template, ctx).map_err(|e| site.theme.render_error(&e)),
