@@ -59,19 +59,16 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         eprint!("{}", crate::stage_lines(&rendered.stages));
     }
     let total = start.elapsed();
-    let write_took = rendered.stages.last().map_or(Default::default(), |(_, t)| *t);
     if !args.quiet {
         let warnings = rendered.table.findings.iter().filter(|f| f.severity == Severity::Warning).count();
         eprintln!(
-            "built {} files ({} KiB, {} unchanged) from {} rows into {} in {} ms (read and render {} ms, write {} ms); {warnings} data warning(s), see `rolesite check`",
+            "built {} files ({} KiB, {} unchanged) from {} rows into {} in {} ms; {warnings} data warning(s), see `rolesite check`",
             written.files,
             written.bytes / 1024,
             written.unchanged,
             rendered.table.rows.len(),
             project.output().display(),
             total.as_millis(),
-            total.saturating_sub(write_took).as_millis(),
-            write_took.as_millis(),
         );
     }
     Ok(0)

@@ -102,6 +102,9 @@ pub struct Memory<'a> {
     pub remember: bool,
     /// Where to report how far the build got (a person at a terminal).
     pub progress: Option<&'a dyn progress::Progress>,
+    /// Where each page is written as soon as it is made (a one-off build): then the pages
+    /// returned hold no bytes, and the site never stands in memory whole.
+    pub sink: Option<&'a write::Sink<'a>>,
 }
 
 /// Everything but the write: `check` of the data, then the site rendered, its links checked
@@ -165,6 +168,7 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
                 progress: memory.progress,
                 edited: edited.as_ref(),
                 outline: Default::default(),
+                sink: memory.sink,
             };
             render::render(&site, export)
         },
@@ -179,7 +183,10 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
         false => Default::default(),
     };
     insert_sorted(&mut pages, render::Page::new(search::FILE, search));
-    clock.lap("index, render and search");
+    clock.lap(match memory.sink {
+        Some(_) => "index, render, search and write",
+        None => "index, render and search",
+    });
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
     let manifest = publish_manifest(&mut pages, baseline, previous)?;
@@ -191,7 +198,14 @@ pub fn render_site(project: &Project, baseline: &baseline::Baseline, memory: Mem
     // files to remove for the write.
     let gone: Vec<String> = previous.map(|p| p.gone(&pages).into_iter().cloned().collect()).unwrap_or_default();
     clock.lap("manifest");
-    let checked = links::check(&pages, previous, &gone, memory.remember);
+    let checked = match memory.sink {
+        // The pages made after rendering go too (the data files, the search index, urls.json).
+        Some(sink) => {
+            pages.par_iter_mut().filter(|p| p.written.is_none()).try_for_each(|p| sink.put(p))?;
+            links::check_written(&pages, |path| sink.read(path))
+        }
+        None => links::check(&pages, previous, &gone, memory.remember),
+    };
     Error::from_findings(&checked.findings)?;
     clock.lap("link check");
     Ok(Rendered { table, context, pages, manifest, found: checked.found, gone, memo, stages: clock.laps })
@@ -226,6 +240,10 @@ fn publish_manifest(
     insert_sorted(pages, render::Page::new(manifest::FILE, manifest.to_json().into_bytes()));
     Ok((key, Arc::new(manifest)))
 }
+
+/// How many files `render_site` adds to what `render::render` made: the search index and
+/// `urls.json`. (A one-off build's progress counts every file.)
+const ADDED_LATER: usize = 2;
 
 /// A hash of fields, each length-prefixed so no two splits hash alike.
 pub(crate) fn fields_key(fields: &[&[u8]]) -> u128 {
@@ -265,7 +283,8 @@ impl Stages {
 
 /// Build the site into the output folder, replacing the previous one only on success. It
 /// is held to the site published at `previous` (`--previous`), else to the output folder's,
-/// and reports to `progress`. The write is the last of the returned stages.
+/// and reports to `progress`. Pages are written as they are rendered; the last of the
+/// returned stages is the swap of the new site for the old.
 pub fn build(
     project: &Project,
     previous: Option<&std::path::Path>,
@@ -275,10 +294,13 @@ pub fn build(
         Some(p) => baseline::Baseline::load_named(p)?,
         None => baseline::Baseline::load(&project.output())?,
     };
-    let mut rendered = render_site(project, &baseline, Memory { progress, ..Default::default() })?;
+    // Each page is written as it is made, into a folder beside the output that takes its
+    // place only when the whole site is made and checked.
+    let sink = write::Sink::open(&project.output(), progress)?;
+    let mut rendered = render_site(project, &baseline, Memory { progress, sink: Some(&sink), ..Default::default() })?;
     let start = std::time::Instant::now();
-    let written = write::write_reporting(&project.output(), &rendered.pages, progress)?;
-    rendered.stages.push(("write", start.elapsed()));
+    let written = sink.finish(&rendered.pages)?;
+    rendered.stages.push(("swap", start.elapsed()));
     Ok((rendered, written))
 }
 

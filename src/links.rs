@@ -176,16 +176,124 @@ struct Places<'s, 'p> {
     scans: &'s [Scan<'p>],
 }
 
-impl Places<'_, '_> {
+/// What a link may lead to: the site's files, and the ids of its HTML pages.
+trait Lookup {
+    fn has_file(&self, path: &str) -> bool;
+    /// Whether the HTML page at `path` offers `id`; `None` for a file that is not HTML.
+    fn has_id(&self, path: &str, id: &str) -> Option<bool>;
+}
+
+impl Lookup for Places<'_, '_> {
     fn has_file(&self, path: &str) -> bool {
         self.pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_ok()
     }
 
-    /// The ids of the HTML page at `path`; `None` for a file that is not HTML.
-    fn ids(&self, path: &str) -> Option<&BTreeSet<String>> {
+    fn has_id(&self, path: &str, id: &str) -> Option<bool> {
         let at = self.scans.binary_search_by(|s| s.page.path.as_str().cmp(path)).ok()?;
-        Some(&self.scans[at].ids)
+        Some(self.scans[at].ids.contains(id))
     }
+}
+
+/// What a page written out and dropped from memory (a one-off build, see `write::Sink`)
+/// leaves for the check: the places of its ids and of what its links lead to, hashed, so a
+/// hundred thousand pages' links take a few bytes each. Only a page with a link that does
+/// not resolve is read back, to say which.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// `place(page, id)` of each id.
+    ids: Box<[u64]>,
+    /// `place(file)` and, for a link with an anchor, `place(file, id)`, sorted, each once.
+    targets: Box<[(u64, Option<u64>)]>,
+    /// Whether a link climbs above the site root.
+    climbs: bool,
+}
+
+impl Summary {
+    /// The summary of the file at `path`; empty for a file that is not HTML.
+    pub fn of(path: &str, bytes: &[u8]) -> Summary {
+        if !path.ends_with(".html") {
+            return Summary::default();
+        }
+        let (ids, targets) = attrs(bytes);
+        let mut climbs = false;
+        let mut places = Vec::with_capacity(targets.len());
+        for t in &targets {
+            match destination(path, t) {
+                Destination::Outside => {}
+                Destination::AboveRoot => climbs = true,
+                Destination::Place(file, anchor) => {
+                    places.push((place(&file, None), anchor.map(|a| place(&file, Some(a)))))
+                }
+            }
+        }
+        places.sort_unstable();
+        places.dedup();
+        let ids = ids.iter().map(|id| place(path, Some(id))).collect();
+        Summary { ids, targets: places.into(), climbs }
+    }
+
+    /// Whether a link on the page does not resolve.
+    fn broken(&self, on: &Hashed) -> bool {
+        self.climbs
+            || self.targets.iter().any(|&(file, id)| {
+                !on.files.contains(&file) || id.is_some_and(|id| on.html.contains(&file) && !on.ids.contains(&id))
+            })
+    }
+}
+
+/// The site's files, its HTML pages and their ids, by their places' hashes. (Two of a few
+/// hundred thousand places hashing alike, which could hide one broken link, has odds of
+/// about one in a hundred million.)
+#[derive(Default)]
+struct Hashed {
+    files: HashSet<u64>,
+    html: HashSet<u64>,
+    ids: HashSet<u64>,
+}
+
+impl Lookup for Hashed {
+    fn has_file(&self, path: &str) -> bool {
+        self.files.contains(&place(path, None))
+    }
+
+    fn has_id(&self, path: &str, id: &str) -> Option<bool> {
+        self.html.contains(&place(path, None)).then(|| self.ids.contains(&place(path, Some(id))))
+    }
+}
+
+/// `check` for pages already written and dropped from memory, each with its `Summary`
+/// (`Page::written`): a page with a link that does not resolve is read back (`read`, by
+/// its path) to name the link and the problem. Nothing is kept for a next build.
+pub fn check_written(pages: &[Page], read: impl Fn(&str) -> std::io::Result<Vec<u8>> + Sync) -> Checked {
+    let mut hashed = Hashed::default();
+    for p in pages {
+        debug_assert!(p.written.is_some(), "{} was written", p.path);
+        let file = place(&p.path, None);
+        hashed.files.insert(file);
+        if p.path.ends_with(".html") {
+            hashed.html.insert(file);
+            hashed.ids.extend(p.written.iter().flat_map(|s| s.ids.iter()));
+        }
+    }
+    let findings = pages
+        .par_iter()
+        .filter(|p| p.written.as_ref().is_some_and(|s| s.broken(&hashed)))
+        .flat_map_iter(|p| {
+            let at = Location::file_only(p.source.as_deref().unwrap_or(p.path.as_ref()));
+            let targets = match read(&p.path) {
+                Ok(bytes) => attrs(&bytes).1,
+                Err(e) => return vec![Finding::error("broken-link", at, format!("could not read it back: {e}"))],
+            };
+            targets
+                .iter()
+                .filter_map(|target| {
+                    let problem = resolve(&p.path, target, &hashed)?;
+                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                })
+                .collect()
+        })
+        .collect();
+    Checked { findings, found: vec![None; pages.len()] }
 }
 
 /// The places links may lead to that the previous build had and this one lacks: the files
@@ -222,7 +330,7 @@ fn destination<'t>(from: &str, target: &'t str) -> Destination<'t> {
     }
 }
 
-fn resolve(from: &str, target: &str, places: &Places) -> Option<String> {
+fn resolve(from: &str, target: &str, places: &impl Lookup) -> Option<String> {
     let (file, anchor) = match destination(from, target) {
         Destination::Outside => return None,
         Destination::AboveRoot => return Some("climbs above the site root".into()),
@@ -232,7 +340,7 @@ fn resolve(from: &str, target: &str, places: &Places) -> Option<String> {
         return Some(format!("no such file {file}"));
     }
     match anchor {
-        Some(a) if places.ids(&file).is_some_and(|set| !set.contains(a)) => Some(format!("no #{a} in {file}")),
+        Some(a) if places.has_id(&file, a) == Some(false) => Some(format!("no #{a} in {file}")),
         _ => None,
     }
 }
@@ -324,6 +432,59 @@ mod tests {
         for (from, rel, want) in cases {
             assert_eq!(super::join(from, rel).as_deref(), want, "{from} + {rel}");
         }
+    }
+
+    /// A page written out and dropped from memory gets the same findings as one held whole.
+    #[test]
+    fn a_written_site_is_checked_as_one_in_memory() {
+        use crate::render::Page;
+        let html = |path: &str, body: &str| Page::new(path, format!("<html><body>{body}</body></html>").into_bytes());
+        let pages = vec![
+            Page::new("data/roles.json", b"{}".to_vec()),
+            html(
+                "index.html",
+                r##"<a href="items/1/index.html">1</a> <a href="items/2/index.html">2</a> <a href="https://x.invalid/">x</a>"##,
+            ),
+            html(
+                "items/1/index.html",
+                concat!(
+                    r##"<h1 id="top">1</h1><a href="#top">up</a> <a href="#gone">gone</a> <a href="../../../up.html">up</a>"##,
+                    r##" <a href="../../data/roles.json#any">data</a> <a href="../../index.html#nowhere">home</a>"##,
+                    r##" <a id="a&amp;b" href="#a&amp;b">amp</a> <img src="../../assets/none.png">"##,
+                ),
+            ),
+            html(
+                "items/2/index.html",
+                r##"<a href="../1/index.html#top">1</a> <a href="../../items/1/index.html#top">1</a>"##,
+            ),
+        ];
+        let whole = super::check(&pages, None, &[], false);
+        let bytes: std::collections::HashMap<String, Vec<u8>> =
+            pages.iter().map(|p| (p.path.clone(), p.bytes.to_vec())).collect();
+        let written: Vec<Page> = pages
+            .iter()
+            .map(|p| Page {
+                written: Some(super::Summary::of(&p.path, &p.bytes)),
+                bytes: Default::default(),
+                ..p.clone()
+            })
+            .collect();
+        let read = |path: &str| bytes.get(path).cloned().ok_or(std::io::ErrorKind::NotFound.into());
+        let checked = super::check_written(&written, read);
+        let messages = |c: &super::Checked| c.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        assert_eq!(messages(&checked), messages(&whole));
+        // What the page above holds: the missing id, the climb, the home page's missing id
+        // and the missing file; not the id of a file that is not HTML.
+        let expected = [
+            "#gone: no #gone in",
+            "climbs above the site root",
+            "#nowhere: no #nowhere in index.html",
+            "no such file assets/none.png",
+        ];
+        for e in expected {
+            assert!(messages(&whole).iter().any(|m| m.contains(e)), "{e}: {:?}", messages(&whole));
+        }
+        assert_eq!(messages(&whole).len(), expected.len(), "{:?}", messages(&whole));
     }
 
     #[test]

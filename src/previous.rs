@@ -40,6 +40,7 @@ impl Kept {
             listing: self.listing.clone(),
             unchanged: true,
             fragments: self.fragments.clone(),
+            written: None,
         }
     }
 }

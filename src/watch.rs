@@ -111,8 +111,11 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
         }
         let out = project.output();
         let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let rendered =
-            crate::render_site(&project, baseline, crate::Memory { previous: usable, remember: true, progress: None })?;
+        let rendered = crate::render_site(
+            &project,
+            baseline,
+            crate::Memory { previous: usable, remember: true, ..Default::default() },
+        )?;
         let written_at = Instant::now();
         let written = match usable {
             Some(_) => crate::write::update(&out, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),

@@ -5,6 +5,7 @@ use crate::diag::{Error, Result};
 use crate::render::Page;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -135,16 +136,98 @@ fn write_tree(
             if let Some(p) = progress {
                 p.step();
             }
-            if unchanged(&old, &page.bytes) && std::fs::hard_link(&old, &path).is_ok() {
-                return Ok(1);
-            }
-            std::fs::write(&path, &page.bytes).map_err(|e| Error::io(&path, e)).map(|_| 0)
+            put_file(&path, &old, &page.bytes).map(usize::from)
         })
         .collect::<Result<Vec<usize>>>()?
         .into_iter()
         .sum();
     let removed = removed_from(previous, pages);
     Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum(), unchanged: linked, removed })
+}
+
+/// Write `bytes` at `path`, or hard-link the previous site's file at `old` when it holds
+/// the same bytes: whether it was linked.
+fn put_file(path: &Path, old: &Path, bytes: &[u8]) -> Result<bool> {
+    if unchanged(old, bytes) && std::fs::hard_link(old, path).is_ok() {
+        return Ok(true);
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e)).map(|_| false)
+}
+
+/// A site written as it is rendered (a one-off build): each page goes into the temporary
+/// folder beside the output as soon as it is made, and its bytes leave memory; `finish`
+/// swaps the folder in. Dropped unfinished (the build failed), it removes the folder, so
+/// the output is still the previous site, whole.
+pub struct Sink<'p> {
+    progress: Option<&'p dyn crate::progress::Progress>,
+    out: PathBuf,
+    tmp: PathBuf,
+    old: PathBuf,
+    files: AtomicUsize,
+    bytes: AtomicUsize,
+    linked: AtomicUsize,
+}
+
+impl<'p> Sink<'p> {
+    /// The temporary folder for a new site at `out`, made empty (after repairing what a
+    /// killed build left, see `recover`). Each file written is reported to `progress`.
+    pub fn open(out: &Path, progress: Option<&'p dyn crate::progress::Progress>) -> Result<Sink<'p>> {
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        recover(out)?;
+        remove(&tmp)?;
+        std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let zero = || AtomicUsize::new(0);
+        Ok(Sink { progress, out: out.to_path_buf(), tmp, old, files: zero(), bytes: zero(), linked: zero() })
+    }
+
+    /// Write `page` into the new site; what the link check needs of it stays
+    /// (`Page::written`), its bytes go.
+    pub fn put(&self, page: &mut Page) -> Result<()> {
+        let path = self.tmp.join(&page.path);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        }
+        let linked = put_file(&path, &self.out.join(&page.path), &page.bytes)?;
+        page.written = Some(crate::links::Summary::of(&page.path, &page.bytes));
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(page.bytes.len(), Ordering::Relaxed);
+        self.linked.fetch_add(usize::from(linked), Ordering::Relaxed);
+        page.bytes = bytes::Bytes::new();
+        if let Some(p) = self.progress {
+            p.step();
+        }
+        Ok(())
+    }
+
+    /// A page already put, read back from the new site.
+    pub fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.tmp.join(path))
+    }
+
+    /// Put the new site in place of the old; `pages` are all it holds.
+    pub fn finish(self, pages: &[Page]) -> Result<Written> {
+        debug_assert_eq!(self.files.load(Ordering::Relaxed), pages.len(), "every page put once");
+        let removed = removed_from(&self.out, pages);
+        swap(&self.out, &self.tmp, &self.old)?;
+        Ok(Written {
+            files: pages.len(),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            unchanged: self.linked.load(Ordering::Relaxed),
+            removed,
+        })
+    }
+}
+
+impl Drop for Sink<'_> {
+    fn drop(&mut self) {
+        // After `finish` the folder is gone (it is the output now); after a failure it is
+        // half a site, which nobody may see.
+        let _ = remove(&self.tmp);
+    }
 }
 
 /// How many files of the previous site are not among the new pages.

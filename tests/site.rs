@@ -579,12 +579,27 @@ fn content_links_schemes_and_external_images() {
     let html = std::fs::read_to_string(out.join("pages/links/index.html")).unwrap();
     assert!(html.contains("href=\"tel:+81312345678\"") && html.contains("href=\"https://example.invalid/\""), "{html}");
     assert!(!html.contains("x.png") && !html.contains("y.png"), "external images removed: {html}");
+    let before = Site::read(&out).files;
     std::fs::write(
         dir.path().join("content/links.md"),
-        "+++\ntitle = \"t\"\n+++\n[壊れた](../../nowhere/index.html)\n",
+        "+++\ntitle = \"t\"\n+++\n[壊れた](../../nowhere/index.html) [上](../../../up.html) [印](../../items/1/index.html#nothing)\n",
     )
     .unwrap();
     let (code, text) = rolesite(&["build", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(text.contains("content/links.md: error[broken-link]"), "{text}");
+    for problem in [
+        "content/links.md: error[broken-link]: ../../nowhere/index.html: no such file nowhere/index.html",
+        "content/links.md: error[broken-link]: ../../../up.html: climbs above the site root",
+        "content/links.md: error[broken-link]: ../../items/1/index.html#nothing: no #nothing in items/1/index.html",
+    ] {
+        assert!(text.contains(problem), "{problem}:\n{text}");
+    }
+    // Found after every page was written: the new site is thrown away whole.
+    assert_eq!(Site::read(&out).files, before);
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".out"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
 }

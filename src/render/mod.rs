@@ -45,6 +45,9 @@ pub struct Page {
     /// The parts rendered by themselves that the page holds, by the hash of their inputs,
     /// kept (by a watching process) for the next build to take over.
     pub fragments: Fragments,
+    /// Set once the page is written out (a one-off build, see `write::Sink`): then `bytes`
+    /// are dropped, and this is what the link check has of it.
+    pub written: Option<crate::links::Summary>,
 }
 
 impl Page {
@@ -58,6 +61,7 @@ impl Page {
             listing: None,
             unchanged: false,
             fragments: Vec::new(),
+            written: None,
         }
     }
 }
@@ -88,6 +92,9 @@ pub struct Site<'a> {
     pub edited: Option<&'a crate::previous::Edit>,
     /// See `Site::outline`: made once, when first asked for.
     pub outline: std::sync::OnceLock<u128>,
+    /// Where each page goes as soon as it is made (a one-off build), so the site is never
+    /// in memory whole.
+    pub sink: Option<&'a crate::write::Sink<'a>>,
 }
 
 impl Site<'_> {
@@ -189,17 +196,27 @@ pub fn render(
     Error::from_findings(&check_continuity(site, &specs))?;
     let view = site_view(site);
     if let Some(p) = site.progress {
-        p.stage("描画", Some(specs.len() as u64 + 1));
+        match site.sink {
+            // Counted as each file is written: the pages, then the files made beside them
+            // (assets, the three data files, the site map) and after them (`ADDED_LATER`).
+            Some(_) => {
+                let beside = site.theme.assets.len() + 3 + usize::from(site.project.config.base_url.is_some());
+                p.stage("描画・書き込み", Some((specs.len() + 1 + beside + crate::ADDED_LATER) as u64));
+            }
+            None => p.stage("描画", Some(specs.len() as u64 + 1)),
+        }
     }
     let one = |s: &Spec| {
-        let page = match taken_over(site, s) {
-            Some(kept) => Ok(kept),
-            None => render_one(site, &view, s),
+        let mut page = match taken_over(site, s) {
+            Some(kept) => kept,
+            None => render_one(site, &view, s)?,
         };
-        if let Some(p) = site.progress {
-            p.step();
+        match (site.sink, site.progress) {
+            (Some(sink), _) => sink.put(&mut page)?,
+            (None, Some(p)) => p.step(),
+            (None, None) => {}
         }
-        page
+        Ok(page)
     };
     let (pages, exported) = rayon::join(|| specs.par_iter().map(one).collect::<Result<Vec<Page>>>(), export);
     let (mut pages, mut exported) = (pages?, exported?);
@@ -449,7 +466,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     let (key, bytes, title) = bytes;
     let listing = kind_of(spec).map(|k| (k, listed.unwrap_or(title)));
     let fragments = site.fragments.lock().unwrap_or_else(|p| p.into_inner()).remove(u).unwrap_or_default();
-    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false, fragments })
+    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false, fragments, written: None })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
