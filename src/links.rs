@@ -209,16 +209,23 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The summary of the file at `path`; empty for a file that is not HTML.
+    /// The summary of the file at `path`; empty for a file that is not HTML. Nothing is
+    /// decoded twice: a hundred links to the same page are one target.
     pub fn of(path: &str, bytes: &[u8]) -> Summary {
         if !path.ends_with(".html") {
             return Summary::default();
         }
-        let (ids, targets) = attrs(bytes);
+        let (mut ids, mut targets) = (Vec::new(), Vec::new());
+        each_attr(bytes, |kind, value| match kind {
+            Attr::Id => ids.push(place(path, Some(&decoded(value)))),
+            Attr::Target => targets.push(value),
+        });
+        targets.sort_unstable();
+        targets.dedup();
         let mut climbs = false;
         let mut places = Vec::with_capacity(targets.len());
-        for t in &targets {
-            match destination(path, t) {
+        for t in targets {
+            match destination(path, &decoded(t)) {
                 Destination::Outside => {}
                 Destination::AboveRoot => climbs = true,
                 Destination::Place(file, anchor) => {
@@ -228,8 +235,7 @@ impl Summary {
         }
         places.sort_unstable();
         places.dedup();
-        let ids = ids.iter().map(|id| place(path, Some(id))).collect();
-        Summary { ids, targets: places.into(), climbs }
+        Summary { ids: ids.into(), targets: places.into(), climbs }
     }
 
     /// Whether a link on the page does not resolve.
@@ -409,10 +415,18 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
         let set = if kind == Attr::Id { &mut ids } else { &mut targets };
         let value = String::from_utf8_lossy(value);
         if !set.contains(value.as_ref()) {
-            set.insert(if value.contains('&') { crate::theme::unescape_html(&value) } else { value.into_owned() });
+            set.insert(decoded(value.as_bytes()).into_owned());
         }
     });
     (ids, targets)
+}
+
+/// An attribute's value as written, with the entities our escaping writes decoded.
+fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match String::from_utf8_lossy(value) {
+        v if v.contains('&') => crate::theme::unescape_html(&v).into(),
+        v => v,
+    }
 }
 
 #[cfg(test)]
