@@ -185,6 +185,12 @@ fn template_file(dir: &Path, message: &str) -> PathBuf {
 /// text and attribute values, and escaping it would turn every relative URL into entities.
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
+    escape_into(&mut out, input);
+    out
+}
+
+/// `escape_html`, appended to `out`: for markup written in code rather than a template.
+pub fn escape_into(out: &mut String, input: &str) {
     for c in input.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -197,7 +203,6 @@ pub fn escape_html(input: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Undo [`escape_html`] (and the same escapes from the Markdown renderer).

@@ -6,11 +6,13 @@
 //! the pictures read without colour and print in black and white; shades only add emphasis.
 
 use super::views::{RowLink, VendorLink};
-use super::Site;
+use super::{Block, Site};
 use crate::model::{RoleKind, Row};
+use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Cell size of the load map, in SVG units (CSS pixels at 100%).
 const CELL_W: u32 = 56;
@@ -36,8 +38,7 @@ pub struct MapColumn {
 }
 
 /// One mark of a cell: the tasks a vendor does (◎) or helps with (○) in a phase.
-#[derive(Serialize)]
-pub struct Mark {
+struct Mark {
     count: usize,
     fill: String,
     /// Black or white, whichever stands out more from the fill (WCAG contrast ≥ 4.5).
@@ -48,8 +49,7 @@ pub struct Mark {
     label: String,
 }
 
-#[derive(Serialize)]
-pub struct MapCell {
+struct MapCell {
     x: u32,
     /// The phase's position among the columns and the counts, for tests and scripts.
     column: usize,
@@ -57,8 +57,7 @@ pub struct MapCell {
     cooperating: Option<Mark>,
 }
 
-#[derive(Serialize)]
-pub struct MapRow<'a> {
+struct MapRow<'a> {
     y: u32,
     id: &'a str,
     short: &'a str,
@@ -69,9 +68,15 @@ pub struct MapRow<'a> {
 
 /// Vendors × phases, each cell the number of tasks by role.
 #[derive(Serialize)]
-pub struct LoadMap<'a> {
+pub struct LoadMap {
     columns: Vec<MapColumn>,
-    rows: Vec<MapRow<'a>>,
+    /// How many vendors (rows) the map has.
+    rows: usize,
+    /// The rows drawn: in the picture, and in the table of the same numbers. A map of 25
+    /// vendors by 10 phases has 250 cells of some forty values each; looked up one by one
+    /// in a template they took a fifth of a large site's build.
+    drawn: Block,
+    table: Block,
     width: u32,
     height: u32,
     label_w: u32,
@@ -95,7 +100,7 @@ struct Columns<'a> {
 
 /// The load map of the whole table: vendors × top-level phases, and a column for tasks
 /// whose heading the source lost.
-pub fn home_map<'a>(site: &Site<'a>, from: &str) -> LoadMap<'a> {
+pub fn home_map(site: &Site, from: &str) -> LoadMap {
     let tasks: Vec<u32> = site.table.tasks().map(|r| r.no).collect();
     load_map(site, &tasks, home_columns(site, from), true, from)
 }
@@ -130,7 +135,7 @@ fn heading_column(h: &Row, from: &str) -> (String, Option<String>) {
 
 /// The load map of one phase: vendors × the headings right below it, and a column for the
 /// tasks right below it when it has both.
-pub fn phase_map<'a>(site: &Site<'a>, phase: &'a Row, from: &str) -> LoadMap<'a> {
+pub fn phase_map(site: &Site, phase: &Row, from: &str) -> LoadMap {
     let t = site.table;
     let ix = site.index;
     let children: Vec<&Row> =
@@ -217,7 +222,7 @@ fn count(site: &Site, tasks: &[u32], columns: &Columns, only: Option<usize>) -> 
 }
 
 /// The counts of `tasks` laid out as a map.
-fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap<'a> {
+fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap {
     let t = site.table;
     let counts = count(site, tasks, &columns, None);
     let max = |pick: fn(&Count) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
@@ -271,13 +276,94 @@ fn load_map<'a>(site: &Site<'a>, tasks: &[u32], columns: Columns, all_vendors: b
         width: LABEL_W + columns.len() as u32 * CELL_W + 96,
         height: HEAD_H + rows.len() as u32 * CELL_H + 4,
         columns,
-        rows,
+        rows: rows.len(),
+        drawn: Block::new(None, draw_rows(&rows).into()),
+        table: Block::new(None, table_rows(&rows).into()),
         label_w: LABEL_W,
         head_h: HEAD_H,
         cell_w: CELL_W,
         cell_h: CELL_H,
         half: CELL_H / 2,
     }
+}
+
+/// The vendors' rows of the picture: a label, then per column a frame and a mark for ◎
+/// above and ○ below, each a link to the vendor's list of exactly those tasks.
+fn draw_rows(rows: &[MapRow]) -> String {
+    let (w, h, half) = (CELL_W, CELL_H, CELL_H / 2);
+    let mut out = String::new();
+    for r in rows {
+        let y = r.y;
+        out.push_str("<g class=\"vendor-row\" data-vendor=\"");
+        escape_into(&mut out, r.id);
+        out.push_str("\">\n<a href=\"");
+        escape_into(&mut out, &r.href);
+        let _ = write!(out, "\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>", LABEL_W - 8, y + half + 4);
+        escape_into(&mut out, r.name);
+        out.push_str("</title>");
+        escape_into(&mut out, r.short);
+        out.push_str("</text></a>\n");
+        for c in &r.cells {
+            let count = |m: &Option<Mark>| m.as_ref().map_or(0, |m| m.count);
+            let _ = write!(
+                out,
+                "<g class=\"cell\" data-column=\"{}\" data-primary=\"{}\" data-cooperating=\"{}\"><rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#d8d8db\"/>",
+                c.column,
+                count(&c.primary),
+                count(&c.cooperating),
+                c.x,
+            );
+            let marks = [(&c.primary, y + 1, y + 14, '◎'), (&c.cooperating, y + half, y + half + 13, '○')];
+            for (mark, top, baseline, symbol) in marks {
+                let Some(m) = mark else { continue };
+                out.push_str("<a href=\"");
+                escape_into(&mut out, &m.href);
+                out.push_str("\" aria-label=\"");
+                escape_into(&mut out, &m.label);
+                let _ = write!(
+                    out,
+                    "\"><rect x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\" fill=\"",
+                    c.x + 1,
+                    w - 2,
+                    half - 1
+                );
+                escape_into(&mut out, &m.fill);
+                let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\" fill=\"", c.x + 6);
+                escape_into(&mut out, m.ink);
+                let _ = write!(out, "\">{symbol}{}</text></a>", m.count);
+            }
+            out.push_str("</g>\n");
+        }
+        out.push_str("</g>\n");
+    }
+    out
+}
+
+/// The same numbers as a table's rows: a vendor, then ◎ and ○ per column.
+fn table_rows(rows: &[MapRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str("<tr><th scope=\"row\"><a href=\"");
+        escape_into(&mut out, &r.href);
+        out.push_str("\">");
+        escape_into(&mut out, r.name);
+        out.push_str("</a></th>");
+        for c in &r.cells {
+            out.push_str("<td class=\"num\">");
+            if let Some(p) = &c.primary {
+                let _ = write!(out, "◎{}", p.count);
+            }
+            if c.primary.is_some() && c.cooperating.is_some() {
+                out.push(' ');
+            }
+            if let Some(c) = &c.cooperating {
+                let _ = write!(out, "○{}", c.count);
+            }
+            out.push_str("</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out
 }
 
 fn cut(name: &str) -> String {

@@ -19,7 +19,7 @@ pub struct Home<'a> {
     tasks: usize,
     headings: usize,
     gaps: usize,
-    map: super::charts::LoadMap<'a>,
+    map: super::charts::LoadMap,
 }
 
 pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
@@ -381,7 +381,7 @@ pub struct Phase<'a> {
     grid: Grid<'a>,
     tasks: usize,
     parent_unknown: bool,
-    map: super::charts::LoadMap<'a>,
+    map: super::charts::LoadMap,
 }
 
 pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>> {
