@@ -190,23 +190,51 @@ pub fn escape_html(input: &str) -> String {
 }
 
 /// `escape_html`, appended to `out`: for markup written in code rather than a template.
+/// The characters escaped are all ASCII, so the text is scanned as bytes and copied in runs:
+/// most of it (Japanese, digits, paths) has none of them.
 pub fn escape_into(out: &mut String, input: &str) {
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
+    let mut run = 0;
+    for (at, byte) in input.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
             // A NUL in data is never meant; HTML parsers would replace it anyway.
-            '\0' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+            0 => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(&input[run..at]);
+        out.push_str(escaped);
+        run = at + 1;
     }
+    out.push_str(&input[run..]);
 }
 
 /// Undo [`escape_html`] (and the same escapes from the Markdown renderer).
 pub fn unescape_html(s: &str) -> String {
     // `&amp;` last, so `&amp;lt;` comes back as the `&lt;` it stood for.
     s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaping_replaces_the_five_and_nul_and_keeps_the_rest() {
+        let cases = [
+            ("", ""),
+            ("項番704 作業/手順", "項番704 作業/手順"),
+            ("<a href=\"x\">&'</a>", "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;"),
+            ("&&", "&amp;&amp;"),
+            ("前\0後<", "前\u{FFFD}後&lt;"),
+            ("＆<全角>", "＆&lt;全角&gt;"),
+        ];
+        for (text, escaped) in cases {
+            assert_eq!(super::escape_html(text), escaped, "{text:?}");
+            if !text.contains('\0') {
+                assert_eq!(super::unescape_html(escaped), text);
+            }
+        }
+    }
 }
