@@ -17,6 +17,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/charts.html",
     "templates/grid-rows.html",
     "templates/vendor-groups.html",
+    "templates/vendor-group-rows.html",
     "templates/vendor-bars.html",
     "templates/home.html",
     "templates/item.html",

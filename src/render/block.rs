@@ -83,7 +83,7 @@ fn opening() -> &'static str {
 pub fn render_with_blocks<E>(
     serialize: impl FnOnce() -> Result<tera::Context, E>,
     render: impl FnOnce(&tera::Context) -> Result<String, E>,
-) -> Result<Vec<u8>, E> {
+) -> Result<String, E> {
     PENDING.with_borrow_mut(Vec::clear);
     let html = serialize().and_then(|ctx| render(&ctx));
     let blocks = PENDING.with_borrow_mut(std::mem::take);
@@ -91,36 +91,35 @@ pub fn render_with_blocks<E>(
 }
 
 /// `html` with each placeholder replaced by its block.
-fn splice(html: String, blocks: &[Block]) -> Vec<u8> {
+fn splice(html: String, blocks: &[Block]) -> String {
     if blocks.is_empty() {
-        return html.into_bytes();
+        return html;
     }
-    let opening = opening().as_bytes();
+    let opening = opening();
     let size = html.len() + blocks.iter().map(Block::len).sum::<usize>();
-    let mut out = Vec::with_capacity(size);
-    let mut rest = html.as_bytes();
-    while let Some(at) = memchr::memmem::find(rest, opening) {
-        out.extend_from_slice(&rest[..at]);
+    let mut out = String::with_capacity(size);
+    let mut rest = html.as_str();
+    while let Some(at) = memchr::memmem::find(rest.as_bytes(), opening.as_bytes()) {
+        // A placeholder starts with a whole character: `at` is a character boundary.
+        out.push_str(&rest[..at]);
         let after = &rest[at + opening.len()..];
-        let end = END.to_string();
-        let block = memchr::memmem::find(after, end.as_bytes()).and_then(|close| {
-            let number = std::str::from_utf8(&after[..close]).ok()?;
-            let block = blocks.get(usize::from_str_radix(number, 16).ok()?)?;
-            Some((block, close + end.len()))
+        let block = after.find(END).and_then(|close| {
+            let block = blocks.get(usize::from_str_radix(&after[..close], 16).ok()?)?;
+            Some((block, close + END.len_utf8()))
         });
         match block {
             Some((block, taken)) => {
-                block.parts.iter().for_each(|p| out.extend_from_slice(p.as_bytes()));
+                block.parts.iter().for_each(|p| out.push_str(p));
                 rest = &after[taken..];
             }
             // Not a placeholder of ours after all: kept as it is.
             None => {
-                out.extend_from_slice(opening);
+                out.push_str(opening);
                 rest = after;
             }
         }
     }
-    out.extend_from_slice(rest);
+    out.push_str(rest);
     out
 }
 
@@ -139,8 +138,7 @@ mod tests {
     fn render(template: &str, blocks: &[Block]) -> String {
         let mut tera = tera::Tera::default();
         tera.add_raw_template("t", template).unwrap();
-        let bytes = render_with_blocks(|| Ok::<_, tera::Error>(context(blocks)), |ctx| tera.render("t", ctx)).unwrap();
-        String::from_utf8(bytes).unwrap()
+        render_with_blocks(|| Ok::<_, tera::Error>(context(blocks)), |ctx| tera.render("t", ctx)).unwrap()
     }
 
     #[test]
@@ -163,7 +161,7 @@ mod tests {
             ctx.insert("unknown", &format!("{}5{END}", opening()));
             Ok::<_, tera::Error>(ctx)
         };
-        let html = String::from_utf8(render_with_blocks(serialize, |ctx| tera.render("t", ctx)).unwrap()).unwrap();
+        let html = render_with_blocks(serialize, |ctx| tera.render("t", ctx)).unwrap();
         assert_eq!(html, format!("<p>x</p>[\u{FDD0}0\u{FDD1}][{}5{END}]", opening()));
     }
 

@@ -107,7 +107,7 @@ impl Site<'_> {
             true => Some(inputs_key(self.theme, template, &(), view).map_err(view_error)?),
             false => None,
         };
-        self.fragment_keyed(from, template, key, || view)
+        self.fragment_keyed(from, template, key, || Ok(view))
     }
 
     /// A fragment known by what its view is made from, rather than by the view: `inputs`
@@ -118,7 +118,7 @@ impl Site<'_> {
         from: &str,
         template: &str,
         inputs: &impl Serialize,
-        view: impl FnOnce() -> V,
+        view: impl FnOnce() -> Result<V>,
     ) -> Result<Block> {
         let key = match self.remember {
             true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(view_error)?),
@@ -132,12 +132,9 @@ impl Site<'_> {
         from: &str,
         template: &str,
         key: Option<u128>,
-        view: impl FnOnce() -> V,
+        view: impl FnOnce() -> Result<V>,
     ) -> Result<Block> {
-        let render = || -> Result<Arc<str>> {
-            let ctx = tera::Context::from_serialize(view()).map_err(view_error)?;
-            Ok(self.theme.tera.render(template, &ctx).map_err(|e| self.theme.render_error(&e))?.into())
-        };
+        let render = || -> Result<Arc<str>> { Ok(self.part_html(template, &view()?)?.into()) };
         let Some(key) = key else { return Ok(Block::new(None, render()?)) };
         let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
             Some(html) => html,
@@ -146,6 +143,20 @@ impl Site<'_> {
         let mut fragments = self.fragments.lock().unwrap_or_else(|p| p.into_inner());
         fragments.entry(from.to_string()).or_default().push((key, Arc::clone(&html)));
         Ok(Block::new(Some(key), html))
+    }
+
+    /// A part of a fragment, rendered by itself and not kept: it is taken over with the
+    /// fragment it is part of.
+    pub fn part(&self, template: &str, view: &impl Serialize) -> Result<Block> {
+        Ok(Block::new(None, self.part_html(template, view)?.into()))
+    }
+
+    /// `template` rendered with `view`, whose blocks are put in afterwards.
+    fn part_html(&self, template: &str, view: &impl Serialize) -> Result<String> {
+        block::render_with_blocks(
+            || tera::Context::from_serialize(view).map_err(view_error),
+            |ctx| self.theme.tera.render(template, ctx).map_err(|e| self.theme.render_error(&e)),
+        )
     }
 
     /// A hash of every row's number, kind, level, parent, name and flags: what a list of
