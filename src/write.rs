@@ -28,6 +28,19 @@ pub fn write_reporting(
     pages: &[Page],
     progress: Option<&dyn crate::progress::Progress>,
 ) -> Result<Written> {
+    let (tmp, old) = scratch(out)?;
+    if let Some(p) = progress {
+        p.stage("書き込み", Some(pages.len() as u64));
+    }
+    let written = write_tree(&tmp, pages, out, progress)?;
+    swap(out, &tmp, &old)?;
+    Ok(written)
+}
+
+/// Beside `out`, the names of this process's new site and of the old one stepping aside
+/// (`.out.tmp-<pid>`, `.out.old-<pid>`), after repairing what a killed build left
+/// (`recover`) and clearing the first.
+fn scratch(out: &Path) -> Result<(PathBuf, PathBuf)> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -35,12 +48,7 @@ pub fn write_reporting(
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     recover(out)?;
     remove(&tmp)?;
-    if let Some(p) = progress {
-        p.stage("書き込み", Some(pages.len() as u64));
-    }
-    let written = write_tree(&tmp, pages, out, progress)?;
-    swap(out, &tmp, &old)?;
-    Ok(written)
+    Ok((tmp, old))
 }
 
 /// Bring a folder this process wrote last time from `previous` to `pages` in place: the
@@ -172,13 +180,7 @@ impl<'p> Sink<'p> {
     /// The temporary folder for a new site at `out`, made empty (after repairing what a
     /// killed build left, see `recover`). Each file written is reported to `progress`.
     pub fn open(out: &Path, progress: Option<&'p dyn crate::progress::Progress>) -> Result<Sink<'p>> {
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        recover(out)?;
-        remove(&tmp)?;
+        let (tmp, old) = scratch(out)?;
         std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let zero = || AtomicUsize::new(0);
         Ok(Sink { progress, out: out.to_path_buf(), tmp, old, files: zero(), bytes: zero(), linked: zero() })

@@ -486,12 +486,7 @@ fn a_failed_build_keeps_the_previous_site() {
     let (code, _) = rolesite(&["build", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(Site::read(&out).files, before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().starts_with(".out"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_nothing_beside_out(dir.path());
 }
 
 #[test]
@@ -596,7 +591,12 @@ fn content_links_schemes_and_external_images() {
     }
     // Found after every page was written: the new site is thrown away whole.
     assert_eq!(Site::read(&out).files, before);
-    let beside: Vec<_> = std::fs::read_dir(dir.path())
+    assert_nothing_beside_out(dir.path());
+}
+
+/// No scratch folder or old site (`.out.tmp-*`, `.out.old-*`) is left in `dir`.
+fn assert_nothing_beside_out(dir: &Path) {
+    let beside: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .filter(|n| n.to_string_lossy().starts_with(".out"))
