@@ -151,17 +151,7 @@ mod tests {
     }
 
     fn task(no: u32, name: &str, roles: Vec<Role>) -> Row {
-        Row {
-            no,
-            kind: Kind::Task,
-            level: None,
-            name: name.into(),
-            description: String::new(),
-            parent: None,
-            roles,
-            source: Location::new("seed.txt", no as usize),
-            flags: Vec::new(),
-        }
+        Row { roles, source: Location::new("seed.txt", no as usize), ..Row::task(no, name) }
     }
 
     fn flags_of(rows: Vec<Row>) -> Vec<Vec<&'static str>> {

@@ -412,9 +412,9 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
     let (mut ids, mut targets) = (BTreeSet::new(), BTreeSet::new());
     each_attr(bytes, |kind, value| {
         let set = if kind == Attr::Id { &mut ids } else { &mut targets };
-        let value = String::from_utf8_lossy(value);
+        let value = decoded(value);
         if !set.contains(value.as_ref()) {
-            set.insert(decoded(value.as_bytes()).into_owned());
+            set.insert(value.into_owned());
         }
     });
     (ids, targets)

@@ -214,28 +214,30 @@ impl Table {
 }
 
 #[cfg(test)]
+impl Row {
+    /// A task with a number and a name, and nothing else: for tests.
+    pub(crate) fn task(no: u32, name: &str) -> Row {
+        Row {
+            no,
+            kind: Kind::Task,
+            level: None,
+            name: name.into(),
+            description: String::new(),
+            parent: None,
+            roles: Vec::new(),
+            source: Default::default(),
+            flags: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
-    use super::{Kind, Row, Table};
+    use super::{Row, Table};
 
     #[test]
     fn a_row_is_found_by_its_number_with_and_without_gaps() {
-        let table = |nos: &[u32]| Table {
-            rows: nos
-                .iter()
-                .map(|&no| Row {
-                    no,
-                    kind: Kind::Task,
-                    level: None,
-                    name: String::new(),
-                    description: String::new(),
-                    parent: None,
-                    roles: Vec::new(),
-                    source: Default::default(),
-                    flags: Vec::new(),
-                })
-                .collect(),
-            ..Table::default()
-        };
+        let table = |nos: &[u32]| Table { rows: nos.iter().map(|&no| Row::task(no, "")).collect(), ..Table::default() };
         for nos in [&[][..], &[1, 2, 3, 4], &[5, 6, 7], &[1, 2, 58, 251, 252, 900], &[3, 10, 11, 12]] {
             let t = table(nos);
             for no in 0..1000 {

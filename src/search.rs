@@ -496,17 +496,7 @@ mod tests {
                 rows: ["ウイルス検知", "定義ファイル", "ウイルス定義"]
                     .iter()
                     .enumerate()
-                    .map(|(i, n)| crate::model::Row {
-                        no: i as u32 + 1,
-                        kind: crate::model::Kind::Task,
-                        level: None,
-                        name: n.to_string(),
-                        description: String::new(),
-                        parent: None,
-                        roles: Vec::new(),
-                        source: Default::default(),
-                        flags: Vec::new(),
-                    })
+                    .map(|(i, n)| crate::model::Row::task(i as u32 + 1, n))
                     .collect(),
                 ..Default::default()
             },
