@@ -420,16 +420,30 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
     (ids, targets)
 }
 
-/// An attribute's value as written, with the entities our escaping writes decoded.
+/// An attribute's value as written, with the entities our escaping writes decoded, and
+/// `&nbsp;`, which html5ever (ammonia, trusted pages) writes for U+00A0.
 fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
     match String::from_utf8_lossy(value) {
-        v if v.contains('&') => crate::theme::unescape_html(&v).into(),
+        v if v.contains('&') => crate::theme::unescape_html(&v.replace("&nbsp;", "\u{a0}")).into(),
         v => v,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_are_decoded_as_escaped() {
+        let cases: [(&[u8], &str); 4] = [
+            (b"a.html", "a.html"),
+            (b"a&amp;b&quot;&lt;&gt;&#x27;.html", "a&b\"<>'.html"),
+            (b"a&nbsp;b.html", "a\u{a0}b.html"),
+            (b"a&amp;nbsp;b.html", "a&nbsp;b.html"),
+        ];
+        for (written, value) in cases {
+            assert_eq!(super::decoded(written), value, "{}", String::from_utf8_lossy(written));
+        }
+    }
+
     #[test]
     fn join_resolves_against_the_pages_folder() {
         let cases = [

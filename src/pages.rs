@@ -57,7 +57,7 @@ pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
         Error::at("front-matter", Location::new(path, 2 + line), e.message().to_string())
     })?;
     let html = markdown(body);
-    let html = if trust_html { html } else { sanitize(&html) };
+    let html = if trust_html { normalize(&html) } else { sanitize(&html) };
     Ok(ContentPage {
         url: crate::urls::content_page(&slug),
         slug,
@@ -150,6 +150,14 @@ fn with_heading_ids(mut events: Vec<Event>) -> Vec<Event> {
     events
 }
 
+/// Trusted HTML, kept whole but written again as a browser reads it: parsed as the body of
+/// a page and serialised. Its attributes then come out as the templates and `sanitize`
+/// write them, double-quoted and named in lower case, which is how the link check finds
+/// links (`<a href='x'>` and `<A HREF=x>` would slip past it as written).
+fn normalize(html: &str) -> String {
+    scraper::Html::parse_fragment(html).root_element().inner_html()
+}
+
 /// Keep structure, ids and links; drop scripts, event handlers and `javascript:` URLs.
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
@@ -170,4 +178,25 @@ pub fn sanitize(html: &str) -> String {
         .url_relative(ammonia::UrlRelative::PassThrough)
         .clean(html)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Trusted HTML keeps its scripts and handlers; its attributes come out as the link check
+    /// reads them.
+    #[test]
+    fn trusted_html_is_kept_whole_in_a_normal_form() {
+        let html =
+            "<p><a href='a.html'>一</a> <A HREF=b.html ID=x>二</A> <a href = \"c.html\" onclick='go()'>三</a></p>\n\
+                    <script>if (1 < 2) { run(\"<b>\") }</script>";
+        let out = super::normalize(html);
+        for part in [
+            "<a href=\"a.html\">一</a>",
+            "<a href=\"b.html\" id=\"x\">二</a>",
+            "<a href=\"c.html\" onclick=\"go()\">三</a>",
+            "<script>if (1 < 2) { run(\"<b>\") }</script>",
+        ] {
+            assert!(out.contains(part), "{part} in {out}");
+        }
+    }
 }

@@ -594,6 +594,36 @@ fn content_links_schemes_and_external_images() {
     assert_nothing_beside_out(dir.path());
 }
 
+/// Raw HTML in a trusted narrative page is link-checked however its attributes are quoted
+/// or spelled: the page is written in a normal form, double-quoted and in lower case.
+#[test]
+fn trusted_html_links_are_checked_however_written() {
+    let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,y\n");
+    std::fs::write(dir.path().join("site.toml"), "trust_html = true\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
+    let page = |body: &str| format!("+++\ntitle = \"t\"\n+++\n<p>{body}</p>\n");
+    let good = "<a href='../../items/1/index.html'>一</a> <A HREF=../../vendors/owner/index.html>社</A>";
+    std::fs::write(dir.path().join("content/raw.md"), page(good)).unwrap();
+    let out = dir.path().join("out");
+    build(dir.path(), &out);
+    let html = std::fs::read_to_string(out.join("pages/raw/index.html")).unwrap();
+    for link in ["<a href=\"../../items/1/index.html\">一</a>", "<a href=\"../../vendors/owner/index.html\">社</a>"] {
+        assert!(html.contains(link), "{link} in {html}");
+    }
+    let bad = "<a href='../../nowhere/index.html'>x</a> <A HREF=../../items/1/index.html#nothing>y</A> \
+               <a href = \"../../../up.html\">z</a>";
+    std::fs::write(dir.path().join("content/raw.md"), page(bad)).unwrap();
+    let (code, text) = rolesite(&["build", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    for problem in [
+        "content/raw.md: error[broken-link]: ../../nowhere/index.html: no such file nowhere/index.html",
+        "content/raw.md: error[broken-link]: ../../items/1/index.html#nothing: no #nothing in items/1/index.html",
+        "content/raw.md: error[broken-link]: ../../../up.html: climbs above the site root",
+    ] {
+        assert!(text.contains(problem), "{problem}:\n{text}");
+    }
+}
+
 /// No scratch folder or old site (`.out.tmp-*`, `.out.old-*`) is left in `dir`.
 fn assert_nothing_beside_out(dir: &Path) {
     let beside: Vec<_> = std::fs::read_dir(dir)
