@@ -82,23 +82,21 @@ enum Others {
     Text(String),
 }
 
-/// A narrative page's text without its markup, for the index.
+/// A narrative page's text without its markup, for the index: its text as a browser reads
+/// it (entities decoded, `&nbsp;` too), without what a script, style or template holds.
 fn plain(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
+    let fragment = scraper::Html::parse_fragment(html);
+    let mut words = Vec::new();
+    for node in fragment.root_element().descendants() {
+        let Some(text) = node.value().as_text() else { continue };
+        let hidden = node
+            .ancestors()
+            .any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "template")));
+        if !hidden {
+            words.extend(text.split_whitespace());
         }
     }
-    let text = crate::theme::unescape_html(&out);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    words.join(" ")
 }
 
 /// The index as the script that carries it, and what the next build can take over from it
@@ -487,6 +485,8 @@ mod tests {
     #[test]
     fn page_text_is_unescaped_once() {
         assert_eq!(plain("<p>write <code>&amp;lt;br&amp;gt;</code> &amp; go</p>"), "write &lt;br&gt; & go");
+        assert_eq!(plain("<p>a&nbsp;b</p><ul><li>c</li><li>d</li></ul>"), "a b c d");
+        assert_eq!(plain("<p>本文</p><script>var x = '<b>';</script><style>p{}</style>"), "本文");
     }
 
     #[test]
