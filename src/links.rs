@@ -388,9 +388,27 @@ enum Attr {
     Target,
 }
 
-/// Each `id`, `href` and `src` value of a page, as written (escaped), in page order.
+/// Each `id`, `href` and `src` value of a page, as written (escaped), in page order. Only
+/// inside a tag: text may hold `href="x"` too, unescaped (Markdown and html5ever escape no
+/// `"` in text), as in a code span showing HTML. A tag is told from text by the nearest `<`
+/// or `>` before the attribute and after the previous value, which may hold either.
 fn each_attr<'b>(bytes: &'b [u8], mut f: impl FnMut(Attr, &'b [u8])) {
+    // `from`: where the last value ended; `inside`: whether a tag was open there.
+    let (mut from, mut inside) = (0, false);
     for i in memchr::memmem::find_iter(bytes, b"=\"") {
+        if i < from {
+            continue;
+        }
+        if let Some(k) = memchr::memrchr2(b'<', b'>', &bytes[from..i]) {
+            inside = bytes[from + k] == b'<';
+        }
+        if !inside {
+            from = i;
+            continue;
+        }
+        let rest = &bytes[i + 2..];
+        let Some(end) = memchr::memchr(b'"', rest) else { return };
+        from = i + 2 + end + 1;
         let name = &bytes[..i];
         let kind = if name.ends_with(b" id") {
             Attr::Id
@@ -399,10 +417,7 @@ fn each_attr<'b>(bytes: &'b [u8], mut f: impl FnMut(Attr, &'b [u8])) {
         } else {
             continue;
         };
-        let rest = &bytes[i + 2..];
-        if let Some(end) = memchr::memchr(b'"', rest) {
-            f(kind, &rest[..end]);
-        }
+        f(kind, &rest[..end]);
     }
 }
 
@@ -431,6 +446,18 @@ fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    /// Attributes are read inside tags only; a value may hold `<` or `>`.
+    #[test]
+    fn attributes_are_read_in_tags_not_text() {
+        let page = br#"<p id="a">see <code>&lt;a href="text.html"&gt;</code> and a="b"</p><a title="x>y" href="t.html" id="b">t</a><script>s.href="js.html"</script><img alt="<" src="i.png">"#;
+        let mut found = Vec::new();
+        super::each_attr(page, |kind, value| {
+            found.push((kind == super::Attr::Id, String::from_utf8_lossy(value).into_owned()))
+        });
+        let want = [(true, "a"), (false, "t.html"), (true, "b"), (false, "i.png")];
+        assert_eq!(found, want.map(|(id, v)| (id, v.to_string())));
+    }
+
     #[test]
     fn values_are_decoded_as_escaped() {
         let cases: [(&[u8], &str); 4] = [

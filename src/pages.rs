@@ -155,7 +155,19 @@ fn with_heading_ids(mut events: Vec<Event>) -> Vec<Event> {
 /// write them, double-quoted and named in lower case, which is how the link check finds
 /// links (`<a href='x'>` and `<A HREF=x>` would slip past it as written).
 fn normalize(html: &str) -> String {
-    scraper::Html::parse_fragment(html).root_element().inner_html()
+    parse_fragment(html).root_element().inner_html()
+}
+
+/// HTML parsed as the body of a page by a browser without scripts, so that what a
+/// `<noscript>` holds is markup (checked, and indexed), not text.
+pub(crate) fn parse_fragment(html: &str) -> scraper::Html {
+    use html5ever::tendril::TendrilSink;
+    use html5ever::{local_name, ns, ParseOpts, QualName};
+    let mut opts = ParseOpts::default();
+    opts.tree_builder.scripting_enabled = false;
+    let body = QualName::new(None, ns!(html), local_name!("body"));
+    let sink = scraper::HtmlTreeSink::new(scraper::Html::new_fragment());
+    html5ever::driver::parse_fragment(sink, opts, body, Vec::new(), false).one(html)
 }
 
 /// Keep structure, ids and links; drop scripts, event handlers and `javascript:` URLs.
@@ -188,13 +200,14 @@ mod tests {
     fn trusted_html_is_kept_whole_in_a_normal_form() {
         let html =
             "<p><a href='a.html'>一</a> <A HREF=b.html ID=x>二</A> <a href = \"c.html\" onclick='go()'>三</a></p>\n\
-                    <script>if (1 < 2) { run(\"<b>\") }</script>";
+                    <script>if (1 < 2) { run(\"<b>\") }</script><noscript><IMG SRC='p.gif'></noscript>";
         let out = super::normalize(html);
         for part in [
             "<a href=\"a.html\">一</a>",
             "<a href=\"b.html\" id=\"x\">二</a>",
             "<a href=\"c.html\" onclick=\"go()\">三</a>",
             "<script>if (1 < 2) { run(\"<b>\") }</script>",
+            "<noscript><img src=\"p.gif\"></noscript>",
         ] {
             assert!(out.contains(part), "{part} in {out}");
         }

@@ -83,15 +83,18 @@ enum Others {
 }
 
 /// A narrative page's text without its markup, for the index: its text as a browser reads
-/// it (entities decoded, `&nbsp;` too), without what a script, style or template holds.
+/// it (entities decoded, `&nbsp;` too), without what a script, style, template or frame
+/// holds, which no reader sees.
 fn plain(html: &str) -> String {
-    let fragment = scraper::Html::parse_fragment(html);
+    let fragment = crate::pages::parse_fragment(html);
     let mut words = Vec::new();
     for node in fragment.root_element().descendants() {
         let Some(text) = node.value().as_text() else { continue };
-        let hidden = node
-            .ancestors()
-            .any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style" | "template")));
+        let hidden = node.ancestors().any(|a| {
+            a.value().as_element().is_some_and(|e| {
+                matches!(e.name(), "script" | "style" | "template" | "iframe" | "noembed" | "noframes")
+            })
+        });
         if !hidden {
             words.extend(text.split_whitespace());
         }
@@ -487,6 +490,7 @@ mod tests {
         assert_eq!(plain("<p>write <code>&amp;lt;br&amp;gt;</code> &amp; go</p>"), "write &lt;br&gt; & go");
         assert_eq!(plain("<p>a&nbsp;b</p><ul><li>c</li><li>d</li></ul>"), "a b c d");
         assert_eq!(plain("<p>本文</p><script>var x = '<b>';</script><style>p{}</style>"), "本文");
+        assert_eq!(plain("<noscript><p>スクリプトなしで</p></noscript><iframe><b>x</b></iframe>"), "スクリプトなしで");
     }
 
     #[test]

@@ -567,13 +567,16 @@ fn a_rebuild_writes_only_what_changed() {
 fn content_links_schemes_and_external_images() {
     let dir = scratch_project("A社", "項番,作業項目,owner,作業内容\n1,x,◎,y\n");
     std::fs::create_dir_all(dir.path().join("content")).unwrap();
-    let page = "+++\ntitle = \"t\"\n+++\n[電話](tel:+81312345678) [地図](geo:35.6,139.7) [外](https://example.invalid/)\n\n![外部画像](https://example.invalid/x.png) <img src=\"//example.invalid/y.png\">\n";
+    let page = "+++\ntitle = \"t\"\n+++\n[電話](tel:+81312345678) [地図](geo:35.6,139.7) [外](https://example.invalid/)\n\n![外部画像](https://example.invalid/x.png) <img src=\"//example.invalid/y.png\">\n\n\
+                リンクの書き方: `<a href=\"nowhere.html\">`\n";
     std::fs::write(dir.path().join("content/links.md"), page).unwrap();
     let out = dir.path().join("out");
     build(dir.path(), &out);
     let html = std::fs::read_to_string(out.join("pages/links/index.html")).unwrap();
     assert!(html.contains("href=\"tel:+81312345678\"") && html.contains("href=\"https://example.invalid/\""), "{html}");
     assert!(!html.contains("x.png") && !html.contains("y.png"), "external images removed: {html}");
+    // A code span showing a link is text, not a link to check.
+    assert!(html.contains("<code>&lt;a href=\"nowhere.html\"&gt;</code>"), "{html}");
     let before = Site::read(&out).files;
     std::fs::write(
         dir.path().join("content/links.md"),
