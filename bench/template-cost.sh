@@ -22,7 +22,10 @@ cargo build --release -q
 bin=$root/target/release/rolesite
 
 base=/dev/shm
-[ -d "$base" ] && [ "$(df --output=avail -k "$base" | tail -1)" -ge $((items * 40 + 1024 * 1024)) ] || base=${TMPDIR:-/tmp}
+if ! { [ -d "$base" ] && [ "$(df --output=avail -k "$base" | tail -1)" -ge $((items * 40 + 1024 * 1024)) ]; }; then
+  base=${TMPDIR:-/tmp}
+  echo "no room in /dev/shm: building in $base, where the file system's swings reach the figures" >&2
+fi
 work=$(mktemp -d "$base/rolesite-templates.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "work folder $work, $(nproc) cores" >&2

@@ -12,6 +12,7 @@ t = time.monotonic()
 child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
 wall = time.monotonic() - t
+child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not again by Popen
 with open(sys.argv[1], "w") as out:
-    out.write(f"{wall:.4f} {usage.ru_utime:.4f} {usage.ru_stime:.4f} {usage.ru_maxrss}\n")
-sys.exit(os.waitstatus_to_exitcode(status))
+    out.write(f"{wall:.6f} {usage.ru_utime:.6f} {usage.ru_stime:.6f} {usage.ru_maxrss}\n")
+sys.exit(child.returncode)
