@@ -435,11 +435,11 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
     (ids, targets)
 }
 
-/// An attribute's value as written, with the entities our escaping writes decoded, and
-/// `&nbsp;`, which html5ever (ammonia, trusted pages) writes for U+00A0.
+/// An attribute's value as written, with the entities our escaping and html5ever's write
+/// decoded.
 fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
     match String::from_utf8_lossy(value) {
-        v if v.contains('&') => crate::theme::unescape_html(&v.replace("&nbsp;", "\u{a0}")).into(),
+        v if v.contains('&') => crate::theme::unescape_html(&v).into(),
         v => v,
     }
 }

@@ -213,10 +213,16 @@ pub fn escape_into(out: &mut String, input: &str) {
     out.push_str(&input[run..]);
 }
 
-/// Undo [`escape_html`] (and the same escapes from the Markdown renderer).
+/// Undo [`escape_html`], the same escapes from the Markdown renderer, and html5ever's
+/// (ammonia, trusted pages), which also writes `&nbsp;` for U+00A0.
 pub fn unescape_html(s: &str) -> String {
     // `&amp;` last, so `&amp;lt;` comes back as the `&lt;` it stood for.
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
