@@ -52,8 +52,10 @@ later=()
 # memory (tmpfs) goes at once: deleting there does not slow later file creation on disk.
 keep=1
 mem=
+# Whether PATH is in memory (under $mem, tmpfs).
+in_memory() { [[ -n "$mem" && "$1" == "$mem"/* ]]; }
 drop() {
-  if [ -n "$mem" ] && [[ "$1" == "$mem"/* ]]; then
+  if in_memory "$1"; then
     rm -rf "$@"
   elif [ "$keep" = 1 ]; then
     later+=("$@")
@@ -143,7 +145,7 @@ timed() {
   local tool=$1 size=$2 round=$3 out=$4
   shift 4
   # Deletions on disk do not slow a build into memory.
-  [[ -n "$mem" && "$out" == "$mem"/* ]] || settle
+  in_memory "$out" || settle
   sync
   quiet
   local before after
@@ -152,7 +154,7 @@ timed() {
     note "$tool failed:"
     cat "$work/stderr" >&2
     # A build into memory is an extra: its failure (tmpfs full) costs only its own figures.
-    [ "$tool" != memory ] || { drop "$out"; return 1; }
+    ! in_memory "$out" || { drop "$out"; return 1; }
     exit 1
   }
   after=$(busy)
