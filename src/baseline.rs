@@ -28,8 +28,9 @@ impl Baseline {
         if path.is_file() {
             return Ok(Baseline { manifest: Some(Published::read(path)?), ..Default::default() });
         }
-        let file = |name: &str| Some(path.join(name)).filter(|p| p.is_file());
-        let read = |p: PathBuf| std::fs::read(&p).map_err(|e| Error::io(&p, e)).map(|b| (p, b));
+        // Read as project files are: a link planted in an old site is refused, not followed.
+        let file = |name: &str| Some(path.join(name)).filter(|p| crate::read::file::exists(p));
+        let read = |p: PathBuf| crate::read::file::bytes(&p).map(|b| (p, b));
         Ok(Baseline {
             manifest: file(manifest::FILE).map(|p| Published::read(&p)).transpose()?,
             roles: file("data/roles.json").map(read).transpose()?,

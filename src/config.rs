@@ -106,9 +106,8 @@ impl Project {
     /// Read `site.toml` from `root` when present; defaults otherwise.
     pub fn load(root: &Path) -> Result<Project> {
         let path = root.join(CONFIG_FILE);
-        let config = if path.exists() {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            parse(&path, &text)?
+        let config = if crate::read::file::exists(&path) {
+            parse(&path, &crate::read::file::text(&path, "site.toml")?)?
         } else {
             Config::default()
         };
@@ -130,30 +129,56 @@ impl Project {
     /// The inputs to read, in precedence order.
     pub fn inputs(&self) -> Result<Vec<Input>> {
         if !self.config.inputs.is_empty() {
-            return Ok(self.config.inputs.iter().map(|i| Input { path: self.path(&i.path), ..i.clone() }).collect());
+            let named = self.config.inputs.iter().map(|i| Ok(Input { path: self.named_input(&i.path)?, ..i.clone() }));
+            return named.collect();
         }
-        let dir = self.seeds();
-        let mut found = Vec::new();
-        if dir.is_dir() {
-            for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-                let path = entry.map_err(|e| Error::io(&dir, e))?.path();
-                if is_table_file(&path) {
-                    found.push(Input { path, overrides: false, sheets: Sheets::First });
-                }
-            }
+        let seeds = self.source_dir(&self.config.seeds)?;
+        let found = crate::read::file::list(&seeds, is_table_file)?;
+        Ok(found.into_iter().map(|path| Input { path, overrides: false, sheets: Sheets::First }).collect())
+    }
+
+    /// A source folder (`seeds/`, `content/`, `themes/`) under the root, refused when it
+    /// leads out of the project (a link, or `..`): what it holds is published.
+    pub fn source_dir(&self, dir: &Path) -> Result<PathBuf> {
+        let path = self.path(dir);
+        match std::fs::canonicalize(&path) {
+            Ok(real) if !real.starts_with(self.real_root()?) => Err(outside(&path, &real)),
+            _ => Ok(path),
         }
-        found.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(found)
+    }
+
+    /// An input that `site.toml` names: a regular file inside the project, or a link to
+    /// one (read as the file it leads to); anything leading out of the project is refused.
+    fn named_input(&self, given: &Path) -> Result<PathBuf> {
+        let path = self.path(given);
+        let real = std::fs::canonicalize(&path).map_err(|e| Error::io(&path, e))?;
+        let root = self.real_root()?;
+        match real.strip_prefix(&root) {
+            Ok(inside) if real.is_file() => Ok(self.root.join(inside)),
+            Ok(_) => Err(Error::at("not-a-file", Location::file_only(&path), "is not a regular file")),
+            Err(_) => Err(outside(&path, &real)),
+        }
+    }
+
+    /// The project folder with every link resolved, to tell what lies inside it.
+    pub fn real_root(&self) -> Result<PathBuf> {
+        std::fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))
     }
 }
 
-fn is_table_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    path.is_file()
-        && !name.starts_with('.')
-        && !REFERENCE_FILES.contains(&name)
-        && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
+fn outside(path: &Path, real: &Path) -> Error {
+    let message = format!(
+        "leads out of the project (to {}): rolesite reads only files inside the project, so that nothing from \
+         elsewhere is published; copy it in",
+        real.display()
+    );
+    Error::at("outside-project", Location::file_only(path), message)
+}
+
+/// A role table among `seeds/`, by name: not a reference file, with a table's extension.
+fn is_table_file(name: &str) -> bool {
+    let ext = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    !REFERENCE_FILES.contains(&name) && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Config> {

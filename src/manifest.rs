@@ -62,7 +62,7 @@ pub struct Published {
 
 impl Published {
     pub fn read(path: &Path) -> Result<Published> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::read::file::text(path, "the manifest")?;
         let manifest = Manifest::parse(path, &text)?;
         let lines = text
             .lines()

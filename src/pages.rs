@@ -26,22 +26,14 @@ struct FrontMatter {
     order: i64,
 }
 
-/// Every `*.md` directly in the content folder, in navigation order. Symbolic links are
-/// not followed: a link could point outside the project.
+/// Every `*.md` directly in the content folder, in navigation order. A symbolic link is
+/// refused (see `read::file`): it could point outside the project.
 pub fn load(project: &Project) -> Result<Vec<ContentPage>> {
-    let dir = project.path(&project.config.content);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
+    let dir = project.source_dir(&project.config.content)?;
     let mut pages = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir).max_depth(1).follow_links(false).sort_by_file_name() {
-        let entry = entry.map_err(|e| Error::at("content", Location::file_only(&dir), e.to_string()))?;
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        pages.push(parse(path, &text, project.config.trust_html)?);
+    for path in crate::read::file::list(&dir, |name| name.ends_with(".md"))? {
+        let text = crate::read::file::text(&path, "a content page")?;
+        pages.push(parse(&path, &text, project.config.trust_html)?);
     }
     pages.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
     Ok(pages)

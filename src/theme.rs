@@ -74,7 +74,7 @@ impl Theme {
 /// Load the configured theme: each file from the project's theme folder when present,
 /// the compiled-in default otherwise.
 pub fn load(project: &Project) -> Result<Theme> {
-    let dir = project.path(&project.config.themes).join(&project.config.theme);
+    let dir = project.source_dir(&project.config.themes)?.join(&project.config.theme);
     if project.config.theme != "default" && !dir.is_dir() {
         return Err(Error::at(
             "theme",
@@ -116,14 +116,16 @@ fn files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out: std::collections::BTreeMap<String, Vec<u8>> =
         DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        // Hidden names (editors' swap and lock files) are passed over; any other file is
+        // read through `read::file`, which refuses a link or anything but a regular file.
+        let walk = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
+        for entry in walk.filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
             let entry = entry.map_err(|e| Error::at("theme", Location::file_only(dir), e.to_string()))?;
-            if !entry.file_type().is_file() {
+            if entry.file_type().is_dir() {
                 continue;
             }
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-            let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            out.insert(rel, bytes);
+            out.insert(rel, crate::read::file::bytes(entry.path())?);
         }
     }
     Ok(out.into_iter().collect())

@@ -2,7 +2,7 @@
 //! subsystems, and column interpretations decided by hand with their reasons.
 
 use super::text::{decode, key};
-use crate::diag::{read_bytes, Error, Finding, Location, Result};
+use crate::diag::{Error, Finding, Location, Result};
 use crate::model::{Subsystem, Vendor};
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,7 +20,7 @@ pub struct Catalog {
 
 /// One reference file as `(line, column name → value)` records.
 pub(crate) fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String, String>)>> {
-    let text = decode(path, read_bytes(path)?)?;
+    let text = decode(path, super::file::bytes(path)?)?;
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
@@ -72,19 +72,19 @@ impl Catalog {
     pub fn load(dir: &Path, findings: &mut Vec<Finding>) -> Result<Catalog> {
         let mut catalog = Catalog::default();
         let vendors = dir.join("vendors.csv");
-        if vendors.exists() {
+        if super::file::exists(&vendors) {
             for (line, rec) in records(&vendors, &["id", "name"])? {
                 catalog.add_vendor(&vendors, line, &rec, findings);
             }
         }
         let subsystems = dir.join("subsystems.csv");
-        if subsystems.exists() {
+        if super::file::exists(&subsystems) {
             for (line, rec) in records(&subsystems, &["id", "name"])? {
                 catalog.add_subsystem(&subsystems, line, &rec, findings);
             }
         }
         let curation = dir.join("curation.csv");
-        if curation.exists() {
+        if super::file::exists(&curation) {
             for (line, rec) in records(&curation, &["header", "vendor", "reason"])? {
                 catalog.add_curation(&curation, line, &rec, findings);
             }

@@ -45,17 +45,14 @@ impl Continuity {
     }
 }
 
-fn files(project: &Project, name: &str) -> Vec<PathBuf> {
-    [project.seeds(), project.path(&project.config.content)]
-        .iter()
-        .map(|d| d.join(name))
-        .filter(|p| p.is_file())
-        .collect()
+fn files(project: &Project, name: &str) -> Result<Vec<PathBuf>> {
+    let dirs = [project.source_dir(&project.config.seeds)?, project.source_dir(&project.config.content)?];
+    Ok(dirs.iter().map(|d| d.join(name)).filter(|p| super::file::exists(p)).collect())
 }
 
 pub fn load(project: &Project) -> Result<Continuity> {
     let mut out = Continuity::default();
-    for path in files(project, ALIASES_FILE) {
+    for path in files(project, ALIASES_FILE)? {
         for (line, rec) in records(&path, &["old", "new"])? {
             let at = Location::new(&path, line);
             let old = url(&rec["old"], &at)?;
@@ -63,7 +60,7 @@ pub fn load(project: &Project) -> Result<Continuity> {
             out.aliases.push(Alias { old, new, at });
         }
     }
-    for path in files(project, RETIRED_FILE) {
+    for path in files(project, RETIRED_FILE)? {
         for (line, rec) in records(&path, &["url", "date", "reason"])? {
             let at = Location::new(&path, line);
             let field = |name: &str| rec.get(name).cloned().unwrap_or_default();

@@ -3,12 +3,12 @@
 
 use super::text::{clean, decode};
 use super::{parse_no, RawDocument, RawLost, RawRow, RawSection, RawTable};
-use crate::diag::{read_bytes, Error, Finding, Location, Result};
+use crate::diag::{Error, Finding, Location, Result};
 use crate::model::RoleKind;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
-    let text = decode(path, read_bytes(path)?)?;
+    let text = decode(path, super::file::bytes(path)?)?;
     parse(path, &text)
 }
 

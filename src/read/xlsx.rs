@@ -3,14 +3,13 @@
 use super::RawTable;
 use crate::config::Sheets;
 use crate::diag::{Error, Location, Result};
-use calamine::{open_workbook_auto, open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
-    let book = open_workbook_auto(path).map_err(|e| cannot_open(path, e))?;
-    read_book(path, book, sheets)
+    read_bytes(path, &super::file::bytes(path)?, sheets)
 }
 
 /// Read a workbook held in memory. `label` names it in locations and, by its extension,
