@@ -59,7 +59,9 @@ fn stages(c: &mut Criterion) {
         b.iter_batched(
             || {
                 k += 1;
-                tmp.path().join(format!("out-{k}"))
+                let mut project = project.clone();
+                project.config.output = tmp.path().join(format!("out-{k}"));
+                rolesite::write::Output::locate(&project, false).unwrap()
             },
             |out| black_box(rolesite::write::write(&out, &rendered.pages).unwrap()),
             criterion::BatchSize::PerIteration,

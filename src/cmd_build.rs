@@ -26,6 +26,10 @@ pub struct Args {
     /// Keep running: rebuild whenever seeds/, content/, themes/ or site.toml change.
     #[arg(long, short)]
     pub watch: bool,
+    /// Let files in the output folder that rolesite did not write go with the old site
+    /// (hidden entries at its top, such as .git, are always kept).
+    #[arg(long)]
+    pub clean: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
@@ -38,7 +42,8 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
             }
             eprintln!("{o}");
         };
-        let mut session = crate::watch::Session::start(&args.dir, output.as_deref(), args.previous.as_deref())?;
+        let mut session =
+            crate::watch::Session::start(&args.dir, output.as_deref(), args.previous.as_deref(), args.clean)?;
         report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut session));
         eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
         crate::watch::watch(&args.dir, output.as_deref(), &mut session, report)?;
@@ -53,8 +58,10 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     // the bar clears it, on success and on error alike.
     let bar = if args.quiet { None } else { crate::progress::Bar::on_terminal() };
     let progress = bar.as_ref().map(|b| b as &dyn crate::progress::Progress);
-    let (rendered, written) = crate::build(&project, args.previous.as_deref(), progress)?;
+    let options = crate::BuildOptions { previous: args.previous.as_deref(), clean: args.clean };
+    let (rendered, written) = crate::build(&project, options, progress)?;
     drop(bar);
+    written.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     if args.verbose {
         eprint!("{}", crate::stage_lines(&rendered.stages));
     }
@@ -70,6 +77,9 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
             project.output().display(),
             total.as_millis(),
         );
+        if !written.carried.is_empty() {
+            eprintln!("kept from the previous site: {}", written.carried.join(", "));
+        }
     }
     Ok(0)
 }

@@ -40,7 +40,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-    let mut session = crate::watch::Session::start(&args.dir, output.as_deref(), None)?;
+    let mut session = crate::watch::Session::start(&args.dir, output.as_deref(), None, false)?;
     let first = crate::watch::rebuild(&args.dir, output.as_deref(), &mut session);
     eprintln!("{first}");
     let root = match &output {

@@ -51,7 +51,7 @@ pub struct Loaded {
 /// `table.findings`; callers decide whether they stop the run.
 pub fn load(project: &Project) -> Result<Loaded> {
     let mut findings = Vec::new();
-    let catalog = Catalog::load(&project.seeds(), &mut findings)?;
+    let catalog = Catalog::load(&project.source_dir(&project.config.seeds)?, &mut findings)?;
     Error::from_findings(&findings)?;
     let mut sources = Vec::new();
     for input in project.inputs()? {
@@ -281,27 +281,60 @@ impl Stages {
     }
 }
 
+/// How a one-off build treats what came before it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// The published site it must keep every URL of (`--previous`); default: the output's.
+    pub previous: Option<&'a std::path::Path>,
+    /// Let files in the output that rolesite did not write go with the old site (`--clean`).
+    pub clean: bool,
+}
+
 /// Build the site into the output folder, replacing the previous one only on success. It
-/// is held to the site published at `previous` (`--previous`), else to the output folder's,
-/// and reports to `progress`. Pages are written as they are rendered; the last of the
+/// is held to the site published at `options.previous`, else to the output folder's, and
+/// reports to `progress`. Pages are written as they are rendered; the last of the
 /// returned stages is the swap of the new site for the old.
 pub fn build(
     project: &Project,
-    previous: Option<&std::path::Path>,
+    options: BuildOptions,
     progress: Option<&dyn progress::Progress>,
 ) -> Result<(Rendered, write::Written)> {
-    let baseline = match previous {
-        Some(p) => baseline::Baseline::load_named(p)?,
-        None => baseline::Baseline::load(&project.output())?,
-    };
-    // Each page is written as it is made, into a folder beside the output that takes its
-    // place only when the whole site is made and checked.
-    let sink = write::Sink::open(&project.output(), progress)?;
-    let mut rendered = render_site(project, &baseline, Memory { progress, sink: Some(&sink), ..Default::default() })?;
-    let start = std::time::Instant::now();
-    let written = sink.finish(&rendered.pages)?;
-    rendered.stages.push(("swap", start.elapsed()));
-    Ok((rendered, written))
+    let output = write::Output::locate(project, options.clean)?;
+    settled(project, || {
+        // Each page is written as it is made, into a folder beside the output that takes
+        // its place only when the whole site is made and checked. Opening it first repairs
+        // what a killed run left, so the baseline is read from a whole site.
+        let sink = write::Sink::open(&output, progress)?;
+        let baseline = match options.previous {
+            Some(p) => baseline::Baseline::load_named(p)?,
+            None => baseline::Baseline::load(&output.dir)?,
+        };
+        let rendered = render_site(project, &baseline, Memory { progress, sink: Some(&sink), ..Default::default() })?;
+        Ok((rendered, sink))
+    })
+    .and_then(|(mut rendered, sink)| {
+        let start = std::time::Instant::now();
+        let written = sink.finish(&rendered.pages)?;
+        rendered.stages.push(("swap", start.elapsed()));
+        Ok((rendered, written))
+    })
+}
+
+/// Run `attempt` (a read and render) until no source file changed while it ran: once more
+/// after a change, then refuse, naming the file. What is published was read whole.
+pub fn settled<T>(project: &Project, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut tries = 0;
+    loop {
+        let before = read::Stamp::of(project);
+        let made = attempt()?;
+        let after = read::Stamp::of(project);
+        let Some(changed) = after.changed_since(&before) else { return Ok(made) };
+        tries += 1;
+        if tries == 2 {
+            let message = "changed while rolesite read it, twice: nothing was published; build again once it is saved";
+            return Err(Error::at("input-changed", diag::Location::file_only(changed), message));
+        }
+    }
 }
 
 /// Each stage's time, one line each, for `--verbose`.

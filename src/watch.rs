@@ -64,26 +64,38 @@ pub struct Session {
     /// The site as published before the session began: its URLs must all stay, and the
     /// changes page lists the session's edits against it.
     pub baseline: Baseline,
+    /// Whether files in the output that rolesite did not write may go (`--clean`).
+    pub clean: bool,
 }
 
 impl Session {
     /// Read the published site before the first build replaces it: `previous` when named
-    /// (`--previous`), else the output folder.
-    pub fn start(dir: &Path, output: Option<&Path>, previous: Option<&Path>) -> crate::diag::Result<Session> {
+    /// (`--previous`), else the output folder, once what a killed run left there is repaired.
+    pub fn start(
+        dir: &Path,
+        output: Option<&Path>,
+        previous: Option<&Path>,
+        clean: bool,
+    ) -> crate::diag::Result<Session> {
         if let Some(previous) = previous {
-            return Ok(Session { previous: None, baseline: Baseline::load_named(previous)? });
+            return Ok(Session { previous: None, baseline: Baseline::load_named(previous)?, clean });
         }
-        let out = match output {
-            Some(o) => o.to_path_buf(),
-            // A project that does not load yet has no site to hold to; its error comes
-            // with the first build.
-            None => match Project::load(dir) {
-                Ok(p) => p.output(),
-                Err(_) => return Ok(Session::default()),
-            },
-        };
-        Ok(Session { previous: None, baseline: Baseline::load(&out)? })
+        // A project that does not load yet has no site to hold to; its error comes with
+        // the first build.
+        let Ok(project) = project(dir, output) else { return Ok(Session { clean, ..Default::default() }) };
+        let out = crate::write::Output::locate(&project, clean)?;
+        crate::write::repair(&out)?.iter().for_each(|w| eprintln!("warning: {w}"));
+        Ok(Session { previous: None, baseline: Baseline::load(&out.dir)?, clean })
     }
+}
+
+/// The project in `dir`, its output replaced by `output` when given.
+fn project(dir: &Path, output: Option<&Path>) -> crate::diag::Result<Project> {
+    let mut project = Project::load(dir)?;
+    if let Some(out) = output {
+        project.config.output = out.to_path_buf();
+    }
+    Ok(project)
 }
 
 /// Build once, reporting instead of stopping on error. The session's previous build is
@@ -104,22 +116,17 @@ type Kept = Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Re
 /// first, so open pages reload without waiting for that bookkeeping.
 fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outcome, Kept) {
     let start = Instant::now();
-    let Session { previous, baseline } = session;
-    let result = Project::load(dir).and_then(|mut project| {
-        if let Some(out) = output {
-            project.config.output = out.to_path_buf();
-        }
-        let out = project.output();
+    let Session { previous, baseline, clean } = session;
+    let result = project(dir, output).and_then(|project| {
+        let output = crate::write::Output::locate(&project, *clean)?;
+        let out = output.dir.clone();
         let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let rendered = crate::render_site(
-            &project,
-            baseline,
-            crate::Memory { previous: usable, remember: true, ..Default::default() },
-        )?;
+        let memory = crate::Memory { previous: usable, remember: true, ..Default::default() };
+        let rendered = crate::settled(&project, || crate::render_site(&project, baseline, memory))?;
         let written_at = Instant::now();
         let written = match usable {
-            Some(_) => crate::write::update(&out, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),
-            None => crate::write::write(&out, &rendered.pages).map(|w| (w, None)),
+            Some(_) => crate::write::update(&output, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),
+            None => crate::write::write(&output, &rendered.pages).map(|w| (w, None)),
         };
         let Ok(written) = written else {
             // After a failed update the folder is partly new: forget it, so the next build

@@ -82,7 +82,7 @@ fn seed_site() -> Site {
 fn lib_build(dir: &Path) -> Table {
     let mut project = Project::load(dir).expect("project loads");
     project.config.output = dir.join("out");
-    match rolesite::build(&project, None, None) {
+    match rolesite::build(&project, Default::default(), None) {
         Ok((rendered, _)) => rendered.table,
         Err(e) => panic!("building {} failed:\n{e}", dir.display()),
     }
@@ -706,7 +706,7 @@ fn every_vendor_id_the_catalog_accepts_validates() {
         .unwrap();
     let mut project = Project::load(dir.path()).unwrap();
     project.config.output = dir.path().join("out");
-    if let Err(e) = rolesite::build(&project, None, None) {
+    if let Err(e) = rolesite::build(&project, Default::default(), None) {
         let text = e.to_string();
         assert!(
             text.contains("bad-id") && text.contains("note-") && text.contains("a--b"),

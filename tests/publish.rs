@@ -1,5 +1,11 @@
-//! Atomic publish: a build killed (SIGKILL) at any moment leaves the output folder a whole
-//! site, the old one or the new one, never a mix and never missing.
+//! Publishing: a build killed (SIGKILL) at any moment leaves the output folder a whole
+//! site, the old one or the new one, never a mix and never missing; and a build replaces
+//! only a folder of its own, and in it only what it wrote (`publish/ownership.rs`).
+
+mod common;
+mod publish {
+    pub mod ownership;
+}
 
 use std::collections::BTreeMap;
 use std::path::Path;

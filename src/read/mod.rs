@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod continuity;
 pub mod csv;
+pub mod file;
 pub mod seed;
 pub mod text;
 pub mod xlsx;
@@ -100,4 +101,60 @@ pub fn parse_no(text: &str) -> Option<u32> {
         return None;
     }
     digits.parse().ok()
+}
+
+/// What the project's source files were at one moment: each file's size, modification time
+/// and inode, by path. A build compares the moment before it read with the moment before it
+/// publishes, so a file rewritten while it was read (a spreadsheet saving) is never
+/// published half-written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(Vec<(PathBuf, u64, i128, u64)>);
+
+impl Stamp {
+    /// `site.toml`, the files in `seeds/` and `content/`, the theme's files and every input
+    /// `site.toml` names. Unreadable entries are left out; the read itself reports them.
+    pub fn of(project: &crate::config::Project) -> Stamp {
+        let c = &project.config;
+        let theme = project.path(&c.themes).join(&c.theme);
+        let shallow = [project.path(&c.seeds), project.path(&c.content)];
+        let walks = shallow.iter().map(|d| (d, 1)).chain([(&theme, usize::MAX)]);
+        let mut files: Vec<PathBuf> = walks
+            .flat_map(|(dir, depth)| walkdir::WalkDir::new(dir).max_depth(depth).follow_links(false))
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_type().is_dir())
+            .map(|e| e.into_path())
+            .collect();
+        files.push(project.path(std::path::Path::new(crate::config::CONFIG_FILE)));
+        files.extend(c.inputs.iter().map(|i| project.path(&i.path)));
+        files.sort();
+        files.dedup();
+        Stamp(
+            files
+                .into_iter()
+                .filter_map(|f| Some((meta(&f)?, f)))
+                .map(|((len, time, ino), f)| (f, len, time, ino))
+                .collect(),
+        )
+    }
+
+    /// The first file that differs between two moments (changed, come or gone).
+    pub fn changed_since<'a>(&'a self, earlier: &'a Stamp) -> Option<&'a std::path::Path> {
+        let (a, b) = (&earlier.0, &self.0);
+        let differs = a.iter().zip(b).find(|(x, y)| x != y).map(|(_, y)| y);
+        differs.or(b.get(a.len())).or(a.get(b.len())).map(|(p, ..)| p.as_path())
+    }
+}
+
+#[cfg(unix)]
+fn meta(path: &Path) -> Option<(u64, i128, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    Some((m.len(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn meta(path: &Path) -> Option<(u64, i128, u64)> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    let time = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
+    Some((m.len(), time, 0))
 }

@@ -1,14 +1,28 @@
 //! The only writer of the site: render aside into a temporary folder beside the output,
-//! then swap it in, so a failed or killed build leaves the previous site whole.
+//! then swap it in, so a failed or killed build leaves the previous site whole. It writes
+//! only into a folder it owns (`owner`), and leaves a journal of any update in progress
+//! for the next run to finish (`journal`).
+
+mod journal;
+pub mod owner;
 
 use crate::diag::{Error, Result};
 use crate::render::Page;
+use journal::{beside, Journal};
+pub use owner::Output;
+use owner::{Before, MARKER};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Finish or undo what a killed run left in and beside the output (see `journal`), before
+/// anything reads the site there: what could not be cleaned up comes back as warnings.
+pub fn repair(output: &Output) -> Result<Vec<String>> {
+    journal::recover(output)
+}
+
 /// What a write did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Written {
     pub files: usize,
     pub bytes: usize,
@@ -16,67 +30,55 @@ pub struct Written {
     pub unchanged: usize,
     /// Files of the previous site the new one no longer has.
     pub removed: usize,
+    /// Hidden entries of the old folder (`.git`) carried into the new one.
+    pub carried: Vec<String>,
+    /// What could not be cleaned up after the site was published, for the user to see.
+    pub warnings: Vec<String>,
 }
 
-pub fn write(out: &Path, pages: &[Page]) -> Result<Written> {
-    write_reporting(out, pages, None)
-}
-
-/// `write`, reporting each file written to `progress`.
-pub fn write_reporting(
-    out: &Path,
-    pages: &[Page],
-    progress: Option<&dyn crate::progress::Progress>,
-) -> Result<Written> {
-    let (tmp, old) = scratch(out)?;
-    if let Some(p) = progress {
-        p.stage("書き込み", Some(pages.len() as u64));
-    }
-    let written = write_tree(&tmp, pages, out, progress)?;
-    swap(out, &tmp, &old)?;
-    Ok(written)
-}
-
-/// Beside `out`, the names of this process's new site and of the old one stepping aside
-/// (`.out.tmp-<pid>`, `.out.old-<pid>`), after repairing what a killed build left
-/// (`recover`) and clearing the first.
-fn scratch(out: &Path) -> Result<(PathBuf, PathBuf)> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    recover(out)?;
-    remove(&tmp)?;
-    Ok((tmp, old))
+/// Write `pages` as the whole new site of `output`, swapped in at once (a watching
+/// process's first build; pages keep their bytes).
+pub fn write(output: &Output, pages: &[Page]) -> Result<Written> {
+    let sink = Sink::open(output, None)?;
+    pages.par_iter().try_for_each(|p| sink.write(p).map(drop))?;
+    sink.finish(pages)
 }
 
 /// Bring a folder this process wrote last time from `previous` to `pages` in place: the
 /// changed files only, each written beside its old self and renamed over it, so a reader
 /// sees the old or the new file and never part of one; then the files that are gone
 /// (`gone`, as `Previous::gone` found them), and folders left empty. Fast after a small
-/// edit, where `write` re-creates every folder; but the site is whole only file by file,
-/// which is why only a watching process uses it and a one-off `build` swaps whole sites.
+/// edit, where `write` re-creates every folder; the site is whole file by file, and a
+/// journal lets the next run finish an update this process was killed in (`journal`).
 ///
 /// A replaced file is given a second name before the rename, so the rename only drops a
 /// link: on ext4, freeing a large file's pages inside the rename took most of a rebuild's
-/// write (a role edit of a 10,000-task table changes 37 files, 50 MB: its write took 35 ms
-/// at the median without the second names, 8 ms with them, 10 edits each, alternately).
-/// The old files are removed when the returned [`Retired`] is dropped, after the rebuild
-/// has been reported.
-pub fn update(out: &Path, pages: &[Page], gone: &[String]) -> Result<(Written, Retired)> {
-    let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).collect();
+/// write. The old files are removed when the returned [`Retired`] is dropped, after the
+/// rebuild has been reported.
+pub fn update(output: &Output, pages: &[Page], gone: &[String]) -> Result<(Written, Retired)> {
+    let out = &output.dir;
+    let marker = Page::new(MARKER, owner::marker(pages.iter().map(|p| p.path.as_str())));
+    let marker_changed = std::fs::read(out.join(MARKER)).map_or(true, |b| *b != *marker.bytes);
+    let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).chain(marker_changed.then_some(&marker)).collect();
+    let names: Vec<String> = changed.iter().map(|p| p.path.clone()).collect();
+    real_folders(out, names.iter().chain(gone))?;
+    Journal::new("prepared", names.clone(), gone.to_vec()).save(out)?;
     create_folders(out, changed.iter().copied())?;
+    let pid = std::process::id();
+    changed.par_iter().try_for_each(|page| {
+        let aside = beside(&out.join(&page.path), "tmp", pid);
+        std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))
+    })?;
+    Journal::new("committed", names, gone.to_vec()).save(out)?;
     // Made first, so an error below still removes the second names made so far.
-    let retired = Retired(changed.iter().map(|p| beside(&out.join(&p.path), "old")).collect());
+    let retired =
+        Retired { dir: out.clone(), files: changed.iter().map(|p| beside(&out.join(&p.path), "old", pid)).collect() };
     changed.par_iter().try_for_each(|page| {
         let path = out.join(&page.path);
-        let aside = beside(&path, "tmp");
-        std::fs::write(&aside, &page.bytes).map_err(|e| Error::io(&aside, e))?;
         // Only a speed-up: a new file has no old self, and without the link the rename
         // frees the old file itself.
-        let _ = std::fs::hard_link(&path, beside(&path, "old"));
-        std::fs::rename(&aside, &path).map_err(|e| Error::io(&path, e))
+        let _ = std::fs::hard_link(&path, beside(&path, "old", pid));
+        std::fs::rename(beside(&path, "tmp", pid), &path).map_err(|e| Error::io(&path, e))
     })?;
     for path in gone {
         let file = out.join(path);
@@ -86,26 +88,60 @@ pub fn update(out: &Path, pages: &[Page], gone: &[String]) -> Result<(Written, R
         }
     }
     let bytes = pages.iter().map(|p| p.bytes.len()).sum();
-    let written = Written { files: pages.len(), bytes, unchanged: pages.len() - changed.len(), removed: gone.len() };
+    let unchanged = pages.iter().filter(|p| p.unchanged).count();
+    let written = Written { files: pages.len(), bytes, unchanged, removed: gone.len(), ..Default::default() };
     Ok((written, retired))
 }
 
-/// A hidden name beside `path` for this process's own use: `.index.html.tmp-123`.
-fn beside(path: &Path, what: &str) -> PathBuf {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    path.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
-}
-
-/// The second names of the files an update replaced, removed on drop.
+/// The second names of the files an update replaced, and its journal, removed on drop.
 #[derive(Debug)]
 #[must_use = "dropping it removes the replaced files now"]
-pub struct Retired(Vec<PathBuf>);
+pub struct Retired {
+    dir: PathBuf,
+    files: Vec<PathBuf>,
+}
 
 impl Drop for Retired {
     fn drop(&mut self) {
-        // A path a file had no old self at is simply not there.
-        self.0.iter().for_each(|p| drop(std::fs::remove_file(p)));
+        // A path a file had no old self at is simply not there. The journal goes last: it
+        // is what lets a next run remove what is left if this process dies meanwhile.
+        self.files.iter().for_each(|p| drop(std::fs::remove_file(p)));
+        let _ = Journal::remove(&self.dir);
     }
+}
+
+/// Refuse to write or remove `paths` under `out` unless each folder they stand in is a real
+/// folder of it: a link put in the site (`out/items -> /elsewhere`) would lead the write
+/// out of it. Each folder is looked at once; one not made yet is made by the writer.
+pub(crate) fn real_folders<'a>(out: &Path, paths: impl Iterator<Item = &'a String>) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        if !plain(path) {
+            return Err(Error::at("output", crate::diag::Location::file_only(&out.join(path)), "is not a plain path"));
+        }
+        let mut folder = out.to_path_buf();
+        for part in Path::new(path).parent().into_iter().flat_map(Path::components) {
+            folder.push(part);
+            if !seen.insert(folder.clone()) {
+                continue;
+            }
+            match std::fs::symlink_metadata(&folder) {
+                Ok(m) if !m.is_dir() => {
+                    let message = "is a link or a file where the site has a folder: rolesite writes nothing \
+                                   through it; remove it, or build without --watch to have it reported";
+                    return Err(Error::at("output", crate::diag::Location::file_only(&folder), message));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A path under the output as rolesite names its files: relative, with no `..`.
+pub(crate) fn plain(path: &str) -> bool {
+    let path = Path::new(path);
+    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 /// The folders `pages` stand in under `dir`, each made once, in order.
@@ -126,33 +162,6 @@ fn remove_empty_parents(out: &Path, file: &Path) {
     }
 }
 
-/// Folders first, in order; then the files in parallel. A file whose bytes equal the
-/// previous site's is hard-linked from it rather than written: most of a build is
-/// file-system time, and a rebuild after a small change leaves most pages as they were.
-fn write_tree(
-    dir: &Path,
-    pages: &[Page],
-    previous: &Path,
-    progress: Option<&dyn crate::progress::Progress>,
-) -> Result<Written> {
-    create_folders(dir, pages.iter())?;
-    let linked = pages
-        .par_iter()
-        .map(|page| {
-            let path = dir.join(&page.path);
-            let old = previous.join(&page.path);
-            if let Some(p) = progress {
-                p.step();
-            }
-            put_file(&path, &old, &page.bytes).map(usize::from)
-        })
-        .collect::<Result<Vec<usize>>>()?
-        .into_iter()
-        .sum();
-    let removed = removed_from(previous, pages);
-    Ok(Written { files: pages.len(), bytes: pages.iter().map(|p| p.bytes.len()).sum(), unchanged: linked, removed })
-}
-
 /// Write `bytes` at `path`, or hard-link the previous site's file at `old` when it holds
 /// the same bytes: whether it was linked.
 fn put_file(path: &Path, old: &Path, bytes: &[u8]) -> Result<bool> {
@@ -162,47 +171,73 @@ fn put_file(path: &Path, old: &Path, bytes: &[u8]) -> Result<bool> {
     std::fs::write(path, bytes).map_err(|e| Error::io(path, e)).map(|_| false)
 }
 
-/// A site written as it is rendered (a one-off build): each page goes into the temporary
-/// folder beside the output as soon as it is made, and its bytes leave memory; `finish`
-/// swaps the folder in. Dropped unfinished (the build failed), it removes the folder, so
-/// the output is still the previous site, whole.
+/// A new site being made beside the output: each page goes into the temporary folder as
+/// soon as it is made (a one-off build drops its bytes then, so the site never stands in
+/// memory whole); `finish` swaps the folder in. Dropped unfinished (the build failed), it
+/// removes the folder, so the output is still the previous site, whole.
 pub struct Sink<'p> {
     progress: Option<&'p dyn crate::progress::Progress>,
-    out: PathBuf,
+    output: Output,
+    before: Before,
     tmp: PathBuf,
     old: PathBuf,
+    /// What recovery could not clean up, reported with the result.
+    warnings: Vec<String>,
     files: AtomicUsize,
     bytes: AtomicUsize,
     linked: AtomicUsize,
 }
 
 impl<'p> Sink<'p> {
-    /// The temporary folder for a new site at `out`, made empty (after repairing what a
-    /// killed build left, see `recover`). Each file written is reported to `progress`.
-    pub fn open(out: &Path, progress: Option<&'p dyn crate::progress::Progress>) -> Result<Sink<'p>> {
-        let (tmp, old) = scratch(out)?;
+    /// The temporary folder for a new site of `output`, after repairing what a killed run
+    /// left, and once the output is known to be rolesite's to replace (`owner::inspect`).
+    /// Each file written is reported to `progress`.
+    pub fn open(output: &Output, progress: Option<&'p dyn crate::progress::Progress>) -> Result<Sink<'p>> {
+        let warnings = journal::recover(output)?;
+        let before = owner::inspect(output)?;
+        let parent = output.parent();
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let scratch = |what: &str| parent.join(format!(".{}.{what}-{}", output.name(), std::process::id()));
+        let (tmp, old) = (scratch("tmp"), scratch("old"));
+        // Only this process names a folder so; one left by an earlier attempt is removed,
+        // provided it is marked as rolesite's.
+        if std::fs::symlink_metadata(&tmp).is_ok() && !owner::is_marked(&tmp) {
+            let message = "stands where rolesite makes its new site, and is not rolesite's: move it away";
+            return Err(Error::at("output", crate::diag::Location::file_only(&tmp), message));
+        }
+        remove(&tmp)?;
         std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // Marked from the start, so a next run knows the folder for its own if this one dies.
+        let marker = tmp.join(MARKER);
+        std::fs::write(&marker, owner::marker(std::iter::empty())).map_err(|e| Error::io(&marker, e))?;
         let zero = || AtomicUsize::new(0);
-        Ok(Sink { progress, out: out.to_path_buf(), tmp, old, files: zero(), bytes: zero(), linked: zero() })
+        let output = output.clone();
+        Ok(Sink { progress, output, before, tmp, old, warnings, files: zero(), bytes: zero(), linked: zero() })
     }
 
     /// Write `page` into the new site; what the link check needs of it stays
     /// (`Page::written`), its bytes go.
     pub fn put(&self, page: &mut Page) -> Result<()> {
+        self.write(page)?;
+        page.written = Some(crate::links::Summary::of(&page.path, &page.bytes));
+        page.bytes = bytes::Bytes::new();
+        Ok(())
+    }
+
+    /// Write `page` into the new site, keeping it whole: whether it was linked from the old.
+    fn write(&self, page: &Page) -> Result<bool> {
         let path = self.tmp.join(&page.path);
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
         }
-        let linked = put_file(&path, &self.out.join(&page.path), &page.bytes)?;
-        page.written = Some(crate::links::Summary::of(&page.path, &page.bytes));
+        let linked = put_file(&path, &self.output.dir.join(&page.path), &page.bytes)?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(page.bytes.len(), Ordering::Relaxed);
         self.linked.fetch_add(usize::from(linked), Ordering::Relaxed);
-        page.bytes = bytes::Bytes::new();
         if let Some(p) = self.progress {
             p.step();
         }
-        Ok(())
+        Ok(linked)
     }
 
     /// A page already put, read back from the new site.
@@ -210,17 +245,70 @@ impl<'p> Sink<'p> {
         std::fs::read(self.tmp.join(path))
     }
 
-    /// Put the new site in place of the old; `pages` are all it holds.
-    pub fn finish(self, pages: &[Page]) -> Result<Written> {
+    /// Put the new site in place of the old; `pages` (in path order) are all it holds.
+    /// The old folder's files rolesite did not write are carried over or refused first
+    /// (`owner::survey`), before anything of the old site is touched.
+    pub fn finish(mut self, pages: &[Page]) -> Result<Written> {
         debug_assert_eq!(self.files.load(Ordering::Relaxed), pages.len(), "every page put once");
-        let removed = removed_from(&self.out, pages);
-        swap(&self.out, &self.tmp, &self.old)?;
+        let survey = owner::survey(&self.output, &self.before, pages)?;
+        let marker = self.tmp.join(MARKER);
+        let list = owner::marker(pages.iter().map(|p| p.path.as_str()));
+        std::fs::write(&marker, list).map_err(|e| Error::io(&marker, e))?;
+        self.mark_old_site()?;
+        self.carry(&survey.carried)?;
+        let (out, tmp, old) = (&self.output.dir, &self.tmp, &self.old);
+        if let Err(e) = swap(out, tmp, old) {
+            give_back(tmp, out, &survey.carried);
+            return Err(e);
+        }
+        // The old site now stands at one of the two scratch names.
+        let cleanup = [Journal::remove(out), remove(tmp), remove(old)];
+        let mut warnings = std::mem::take(&mut self.warnings);
+        warnings
+            .extend(cleanup.into_iter().filter_map(|r| r.err()).map(|e| format!("{e} (the old site, left in place)")));
         Ok(Written {
             files: pages.len(),
             bytes: self.bytes.load(Ordering::Relaxed),
             unchanged: self.linked.load(Ordering::Relaxed),
-            removed,
+            removed: survey.removed,
+            carried: survey.carried,
+            warnings,
         })
+    }
+
+    /// A site an earlier rolesite wrote, unmarked, gets the marker before it steps aside:
+    /// should this process die then, the next run knows the folder for rolesite's.
+    fn mark_old_site(&self) -> Result<()> {
+        let Before::Unmarked(files) = &self.before else { return Ok(()) };
+        let mut files: Vec<&str> = files.iter().map(String::as_str).collect();
+        files.sort_unstable();
+        let marker = self.output.dir.join(MARKER);
+        std::fs::write(&marker, owner::marker(files.into_iter())).map_err(|e| Error::io(&marker, e))
+    }
+
+    /// Move the old folder's hidden entries into the new site, listed there first.
+    fn carry(&self, names: &[String]) -> Result<()> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        Journal::new("carry", names.to_vec(), Vec::new()).save(&self.tmp)?;
+        for name in names {
+            let (from, to) = (self.output.dir.join(name), self.tmp.join(name));
+            if let Err(e) = std::fs::rename(&from, &to) {
+                give_back(&self.tmp, &self.output.dir, names);
+                return Err(Error::io(&from, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Move carried entries back from the new site into the output, where they are missing.
+fn give_back(tmp: &Path, out: &Path, names: &[String]) {
+    for name in names {
+        if std::fs::symlink_metadata(out.join(name)).is_err() {
+            let _ = std::fs::rename(tmp.join(name), out.join(name));
+        }
     }
 }
 
@@ -232,20 +320,6 @@ impl Drop for Sink<'_> {
     }
 }
 
-/// How many files of the previous site are not among the new pages.
-fn removed_from(previous: &Path, pages: &[Page]) -> usize {
-    let new: std::collections::HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    walkdir::WalkDir::new(previous)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| {
-            let rel = e.path().strip_prefix(previous).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
-            !new.contains(rel.as_str())
-        })
-        .count()
-}
-
 /// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
@@ -254,17 +328,16 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
 
 /// Put the new site in place. On Linux one atomic exchange, so `out` is at every instant a
 /// whole site; elsewhere two renames (the old site steps aside, the new takes its name),
-/// and a build killed between them is repaired by the next (`recover`).
+/// and a build killed between them is repaired by the next (`journal::recover`).
 fn swap(out: &Path, tmp: &Path, old: &Path) -> Result<()> {
     if !out.exists() {
         return std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e));
     }
     if exchange(tmp, out).is_ok() {
-        return remove(tmp);
+        return Ok(());
     }
     std::fs::rename(out, old).map_err(|e| Error::io(out, e))?;
-    std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e))?;
-    remove(old)
+    std::fs::rename(tmp, out).map_err(|e| Error::io(tmp, e))
 }
 
 #[cfg(target_os = "linux")]
@@ -278,45 +351,27 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
-/// Repair after a killed build: if the output folder is gone but a previous site stepped
-/// aside (`.out.old-*`), put it back; then drop the leftovers of builds no longer running.
-pub fn recover(out: &Path) -> Result<()> {
-    let mut stale: Vec<PathBuf> = leftovers(out).into_iter().filter(|p| !owner_running(p)).collect();
-    stale.sort();
-    if !out.exists() {
-        if let Some(i) = stale.iter().position(|p| p.to_string_lossy().contains(".old-")) {
-            let old = stale.remove(i);
-            std::fs::rename(&old, out).map_err(|e| Error::io(&old, e))?;
-        }
-    }
-    stale.iter().try_for_each(|p| remove(p))
-}
-
-/// Whether the build that made a leftover (`.out.tmp-<pid>`) still runs. Only Linux can
-/// tell; elsewhere leftovers are assumed live and kept.
-fn owner_running(leftover: &Path) -> bool {
-    let pid = leftover.to_string_lossy().rsplit('-').next().unwrap_or("").to_string();
-    if pid.parse::<u32>().is_err() || !Path::new("/proc/self").exists() {
-        return true;
-    }
-    pid.parse::<u32>().is_ok_and(|p| p == std::process::id()) || Path::new("/proc").join(&pid).exists()
-}
-
-/// Remove a previous tree, its top-level folders in parallel.
+/// Remove a scratch folder of rolesite's, its top-level entries in parallel and its marker
+/// last: a removal cut short still leaves a folder the next run knows for its own.
 fn remove(path: &Path) -> Result<()> {
-    if !path.exists() {
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(());
     }
-    let entries: Vec<PathBuf> =
-        std::fs::read_dir(path).map_err(|e| Error::io(path, e))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::io(path, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| !p.ends_with(MARKER))
+        .collect();
     entries.par_iter().try_for_each(|p| {
-        let result = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+        let is_dir = std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+        let result = if is_dir { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
         result.map_err(|e| Error::io(p, e))
     })?;
     std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
 }
 
-/// Leftovers of builds that were killed: `.out.tmp-*` and `.out.old-*` beside the output.
+/// Leftovers of runs that were killed beside an output folder: `.out.tmp-*`, `.out.old-*`.
 pub fn leftovers(out: &Path) -> Vec<PathBuf> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
