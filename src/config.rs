@@ -21,6 +21,9 @@ pub struct Config {
     pub seeds: PathBuf,
     pub content: PathBuf,
     pub themes: PathBuf,
+    /// Files copied to the site's root as they are (`robots.txt`, `CNAME`).
+    #[serde(rename = "static")]
+    pub static_files: PathBuf,
     /// Role tables in precedence order; empty means every table file in `seeds/`.
     pub inputs: Vec<Input>,
     /// Trust raw HTML in content pages instead of sanitising it.
@@ -88,6 +91,7 @@ impl Default for Config {
             seeds: "seeds".into(),
             content: "content".into(),
             themes: "themes".into(),
+            static_files: "static".into(),
             inputs: Vec::new(),
             trust_html: false,
             document: DocumentConfig::default(),

@@ -321,20 +321,20 @@ pub fn build(
 }
 
 /// Run `attempt` (a read and render) until no source file changed while it ran: once more
-/// after a change, then refuse, naming the file. What is published was read whole.
+/// after a change, then refuse, naming the file. What is published was read whole; and an
+/// error found in a file caught half-saved is not reported as the file's.
 pub fn settled<T>(project: &Project, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
-    let mut tries = 0;
-    loop {
+    for tries in 1.. {
         let before = read::Stamp::of(project);
-        let made = attempt()?;
+        let made = attempt();
         let after = read::Stamp::of(project);
-        let Some(changed) = after.changed_since(&before) else { return Ok(made) };
-        tries += 1;
+        let Some(changed) = after.changed_since(&before) else { return made };
         if tries == 2 {
             let message = "changed while rolesite read it, twice: nothing was published; build again once it is saved";
             return Err(Error::at("input-changed", diag::Location::file_only(changed), message));
         }
     }
+    unreachable!("the loop returns by its second try")
 }
 
 /// Each stage's time, one line each, for `--verbose`.

@@ -50,6 +50,9 @@ pub struct Theme {
     sources: std::collections::BTreeMap<String, String>,
     /// A hash of every template source: pages rendered by another theme are not reused.
     pub fingerprint: u128,
+    /// The project's `static/` folder, copied to the site's root as it is (`robots.txt`,
+    /// `CNAME`): `(path, bytes)`.
+    pub passthrough: Vec<(String, Vec<u8>)>,
 }
 
 impl Theme {
@@ -104,30 +107,19 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let fingerprint = hasher.digest128();
+    let passthrough = crate::read::file::tree(&project.source_dir(&project.config.static_files)?)?;
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(templates).map_err(|e| template_error(&dir, &e))?;
-    Ok(Theme { tera, assets, dir, sources, fingerprint })
+    Ok(Theme { tera, assets, dir, sources, fingerprint, passthrough })
 }
 
 /// Default files overlaid with the project's own, sorted by path.
 fn files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out: std::collections::BTreeMap<String, Vec<u8>> =
         DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
-    if dir.is_dir() {
-        // Hidden names (editors' swap and lock files) are passed over; any other file is
-        // read through `read::file`, which refuses a link or anything but a regular file.
-        let walk = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
-        for entry in walk.filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
-            let entry = entry.map_err(|e| Error::at("theme", Location::file_only(dir), e.to_string()))?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-            out.insert(rel, crate::read::file::bytes(entry.path())?);
-        }
-    }
+    out.extend(crate::read::file::tree(dir)?);
     Ok(out.into_iter().collect())
 }
 

@@ -177,7 +177,8 @@ pub fn watch(
     let mut watched: Vec<PathBuf> = Vec::new();
     let sources = |project: &Project| {
         let c = &project.config;
-        vec![project.path(&c.seeds), project.path(&c.content), project.path(&c.themes)]
+        let folders = [&c.seeds, &c.content, &c.themes, &c.static_files];
+        folders.map(|f| project.path(f)).to_vec()
     };
     loop {
         let project =

@@ -4,7 +4,9 @@
 
 mod common;
 mod publish {
+    pub mod interrupted;
     pub mod ownership;
+    pub mod sequences;
 }
 
 use std::collections::BTreeMap;

@@ -95,6 +95,25 @@ pub fn list(dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// Every file under `dir` as `(path under it with /, bytes)`, in path order: hidden names
+/// (editors' swap and lock files) passed over, any other file read through [`bytes`], which
+/// refuses a link or anything but a regular file. An absent folder has none.
+pub fn tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let walk = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
+    let mut files = Vec::new();
+    for entry in walk.filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
+        let entry = entry.map_err(|e| Error::at("read", Location::file_only(dir), e.to_string()))?;
+        if !entry.file_type().is_dir() {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            files.push((rel, bytes(entry.path())?));
+        }
+    }
+    Ok(files)
+}
+
 /// Whether the file at `path` exists, without following a link: a reference file that is a
 /// link is then refused by `bytes` rather than taken as missing.
 pub fn exists(path: &Path) -> bool {

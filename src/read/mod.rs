@@ -117,7 +117,8 @@ impl Stamp {
         let c = &project.config;
         let theme = project.path(&c.themes).join(&c.theme);
         let shallow = [project.path(&c.seeds), project.path(&c.content)];
-        let walks = shallow.iter().map(|d| (d, 1)).chain([(&theme, usize::MAX)]);
+        let passthrough = project.path(&c.static_files);
+        let walks = shallow.iter().map(|d| (d, 1)).chain([(&theme, usize::MAX), (&passthrough, usize::MAX)]);
         let mut files: Vec<PathBuf> = walks
             .flat_map(|(dir, depth)| walkdir::WalkDir::new(dir).max_depth(depth).follow_links(false))
             .filter_map(|e| e.ok())

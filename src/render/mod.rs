@@ -211,7 +211,8 @@ pub fn render(
             // Counted as each file is written: the pages, then the files made beside them
             // (assets, the three data files, the site map) and after them (`ADDED_LATER`).
             Some(_) => {
-                let beside = site.theme.assets.len() + 3 + usize::from(site.project.config.base_url.is_some());
+                let theme = site.theme.assets.len() + site.theme.passthrough.len();
+                let beside = theme + 3 + usize::from(site.project.config.base_url.is_some());
                 p.stage("描画・書き込み", Some((specs.len() + 1 + beside + crate::ADDED_LATER) as u64));
             }
             None => p.stage("描画", Some(specs.len() as u64 + 1)),
@@ -233,6 +234,14 @@ pub fn render(
     let (mut pages, mut exported) = (pages?, exported?);
     pages.push(one(&Spec::Changes(&exported.changes.changes))?);
     pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
+    let project = &site.project;
+    let passthrough = project.path(&project.config.static_files);
+    pages.extend(
+        site.theme
+            .passthrough
+            .iter()
+            .map(|(p, b)| Page { source: Some(passthrough.join(p)), ..Page::new(p.clone(), b.clone()) }),
+    );
     let data =
         |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
     pages.push(data("data/roles.json", std::mem::take(&mut exported.roles_json).into_bytes()));
@@ -327,11 +336,19 @@ pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::F
                 at.clone(),
                 format!("{url} is a file the site writes: nothing else can stand there"),
             ),
-            None => crate::diag::Finding::error(
-                "duplicate-file",
-                Default::default(),
-                format!("two files would be written at {}", w[0].path),
-            ),
+            // A file a person put in (static/, content/) is where the clash is told.
+            None => match w.iter().find_map(|p| p.source.as_ref()) {
+                Some(source) => crate::diag::Finding::error(
+                    "duplicate-file",
+                    crate::diag::Location::file_only(source),
+                    format!("the site writes a file of its own at {}: give this one another name", w[0].path),
+                ),
+                None => crate::diag::Finding::error(
+                    "duplicate-file",
+                    Default::default(),
+                    format!("two files would be written at {}", w[0].path),
+                ),
+            },
         })
         .collect()
 }

@@ -101,7 +101,8 @@ fn refuse_overlap(project: &Project, named: &Path, dir: &Path) -> Result<()> {
         ));
     }
     let config = &project.config;
-    for (what, folder) in [("seeds", &config.seeds), ("content", &config.content), ("themes", &config.themes)] {
+    let sources = [("seeds", &config.seeds), ("content", &config.content), ("themes", &config.themes)];
+    for (what, folder) in sources.into_iter().chain([("static", &config.static_files)]) {
         let source = real_prefix(&project.path(folder));
         let relation = match () {
             _ if source == dir => "is",
