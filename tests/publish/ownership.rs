@@ -254,3 +254,23 @@ fn is_root() -> bool {
         .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
         .unwrap_or(false)
 }
+
+/// A file to publish beside the site (robots.txt, CNAME) lives in the project's `static/`:
+/// copied to the site's root on every build, and refused where the site has a file.
+#[test]
+fn files_in_static_are_published_at_the_root() {
+    let dir = small();
+    std::fs::create_dir_all(dir.path().join("static/.well-known")).unwrap();
+    std::fs::write(dir.path().join("static/CNAME"), "roles.example.invalid\n").unwrap();
+    std::fs::write(dir.path().join("static/.well-known/editor-swap"), "hidden").unwrap();
+    let o = rolesite(dir.path(), &["-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/CNAME")).unwrap(), "roles.example.invalid\n");
+    assert!(!dir.path().join("out/.well-known").exists(), "hidden names are not published");
+    // Rebuilt, it is rolesite's own file now: no complaint.
+    assert!(rolesite(dir.path(), &["-q"]).status.success());
+    std::fs::write(dir.path().join("static/404.html"), "<p>mine</p>").unwrap();
+    let o = rolesite(dir.path(), &["-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("static/404.html: error[duplicate-file]"), "{}", stderr(&o));
+}
