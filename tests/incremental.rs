@@ -34,11 +34,12 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// The site's files (not the output folder's marker, which lists them) by their inodes.
 fn inodes(dir: &Path) -> BTreeMap<String, u64> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".rolesite")
         .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), e.metadata().unwrap().ino()))
         .collect()
 }
