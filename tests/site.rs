@@ -56,7 +56,8 @@ impl Site {
             .sort_by_file_name()
             .into_iter()
             .map(Result::unwrap)
-            .filter(|e| e.file_type().is_file())
+            // The output folder's marker lists the site's files; it is none of them.
+            .filter(|e| e.file_type().is_file() && e.file_name() != ".rolesite")
             .map(|e| {
                 (
                     e.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"),

@@ -78,7 +78,8 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
+        // The output folder's marker lists the site's files; it is none of them.
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".rolesite")
         .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
         .collect();
     files.sort();
