@@ -84,12 +84,13 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     let groups = parentheticals(&row.name);
     if let Some(named) = groups.iter().find_map(|g| catalog.designated_vendor(g)) {
         return (!primaries.contains(&named)).then(|| {
-            flag("primary-mismatch", format!("作業名は事業者 {named} を指すが、◎は {} にある", primaries.join("、")))
+            let (named, primaries) = (vendor_names(catalog, &[named]), vendor_names(catalog, &primaries));
+            flag("primary-mismatch", format!("作業名は事業者 {named} を指すが、◎は {primaries} にある"))
         })?;
     }
     let subsystems: Vec<&str> = groups.iter().flat_map(|g| catalog.subsystems_in(g)).collect();
     if subsystems.is_empty() {
-        return None;
+        return named_in_text(row, catalog, &primaries);
     }
     let serves = |v: &str| {
         catalog.vendors.iter().any(|x| x.id == v && x.subsystems.iter().any(|s| subsystems.contains(&s.as_str())))
@@ -99,11 +100,47 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
             "primary-mismatch",
             format!(
                 "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
-                subsystems.join(", "),
-                primaries.join(", ")
+                subsystem_names(catalog, &subsystems),
+                vendor_names(catalog, &primaries)
             ),
         )
     })?
+}
+
+/// A subsystem the name itself names (outside any parenthetical, as `統計・業務分析サブシステム
+/// 保守業務の引継`), while every ◎ sits with vendors tied to other subsystems. A vendor with
+/// no subsystem of its own (the owner, the operators) works across them all, so its ◎ is
+/// never at odds with such a name. Vendors named in the running text are not checked: in
+/// the tables seen they receive the work (`…保守業務の引継`: handed over to them by the ◎).
+fn named_in_text(row: &Row, catalog: &Catalog, primaries: &[&str]) -> Option<Flag> {
+    let subsystems = catalog.subsystems_in(&row.name);
+    if subsystems.is_empty() {
+        return None;
+    }
+    let own = |v: &str| catalog.vendors.iter().find(|x| x.id == v).map_or(&[][..], |x| x.subsystems.as_slice());
+    let tied = primaries.iter().all(|v| !own(v).is_empty());
+    let serves = primaries.iter().any(|v| own(v).iter().any(|s| subsystems.contains(&s.as_str())));
+    (tied && !serves).then(|| {
+        flag(
+            "primary-mismatch",
+            format!(
+                "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
+                subsystem_names(catalog, &subsystems),
+                vendor_names(catalog, primaries)
+            ),
+        )
+    })?
+}
+
+/// Vendors as a reader knows them: their short names, by id.
+fn vendor_names(catalog: &Catalog, ids: &[&str]) -> String {
+    let name = |id: &str| catalog.vendors.iter().find(|v| v.id == id).map_or(id.to_string(), |v| v.short.clone());
+    ids.iter().map(|id| name(id)).collect::<Vec<_>>().join("、")
+}
+
+fn subsystem_names(catalog: &Catalog, ids: &[&str]) -> String {
+    let name = |id: &str| catalog.subsystems.iter().find(|s| s.id == id).map_or(id.to_string(), |s| s.name.clone());
+    ids.iter().map(|id| name(id)).collect::<Vec<_>>().join("、")
 }
 
 /// The tasks by name as compared (`keys`, by row; `None` for a heading).

@@ -30,7 +30,20 @@ pub struct Config {
     pub trust_html: bool,
     /// Document fields for sites fed only by clean tables, which carry no title block.
     pub document: DocumentConfig,
+    /// How an item page cites itself (see `render::cite`).
+    pub citation: CitationConfig,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CitationConfig {
+    /// The citation with `{issuer}`, `{title}`, `{annex}`, `{date}`, `{no}`, `{name}` and
+    /// `{url}` put in; `None` for the form a Japanese specification uses.
+    pub format: Option<String>,
+}
+
+/// The words a citation format may name.
+pub const CITATION_FIELDS: [&str; 7] = ["issuer", "title", "annex", "date", "no", "name", "url"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -95,6 +108,7 @@ impl Default for Config {
             inputs: Vec::new(),
             trust_html: false,
             document: DocumentConfig::default(),
+            citation: CitationConfig::default(),
         }
     }
 }
@@ -197,5 +211,30 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         );
         return Err(Error::at("config", Location::new(path, line), message));
     }
+    if let Some(format) = &config.citation.format {
+        if let Err(message) = check_citation(format) {
+            let line = text.lines().position(|l| l.trim_start().starts_with("format")).map_or(1, |i| i + 1);
+            return Err(Error::at("config", Location::new(path, line), message));
+        }
+    }
     Ok(config)
+}
+
+/// A citation format names only the fields there are, each in braces.
+fn check_citation(format: &str) -> std::result::Result<(), String> {
+    let mut rest = format;
+    while let Some(open) = rest.find(['{', '}']) {
+        let after = &rest[open + 1..];
+        let close = after.find('}').filter(|_| rest[open..].starts_with('{'));
+        let Some(close) = close else {
+            return Err(format!("citation format {format:?}: a brace that does not enclose a field name"));
+        };
+        let name = &after[..close];
+        if !CITATION_FIELDS.contains(&name) {
+            let known = CITATION_FIELDS.map(|f| format!("{{{f}}}")).join(", ");
+            return Err(format!("citation format names {{{name}}}, which is none of {known}"));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
 }

@@ -39,6 +39,10 @@ struct RowOut<'a> {
     roles: &'a [Role],
     source: SourceOut,
     flags: &'a [Flag],
+    /// Present (true) when a flag puts the row's roles in doubt (`Row::roles_in_doubt`):
+    /// every count of the site shows its roles apart, as 要確認.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    roles_in_doubt: bool,
 }
 
 #[derive(Serialize)]
@@ -139,6 +143,7 @@ fn row_out<'a>(r: &'a Row, root: &Path) -> RowOut<'a> {
         roles: &r.roles,
         source: SourceOut { file: display_path(root, &r.source.file), line: r.source.line },
         flags: &r.flags,
+        roles_in_doubt: r.roles_in_doubt(),
     }
 }
 

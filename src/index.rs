@@ -4,8 +4,31 @@
 use crate::model::{Basis, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// How many tasks give a vendor a role: those the table states, and those on rows whose
+/// roles are in doubt (`Row::roles_in_doubt`). Every count on the site shows both, the
+/// doubtful part apart, and rankings go by the certain part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Tally {
+    pub certain: usize,
+    pub doubtful: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, doubtful: bool) {
+        match doubtful {
+            true => self.doubtful += 1,
+            false => self.certain += 1,
+        }
+    }
+
+    pub fn total(self) -> usize {
+        self.certain + self.doubtful
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct VendorIndex {
@@ -37,6 +60,8 @@ pub struct Index {
     /// Task → each (vendor position, role) it attributes, once, in column order: what the
     /// grids and load maps count, without comparing vendor ids again on every page.
     pub marks: FxHashMap<u32, Vec<(usize, RoleKind)>>,
+    /// Tasks whose roles are in doubt (`Row::roles_in_doubt`): counted apart everywhere.
+    pub doubtful: FxHashSet<u32>,
 }
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
@@ -99,6 +124,9 @@ fn add_row(
         }
     }
     ix.marks.insert(row.no, marks);
+    if row.roles_in_doubt() {
+        ix.doubtful.insert(row.no);
+    }
     if !row.primaries().any(|r| r.basis != Basis::Uncertain) {
         ix.unassigned.push(row.no);
     }
@@ -128,17 +156,24 @@ impl Index {
     /// Each vendor's ◎ and ○ counts over `tasks`, by position in `table.vendors`; `None`
     /// for a vendor with no role there. A task counts once per symbol, as its grid row
     /// shows it.
-    pub fn vendor_counts(&self, vendors: usize, tasks: &[u32]) -> Vec<Option<(usize, usize)>> {
+    pub fn vendor_counts(&self, vendors: usize, tasks: &[u32]) -> Vec<Option<(Tally, Tally)>> {
         let mut counts = vec![None; vendors];
         for no in tasks {
+            let doubtful = self.doubtful.contains(no);
             for &(at, role) in self.marks(*no) {
-                let c: &mut (usize, usize) = counts[at].get_or_insert_default();
+                let c: &mut (Tally, Tally) = counts[at].get_or_insert_default();
                 match role {
-                    RoleKind::Primary => c.0 += 1,
-                    RoleKind::Cooperating => c.1 += 1,
+                    RoleKind::Primary => c.0.add(doubtful),
+                    RoleKind::Cooperating => c.1.add(doubtful),
                 }
             }
         }
         counts
+    }
+
+    /// `tasks` counted as certain or doubtful.
+    pub fn tally(&self, tasks: &[u32]) -> Tally {
+        let doubtful = tasks.iter().filter(|n| self.doubtful.contains(n)).count();
+        Tally { certain: tasks.len() - doubtful, doubtful }
     }
 }

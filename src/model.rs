@@ -126,6 +126,15 @@ pub struct Flag {
     pub message: String,
 }
 
+impl Flag {
+    /// Whether this warning puts every role on its row in question: the one place "in
+    /// doubt" is defined. A name at odds with its ◎ is the sign of cells shifted in
+    /// extraction, and a shift moves every symbol of the row to another vendor's column.
+    pub fn questions_roles(&self) -> bool {
+        self.code == "primary-mismatch"
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
     pub no: u32,
@@ -155,6 +164,12 @@ impl Row {
     /// be named for (basis uncertain) counts for nobody.
     pub fn attributed(&self) -> impl Iterator<Item = (&str, &Role)> {
         self.roles.iter().filter(|r| r.basis != Basis::Uncertain).filter_map(|r| Some((r.vendor.as_deref()?, r)))
+    }
+
+    /// Whether the roles this row attributes are in doubt (see `Flag::questions_roles`):
+    /// counted apart from the certain ones wherever roles are counted.
+    pub fn roles_in_doubt(&self) -> bool {
+        self.flags.iter().any(Flag::questions_roles)
     }
 
     pub fn has_flag(&self, code: &str) -> bool {

@@ -34,6 +34,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/redirect.html",
     "templates/404.html",
     "templates/tombstone.html",
+    "templates/lost.html",
     "templates/changes.html",
     "static/style.css",
     "static/site.js",

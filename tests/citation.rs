@@ -24,10 +24,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-const CITATION_704: &str = "別紙2 関連業者との役割分担表 項番704「総合テスト実施」 items/704/";
+/// What a specification needs: issuer, title, annex, date, 項番 and name; without a base URL
+/// no address (a relative path means nothing pasted elsewhere).
+const CITATION_704: &str =
+    "厚生労働省年金局事業管理課システム室『関連業者との役割分担表』(別紙2, 平成28年5月) 項番704「総合テスト実施」";
 const BASE_URL: &str = "https://intra.example/roles/";
 const CITATION_704_ABSOLUTE: &str =
-    "別紙2 関連業者との役割分担表 項番704「総合テスト実施」 https://intra.example/roles/items/704/";
+    "厚生労働省年金局事業管理課システム室『関連業者との役割分担表』(別紙2, 平成28年5月) \
+                                     項番704「総合テスト実施」 https://intra.example/roles/items/704/";
 const COPIED: &str = "コピーしました";
 
 // ---------------------------------------------------------------------------
@@ -136,7 +140,8 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
     let site = seed_site();
     let model: Value = serde_json::from_str(&read(site, "data/roles.json")).unwrap();
     let document = &model["document"];
-    let (annex, title) = (document["annex"].as_str().unwrap(), document["title"].as_str().unwrap());
+    let field = |k: &str| document[k].as_str().unwrap();
+    let (issuer, annex, title, date) = (field("issuer"), field("annex"), field("title"), field("date_label"));
     let rows = model["rows"].as_array().unwrap();
     let mut tasks = 0;
     for row in rows {
@@ -150,8 +155,7 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
             continue;
         }
         tasks += 1;
-        let want =
-            format!("{annex} {title} 項番{no}「{}」 {}", row["name"].as_str().unwrap(), row["url"].as_str().unwrap());
+        let want = format!("{issuer}『{title}』({annex}, {date}) 項番{no}「{}」", row["name"].as_str().unwrap());
 
         let citations = all(&doc, "code.citation");
         assert_eq!(citations.len(), 1, "{page}: code.citation");
@@ -333,6 +337,38 @@ fn phase_group_headings_have_stable_ids() {
     let notes = all(&home, "h3#notes");
     assert_eq!(notes.len(), 1, "index.html: h3#notes");
     assert_eq!(text(notes[0]), "注記");
+}
+
+#[test]
+fn the_citation_follows_the_format_site_toml_gives_and_a_bad_one_is_located() {
+    let project = target_tmp().join("citation-format");
+    if project.exists() {
+        fs::remove_dir_all(&project).unwrap();
+    }
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::create_dir_all(project.join("seeds")).unwrap();
+    for e in fs::read_dir(seed.join("seeds")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), project.join("seeds").join(e.file_name())).unwrap();
+    }
+    let config = format!(
+        "base_url = \"{BASE_URL}\"\n[citation]\nformat = \"{{annex}}「{{title}}」項番{{no}}({{name}}) <{{url}}>\"\n"
+    );
+    fs::write(project.join("site.toml"), config).unwrap();
+    let out = project.join("out");
+    build(&project, &out);
+    let citation = text(all(&html(&out, "items/704/index.html"), "code.citation")[0]);
+    assert_eq!(
+        citation,
+        "別紙2「関連業者との役割分担表」項番704(総合テスト実施) <https://intra.example/roles/items/704/>"
+    );
+    // A field the format cannot have is an error at its line.
+    fs::write(project.join("site.toml"), "[citation]\n\nformat = \"{annex} {page}\"\n").unwrap();
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_rolesite")).args(["build", "-q", project.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("site.toml:3: error[config]: citation format names {page}"), "{stderr}");
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub fn attribute(
             columns.insert(pos, column);
         }
     }
-    demote_duplicates(section, &mut columns, findings);
+    demote_duplicates(section, catalog, &mut columns, findings);
     demote_when_rows_are_narrower(section, &mut columns);
     columns
 }
@@ -132,7 +132,12 @@ fn one(
 /// One vendor cannot own two columns of a section: when it seems to, the header was
 /// duplicated or garbled and none of those columns can be trusted. A curated column is a
 /// person's decision with its reason, so it is kept beside the vendor's own column.
-fn demote_duplicates(section: &RawSection, columns: &mut BTreeMap<usize, Column>, findings: &mut Vec<Finding>) {
+fn demote_duplicates(
+    section: &RawSection,
+    catalog: &Catalog,
+    columns: &mut BTreeMap<usize, Column>,
+    findings: &mut Vec<Finding>,
+) {
     let mut by_vendor: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (pos, c) in columns.iter().filter(|(_, c)| c.basis == Basis::Source) {
         if let Some(v) = &c.vendor {
@@ -141,15 +146,20 @@ fn demote_duplicates(section: &RawSection, columns: &mut BTreeMap<usize, Column>
     }
     for (vendor, positions) in by_vendor.into_iter().filter(|(_, p)| p.len() > 1) {
         let list = positions.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("・");
+        // Readers know a vendor by its name, never by its id.
+        let name = catalog.vendors.iter().find(|v| v.id == vendor).map_or(vendor.as_str(), |v| v.short.as_str());
         findings.push(Finding::warning(
             "duplicate-column",
             section.location.clone().with_col(positions[0]),
-            format!("第{list}列がすべて同じ事業者({vendor})を指すため、これらの列の記号は事業者不明とする"),
+            format!("第{list}列の見出しがすべて同じ事業者({name})を指すため、これらの列の記号は事業者不明とする"),
         ));
+        let reason = format!(
+            "見出しの第{list}列がすべて同じ事業者({name})を指す。一つの事業者が一つの表で二つの列を持つことはないので、\
+             抽出の際に見出しが重複したか崩れたと見られ、どの列が本来その事業者の列か決められない"
+        );
         for pos in positions {
             let text = columns[&pos].text.clone();
-            columns
-                .insert(pos, Column::uncertain(&text, format!("見出しの第{list}列がすべて同じ事業者({vendor})を指す")));
+            columns.insert(pos, Column::uncertain(&text, reason.clone()));
         }
     }
 }

@@ -7,7 +7,8 @@
 
 use super::views::{RowLink, VendorLink};
 use super::{Block, Site};
-use crate::model::{RoleKind, Row};
+use crate::index::Tally;
+use crate::model::{Basis, RoleKind, Row};
 use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
@@ -37,9 +38,10 @@ pub struct MapColumn {
     href: Option<String>,
 }
 
-/// One mark of a cell: the tasks a vendor does (◎) or helps with (○) in a phase.
+/// One mark of a cell: the tasks a vendor does (◎) or helps with (○) in a phase, those in
+/// doubt apart.
 struct Mark {
-    count: usize,
+    count: Tally,
     fill: String,
     /// Black or white, whichever stands out more from the fill (WCAG contrast ≥ 4.5).
     ink: &'static str,
@@ -170,10 +172,32 @@ pub fn phase_map(site: &Site, phase: &Row, from: &str) -> LoadMap {
 /// A vendor's ◎ and ○ in one column, and the first task of each.
 #[derive(Clone, Copy)]
 struct Count {
-    primary: usize,
-    cooperating: usize,
+    primary: Tally,
+    cooperating: Tally,
     first_primary: u32,
     first_cooperating: u32,
+}
+
+impl Count {
+    const NONE: Count = Count {
+        primary: Tally { certain: 0, doubtful: 0 },
+        cooperating: Tally { certain: 0, doubtful: 0 },
+        first_primary: u32::MAX,
+        first_cooperating: u32::MAX,
+    };
+
+    fn add(&mut self, kind: RoleKind, no: u32, doubtful: bool) {
+        match kind {
+            RoleKind::Primary => {
+                self.primary.add(doubtful);
+                self.first_primary = self.first_primary.min(no);
+            }
+            RoleKind::Cooperating => {
+                self.cooperating.add(doubtful);
+                self.first_cooperating = self.first_cooperating.min(no);
+            }
+        }
+    }
 }
 
 /// The counts of a map: one per (vendor position in the table, column) with any role.
@@ -203,68 +227,56 @@ fn count(site: &Site, tasks: &[u32], columns: &Columns, only: Option<usize>) -> 
     let mut counts = Counts { columns: width, cells: vec![None; site.table.vendors.len() * width] };
     for &no in tasks {
         let Some(column) = (columns.of)(no) else { continue };
+        let doubtful = site.index.doubtful.contains(&no);
         for &(vendor, kind) in site.index.marks(no).iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
-            let c = counts.cells[vendor * width + column].get_or_insert(Count {
-                primary: 0,
-                cooperating: 0,
-                first_primary: u32::MAX,
-                first_cooperating: u32::MAX,
-            });
-            match kind {
-                RoleKind::Primary => (c.primary, c.first_primary) = (c.primary + 1, c.first_primary.min(no)),
-                RoleKind::Cooperating => {
-                    (c.cooperating, c.first_cooperating) = (c.cooperating + 1, c.first_cooperating.min(no))
-                }
-            }
+            counts.cells[vendor * width + column].get_or_insert(Count::NONE).add(kind, no, doubtful);
         }
     }
     counts
 }
 
-/// The counts of `tasks` laid out as a map.
+/// The symbols no vendor can be named for (事業者不明) by column over `tasks`: a task
+/// counted once per symbol, as for a vendor.
+fn count_unknown(site: &Site, tasks: &[u32], columns: &Columns) -> Vec<Option<Count>> {
+    let mut cells = vec![None; columns.names.len()];
+    for &no in tasks {
+        let (Some(column), Some(row)) = ((columns.of)(no), site.table.row(no)) else { continue };
+        let unknown = |kind| row.roles.iter().any(|r| r.role == kind && r.basis == Basis::Uncertain);
+        for kind in [RoleKind::Primary, RoleKind::Cooperating].into_iter().filter(|k| unknown(*k)) {
+            cells[column].get_or_insert(Count::NONE).add(kind, no, false);
+        }
+    }
+    cells
+}
+
+/// The counts of `tasks` laid out as a map: a row per vendor, then one for the symbols no
+/// vendor can be named for, so a column nobody can be named for does not look empty.
 fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, from: &str) -> LoadMap {
     let t = site.table;
     let counts = count(site, tasks, &columns, None);
-    let max = |pick: fn(&Count) -> usize| counts.values().map(pick).max().unwrap_or(0).max(1);
-    let (max_p, max_c) = (max(|c| c.primary), max(|c| c.cooperating));
+    let unknown = count_unknown(site, tasks, &columns);
+    let all = || counts.values().chain(unknown.iter().flatten());
+    let max_of = |pick: fn(&Count) -> usize| all().map(pick).max().unwrap_or(0).max(1);
+    let max = (max_of(|c| c.primary.certain), max_of(|c| c.cooperating.certain));
     let vendors = t.vendors.iter().enumerate().filter(|(at, _)| all_vendors || counts.involves(*at));
-    let rows: Vec<MapRow> = vendors
-        .enumerate()
-        .map(|(i, (at, v))| {
+    let mut rows: Vec<MapRow> = vendors
+        .map(|(at, v)| {
             let page = urls::href(from, &urls::vendor(&v.id));
-            let cells = (0..columns.names.len())
-                .map(|column| {
-                    let Count { primary: p, cooperating: c, first_primary: first_p, first_cooperating: first_c } =
-                        counts.get(at, column).unwrap_or(Count {
-                            primary: 0,
-                            cooperating: 0,
-                            first_primary: 0,
-                            first_cooperating: 0,
-                        });
-                    let phase = &columns.names[column].0;
-                    let mark = |count: usize, max: usize, scale, role: &str, word: &str, first: u32| {
-                        (count > 0).then(|| {
-                            let fill = shade(scale, count, max);
-                            Mark {
-                                count,
-                                ink: ink(fill),
-                                fill: hex(fill),
-                                href: format!("{page}#{}", (columns.anchor)(column, role, first)),
-                                label: format!("{}・{phase}: {word} {count} 件", v.name),
-                            }
-                        })
-                    };
-                    MapCell {
-                        x: LABEL_W + column as u32 * CELL_W,
-                        column,
-                        primary: mark(p, max_p, PRIMARY, "primary", "主担当(◎)", first_p),
-                        cooperating: mark(c, max_c, COOPERATING, "cooperating", "協力(○)", first_c),
-                    }
-                })
-                .collect();
-            MapRow { y: HEAD_H + i as u32 * CELL_H, id: &v.id, short: &v.short, name: &v.name, href: page, cells }
+            let cells: Vec<Option<Count>> = (0..columns.names.len()).map(|c| counts.get(at, c)).collect();
+            let anchor = |column, role: &str, first| format!("{page}#{}", (columns.anchor)(column, role, first));
+            let cells = map_cells(&cells, &columns, max, &v.name, &anchor);
+            MapRow { y: 0, id: &v.id, short: &v.short, name: &v.name, href: page, cells }
         })
         .collect();
+    if unknown.iter().any(Option::is_some) {
+        let page = urls::href(from, "quality/");
+        let anchor = |_, _: &str, _| format!("{page}#uncertain-columns");
+        let cells = map_cells(&unknown, &columns, max, UNKNOWN_NAME, &anchor);
+        rows.push(MapRow { y: 0, id: "", short: "事業者不明", name: UNKNOWN_NAME, href: page, cells });
+    }
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.y = HEAD_H + i as u32 * CELL_H;
+    }
     let columns: Vec<MapColumn> = columns
         .names
         .into_iter()
@@ -287,8 +299,61 @@ fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, fro
     }
 }
 
+/// What the load map's last row stands for.
+const UNKNOWN_NAME: &str = "事業者不明(事業者を特定できない列の記号)";
+
+/// One row's cells: each column's ◎ and ○, shaded by the certain count against the map's
+/// `max` (◎, ○), each linked where `anchor` says (column, role, first task).
+fn map_cells(
+    counts: &[Option<Count>],
+    columns: &Columns,
+    max: (usize, usize),
+    who: &str,
+    anchor: &dyn Fn(usize, &str, u32) -> String,
+) -> Vec<MapCell> {
+    (0..columns.names.len())
+        .map(|column| {
+            let c = counts[column].unwrap_or(Count::NONE);
+            let phase = &columns.names[column].0;
+            let mark = |count: Tally, max: usize, scale, role: &str, word: &str, first: u32| {
+                (count.total() > 0).then(|| {
+                    // Only what is certain darkens a cell: doubtful tasks alone leave it white.
+                    let fill = match count.certain {
+                        0 => (255.0, 255.0, 255.0),
+                        n => shade(scale, n, max),
+                    };
+                    Mark {
+                        count,
+                        ink: ink(fill),
+                        fill: hex(fill),
+                        href: anchor(column, role, first),
+                        label: format!("{who}・{phase}: {word} {}", in_words(count)),
+                    }
+                })
+            };
+            MapCell {
+                x: LABEL_W + column as u32 * CELL_W,
+                column,
+                primary: mark(c.primary, max.0, PRIMARY, "primary", "主担当(◎)", c.first_primary),
+                cooperating: mark(c.cooperating, max.1, COOPERATING, "cooperating", "協力(○)", c.first_cooperating),
+            }
+        })
+        .collect()
+}
+
+/// A count read aloud: `3 件`, or `3+2 件(+2 は要確認)`, holding the mark's own text as
+/// a name must (WCAG 2.5.3).
+pub fn in_words(t: Tally) -> String {
+    match t.doubtful {
+        0 => format!("{} 件", t.certain),
+        d => format!("{}+{d} 件(+{d} は要確認)", t.certain),
+    }
+}
+
 /// The vendors' rows of the picture: a label, then per column a frame and a mark for ◎
-/// above and ○ below, each a link to the vendor's list of exactly those tasks.
+/// above and ○ below, each a link to the vendor's list of exactly those tasks. The part in
+/// doubt follows the certain number as `+n`, set apart (italic, underlined with dashes) so
+/// it reads apart in black and white too; a mark of doubtful tasks alone has a dashed frame.
 fn draw_rows(rows: &[MapRow]) -> String {
     let (w, h, half) = (CELL_W, CELL_H, CELL_H / 2);
     let mut out = String::new();
@@ -304,14 +369,12 @@ fn draw_rows(rows: &[MapRow]) -> String {
         escape_into(&mut out, r.short);
         out.push_str("</text></a>\n");
         for c in &r.cells {
-            let count = |m: &Option<Mark>| m.as_ref().map_or(0, |m| m.count);
+            let count = |m: &Option<Mark>| m.as_ref().map_or(Tally::default(), |m| m.count);
+            let (p, k) = (count(&c.primary), count(&c.cooperating));
             let _ = write!(
                 out,
-                "<g class=\"cell\" data-column=\"{}\" data-primary=\"{}\" data-cooperating=\"{}\"><rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#d8d8db\"/>",
-                c.column,
-                count(&c.primary),
-                count(&c.cooperating),
-                c.x,
+                "<g class=\"cell\" data-column=\"{}\" data-primary=\"{}\" data-primary-doubtful=\"{}\" data-cooperating=\"{}\" data-cooperating-doubtful=\"{}\"><rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#d8d8db\"/>",
+                c.column, p.certain, p.doubtful, k.certain, k.doubtful, c.x,
             );
             let marks = [(&c.primary, y + 1, y + 14, '◎'), (&c.cooperating, y + half, y + half + 13, '○')];
             for (mark, top, baseline, symbol) in marks {
@@ -320,17 +383,26 @@ fn draw_rows(rows: &[MapRow]) -> String {
                 escape_into(&mut out, &m.href);
                 out.push_str("\" aria-label=\"");
                 escape_into(&mut out, &m.label);
+                let frame = if m.count.certain == 0 { " stroke=\"#4d4d4d\" stroke-dasharray=\"3 2\"" } else { "" };
                 let _ = write!(
                     out,
-                    "\"><rect x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\" fill=\"",
+                    "\"><rect x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\"{frame} fill=\"",
                     c.x + 1,
                     w - 2,
                     half - 1
                 );
                 escape_into(&mut out, &m.fill);
-                let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\" fill=\"", c.x + 6);
+                let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\" fill=\"", c.x + 4);
                 escape_into(&mut out, m.ink);
-                let _ = write!(out, "\">{symbol}{}</text></a>", m.count);
+                let _ = write!(out, "\">{symbol}{}", m.count.certain);
+                if m.count.doubtful > 0 {
+                    let _ = write!(
+                        out,
+                        "<tspan class=\"doubt\" font-style=\"italic\" text-decoration=\"underline\">+{}</tspan>",
+                        m.count.doubtful
+                    );
+                }
+                out.push_str("</text></a>");
             }
             out.push_str("</g>\n");
         }
@@ -339,7 +411,8 @@ fn draw_rows(rows: &[MapRow]) -> String {
     out
 }
 
-/// The same numbers as a table's rows: a vendor, then ◎ and ○ per column.
+/// The same numbers as a table's rows: a vendor, then ◎ and ○ per column, the part in
+/// doubt apart.
 fn table_rows(rows: &[MapRow]) -> String {
     let mut out = String::new();
     for r in rows {
@@ -350,14 +423,15 @@ fn table_rows(rows: &[MapRow]) -> String {
         out.push_str("</a></th>");
         for c in &r.cells {
             out.push_str("<td class=\"num\">");
-            if let Some(p) = &c.primary {
-                let _ = write!(out, "◎{}", p.count);
-            }
-            if c.primary.is_some() && c.cooperating.is_some() {
-                out.push(' ');
-            }
-            if let Some(c) = &c.cooperating {
-                let _ = write!(out, "○{}", c.count);
+            let marks = [(&c.primary, '◎'), (&c.cooperating, '○')];
+            for (i, (mark, symbol)) in marks.into_iter().filter_map(|(m, s)| Some((m.as_ref()?, s))).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{symbol}{}", mark.count.certain);
+                if mark.count.doubtful > 0 {
+                    let _ = write!(out, " <span class=\"doubt\">+ 要確認 {}</span>", mark.count.doubtful);
+                }
             }
             out.push_str("</td>");
         }
@@ -428,10 +502,12 @@ pub struct Bar {
     cooperating: Option<BarMark>,
 }
 
+/// A bar: the certain tasks solid, those in doubt after them in a dashed frame.
 #[derive(Serialize)]
 pub struct BarMark {
-    count: usize,
+    count: Tally,
     width: u32,
+    doubt_width: u32,
     href: String,
     label: String,
 }
@@ -449,6 +525,8 @@ pub struct VendorBars {
 const BAR_LABEL_W: u32 = 220;
 const BAR_W: u32 = 360;
 const BAR_ROW_H: u32 = 44;
+/// Room right of the longest bar for its number (`◎ 37 + 要確認 12`), so none is cut off.
+const BAR_TEXT_W: u32 = 150;
 
 pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> VendorBars {
     // The home map's row for this vendor, counted over its own tasks only.
@@ -459,14 +537,16 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
     let columns = home_columns(site, from);
     let at = vi.position;
     let counts = count(site, &tasks, &columns, Some(at));
-    let max = counts.values().map(|c| c.primary.max(c.cooperating)).max().unwrap_or(1);
+    let max = counts.values().map(|c| c.primary.total().max(c.cooperating.total())).max().unwrap_or(1).max(1);
+    let width = |n: usize| (n as f64 / max as f64 * BAR_W as f64).round() as u32;
     // Links stay on this page: its own lists of the phase's tasks.
-    let bar = |column: usize, count: usize, role: &str, word: &str, first: u32| {
-        (count > 0).then(|| BarMark {
+    let bar = |column: usize, count: Tally, role: &str, word: &str, first: u32| {
+        (count.total() > 0).then(|| BarMark {
             count,
-            width: ((count as f64 / max as f64) * BAR_W as f64).round().max(2.0) as u32,
+            width: width(count.certain).max(u32::from(count.certain > 0) * 2),
+            doubt_width: width(count.doubtful).max(u32::from(count.doubtful > 0) * 2),
             href: format!("#{}", (columns.anchor)(column, role, first)),
-            label: format!("{}・{}: {word} {count} 件", vendor.name, columns.names[column].0),
+            label: format!("{}・{}: {word} {}", vendor.name, columns.names[column].0, in_words(count)),
         })
     };
     let bars: Vec<Bar> = (0..columns.names.len())
@@ -484,7 +564,7 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
         })
         .collect();
     VendorBars {
-        width: if bars.is_empty() { 0 } else { BAR_LABEL_W + BAR_W + 64 },
+        width: if bars.is_empty() { 0 } else { BAR_LABEL_W + BAR_W + BAR_TEXT_W },
         height: bars.len() as u32 * BAR_ROW_H,
         bars,
         label_w: BAR_LABEL_W,
@@ -497,16 +577,20 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
 pub struct Standing<'a> {
     y: u32,
     link: VendorLink<'a>,
+    /// Widths of the certain ◎, the ◎ in doubt, the certain ○ and the ○ in doubt.
     primary_w: u32,
+    primary_doubt_w: u32,
     cooperating_w: u32,
+    cooperating_doubt_w: u32,
     current: bool,
 }
 
-/// All vendors by their number of ◎, then ○, with the one a page is about marked.
+/// All vendors by their number of certain ◎, then certain ○, with the one a page is about
+/// marked. What is in doubt is drawn after, and counts for no place.
 #[derive(Serialize)]
 pub struct Standings<'a> {
     vendors: Vec<Standing<'a>>,
-    /// The vendor's place by ◎ (ties share a place) and the number of vendors.
+    /// The vendor's place by certain ◎ (ties share a place) and the number of vendors.
     rank: usize,
     of: usize,
     width: u32,
@@ -520,10 +604,10 @@ const RANK_BAR_W: u32 = 420;
 
 pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str) -> Standings<'a> {
     let mut all = VendorLink::all(site.table, site.index, from);
-    all.sort_by_key(|v| std::cmp::Reverse((v.primary, v.cooperating)));
-    let most = all.iter().map(|v| v.primary + v.cooperating).max().unwrap_or(0).max(1);
-    let own = all.iter().find(|v| v.id == vendor.id).map_or(0, |v| v.primary);
-    let rank = 1 + all.iter().filter(|v| v.primary > own).count();
+    all.sort_by_key(|v| std::cmp::Reverse((v.primary.certain, v.cooperating.certain)));
+    let most = all.iter().map(|v| v.primary.total() + v.cooperating.total()).max().unwrap_or(0).max(1);
+    let own = all.iter().find(|v| v.id == vendor.id).map_or(0, |v| v.primary.certain);
+    let rank = 1 + all.iter().filter(|v| v.primary.certain > own).count();
     let width = |n: usize| (n as f64 / most as f64 * RANK_BAR_W as f64).round() as u32;
     let of = all.len();
     let vendors = all
@@ -531,8 +615,10 @@ pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str)
         .enumerate()
         .map(|(i, link)| Standing {
             y: i as u32 * RANK_ROW_H,
-            primary_w: width(link.primary),
-            cooperating_w: width(link.cooperating),
+            primary_w: width(link.primary.certain),
+            primary_doubt_w: width(link.primary.doubtful),
+            cooperating_w: width(link.cooperating.certain),
+            cooperating_doubt_w: width(link.cooperating.doubtful),
             current: link.id == vendor.id,
             link,
         })
@@ -541,7 +627,7 @@ pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str)
         vendors,
         rank,
         of,
-        width: RANK_LABEL_W + RANK_BAR_W + 96,
+        width: RANK_LABEL_W + RANK_BAR_W + 200,
         height: of as u32 * RANK_ROW_H,
         label_w: RANK_LABEL_W,
     }

@@ -20,11 +20,22 @@ pub struct Home<'a> {
     headings: usize,
     gaps: usize,
     map: super::charts::LoadMap,
+    /// What the map's columns are: the top-level headings, and those whose heading above
+    /// was lost (they stand at the top for want of it, whatever their level).
+    map_caption: String,
 }
 
 pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
     let t = site.table;
+    let orphans = t.headings().filter(|h| h.parent.is_none() && h.level != Some(1)).count();
+    let map_caption = match orphans {
+        0 => "事業者 × 作業フェーズ(第1階層の見出し)の担当件数".to_string(),
+        n => format!(
+            "事業者 × 最上位の見出しの担当件数(列は第1階層の見出しと、上位の見出しが原本で失われた見出し {n} 件)"
+        ),
+    };
     Home {
+        map_caption,
         document: &t.document,
         tree: tree(t, site.index, from),
         vendors: VendorLink::all(t, site.index, from),
@@ -65,6 +76,8 @@ pub struct FlagView<'a> {
     code: &'static str,
     label: &'static str,
     message: &'a str,
+    /// Whether it puts the row's roles in doubt (`Flag::questions_roles`).
+    questions_roles: bool,
 }
 
 #[derive(Serialize)]
@@ -86,10 +99,6 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
     let at = tasks.binary_search(&row.no).ok();
     let neighbour =
         |i: Option<usize>| i.and_then(|i| tasks.get(i)).and_then(|n| t.row(*n)).map(|r| RowLink::new(r, from));
-    let cite_url = match &site.project.config.base_url {
-        Some(b) => urls::absolute(b, from),
-        None => from.to_string(),
-    };
     Item {
         row: row_view(row),
         breadcrumb: RowLink::list(t, site.index.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
@@ -97,15 +106,18 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
         flags: row
             .flags
             .iter()
-            .map(|f| FlagView { code: f.code, label: flag_label(f.code), message: &f.message })
+            .map(|f| FlagView {
+                code: f.code,
+                label: flag_label(f.code),
+                message: &f.message,
+                questions_roles: f.questions_roles(),
+            })
             .collect(),
         prev: neighbour(at.and_then(|i| i.checked_sub(1))),
         next: neighbour(at.map(|i| i + 1)),
         source_file: crate::export::display_path(&site.project.root, &row.source.file),
         source_line: row.source.line,
-        citation: format!("{} {} 項番{}「{}」 {}", t.document.annex, t.document.title, row.no, row.name, cite_url)
-            .trim()
-            .to_string(),
+        citation: super::cite::row(site, row, from),
     }
 }
 
@@ -280,8 +292,8 @@ struct GridVendor<'a> {
     name: &'a str,
     short: &'a str,
     href: String,
-    primary: usize,
-    cooperating: usize,
+    primary: crate::index::Tally,
+    cooperating: crate::index::Tally,
 }
 
 #[derive(Serialize)]
@@ -301,7 +313,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
     let counts = ix.vendor_counts(t.vendors.len(), &tasks);
     // Each vendor's column in this grid, by its position in the table.
     let mut column = vec![None; t.vendors.len()];
-    let mut vendors: Vec<(&Vendor, (usize, usize))> = Vec::new();
+    let mut vendors: Vec<(&Vendor, (crate::index::Tally, crate::index::Tally))> = Vec::new();
     for (at, v) in t.vendors.iter().enumerate() {
         if all_vendors || counts[at].is_some() {
             column[at] = Some(vendors.len());
@@ -313,7 +325,10 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
         .map(|r| GridRow {
             link: RowLink::new(r, from),
             level: r.level,
-            marks: if r.is_heading() { String::new() } else { marks(ix.marks(r.no), &column, vendors.len()) },
+            marks: match r.is_heading() {
+                true => String::new(),
+                false => marks(ix.marks(r.no), &column, vendors.len(), ix.doubtful.contains(&r.no)),
+            },
             uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
         })
         .collect();
@@ -362,10 +377,11 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
 
 /// A grid row's vendor cells, one `<td>` for each of the grid's `width` vendors: ◎ when
 /// the task names it for one, else ○ when for one, else empty; each symbol with its role in
-/// words for screen readers. `column` places a vendor (by its position in the table) in the
-/// grid. Written here rather than looped over in `grid-rows.html`: a 10,000-task site has
-/// over a million such cells, and the template's loop took a tenth of the build's CPU time.
-fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize) -> String {
+/// words for screen readers, and on a row whose roles are in doubt marked `?` (要確認).
+/// `column` places a vendor (by its position in the table) in the grid. Written here rather
+/// than looped over in `grid-rows.html`: a 10,000-task site has over a million such cells,
+/// and the template's loop took a tenth of the build's CPU time.
+fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, doubtful: bool) -> String {
     let mut best: Vec<Option<RoleKind>> = vec![None; width];
     for &(at, role) in marks {
         if let Some(c) = column[at] {
@@ -374,10 +390,16 @@ fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize) ->
     }
     let mut out = String::with_capacity(width * 24);
     for cell in best {
-        out.push_str(match cell {
-            Some(RoleKind::Primary) => "<td class=\"c\">◎<span class=\"vh\">主担当</span></td>",
-            Some(RoleKind::Cooperating) => "<td class=\"c\">○<span class=\"vh\">協力</span></td>",
-            None => "<td class=\"c\"></td>",
+        out.push_str(match (cell, doubtful) {
+            (Some(RoleKind::Primary), false) => "<td class=\"c p\">◎<span class=\"vh\">主担当</span></td>",
+            (Some(RoleKind::Cooperating), false) => "<td class=\"c\">○<span class=\"vh\">協力</span></td>",
+            (Some(RoleKind::Primary), true) => {
+                "<td class=\"c p doubt\">◎<sup aria-hidden=\"true\">?</sup><span class=\"vh\">主担当(要確認)</span></td>"
+            }
+            (Some(RoleKind::Cooperating), true) => {
+                "<td class=\"c doubt\">○<sup aria-hidden=\"true\">?</sup><span class=\"vh\">協力(要確認)</span></td>"
+            }
+            (None, _) => "<td class=\"c\"></td>",
         });
     }
     out
@@ -439,7 +461,7 @@ pub fn phases<'a>(site: &Site<'a>, from: &str) -> Phases<'a> {
     let all = tree(site.table, site.index, from);
     let mut by_name: Vec<NameGroup> = Vec::new();
     for (name, nos) in &site.index.headings_by_name {
-        let nodes = all.iter().filter(|n| nos.contains(&n.no)).cloned().collect();
+        let nodes = all.iter().filter(|n| n.gap.is_none() && nos.contains(&n.no)).cloned().collect();
         by_name.push(NameGroup { name, headings: nodes });
     }
     Phases { tree: all, by_name }
@@ -511,8 +533,8 @@ pub struct VendorPage<'a> {
     /// The lists of ◎ and ○ tasks by phase, rendered (`vendor-groups.html`).
     primary: super::Block,
     cooperating: super::Block,
-    primary_count: usize,
-    cooperating_count: usize,
+    primary_count: crate::index::Tally,
+    cooperating_count: crate::index::Tally,
     /// The bars by phase, rendered (`vendor-bars.html`).
     bars: super::Block,
     standings: super::charts::Standings<'a>,
@@ -529,7 +551,7 @@ struct Bars {
 struct Groups {
     id: &'static str,
     title: &'static str,
-    count: usize,
+    count: crate::index::Tally,
     body: super::Block,
 }
 
@@ -560,7 +582,7 @@ fn vendor_list(site: &Site, from: &str, id: &'static str, title: &'static str, n
         .into_par_iter()
         .map(|run| site.part("vendor-group-rows.html", &GroupRows { id, groups: &groups[run] }))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Groups { id, title, count: nos.len(), body: super::Block::join(parts) })
+    Ok(Groups { id, title, count: site.index.tally(nos), body: super::Block::join(parts) })
 }
 
 pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPage<'a>> {
@@ -577,9 +599,10 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
         spellings: vi.spellings.iter().map(String::as_str).collect(),
         primary: list("primary", "◎ 主担当の作業", &vi.primary)?,
         cooperating: list("cooperating", "○ 協力する作業", &vi.cooperating)?,
-        primary_count: vi.primary.len(),
-        cooperating_count: vi.cooperating.len(),
-        // The bars count the vendor's own tasks, by the outline's top headings.
+        primary_count: site.index.tally(&vi.primary),
+        cooperating_count: site.index.tally(&vi.cooperating),
+        // The bars count the vendor's own tasks, by the outline's top headings; which are
+        // in doubt, the outline's flags tell.
         bars: site.fragment_from(from, "vendor-bars.html", &(from, &v.name, &vi.primary, &vi.cooperating), || {
             Ok(Bars { bars: super::charts::vendor_bars(site, v, from) })
         })?,
@@ -641,15 +664,25 @@ pub fn subsystems<'a>(site: &Site<'a>, from: &str) -> Subsystems<'a> {
 
 #[derive(Serialize)]
 pub struct Rows<'a> {
-    intro: &'static str,
+    intro: String,
     groups: Vec<PhaseGroup<'a>>,
     count: usize,
 }
 
+/// The tasks no vendor can be named for as ◎, with why: no symbol at all, ○ only, or a ◎
+/// standing only in columns no vendor can be named for. (Not the 「○のみで◎なし」 finding,
+/// which is one of the three.)
 pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
     let nos = &site.index.unassigned;
+    let rows = || nos.iter().filter_map(|n| site.table.row(*n));
+    let none = rows().filter(|r| r.roles.is_empty()).count();
+    let cooperating = rows().filter(|r| !r.roles.is_empty() && r.primaries().next().is_none()).count();
+    let unknown = nos.len() - none - cooperating;
     Rows {
-        intro: "◎(主担当)が付いていない、または◎の列の事業者を特定できない作業です。原本のセル欠落や列ずれの可能性があります。",
+        intro: format!(
+            "◎(主担当)を担う事業者を名指しできない作業です。内訳は、記号が一つもない作業 {none} 件、○のみで◎がない作業 \
+             {cooperating} 件、◎が事業者を特定できない列にしかない作業 {unknown} 件。原本のセル欠落や列ずれの可能性があります。"
+        ),
         groups: by_phase(site, nos, from),
         count: nos.len(),
     }
@@ -742,6 +775,33 @@ pub struct Content<'a> {
 
 pub fn content(p: &ContentPage) -> Content<'_> {
     Content { html: &p.html }
+}
+
+/// A 項番 the source lost: where it falls, what the document says there, and the rows
+/// standing either side of the loss.
+#[derive(Serialize)]
+pub struct Lost<'a> {
+    no: u32,
+    from: u32,
+    to: u32,
+    reason: &'a str,
+    lost_text: Option<&'a str>,
+    before: Option<RowLink<'a>>,
+    after: Option<RowLink<'a>>,
+}
+
+pub fn lost<'a>(site: &Site<'a>, gap: &'a crate::model::Gap, no: u32, from: &str) -> Lost<'a> {
+    let t = site.table;
+    let at = t.rows.partition_point(|r| r.no < gap.from);
+    Lost {
+        no,
+        from: gap.from,
+        to: gap.to,
+        reason: &gap.reason,
+        lost_text: gap.lost_text.as_deref(),
+        before: at.checked_sub(1).and_then(|i| t.rows.get(i)).map(|r| RowLink::new(r, from)),
+        after: t.rows.get(at).map(|r| RowLink::new(r, from)),
+    }
 }
 
 #[derive(Serialize)]

@@ -2,6 +2,7 @@
 
 mod block;
 pub mod charts;
+mod cite;
 pub mod views;
 
 pub use block::Block;
@@ -194,8 +195,15 @@ enum Spec<'a> {
     Changes(&'a Changes),
     Alias(&'a Alias),
     Tombstone(&'a Retired),
+    /// A 項番 in a range the source lost (`items/100/`): a specification may cite it.
+    Lost(&'a crate::model::Gap, u32),
     NotFound,
 }
+
+/// The most 項番 of one gap that get a page of their own. A range lost from a document is
+/// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
+/// page per unused number would say nothing.
+const LOST_PAGES: u32 = 10_000;
 
 /// Every page and data file. `export` makes `data/roles.json` and the changes, which the
 /// pages need none of until the changes page: it runs beside the rendering.
@@ -264,6 +272,8 @@ fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
         Spec::Item(row) | Spec::Phase(row) => edit.rows.contains(&row.no),
         // Made from a row's number and name, or from no row at all.
         Spec::Redirect(_) | Spec::Content(_) | Spec::Alias(_) | Spec::Tombstone(_) | Spec::NotFound => false,
+        // Made from the gap and the rows beside it, which an edit in place keeps.
+        Spec::Lost(..) => false,
         // Made from the headings alone: their numbers, names, flags and tasks.
         Spec::Phases => edit.flags,
         // Made from the whole table.
@@ -318,7 +328,19 @@ fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     specs.extend(site.content.iter().map(Spec::Content));
     specs.extend(site.continuity.aliases.iter().map(Spec::Alias));
     specs.extend(site.continuity.retired.iter().map(Spec::Tombstone));
+    for gap in t.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
+        specs.extend((gap.from..=gap.to).filter(|no| lost_from_source(site, *no)).map(|no| Spec::Lost(gap, no)));
+    }
     specs
+}
+
+/// Whether a 項番 missing from the table stands for a row the source lost: unless the
+/// published site had a page there (a row removed or renumbered, which the maintainer maps
+/// or retires, and the manifest check holds them to), or the URL files declare it.
+fn lost_from_source(site: &Site, no: u32) -> bool {
+    let url = urls::item(no);
+    let published = site.baseline.manifest.as_ref().and_then(|m| m.manifest.get(&url));
+    published.is_none_or(|e| e.kind == "lost") && !site.continuity.declared().any(|(u, _)| u == url)
 }
 
 /// Two files at one path, among all the site writes (`pages` in path order): an alias or a
@@ -401,6 +423,7 @@ fn url_of(spec: &Spec) -> String {
     match spec {
         Spec::Home => String::new(),
         Spec::Item(row) | Spec::Redirect(row) => urls::item(row.no),
+        Spec::Lost(_, no) => urls::item(*no),
         Spec::Phase(row) => urls::phase(row.no),
         Spec::Phases => "phases/".into(),
         Spec::Vendor(v) => urls::vendor(&v.id),
@@ -437,6 +460,7 @@ fn kind_of(spec: &Spec) -> Option<&'static str> {
         Spec::Changes(_) => "changes",
         Spec::Alias(_) => "alias",
         Spec::Tombstone(_) => "retired",
+        Spec::Lost(..) => "lost",
         Spec::NotFound => return None,
     })
 }
@@ -448,45 +472,47 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
     // An alias is listed under its target's title, a retired page under the title it had;
     // every other page under its own.
     let mut listed = None;
-    let bytes = match spec {
-        Spec::Home => page("home.html", "home", site.table.document.title.clone()).render(kinds::home(site, u)),
-        Spec::Item(row) => {
-            page("item.html", "phases", format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u))
-        }
-        Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
-            .render(kinds::redirect(site, row, u)),
-        Spec::Phase(row) => {
-            page("phase.html", "phases", format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?)
-        }
-        Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
-        Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)?),
-        Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
-        Spec::Subsystem(s) => {
-            page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)?)
-        }
-        Spec::Subsystems => {
-            page("subsystems.html", "subsystems", "サブシステム".into()).render(kinds::subsystems(site, u))
-        }
-        Spec::Unassigned => {
-            page("rows.html", "unassigned", "主担当(◎)のない作業".into()).render(kinds::unassigned(site, u))
-        }
-        Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
-        Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
-        Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
-        Spec::Changes(c) => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, c, u)),
-        Spec::Alias(a) => {
-            let (target, title) = kinds::alias(site, a, u);
-            let rendered = page("redirect.html", "", format!("移動しました: {title}")).render(target);
-            listed = Some(title);
-            rendered
-        }
-        Spec::Tombstone(r) => {
-            let view = kinds::tombstone(site, r, u);
-            listed = Some(view.title.clone());
-            page("tombstone.html", "", format!("削除されました: {}", view.title)).render(view)
-        }
-        Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
-    }?;
+    let bytes =
+        match spec {
+            Spec::Home => page("home.html", "home", site.table.document.title.clone()).render(kinds::home(site, u)),
+            Spec::Item(row) => {
+                page("item.html", "phases", format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u))
+            }
+            Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
+                .render(kinds::redirect(site, row, u)),
+            Spec::Phase(row) => page("phase.html", "phases", format!("{} (項番{})", row.name, row.no))
+                .render(kinds::phase(site, row, u)?),
+            Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
+            Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)?),
+            Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
+            Spec::Subsystem(s) => {
+                page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)?)
+            }
+            Spec::Subsystems => {
+                page("subsystems.html", "subsystems", "サブシステム".into()).render(kinds::subsystems(site, u))
+            }
+            Spec::Unassigned => page("rows.html", "unassigned", "◎を担う事業者を特定できない作業".into())
+                .render(kinds::unassigned(site, u)),
+            Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
+            Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
+            Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
+            Spec::Changes(c) => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, c, u)),
+            Spec::Alias(a) => {
+                let (target, title) = kinds::alias(site, a, u);
+                let rendered = page("redirect.html", "", format!("移動しました: {title}")).render(target);
+                listed = Some(title);
+                rendered
+            }
+            Spec::Tombstone(r) => {
+                let view = kinds::tombstone(site, r, u);
+                listed = Some(view.title.clone());
+                page("tombstone.html", "", format!("削除されました: {}", view.title)).render(view)
+            }
+            Spec::Lost(gap, no) => {
+                page("lost.html", "phases", format!("項番{no}(原本で欠落)")).render(kinds::lost(site, gap, *no, u))
+            }
+            Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
+        }?;
     let source = match spec {
         Spec::Content(p) => Some(p.source.clone()),
         _ => None,

@@ -2,7 +2,7 @@
 //! a template variable comes from.
 
 use crate::diag::Severity;
-use crate::index::Index;
+use crate::index::{Index, Tally};
 use crate::model::{Basis, Role, RoleKind, Row, Table, Vendor};
 use crate::urls;
 use serde::Serialize;
@@ -47,12 +47,13 @@ pub struct RowLink<'a> {
     pub flags: Vec<FlagTag>,
 }
 
-/// A row flag as a short tag, with its full label for the tooltip.
+/// A row flag as a tag: its code for styles and scripts, its name for readers.
 #[derive(Serialize)]
 pub struct FlagTag {
     pub code: &'static str,
-    pub short: &'static str,
     pub label: &'static str,
+    /// The same name, as themes written for an earlier version print it.
+    pub short: &'static str,
 }
 
 impl<'a> RowLink<'a> {
@@ -65,7 +66,7 @@ impl<'a> RowLink<'a> {
             flags: row
                 .flags
                 .iter()
-                .map(|f| FlagTag { code: f.code, short: flag_short(f.code), label: flag_label(f.code) })
+                .map(|f| FlagTag { code: f.code, label: flag_label(f.code), short: flag_label(f.code) })
                 .collect(),
         }
     }
@@ -89,6 +90,8 @@ pub struct RoleView<'a> {
     pub column: &'a str,
     pub col: usize,
     pub reason: Option<&'a str>,
+    /// Attributed on a row whose roles are in doubt (`Row::roles_in_doubt`).
+    pub doubt: bool,
 }
 
 pub fn basis_label(b: Basis) -> &'static str {
@@ -100,7 +103,7 @@ pub fn basis_label(b: Basis) -> &'static str {
 }
 
 impl<'a> RoleView<'a> {
-    pub fn new(table: &'a Table, role: &'a Role, from: &str) -> Self {
+    pub fn new(table: &'a Table, role: &'a Role, doubt: bool, from: &str) -> Self {
         let vendor: Option<&Vendor> =
             role.vendor.as_deref().and_then(|v| table.vendor(v)).filter(|_| role.basis != Basis::Uncertain);
         RoleView {
@@ -116,6 +119,7 @@ impl<'a> RoleView<'a> {
             column: &role.column,
             col: role.col,
             reason: role.reason.as_deref(),
+            doubt: doubt && vendor.is_some(),
         }
     }
 
@@ -123,7 +127,7 @@ impl<'a> RoleView<'a> {
     pub fn list(table: &'a Table, row: &'a Row, from: &str) -> Vec<Self> {
         let mut roles: Vec<&Role> = row.roles.iter().collect();
         roles.sort_by_key(|r| (r.role, r.col));
-        roles.into_iter().map(|r| RoleView::new(table, r, from)).collect()
+        roles.into_iter().map(|r| RoleView::new(table, r, row.roles_in_doubt(), from)).collect()
     }
 }
 
@@ -133,8 +137,8 @@ pub struct VendorLink<'a> {
     pub name: &'a str,
     pub short: &'a str,
     pub href: String,
-    pub primary: usize,
-    pub cooperating: usize,
+    pub primary: Tally,
+    pub cooperating: Tally,
 }
 
 impl<'a> VendorLink<'a> {
@@ -149,15 +153,17 @@ impl<'a> VendorLink<'a> {
                     name: &v.name,
                     short: &v.short,
                     href: urls::href(from, &urls::vendor(&v.id)),
-                    primary: vi.primary.len(),
-                    cooperating: vi.cooperating.len(),
+                    primary: ix.tally(&vi.primary),
+                    cooperating: ix.tally(&vi.cooperating),
                 }
             })
             .collect()
     }
 }
 
-/// One node of the phase tree: a heading with the number of tasks below it.
+/// One node of the phase tree: a heading with the number of tasks below it, or a marker
+/// where the source lost a range of 項番 (`gap`), so a heading after it is not read as
+/// standing under the one before it.
 #[derive(Serialize, Clone)]
 pub struct TreeNode<'a> {
     pub no: u32,
@@ -166,20 +172,29 @@ pub struct TreeNode<'a> {
     pub href: String,
     pub tasks: usize,
     pub parent_unknown: bool,
+    /// The lost range `(from, to)`, for a marker.
+    pub gap: Option<(u32, u32)>,
 }
 
 pub fn tree<'a>(table: &'a Table, ix: &Index, from: &str) -> Vec<TreeNode<'a>> {
-    table
-        .headings()
-        .map(|h| TreeNode {
+    let mut gaps = table.gaps.iter().peekable();
+    let mut nodes = Vec::new();
+    for h in table.headings() {
+        while let Some(g) = gaps.next_if(|g| g.to < h.no) {
+            let (name, href, gap) = ("", String::new(), Some((g.from, g.to)));
+            nodes.push(TreeNode { no: g.from, name, level: 1, href, tasks: 0, parent_unknown: false, gap });
+        }
+        nodes.push(TreeNode {
             no: h.no,
             name: &h.name,
             level: h.level.unwrap_or(1),
             href: urls::href(from, &urls::phase(h.no)),
             tasks: ix.tasks_under.get(&h.no).map_or(0, Vec::len),
             parent_unknown: h.has_flag("parent-unknown"),
-        })
-        .collect()
+            gap: None,
+        });
+    }
+    nodes
 }
 
 /// Counts of findings by code and severity, for the quality summary.
@@ -191,38 +206,28 @@ pub struct FindingCount {
     pub count: usize,
 }
 
+/// The one Japanese name of each kind of finding: in tags, headings, tables and tooltips
+/// alike, so a reader meets one name for one kind everywhere. (The codes stay in data
+/// attributes, the JSON files and `rolesite check`.)
 pub fn flag_label(code: &str) -> &'static str {
     match code {
-        "no-roles" => "記号なし(セル欠落の疑い)",
-        "no-primary" => "主担当(◎)なし",
-        "primary-mismatch" => "作業名と主担当の不一致(列ずれの疑い)",
-        "uncertain-columns" => "事業者を特定できない列",
+        "no-roles" => "記号なし",
+        "no-primary" => "○のみで◎なし",
+        "primary-mismatch" => "列ずれの疑い",
+        "uncertain-columns" => "事業者不明の列",
         "duplicate-no" => "項番の重複",
         "duplicate-name" => "同名の作業",
-        "parent-unknown" => "上位見出しが欠落",
-        "lost-cells" => "セル欠落と判断した作業",
+        "parent-unknown" => "上位見出しの欠落",
+        "lost-cells" => "セルの欠落",
         "gap" => "項番の欠番",
         "lost-section" => "欠落したページ",
         "description-column" => "作業内容の列ずれ",
-        "header-width" => "見出しと行のセル数の不一致",
-        "unknown-column" => "事業者名を読めない見出し",
-        "duplicate-column" => "重複した事業者見出し",
+        "header-width" => "見出しと行の列数の食い違い",
+        "unknown-column" => "読めない列見出し",
+        "duplicate-column" => "重複した列見出し",
         "legend-variant" => "凡例の表記ゆれ",
-        _ => "その他",
-    }
-}
-
-/// A few characters for tags in dense lists.
-pub fn flag_short(code: &str) -> &'static str {
-    match code {
-        "no-roles" => "記号なし",
-        "no-primary" => "◎なし",
-        "primary-mismatch" => "列ずれ疑い",
-        "uncertain-columns" => "事業者不明",
-        "duplicate-no" => "項番重複",
-        "duplicate-name" => "同名",
-        "parent-unknown" => "上位不明",
-        "lost-cells" => "セル欠落",
-        _ => "要確認",
+        "unknown-symbol" => "凡例にない記号",
+        "large-cell" => "大きすぎるセル",
+        _ => "その他の指摘",
     }
 }
