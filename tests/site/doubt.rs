@@ -143,6 +143,9 @@ fn every_number_the_source_lost_has_a_page_that_says_so() {
     assert!(s.files.contains_key("items/100/index.html"));
 }
 
+/// An item of the phase tree: a heading's 項番, or a lost range's marker.
+type TreeItem = (Option<u64>, Option<(u64, u64)>);
+
 /// The outline shows no heading under a parent across a lost range: a heading after a gap
 /// whose parent is unknown comes after a marker of the gap, never inside the heading before.
 #[test]
@@ -151,7 +154,7 @@ fn the_phase_tree_places_no_heading_under_a_parent_across_a_gap() {
     let rows = json["rows"].as_array().unwrap();
     for page in ["index.html", "phases/index.html"] {
         let doc = site().html(page);
-        let items: Vec<(Option<u64>, Option<(u64, u64)>)> = doc
+        let items: Vec<TreeItem> = doc
             .select(&sel("ul.tree > li"))
             .map(|li| match li.value().attr("class") == Some("gap") {
                 true => {
