@@ -1,12 +1,15 @@
 //! `rolesite serve`: build, then serve the output folder over HTTP, on loopback unless told
-//! otherwise, rebuilding on every change. Files are served by tower-http's `ServeDir`, which
-//! refuses `..`, encoded `%2e%2e` and absolute paths; each connection is its own task, so a
-//! slow or stalled client holds up nobody else.
+//! otherwise, rebuilding on every change. The rebuilds run in a process of their own, so
+//! nothing a build does can stop the server (`rebuilds`). Files are served by tower-http's
+//! `ServeDir`, which refuses `..`, encoded `%2e%2e` and absolute paths; each connection is
+//! its own task, so a slow or stalled client holds up nobody else.
 //!
 //! Live reload: HTML responses get a small script, only here and never in `build` output,
 //! that listens on `/__rolesite/live` (server-sent events): `reload` after a good rebuild,
 //! `failed` with the error after a bad one (shown over the page while the last good site
 //! stays served), `ok` when the site is good.
+
+mod rebuilds;
 
 use crate::watch::Outcome;
 use axum::body::Body;
@@ -40,30 +43,23 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-    let mut session = crate::watch::Session::start(&args.dir, output.as_deref(), None)?;
-    let first = crate::watch::rebuild(&args.dir, output.as_deref(), &mut session);
-    eprintln!("{first}");
     let root = match &output {
         Some(o) => o.clone(),
         None => crate::config::Project::load(&args.dir)?.output(),
     };
+    let live = Live::default();
+    let Some(rebuilds) = rebuilds::Rebuilds::start(&args.dir, output.as_deref(), &root, live.clone())? else {
+        return Ok(1);
+    };
     if !args.bind.is_loopback() {
         eprintln!("warning: listening on {}: the site is reachable from other machines", args.bind);
     }
-    let live = Live::new(&first);
-    let watcher = live.clone();
-    let (dir, out) = (args.dir.clone(), output.clone());
-    std::thread::spawn(move || {
-        let result = crate::watch::watch(&dir, out.as_deref(), &mut session, |o| {
-            eprintln!("{o}");
-            watcher.publish(o);
-        });
-        if let Err(e) = result {
-            eprintln!("watch stopped: {e}");
-        }
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(root, SocketAddr::new(args.bind, args.port), live))?;
+    let served = runtime.block_on(serve(root, SocketAddr::new(args.bind, args.port), live));
+    // Connections still open (live events, slow readers) are dropped, not waited for.
+    runtime.shutdown_background();
+    rebuilds.stop();
+    served?;
     Ok(0)
 }
 
@@ -74,13 +70,13 @@ pub struct Live {
     events: broadcast::Sender<Outcome>,
 }
 
-impl Live {
-    pub fn new(first: &Outcome) -> Live {
-        let live = Live { error: Arc::new(Mutex::new(None)), events: broadcast::channel(16).0 };
-        live.publish(first);
-        live
+impl Default for Live {
+    fn default() -> Live {
+        Live { error: Arc::new(Mutex::new(None)), events: broadcast::channel(16).0 }
     }
+}
 
+impl Live {
     /// Record the outcome and tell every open page. The state and the send change under one
     /// lock, so a page that connects meanwhile sees either the old state and then this event,
     /// or the new state: never the old state alone.
@@ -100,16 +96,29 @@ impl Live {
     }
 }
 
-/// Serve `root` until Ctrl-C. Prints the address actually bound (port 0 picks one).
+/// Serve `root` until Ctrl-C or SIGTERM. Prints the address actually bound (port 0 picks
+/// one).
 pub async fn serve(root: PathBuf, addr: SocketAddr, live: Live) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("serving {} at http://{}/", root.display(), listener.local_addr()?);
-    axum::serve(listener, router(&root, live))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    tokio::select! {
+        served = async { axum::serve(listener, router(&root, live)).await } => served?,
+        () = stopped() => {}
+    }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn stopped() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The site's files, its own 404 page for anything missing, UTF-8 text types, and the

@@ -474,3 +474,71 @@ fn an_open_page_follows_edits_in_the_browser() {
     chromium::wait_until(&tab, "the fixed page", &heading("直した名前"));
     chromium::wait_until(&tab, "the error gone", &format!("{overlay} === null"));
 }
+
+/// The rebuilds run in a process of their own, so nothing a theme or a table does to it
+/// can stop the server: when it dies (here killed outright, as an abort ends it), the last
+/// good site stays served, open pages are told, and a new one builds the next edit.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_outlives_its_rebuilding_process() {
+    let (s, seeds) = live_project();
+    let events = listen(s.addr);
+    eventually("the first event", || events.lock().unwrap().contains("event: ok"));
+    let first = rebuilder(&s);
+    signal(first, "KILL");
+    eventually("the failure told to open pages", || events.lock().unwrap().contains("event: failed"));
+    let log = events.lock().unwrap().clone();
+    assert!(log.contains("ビルド処理が異常終了しました"), "{log}");
+    assert!(text(s.addr, "/items/1/").contains("最初の名前"), "the last good site is still served");
+    eventually("a new rebuilding process, watching", || s.stderr().contains("watching for changes again"));
+    assert_ne!(rebuilder(&s), first);
+    std::fs::write(seeds.join("roles.csv"), "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
+    eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
+    eventually("a reload event", || events.lock().unwrap().contains("event: reload"));
+}
+
+/// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too.
+#[cfg(target_os = "linux")]
+#[test]
+fn stopping_the_server_stops_its_rebuilding_process() {
+    for how in ["INT", "TERM", "KILL"] {
+        let (mut s, _) = live_project();
+        let child = rebuilder(&s);
+        signal(s.child.id(), how);
+        s.child.wait().unwrap();
+        eventually(&format!("the rebuilding process gone after SIG{how}"), || !running(child));
+    }
+}
+
+/// The process `serve` rebuilds in: its one running child.
+fn rebuilder(s: &Server) -> u32 {
+    let mut found = Vec::new();
+    eventually("the rebuilding process", || {
+        found = children(s.child.id()).into_iter().filter(|p| running(*p)).collect();
+        found.len() == 1
+    });
+    found[0]
+}
+
+/// The processes whose parent is `pid`, from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    let all = std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok());
+    all.filter(|p| stat(*p).is_some_and(|(_, parent)| parent == pid)).collect()
+}
+
+/// A process's state letter and parent, from /proc/PID/stat (the name in parentheses may
+/// hold spaces).
+fn stat(pid: u32) -> Option<(char, u32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = text[text.rfind(')')? + 2..].split(' ');
+    Some((fields.next()?.chars().next()?, fields.next()?.parse().ok()?))
+}
+
+/// Whether `pid` still runs: a zombie has ended and only waits to be reaped.
+fn running(pid: u32) -> bool {
+    stat(pid).is_some_and(|(state, _)| state != 'Z')
+}
+
+fn signal(pid: u32, name: &str) {
+    assert!(Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status().unwrap().success());
+}
