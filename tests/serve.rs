@@ -48,10 +48,15 @@ fn start(extra: &[&str]) -> Server {
 
 fn launch(dir: tempfile::TempDir, extra: &[&str]) -> Server {
     let project = dir.path().join("project");
+    launch_at(dir, &project, extra)
+}
+
+/// Serve the project at `served` (inside `dir`, perhaps reached through a link).
+fn launch_at(dir: tempfile::TempDir, served: &Path, extra: &[&str]) -> Server {
     // Something beside the site that traversal would reach.
-    std::fs::write(project.join("secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
+    std::fs::write(dir.path().join("project/secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["serve", project.to_str().unwrap(), "--port", "0"])
+        .args(["serve", served.to_str().unwrap(), "--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,6 +98,18 @@ struct Reply {
     body: Vec<u8>,
     /// Whether the response says `Cache-Control: no-store`.
     no_store: bool,
+    /// The status line and headers, as sent.
+    head: String,
+}
+
+impl Reply {
+    /// A header's value, by its lower-case name.
+    fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}:");
+        self.head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().starts_with(&prefix).then(|| l[prefix.len()..].trim().to_string()))
+    }
 }
 
 /// One raw HTTP/1.1 GET, the path sent exactly as given (no client normalises `..`).
@@ -102,9 +119,19 @@ fn get(addr: SocketAddr, path: &str) -> Reply {
 
 /// A GET with extra header lines (each ending in CRLF).
 fn get_with(addr: SocketAddr, path: &str, headers: &str) -> Reply {
+    request(addr, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n"))
+}
+
+/// Send `raw` as it is, and read the reply to its end.
+fn request(addr: SocketAddr, raw: &str) -> Reply {
+    request_within(addr, raw, Duration::from_secs(10))
+}
+
+/// `request`, waiting up to `time` for each read.
+fn request_within(addr: SocketAddr, raw: &str, time: Duration) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n").unwrap();
+    s.set_read_timeout(Some(time)).unwrap();
+    s.write_all(raw.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
@@ -115,7 +142,7 @@ fn get_with(addr: SocketAddr, path: &str, headers: &str) -> Reply {
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
         .unwrap_or_default();
     let no_store = head.to_ascii_lowercase().contains("\r\ncache-control: no-store");
-    Reply { status, content_type, body: raw[split + 4..].to_vec(), no_store }
+    Reply { status, content_type, body: raw[split + 4..].to_vec(), no_store, head }
 }
 
 #[test]
@@ -313,12 +340,19 @@ fn listen(addr: SocketAddr) -> std::sync::Arc<std::sync::Mutex<String>> {
 
 /// `serve` on a one-row table, to be edited: the server and the project's seeds/ folder.
 fn live_project() -> (Server, std::path::PathBuf) {
+    let dir = one_row_project();
+    let seeds = dir.path().join("project/seeds");
+    (launch(dir, &[]), seeds)
+}
+
+/// A folder holding `project/`, a one-row table.
+fn one_row_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("project/seeds");
     std::fs::create_dir_all(&seeds).unwrap();
     std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
     std::fs::write(seeds.join("roles.csv"), "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
-    (launch(dir, &[]), seeds)
+    dir
 }
 
 /// Edit, break, fix: the site follows good edits, keeps the last good site through a bad
@@ -541,4 +575,130 @@ fn running(pid: u32) -> bool {
 
 fn signal(pid: u32, name: &str) {
     assert!(Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status().unwrap().success());
+}
+
+/// A page is sent from its file as it is read, the live script after it: slow readers of
+/// a large page cost the server little memory, not a copy of the page each.
+#[cfg(target_os = "linux")]
+#[test]
+fn slow_readers_of_a_large_page_cost_little_memory() {
+    let (s, _) = live_project();
+    let mut page = String::from("<!DOCTYPE html><html lang=\"ja\"><head><title>大きな表</title></head><body><table>\n");
+    while page.len() < 16 << 20 {
+        page.push_str("<tr><td>要件定義書の作成</td><td>◎</td><td>○</td><td>説明</td></tr>\n");
+    }
+    page.push_str("</table></body></html>\n");
+    let out = s._dir.path().join("project/out");
+    std::fs::create_dir_all(out.join("big")).unwrap();
+    std::fs::write(out.join("big/index.html"), &page).unwrap();
+    let whole = get(s.addr, "/big/");
+    assert!(whole.body.starts_with(page.as_bytes()), "the page as on disk");
+    let script = &whole.body[page.len()..];
+    assert!(String::from_utf8_lossy(script).contains("/__rolesite/live") && script.len() < 4096, "then the script");
+    let before = resident_kib(s.child.id());
+    let readers: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            c.write_all(b"GET /big/ HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+            let mut first = [0u8; 4096];
+            c.read_exact(&mut first).unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = resident_kib(s.child.id()).saturating_sub(before);
+    assert!(grown < 96 * 1024, "24 slow readers of a 16 MiB page took {grown} KiB more");
+    drop(readers);
+}
+
+/// Only regular files inside the output folder are served: a link inside it, to a file or
+/// a folder, within the site or outside it, gets the 404 page. The project, and so the
+/// output folder, may itself be reached through a link.
+#[cfg(unix)]
+#[test]
+fn links_inside_the_output_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = one_row_project();
+    let alias = dir.path().join("alias");
+    symlink(dir.path().join("project"), &alias).unwrap();
+    let s = launch_at(dir, &alias, &[]);
+    let out = s._dir.path().join("project/out");
+    symlink("/etc/passwd", out.join("passwd.txt")).unwrap();
+    symlink("../secret.txt", out.join("leak.txt")).unwrap();
+    symlink(out.join("items"), out.join("tasks")).unwrap();
+    symlink("/etc", out.join("etc")).unwrap();
+    symlink("index.html", out.join("items/1/copy.html")).unwrap();
+    assert_eq!(get(s.addr, "/items/1/").status, 200, "the site, through the project's link");
+    for path in
+        ["/passwd.txt", "/leak.txt", "/tasks/1/", "/tasks/1/index.html", "/etc/passwd", "/etc/", "/items/1/copy.html"]
+    {
+        let reply = get(s.addr, path);
+        let body = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(body.contains("ページが見つかりません"), "{path}: the site's 404 page");
+        assert!(!body.contains("root:") && !body.contains("SECRET-BESIDE-THE-SITE"), "{path} leaked");
+    }
+}
+
+/// Answers are whole and exact: a Range is ignored (a 200 with the whole page is always a
+/// valid answer, and part of a page with the script added would be wrong); HEAD tells the
+/// length GET sends; odd targets get 404 or 400, never an empty 500; and a folder asked
+/// without its slash is redirected within the site, never to `//name/`, which a browser
+/// reads as another host.
+#[test]
+fn answers_are_whole_and_their_lengths_exact() {
+    let (s, _) = live_project();
+    let out = s._dir.path().join("project/out");
+    let page = std::fs::read(out.join("items/1/index.html")).unwrap();
+    let ranged = get_with(s.addr, "/items/1/", "Range: bytes=0-99\r\n");
+    assert_eq!(ranged.status, 200);
+    assert!(ranged.body.starts_with(&page) && ranged.body.len() > page.len(), "the whole page, then the script");
+    assert_eq!(ranged.header("accept-ranges"), None);
+    let css = get_with(s.addr, "/assets/style.css", "Range: bytes=10-20\r\n");
+    assert_eq!((css.status, css.body), (200, std::fs::read(out.join("assets/style.css")).unwrap()));
+
+    for path in ["/", "/index.html", "/items/1/", "/assets/style.css", "/no/such/page"] {
+        let got = get(s.addr, path);
+        let head = request(s.addr, &format!("HEAD {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        let length = Some(got.body.len().to_string());
+        assert_eq!((head.status, head.header("content-length")), (got.status, length.clone()), "{path}");
+        assert_eq!(got.header("content-length"), length, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+    }
+
+    for path in [
+        format!("/{}", "a".repeat(300)),
+        format!("/items/{}/", "9".repeat(4000)),
+        format!("/{}.html", "長".repeat(200)),
+    ] {
+        let reply = get(s.addr, &path);
+        assert_eq!(reply.status, 404, "a long name");
+        assert!(String::from_utf8_lossy(&reply.body).contains("ページが見つかりません"));
+    }
+    for target in ["items", "items/1/", "*"] {
+        let reply = request(s.addr, &format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        assert_eq!(reply.status, 400, "{target}");
+    }
+    for (path, to) in [
+        ("/items", "/items/"),
+        ("//items", "/items/"),
+        ("/items/1", "/items/1/"),
+        ("//items/1", "/items/1/"),
+        ("///items//1", "/items/1/"),
+        ("//items/1?x=1", "/items/1/?x=1"),
+    ] {
+        let reply = get(s.addr, path);
+        assert!([301, 308].contains(&reply.status), "{path}: {}", reply.status);
+        assert_eq!(reply.header("location").as_deref(), Some(to), "{path}");
+    }
+    assert_eq!(get(s.addr, "/items/1/?x=1").status, 200);
+    let post = request(s.addr, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert_eq!(post.status, 405);
+}
+
+/// The resident memory of `pid`, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
