@@ -1,8 +1,9 @@
 //! `rolesite serve`: build, then serve the output folder over HTTP, on loopback unless told
-//! otherwise, rebuilding on every change. Two parts, a file each: the rebuilds run in a
-//! process of their own, so nothing a build does can stop the server (`rebuilds`); only
-//! regular files inside the output folder are sent, from disk as they are read (`files`).
-//! Each connection is its own task, so a slow or stalled client holds up nobody else.
+//! otherwise, rebuilding on every change. Three parts, a file each: the rebuilds run in a
+//! process of their own, so nothing a build does can stop the server (`rebuilds`);
+//! connections are taken under a cap and a time limit for their headers, and on loopback
+//! only for the machine's own names (`listen`); only regular files inside the output folder
+//! are sent, from disk as they are read (`files`).
 //!
 //! Live reload: HTML responses get a small script, only here and never in `build` output,
 //! that listens on `/__rolesite/live` (server-sent events): `reload` after a good rebuild,
@@ -10,6 +11,7 @@
 //! stays served), `ok` when the site is good.
 
 mod files;
+mod listen;
 mod rebuilds;
 
 use crate::watch::Outcome;
@@ -97,20 +99,21 @@ impl Live {
 /// one).
 pub async fn serve(root: PathBuf, addr: SocketAddr, live: Live) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("serving {} at http://{}/", root.display(), listener.local_addr()?);
-    tokio::select! {
-        served = async { axum::serve(listener, router(root, live)).await } => served?,
-        () = stopped() => {}
-    }
+    let bound = listener.local_addr()?;
+    println!("serving {} at http://{bound}/", root.display());
+    listen::accept(listener, router(root, live, bound), stopped()).await;
     Ok(())
 }
 
-/// The live-reload events, and the site's files for everything else.
-fn router(root: PathBuf, live: Live) -> Router {
+/// The live-reload events, and the site's files for everything else; on loopback, for the
+/// machine's own names only.
+fn router(root: PathBuf, live: Live, bound: SocketAddr) -> Router {
     use axum::handler::Handler;
+    let hosts = listen::Hosts::of(bound);
     Router::new()
         .route("/__rolesite/live", get(events).with_state(live))
         .fallback_service(files::send.with_state(Arc::new(root)))
+        .layer(axum::middleware::from_fn_with_state(hosts, listen::local_names_only))
 }
 
 /// Ctrl-C, or SIGTERM where there is one.

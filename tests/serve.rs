@@ -305,6 +305,9 @@ fn a_non_loopback_bind_warns() {
     assert!(stderr.contains("warning: listening on 0.0.0.0"), "{stderr}");
     let local = SocketAddr::new("127.0.0.1".parse().unwrap(), s.addr.port());
     assert_eq!(get(local, "/").status, 200);
+    // Reachable from other machines by any of its names.
+    let named = request(local, "GET / HTTP/1.1\r\nHost: rolesite.example:8080\r\nConnection: close\r\n\r\n");
+    assert_eq!(named.status, 200);
 }
 
 fn text(addr: SocketAddr, path: &str) -> String {
@@ -701,4 +704,81 @@ fn resident_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A page elsewhere on the web can have a browser send requests here under a host name of
+/// its own (DNS rebinding): on loopback only the local names are answered, the live events
+/// included; anything else gets 421 and a line of text.
+#[test]
+fn on_loopback_only_local_host_names_are_answered() {
+    let (s, _) = live_project();
+    let port = s.addr.port();
+    let ask = |host: &str, path: &str| {
+        request(s.addr, &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"))
+    };
+    let local = ["localhost".to_string(), format!("localhost:{port}"), format!("127.0.0.1:{port}")];
+    for host in local.iter().cloned().chain([format!("[::1]:{port}"), "127.0.0.1".into(), format!("LocalHost:{port}")])
+    {
+        assert_eq!(ask(&host, "/items/1/").status, 200, "{host}");
+    }
+    let other = port.wrapping_add(1);
+    for host in [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost:{other}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("[::2]:{port}"),
+    ] {
+        for path in ["/", "/items/1/", "/no/such/", "/__rolesite/live", "/assets/style.css"] {
+            let reply = ask(&host, path);
+            assert_eq!(reply.status, 421, "{host} {path}");
+            assert!(reply.content_type.starts_with("text/plain"), "{host} {path}: {}", reply.content_type);
+            assert!(reply.body.len() < 200, "{host} {path}: a short text");
+        }
+    }
+    assert_eq!(request(s.addr, "GET / HTTP/1.0\r\n\r\n").status, 421, "no Host at all");
+}
+
+/// Clients that open connections and never finish their headers (slowloris), or send
+/// nothing, are cut off after about ten seconds.
+#[test]
+fn unfinished_requests_are_cut_off() {
+    let (s, _) = live_project();
+    let started = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..40)
+        .map(|i| {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            if i % 2 == 0 {
+                c.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Wait: ").unwrap();
+            }
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            c
+        })
+        .collect();
+    for c in &mut idle {
+        let mut rest = Vec::new();
+        match c.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "closed, not timed out: {e}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(get(s.addr, "/").status, 200);
+}
+
+/// Connections beyond the server's cap wait in the queue rather than each taking a task
+/// and descriptors: many idle connections cannot exhaust the process, and a request waits
+/// its turn.
+#[cfg(target_os = "linux")]
+#[test]
+fn connections_over_the_cap_wait_their_turn() {
+    let (s, _) = live_project();
+    let held: Vec<TcpStream> = (0..800).map(|_| TcpStream::connect(s.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let fds = std::fs::read_dir(format!("/proc/{}/fd", s.child.id())).unwrap().count();
+    assert!(fds < 600, "{fds} descriptors open for 800 connections");
+    let raw = "GET /items/1/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    assert_eq!(request_within(s.addr, raw, Duration::from_secs(40)).status, 200, "a request waits its turn");
+    drop(held);
 }
