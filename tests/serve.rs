@@ -514,36 +514,57 @@ fn an_open_page_follows_edits_in_the_browser() {
 
 /// The rebuilds run in a process of their own, so nothing a theme or a table does to it
 /// can stop the server: when it dies (here killed outright, as an abort ends it), the last
-/// good site stays served, open pages are told, and a new one builds the next edit.
+/// good site stays served, open pages are told, and a new one builds the next edit, held to
+/// the site as published before the session, as the first was.
 #[cfg(target_os = "linux")]
 #[test]
 fn the_server_outlives_its_rebuilding_process() {
     let (s, seeds) = live_project();
+    let roles = seeds.join("roles.csv");
     let events = listen(s.addr);
     eventually("the first event", || events.lock().unwrap().contains("event: ok"));
+    let reloads = || events.lock().unwrap().matches("event: reload").count();
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n2,追加した作業,◎,説明\n").unwrap();
+    eventually("a task added", || get(s.addr, "/items/2/").status == 200 && reloads() == 1);
+
     let first = rebuilder(&s);
     signal(first, "KILL");
     eventually("the failure told to open pages", || events.lock().unwrap().contains("event: failed"));
     let log = events.lock().unwrap().clone();
     assert!(log.contains("ビルド処理が異常終了しました"), "{log}");
-    assert!(text(s.addr, "/items/1/").contains("最初の名前"), "the last good site is still served");
+    assert!(text(s.addr, "/items/2/").contains("追加した作業"), "the last good site is still served");
     eventually("a new rebuilding process, watching", || s.stderr().contains("watching for changes again"));
     assert_ne!(rebuilder(&s), first);
-    std::fs::write(seeds.join("roles.csv"), "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
+
+    // The task added in the session was never published: it may go again.
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
     eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
-    eventually("a reload event", || events.lock().unwrap().contains("event: reload"));
+    assert_eq!(get(s.addr, "/items/2/").status, 404);
+    eventually("a reload event", || reloads() == 2);
 }
 
-/// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too.
+/// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too;
+/// and what it set aside beside the output folder (the published site's URLs, for a
+/// restarted rebuilding process) goes with it, or with the next whole build.
 #[cfg(target_os = "linux")]
 #[test]
 fn stopping_the_server_stops_its_rebuilding_process() {
     for how in ["INT", "TERM", "KILL"] {
         let (mut s, _) = live_project();
+        let project = s._dir.path().join("project");
+        let names =
+            || std::fs::read_dir(&project).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+        let set_aside = || names().filter(|n| n.starts_with(".out.kept-")).count();
+        assert_eq!(set_aside(), 1, "SIG{how}");
         let child = rebuilder(&s);
         signal(s.child.id(), how);
         s.child.wait().unwrap();
         eventually(&format!("the rebuilding process gone after SIG{how}"), || !running(child));
+        if how != "KILL" {
+            assert_eq!(set_aside(), 0, "SIG{how}");
+        }
+        let built = Command::new(env!("CARGO_BIN_EXE_rolesite")).arg("build").arg(&project).output().unwrap();
+        assert!(built.status.success() && set_aside() == 0, "SIG{how}: a whole build removes a killed serve's");
     }
 }
 

@@ -26,7 +26,8 @@ const LAST_LINES: usize = 20;
 /// The running rebuilds, which [`Rebuilds::stop`] ends.
 pub struct Rebuilds {
     shared: Arc<Shared>,
-    baseline: Option<PathBuf>,
+    /// Removed when `serve` stops.
+    _baseline: Option<crate::write::Aside>,
 }
 
 /// What `serve` and the thread watching over the child share.
@@ -41,8 +42,8 @@ struct Spawn {
     exe: PathBuf,
     dir: PathBuf,
     output: Option<PathBuf>,
-    /// The site as published before the session, for the children after the first (see
-    /// [`keep_baseline`]).
+    /// The site as published before the session, for the children after the first: the
+    /// first reads it from the output folder, which its builds then replace.
     baseline: Option<PathBuf>,
 }
 
@@ -57,10 +58,11 @@ impl Rebuilds {
     /// died); from then on, keep one running. `None` when it could not start, having said
     /// why (the published site's `urls.json` unreadable, say): `serve` cannot either.
     pub fn start(dir: &Path, output: Option<&Path>, root: &Path, live: Live) -> anyhow::Result<Option<Rebuilds>> {
-        let baseline = match keep_baseline(root) {
+        // The files a build is held to (the URLs, and the data the changes page compares).
+        let baseline = match crate::write::keep_aside(root, &crate::baseline::FILES) {
             Ok(kept) => Some(kept),
             Err(e) => {
-                eprintln!("warning: could not set the published site's URLs aside ({e}): after a crash, rebuilds hold to the last good build instead");
+                eprintln!("warning: {e}: after a crash, rebuilds hold to the last good build, not the published site");
                 None
             }
         };
@@ -68,7 +70,7 @@ impl Rebuilds {
             exe: std::env::current_exe()?,
             dir: dir.to_path_buf(),
             output: output.map(Path::to_path_buf),
-            baseline: baseline.clone(),
+            baseline: baseline.as_ref().map(|b| b.path().to_path_buf()),
         };
         let shared = Arc::new(Shared::default());
         // A new `Shared` is not stopping: there is a first child, or an error.
@@ -76,7 +78,7 @@ impl Rebuilds {
         let (reported, first_report) = std::sync::mpsc::channel();
         let watcher = shared.clone();
         std::thread::spawn(move || supervise(&spawn, &watcher, &live, &reported, first));
-        let rebuilds = Rebuilds { shared, baseline };
+        let rebuilds = Rebuilds { shared, _baseline: baseline };
         if first_report.recv() == Ok(false) {
             rebuilds.stop();
             return Ok(None);
@@ -84,15 +86,12 @@ impl Rebuilds {
         Ok(Some(rebuilds))
     }
 
-    /// Kill the child, and keep any other from starting.
-    pub fn stop(&self) {
+    /// Kill the child, keep any other from starting, and remove what was set aside.
+    pub fn stop(self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         if let Some(child) = lock(&self.shared.child).as_mut() {
             let _ = child.kill();
             let _ = child.wait();
-        }
-        if let Some(baseline) = &self.baseline {
-            let _ = std::fs::remove_dir_all(baseline);
         }
     }
 }
@@ -251,23 +250,4 @@ fn ended(status: ExitStatus) -> String {
         Some(code) => format!("終了コード {code}"),
         None => status.to_string(),
     }
-}
-
-/// The published site's files a build is held to (its URLs, and the data the changes page
-/// compares with), as they stand before the session, for the children after the first:
-/// the first reads them from the output folder, which its builds then replace. Hard links
-/// where the system allows, since the writer never changes a file in place; else copies.
-fn keep_baseline(root: &Path) -> std::io::Result<PathBuf> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    let kept = std::env::temp_dir().join(format!("rolesite-serve-{}-{nanos}", std::process::id()));
-    // Not `create_dir_all`: in a shared folder, a name someone else made is not ours.
-    std::fs::create_dir(&kept)?;
-    for name in crate::baseline::FILES {
-        let (from, to) = (root.join(name), kept.join(name));
-        if from.is_file() {
-            std::fs::create_dir_all(to.parent().unwrap_or(&kept))?;
-            std::fs::hard_link(&from, &to).or_else(|_| std::fs::copy(&from, &to).map(drop))?;
-        }
-    }
-    Ok(kept)
 }
