@@ -60,7 +60,7 @@ def generated_project(dst, tasks=10_000, vendors=25):
 
 def listen(addr, events):
     s = socket.create_connection(addr)
-    s.sendall(b"GET /__rolesite/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    s.sendall(b"GET /__rolesite/live HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
     def run():
         while True:
             data = s.recv(65536)

@@ -8,6 +8,11 @@ use crate::diag::{Error, Location, Result};
 use crate::manifest::{self, Published};
 use std::path::{Path, PathBuf};
 
+/// The files of a site [`Baseline::load`] reads, by their paths inside it.
+pub const FILES: [&str; 3] = [manifest::FILE, ROLES, crate::changes::FILE];
+
+const ROLES: &str = "data/roles.json";
+
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     /// The previous `urls.json`, as it was read.
@@ -33,7 +38,7 @@ impl Baseline {
         let read = |p: PathBuf| crate::read::file::bytes(&p).map(|b| (p, b));
         Ok(Baseline {
             manifest: file(manifest::FILE).map(|p| Published::read(&p)).transpose()?,
-            roles: file("data/roles.json").map(read).transpose()?,
+            roles: file(ROLES).map(read).transpose()?,
             changes: file(crate::changes::FILE).map(read).transpose()?.map(|(_, b)| b),
             snapshot: Default::default(),
         })

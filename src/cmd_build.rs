@@ -30,24 +30,19 @@ pub struct Args {
     /// (hidden entries at its top, such as .git, are always kept).
     #[arg(long)]
     pub clean: bool,
+    /// For `serve`, which runs the rebuilds in a process of its own: report on stdout, one
+    /// JSON line each, and stop once stdin closes (`serve` ended).
+    #[arg(long, hide = true, requires = "watch")]
+    pub for_serve: bool,
+    /// For `serve`, after its rebuilding process died: no first build; the next change
+    /// builds, so a project whose build kills the process does not kill it over and over.
+    #[arg(long, hide = true, requires = "for_serve")]
+    pub after_change: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     if args.watch {
-        let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-        let verbose = args.verbose;
-        let report = |o: &crate::watch::Outcome| {
-            if verbose {
-                eprint!("{}", o.stages());
-            }
-            eprintln!("{o}");
-        };
-        let mut session =
-            crate::watch::Session::start(&args.dir, output.as_deref(), args.previous.as_deref(), args.clean)?;
-        report(&crate::watch::rebuild(&args.dir, output.as_deref(), &mut session));
-        eprintln!("watching {} for changes (Ctrl-C to stop)", args.dir.display());
-        crate::watch::watch(&args.dir, output.as_deref(), &mut session, report)?;
-        return Ok(0);
+        return watch(args);
     }
     let start = Instant::now();
     let mut project = Project::load(&args.dir)?;
@@ -82,4 +77,50 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `build --watch`: build, then rebuild on every change, reporting each to a person on
+/// stderr, or to `serve` on stdout.
+fn watch(args: &Args) -> anyhow::Result<i32> {
+    use crate::watch::{Event, Report};
+    let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
+    let (dir, verbose) = (&args.dir, args.verbose);
+    let mut session = crate::watch::Session::start(dir, output.as_deref(), args.previous.as_deref(), args.clean)?;
+    let watcher = crate::watch::Watcher::default();
+    let mut report: Box<dyn FnMut(Event)> = if args.for_serve {
+        stop_when_stdin_closes(watcher.stopper());
+        Box::new(|event| to_serve(&Report::from(event)))
+    } else {
+        Box::new(|event| match event {
+            Event::Watching => eprintln!("watching {} for changes (Ctrl-C to stop)", dir.display()),
+            Event::Built(outcome) => {
+                if verbose {
+                    eprint!("{}", outcome.stages());
+                }
+                eprintln!("{outcome}");
+            }
+        })
+    };
+    if !args.after_change {
+        report(Event::Built(&crate::watch::rebuild(dir, output.as_deref(), &mut session)));
+    }
+    watcher.run(dir, output.as_deref(), &mut session, report)?;
+    Ok(0)
+}
+
+/// One line to `serve`. Should it be gone, the line is lost, and stdin closing stops us.
+fn to_serve(report: &crate::watch::Report) {
+    use std::io::Write;
+    let Ok(line) = serde_json::to_string(report) else { return };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+}
+
+/// `serve` holds our stdin open and never writes to it: when it closes, `serve` has ended,
+/// however it ended (a SIGKILL too), and so do we, once the rebuild under way is done.
+fn stop_when_stdin_closes(stop: crate::watch::Stop) {
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        stop.stop();
+    });
 }

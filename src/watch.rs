@@ -1,6 +1,7 @@
 //! Rebuild when the project changes: seeds/, content/, themes/ and site.toml are watched
 //! (notify, debounced so an editor's burst of writes is one rebuild). A failed rebuild
-//! leaves the last good site in place and is reported; the next good one clears it.
+//! leaves the last good site in place and is reported; the next good one clears it. `serve`
+//! runs the watcher in a process of its own, which tells it each outcome as a [`Report`].
 
 use crate::baseline::Baseline;
 use crate::config::{Project, CONFIG_FILE};
@@ -8,6 +9,7 @@ use crate::previous::Previous;
 use notify::RecursiveMode;
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 /// What one rebuild did.
@@ -42,6 +44,41 @@ impl std::fmt::Display for Outcome {
                 write!(f, "{written} written, {unchanged} unchanged, {removed} removed in {ms} ms")
             }
             Outcome::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// What a rebuilding process tells `serve`, one JSON line each on its stdout (`build
+/// --watch --for-serve`): the stages' times stay behind, as `serve` prints none.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Report {
+    Watching,
+    Built { written: usize, unchanged: usize, removed: usize, ms: u64 },
+    Failed(String),
+}
+
+impl From<Event<'_>> for Report {
+    fn from(event: Event) -> Report {
+        match event {
+            Event::Watching => Report::Watching,
+            Event::Built(&Outcome::Built { written, unchanged, removed, ms, .. }) => {
+                Report::Built { written, unchanged, removed, ms: u64::try_from(ms).unwrap_or(u64::MAX) }
+            }
+            Event::Built(Outcome::Failed(e)) => Report::Failed(e.clone()),
+        }
+    }
+}
+
+impl Report {
+    /// The rebuild's outcome, when this reports one.
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            Report::Watching => None,
+            Report::Built { written, unchanged, removed, ms } => {
+                Some(Outcome::Built { written, unchanged, removed, ms: ms.into(), stages: Vec::new() })
+            }
+            Report::Failed(e) => Some(Outcome::Failed(e)),
         }
     }
 }
@@ -161,57 +198,117 @@ fn keep(session: &mut Session, kept: Kept) {
     }
 }
 
-/// Watch the project and call `on_build` after every rebuild, until the process ends.
-pub fn watch(
-    dir: &Path,
-    output: Option<&Path>,
-    session: &mut Session,
-    mut on_build: impl FnMut(&Outcome),
-) -> anyhow::Result<()> {
-    // Events name absolute paths; so must the folders they are compared with.
-    let dir = &std::path::absolute(dir)?;
-    let (tx, rx) = std::sync::mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = new_debouncer(Duration::from_millis(20), None, tx)?;
-    // The root only for site.toml and for watched folders that appear later.
-    debouncer.watch(dir, RecursiveMode::NonRecursive)?;
-    let mut watched: Vec<PathBuf> = Vec::new();
-    let sources = |project: &Project| {
-        let c = &project.config;
-        let folders = [&c.seeds, &c.content, &c.themes, &c.static_files];
-        folders.map(|f| project.path(f)).to_vec()
-    };
-    loop {
-        let project =
-            Project::load(dir).unwrap_or_else(|_| Project { root: dir.to_path_buf(), config: Default::default() });
-        for folder in sources(&project) {
-            if folder.is_dir()
-                && !watched.contains(&folder)
-                && debouncer.watch(&folder, RecursiveMode::Recursive).is_ok()
-            {
-                watched.push(folder);
+/// What a watcher tells its caller: it is watching the project (once, when it starts), or
+/// what a rebuild did.
+pub enum Event<'a> {
+    Watching,
+    Built(&'a Outcome),
+}
+
+/// What wakes the watch loop: the project changed, or the caller asks it to stop.
+enum Wake {
+    Changed(DebounceEventResult),
+    Stop,
+}
+
+/// Ends a [`Watcher`]'s run from another thread. A rebuild under way finishes first, so
+/// the output folder is never left halfway through an update.
+#[derive(Clone)]
+pub struct Stop(Sender<Wake>);
+
+impl Stop {
+    pub fn stop(&self) {
+        let _ = self.0.send(Wake::Stop);
+    }
+}
+
+/// Rebuilds the project on every change, until stopped.
+pub struct Watcher {
+    tx: Sender<Wake>,
+    rx: Receiver<Wake>,
+}
+
+impl Default for Watcher {
+    fn default() -> Watcher {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Watcher { tx, rx }
+    }
+}
+
+impl Watcher {
+    pub fn stopper(&self) -> Stop {
+        Stop(self.tx.clone())
+    }
+
+    /// Watch the project and tell `on` when watching begins and after every rebuild, until
+    /// stopped (or, without a [`Stop`], until the process ends).
+    pub fn run(
+        self,
+        dir: &Path,
+        output: Option<&Path>,
+        session: &mut Session,
+        mut on: impl FnMut(Event),
+    ) -> anyhow::Result<()> {
+        // Events name absolute paths; so must the folders they are compared with.
+        let dir = &std::path::absolute(dir)?;
+        let tx = self.tx.clone();
+        let mut debouncer = new_debouncer(Duration::from_millis(20), None, move |r| {
+            let _ = tx.send(Wake::Changed(r));
+        })?;
+        // The root only for site.toml and for watched folders that appear later.
+        debouncer.watch(dir, RecursiveMode::NonRecursive)?;
+        let mut watched: Vec<PathBuf> = Vec::new();
+        let mut project = watch_sources(dir, &mut debouncer, &mut watched);
+        on(Event::Watching);
+        loop {
+            let events = match self.rx.recv() {
+                Ok(Wake::Changed(Ok(events))) => events,
+                Ok(Wake::Changed(Err(errors))) => {
+                    errors.iter().for_each(|e| eprintln!("watch: {e}"));
+                    continue;
+                }
+                Ok(Wake::Stop) | Err(_) => return Ok(()),
+            };
+            if changes_project(&events, dir, &project) {
+                let (outcome, kept) = build_once(dir, output, session);
+                on(Event::Built(&outcome));
+                keep(session, kept);
             }
-        }
-        watched.retain(|f| f.is_dir());
-        let Ok(events) = rx.recv() else { return Ok(()) };
-        let events = match events {
-            Ok(events) => events,
-            Err(errors) => {
-                errors.iter().for_each(|e| eprintln!("watch: {e}"));
-                continue;
-            }
-        };
-        // Reads are events too (the rebuild's own reads among them): only writes count.
-        let writes = events.iter().filter(|e| !matches!(e.kind, notify::EventKind::Access(_)));
-        let relevant = writes.flat_map(|e| &e.paths).filter(|p| !is_scratch(p)).any(|p| {
-            p.file_name().is_some_and(|n| n == CONFIG_FILE) && p.parent() == Some(dir)
-                || sources(&project).iter().any(|f| p.starts_with(f))
-        });
-        if relevant {
-            let (outcome, kept) = build_once(dir, output, session);
-            on_build(&outcome);
-            keep(session, kept);
+            project = watch_sources(dir, &mut debouncer, &mut watched);
         }
     }
+}
+
+/// The project as it now stands, its source folders watched (those that appeared since
+/// last time added, those gone forgotten).
+fn watch_sources(dir: &Path, debouncer: &mut Debouncer, watched: &mut Vec<PathBuf>) -> Project {
+    let project =
+        Project::load(dir).unwrap_or_else(|_| Project { root: dir.to_path_buf(), config: Default::default() });
+    for folder in sources(&project) {
+        if folder.is_dir() && !watched.contains(&folder) && debouncer.watch(&folder, RecursiveMode::Recursive).is_ok() {
+            watched.push(folder);
+        }
+    }
+    watched.retain(|f| f.is_dir());
+    project
+}
+
+type Debouncer = notify_debouncer_full::Debouncer<notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>;
+
+fn sources(project: &Project) -> [PathBuf; 4] {
+    let c = &project.config;
+    [&c.seeds, &c.content, &c.themes, &c.static_files].map(|f| project.path(f))
+}
+
+/// Whether a batch of events wrote to the project: `site.toml`, or a file under a source
+/// folder that is not an editor's scratch file. Reads are events too (the rebuild's own
+/// reads among them), and do not count.
+fn changes_project(events: &[notify_debouncer_full::DebouncedEvent], dir: &Path, project: &Project) -> bool {
+    let writes = events.iter().filter(|e| !matches!(e.kind, notify::EventKind::Access(_)));
+    writes.flat_map(|e| &e.paths).filter(|p| !is_scratch(p)).any(|p| {
+        p.file_name().is_some_and(|n| n == CONFIG_FILE) && p.parent() == Some(dir)
+            || sources(project).iter().any(|f| p.starts_with(f))
+    })
 }
 
 #[cfg(test)]

@@ -48,10 +48,15 @@ fn start(extra: &[&str]) -> Server {
 
 fn launch(dir: tempfile::TempDir, extra: &[&str]) -> Server {
     let project = dir.path().join("project");
+    launch_at(dir, &project, extra)
+}
+
+/// Serve the project at `served` (inside `dir`, perhaps reached through a link).
+fn launch_at(dir: tempfile::TempDir, served: &Path, extra: &[&str]) -> Server {
     // Something beside the site that traversal would reach.
-    std::fs::write(project.join("secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
+    std::fs::write(dir.path().join("project/secret.txt"), "SECRET-BESIDE-THE-SITE").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["serve", project.to_str().unwrap(), "--port", "0"])
+        .args(["serve", served.to_str().unwrap(), "--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,6 +98,18 @@ struct Reply {
     body: Vec<u8>,
     /// Whether the response says `Cache-Control: no-store`.
     no_store: bool,
+    /// The status line and headers, as sent.
+    head: String,
+}
+
+impl Reply {
+    /// A header's value, by its lower-case name.
+    fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}:");
+        self.head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().starts_with(&prefix).then(|| l[prefix.len()..].trim().to_string()))
+    }
 }
 
 /// One raw HTTP/1.1 GET, the path sent exactly as given (no client normalises `..`).
@@ -102,9 +119,19 @@ fn get(addr: SocketAddr, path: &str) -> Reply {
 
 /// A GET with extra header lines (each ending in CRLF).
 fn get_with(addr: SocketAddr, path: &str, headers: &str) -> Reply {
+    request(addr, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n"))
+}
+
+/// Send `raw` as it is, and read the reply to its end.
+fn request(addr: SocketAddr, raw: &str) -> Reply {
+    request_within(addr, raw, Duration::from_secs(10))
+}
+
+/// `request`, waiting up to `time` for each read.
+fn request_within(addr: SocketAddr, raw: &str, time: Duration) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n").unwrap();
+    s.set_read_timeout(Some(time)).unwrap();
+    s.write_all(raw.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
@@ -115,7 +142,7 @@ fn get_with(addr: SocketAddr, path: &str, headers: &str) -> Reply {
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_string()))
         .unwrap_or_default();
     let no_store = head.to_ascii_lowercase().contains("\r\ncache-control: no-store");
-    Reply { status, content_type, body: raw[split + 4..].to_vec(), no_store }
+    Reply { status, content_type, body: raw[split + 4..].to_vec(), no_store, head }
 }
 
 #[test]
@@ -278,6 +305,9 @@ fn a_non_loopback_bind_warns() {
     assert!(stderr.contains("warning: listening on 0.0.0.0"), "{stderr}");
     let local = SocketAddr::new("127.0.0.1".parse().unwrap(), s.addr.port());
     assert_eq!(get(local, "/").status, 200);
+    // Reachable from other machines by any of its names.
+    let named = request(local, "GET / HTTP/1.1\r\nHost: rolesite.example:8080\r\nConnection: close\r\n\r\n");
+    assert_eq!(named.status, 200);
 }
 
 fn text(addr: SocketAddr, path: &str) -> String {
@@ -313,12 +343,19 @@ fn listen(addr: SocketAddr) -> std::sync::Arc<std::sync::Mutex<String>> {
 
 /// `serve` on a one-row table, to be edited: the server and the project's seeds/ folder.
 fn live_project() -> (Server, std::path::PathBuf) {
+    let dir = one_row_project();
+    let seeds = dir.path().join("project/seeds");
+    (launch(dir, &[]), seeds)
+}
+
+/// A folder holding `project/`, a one-row table.
+fn one_row_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("project/seeds");
     std::fs::create_dir_all(&seeds).unwrap();
     std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
     std::fs::write(seeds.join("roles.csv"), "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n").unwrap();
-    (launch(dir, &[]), seeds)
+    dir
 }
 
 /// Edit, break, fix: the site follows good edits, keeps the last good site through a bad
@@ -473,4 +510,296 @@ fn an_open_page_follows_edits_in_the_browser() {
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
     chromium::wait_until(&tab, "the fixed page", &heading("直した名前"));
     chromium::wait_until(&tab, "the error gone", &format!("{overlay} === null"));
+}
+
+/// The rebuilds run in a process of their own, so nothing a theme or a table does to it
+/// can stop the server: when it dies (here killed outright, as an abort ends it), the last
+/// good site stays served, open pages are told, and a new one builds the next edit, held to
+/// the site as published before the session, as the first was.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_outlives_its_rebuilding_process() {
+    let (s, seeds) = live_project();
+    let roles = seeds.join("roles.csv");
+    let events = listen(s.addr);
+    eventually("the first event", || events.lock().unwrap().contains("event: ok"));
+    let reloads = || events.lock().unwrap().matches("event: reload").count();
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n2,追加した作業,◎,説明\n").unwrap();
+    eventually("a task added", || get(s.addr, "/items/2/").status == 200 && reloads() == 1);
+
+    let first = rebuilder(&s);
+    signal(first, "KILL");
+    eventually("the failure told to open pages", || events.lock().unwrap().contains("event: failed"));
+    let log = events.lock().unwrap().clone();
+    assert!(log.contains("ビルド処理が異常終了しました"), "{log}");
+    assert!(text(s.addr, "/items/2/").contains("追加した作業"), "the last good site is still served");
+    eventually("a new rebuilding process, watching", || s.stderr().contains("watching for changes again"));
+    assert_ne!(rebuilder(&s), first);
+
+    // The task added in the session was never published: it may go again.
+    std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
+    eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
+    assert_eq!(get(s.addr, "/items/2/").status, 404);
+    eventually("a reload event", || reloads() == 2);
+}
+
+/// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too;
+/// and what it set aside beside the output folder (the published site's URLs, for a
+/// restarted rebuilding process) goes with it, or with the next whole build.
+#[cfg(target_os = "linux")]
+#[test]
+fn stopping_the_server_stops_its_rebuilding_process() {
+    for how in ["INT", "TERM", "KILL"] {
+        let (mut s, _) = live_project();
+        let project = s._dir.path().join("project");
+        let names =
+            || std::fs::read_dir(&project).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+        let set_aside = || names().filter(|n| n.starts_with(".out.kept-")).count();
+        assert_eq!(set_aside(), 1, "SIG{how}");
+        let child = rebuilder(&s);
+        signal(s.child.id(), how);
+        s.child.wait().unwrap();
+        eventually(&format!("the rebuilding process gone after SIG{how}"), || !running(child));
+        if how != "KILL" {
+            assert_eq!(set_aside(), 0, "SIG{how}");
+        }
+        let built = Command::new(env!("CARGO_BIN_EXE_rolesite")).arg("build").arg(&project).output().unwrap();
+        assert!(built.status.success() && set_aside() == 0, "SIG{how}: a whole build removes a killed serve's");
+    }
+}
+
+/// The process `serve` rebuilds in: its one running child.
+fn rebuilder(s: &Server) -> u32 {
+    let mut found = Vec::new();
+    eventually("the rebuilding process", || {
+        found = children(s.child.id()).into_iter().filter(|p| running(*p)).collect();
+        found.len() == 1
+    });
+    found[0]
+}
+
+/// The processes whose parent is `pid`, from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    let all = std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok());
+    all.filter(|p| stat(*p).is_some_and(|(_, parent)| parent == pid)).collect()
+}
+
+/// A process's state letter and parent, from /proc/PID/stat (the name in parentheses may
+/// hold spaces).
+fn stat(pid: u32) -> Option<(char, u32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = text[text.rfind(')')? + 2..].split(' ');
+    Some((fields.next()?.chars().next()?, fields.next()?.parse().ok()?))
+}
+
+/// Whether `pid` still runs: a zombie has ended and only waits to be reaped.
+fn running(pid: u32) -> bool {
+    stat(pid).is_some_and(|(state, _)| state != 'Z')
+}
+
+fn signal(pid: u32, name: &str) {
+    assert!(Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status().unwrap().success());
+}
+
+/// A page is sent from its file as it is read, the live script after it: slow readers of
+/// a large page cost the server little memory, not a copy of the page each.
+#[cfg(target_os = "linux")]
+#[test]
+fn slow_readers_of_a_large_page_cost_little_memory() {
+    let (s, _) = live_project();
+    let mut page = String::from("<!DOCTYPE html><html lang=\"ja\"><head><title>大きな表</title></head><body><table>\n");
+    while page.len() < 16 << 20 {
+        page.push_str("<tr><td>要件定義書の作成</td><td>◎</td><td>○</td><td>説明</td></tr>\n");
+    }
+    page.push_str("</table></body></html>\n");
+    let out = s._dir.path().join("project/out");
+    std::fs::create_dir_all(out.join("big")).unwrap();
+    std::fs::write(out.join("big/index.html"), &page).unwrap();
+    let whole = get(s.addr, "/big/");
+    assert!(whole.body.starts_with(page.as_bytes()), "the page as on disk");
+    let script = &whole.body[page.len()..];
+    assert!(String::from_utf8_lossy(script).contains("/__rolesite/live") && script.len() < 4096, "then the script");
+    let before = resident_kib(s.child.id());
+    let readers: Vec<TcpStream> = (0..24)
+        .map(|_| {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            c.write_all(b"GET /big/ HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+            let mut first = [0u8; 4096];
+            c.read_exact(&mut first).unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = resident_kib(s.child.id()).saturating_sub(before);
+    assert!(grown < 96 * 1024, "24 slow readers of a 16 MiB page took {grown} KiB more");
+    drop(readers);
+}
+
+/// Only regular files inside the output folder are served: a link inside it, to a file or
+/// a folder, within the site or outside it, gets the 404 page. The project, and so the
+/// output folder, may itself be reached through a link.
+#[cfg(unix)]
+#[test]
+fn links_inside_the_output_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = one_row_project();
+    let alias = dir.path().join("alias");
+    symlink(dir.path().join("project"), &alias).unwrap();
+    let s = launch_at(dir, &alias, &[]);
+    let out = s._dir.path().join("project/out");
+    symlink("/etc/passwd", out.join("passwd.txt")).unwrap();
+    symlink("../secret.txt", out.join("leak.txt")).unwrap();
+    symlink(out.join("items"), out.join("tasks")).unwrap();
+    symlink("/etc", out.join("etc")).unwrap();
+    symlink("index.html", out.join("items/1/copy.html")).unwrap();
+    assert_eq!(get(s.addr, "/items/1/").status, 200, "the site, through the project's link");
+    for path in
+        ["/passwd.txt", "/leak.txt", "/tasks/1/", "/tasks/1/index.html", "/etc/passwd", "/etc/", "/items/1/copy.html"]
+    {
+        let reply = get(s.addr, path);
+        let body = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(body.contains("ページが見つかりません"), "{path}: the site's 404 page");
+        assert!(!body.contains("root:") && !body.contains("SECRET-BESIDE-THE-SITE"), "{path} leaked");
+    }
+}
+
+/// Answers are whole and exact: a Range is ignored (a 200 with the whole page is always a
+/// valid answer, and part of a page with the script added would be wrong); HEAD tells the
+/// length GET sends; odd targets get 404 or 400, never an empty 500; and a folder asked
+/// without its slash is redirected within the site, never to `//name/`, which a browser
+/// reads as another host.
+#[test]
+fn answers_are_whole_and_their_lengths_exact() {
+    let (s, _) = live_project();
+    let out = s._dir.path().join("project/out");
+    let page = std::fs::read(out.join("items/1/index.html")).unwrap();
+    let ranged = get_with(s.addr, "/items/1/", "Range: bytes=0-99\r\n");
+    assert_eq!(ranged.status, 200);
+    assert!(ranged.body.starts_with(&page) && ranged.body.len() > page.len(), "the whole page, then the script");
+    assert_eq!(ranged.header("accept-ranges"), None);
+    let css = get_with(s.addr, "/assets/style.css", "Range: bytes=10-20\r\n");
+    assert_eq!((css.status, css.body), (200, std::fs::read(out.join("assets/style.css")).unwrap()));
+
+    for path in ["/", "/index.html", "/items/1/", "/assets/style.css", "/no/such/page"] {
+        let got = get(s.addr, path);
+        let head = request(s.addr, &format!("HEAD {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        let length = Some(got.body.len().to_string());
+        assert_eq!((head.status, head.header("content-length")), (got.status, length.clone()), "{path}");
+        assert_eq!(got.header("content-length"), length, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+    }
+
+    for path in [
+        format!("/{}", "a".repeat(300)),
+        format!("/items/{}/", "9".repeat(4000)),
+        format!("/{}.html", "長".repeat(200)),
+    ] {
+        let reply = get(s.addr, &path);
+        assert_eq!(reply.status, 404, "a long name");
+        assert!(String::from_utf8_lossy(&reply.body).contains("ページが見つかりません"));
+    }
+    for target in ["items", "items/1/", "*"] {
+        let reply = request(s.addr, &format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        assert_eq!(reply.status, 400, "{target}");
+    }
+    for (path, to) in [
+        ("/items", "/items/"),
+        ("//items", "/items/"),
+        ("/items/1", "/items/1/"),
+        ("//items/1", "/items/1/"),
+        ("///items//1", "/items/1/"),
+        ("//items/1?x=1", "/items/1/?x=1"),
+    ] {
+        let reply = get(s.addr, path);
+        assert!([301, 308].contains(&reply.status), "{path}: {}", reply.status);
+        assert_eq!(reply.header("location").as_deref(), Some(to), "{path}");
+    }
+    assert_eq!(get(s.addr, "/items/1/?x=1").status, 200);
+    let post = request(s.addr, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert_eq!(post.status, 405);
+}
+
+/// The resident memory of `pid`, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A page elsewhere on the web can have a browser send requests here under a host name of
+/// its own (DNS rebinding): on loopback only the local names are answered, the live events
+/// included; anything else gets 421 and a line of text.
+#[test]
+fn on_loopback_only_local_host_names_are_answered() {
+    let (s, _) = live_project();
+    let port = s.addr.port();
+    let ask = |host: &str, path: &str| {
+        request(s.addr, &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"))
+    };
+    let local = ["localhost".to_string(), format!("localhost:{port}"), format!("127.0.0.1:{port}")];
+    for host in local.iter().cloned().chain([format!("[::1]:{port}"), "127.0.0.1".into(), format!("LocalHost:{port}")])
+    {
+        assert_eq!(ask(&host, "/items/1/").status, 200, "{host}");
+    }
+    let other = port.wrapping_add(1);
+    for host in [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost:{other}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("[::2]:{port}"),
+    ] {
+        for path in ["/", "/items/1/", "/no/such/", "/__rolesite/live", "/assets/style.css"] {
+            let reply = ask(&host, path);
+            assert_eq!(reply.status, 421, "{host} {path}");
+            assert!(reply.content_type.starts_with("text/plain"), "{host} {path}: {}", reply.content_type);
+            assert!(reply.body.len() < 200, "{host} {path}: a short text");
+        }
+    }
+    assert_eq!(request(s.addr, "GET / HTTP/1.0\r\n\r\n").status, 421, "no Host at all");
+}
+
+/// Clients that open connections and never finish their headers (slowloris), or send
+/// nothing, are cut off after about ten seconds.
+#[test]
+fn unfinished_requests_are_cut_off() {
+    let (s, _) = live_project();
+    let started = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..40)
+        .map(|i| {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            if i % 2 == 0 {
+                c.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Wait: ").unwrap();
+            }
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            c
+        })
+        .collect();
+    for c in &mut idle {
+        let mut rest = Vec::new();
+        match c.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "closed, not timed out: {e}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(get(s.addr, "/").status, 200);
+}
+
+/// Connections beyond the server's cap wait in the queue rather than each taking a task
+/// and descriptors: many idle connections cannot exhaust the process, and a request waits
+/// its turn.
+#[cfg(target_os = "linux")]
+#[test]
+fn connections_over_the_cap_wait_their_turn() {
+    let (s, _) = live_project();
+    let held: Vec<TcpStream> = (0..800).map(|_| TcpStream::connect(s.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let fds = std::fs::read_dir(format!("/proc/{}/fd", s.child.id())).unwrap().count();
+    assert!(fds < 600, "{fds} descriptors open for 800 connections");
+    let raw = "GET /items/1/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    assert_eq!(request_within(s.addr, raw, Duration::from_secs(40)).status, 200, "a request waits its turn");
+    drop(held);
 }

@@ -87,7 +87,7 @@ pub(crate) fn recover(output: &Output) -> Result<Vec<String>> {
     let mut stale: Vec<(PathBuf, u32)> = leftovers(output).into_iter().filter(|(_, pid)| !running(*pid)).collect();
     stale.sort();
     // A site that stepped aside and was never replaced (killed between two renames).
-    if !dir.exists() {
+    if std::fs::symlink_metadata(dir).is_err() {
         if let Some(i) = stale.iter().position(|(p, _)| p.to_string_lossy().contains(".old-")) {
             let (old, _) = stale.remove(i);
             std::fs::rename(&old, dir).map_err(|e| Error::io(&old, e))?;
@@ -147,14 +147,15 @@ fn give_back(leftover: &Path, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Scratch folders of rolesite's beside the output (`.out.tmp-<pid>`, `.out.old-<pid>`),
-/// with their process: those named so and carrying the marker or a journal.
+/// Scratch folders of rolesite's beside the output (`.out.tmp-<pid>`, `.out.old-<pid>`,
+/// and `serve`'s `.out.kept-<pid>`), with their process: those named so and carrying the
+/// marker or a journal.
 fn leftovers(output: &Output) -> Vec<(PathBuf, u32)> {
     let name = output.name();
     let Ok(entries) = std::fs::read_dir(output.parent()) else { return Vec::new() };
     let ours = |n: &str| {
         let rest = n.strip_prefix(&format!(".{name}."))?;
-        let pid = rest.strip_prefix("tmp-").or_else(|| rest.strip_prefix("old-"))?;
+        let pid = ["tmp-", "old-", "kept-"].iter().find_map(|what| rest.strip_prefix(what))?;
         pid.parse::<u32>().ok()
     };
     entries

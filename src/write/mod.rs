@@ -144,6 +144,51 @@ pub(crate) fn plain(path: &str) -> bool {
     !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
+/// Beside the output folder `out` (its links resolved), in a folder of this process's
+/// (`.out.kept-<pid>`), hard links to those of `names` (paths inside `out`) it holds now:
+/// for what must be read as it is now after `out` has been replaced. The writer never
+/// changes a file in place, so a link keeps the bytes (a copy where the system has no
+/// links). Marked like a scratch folder, and removed like one once this process is gone,
+/// if it could not remove it itself.
+pub fn keep_aside(out: &Path, names: &[&str]) -> Result<Aside> {
+    let real = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    let kept = Aside(beside(&real, "kept", std::process::id()));
+    if std::fs::symlink_metadata(&kept.0).is_ok() && !owner::is_marked(&kept.0) {
+        let message = "stands where serve keeps the published site's files, and is not rolesite's: move it away";
+        return Err(Error::at("output", crate::diag::Location::file_only(&kept.0), message));
+    }
+    remove(&kept.0)?;
+    std::fs::create_dir_all(&kept.0).map_err(|e| Error::io(&kept.0, e))?;
+    let marker = kept.0.join(MARKER);
+    std::fs::write(&marker, owner::marker(std::iter::empty())).map_err(|e| Error::io(&marker, e))?;
+    for name in names {
+        let (from, to) = (real.join(name), kept.0.join(name));
+        if std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file()) {
+            let folder = to.parent().unwrap_or(&kept.0);
+            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+            let linked = std::fs::hard_link(&from, &to).or_else(|_| std::fs::copy(&from, &to).map(drop));
+            linked.map_err(|e| Error::io(&to, e))?;
+        }
+    }
+    Ok(kept)
+}
+
+/// Files set aside by [`keep_aside`], removed when dropped.
+#[derive(Debug)]
+pub struct Aside(PathBuf);
+
+impl Aside {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Aside {
+    fn drop(&mut self) {
+        let _ = remove(&self.0);
+    }
+}
+
 /// The folders `pages` stand in under `dir`, each made once, in order.
 fn create_folders<'a>(dir: &Path, pages: impl Iterator<Item = &'a Page>) -> Result<()> {
     let folders: std::collections::BTreeSet<PathBuf> =
@@ -371,7 +416,8 @@ fn remove(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
 }
 
-/// Leftovers of runs that were killed beside an output folder: `.out.tmp-*`, `.out.old-*`.
+/// Leftovers of runs that were killed beside an output folder: `.out.tmp-*`, `.out.old-*`,
+/// and `serve`'s `.out.kept-*` (see [`keep_aside`]).
 pub fn leftovers(out: &Path) -> Vec<PathBuf> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -381,7 +427,7 @@ pub fn leftovers(out: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| {
             let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            n.starts_with(&format!(".{name}.tmp-")) || n.starts_with(&format!(".{name}.old-"))
+            ["tmp", "old", "kept"].iter().any(|what| n.starts_with(&format!(".{name}.{what}-")))
         })
         .collect()
 }
