@@ -1,11 +1,13 @@
 //! Excel workbooks in the clean table layout, read through calamine.
 
+use super::csv::{Record, SparseRow};
 use super::RawTable;
 use crate::config::Sheets;
 use crate::diag::{Error, Location, Result};
 use calamine::{open_workbook_auto, open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
@@ -31,6 +33,10 @@ pub fn read_bytes(label: &Path, bytes: &[u8], sheets: &Sheets) -> Result<RawTabl
     read_book(label, book, sheets)
 }
 
+fn bad(label: &Path, message: String) -> Error {
+    Error::at("xlsx", Location::file_only(label), message)
+}
+
 fn cannot_open(path: &Path, e: calamine::Error) -> Error {
     Error::at("xlsx", Location::file_only(path), format!("cannot open workbook: {e}"))
 }
@@ -47,7 +53,7 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
         let label = PathBuf::from(format!("{}[{name}]", path.display()));
         let records = sheet_records(&mut book, &name, &label)?;
         // With every sheet chosen, a blank one (a cover, a spare) is no table to read.
-        if *sheets == Sheets::All && records.iter().all(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+        if *sheets == Sheets::All && records.iter().all(|(_, r)| r.cells().all(|(_, c)| c.trim().is_empty())) {
             continue;
         }
         let sheet = super::csv::from_records(&label, records)?;
@@ -61,7 +67,8 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_COLS: u32 = 16_384;
 
-/// One sheet as `(line, cells)` records, the rows that hold something only.
+/// One sheet as `(line, cells)` records, the rows that hold something only, each holding
+/// only its cells that hold something: a cell far to the right costs what a near one does.
 ///
 /// An .xlsx sheet is streamed cell by cell and a position beyond Excel's grid refused:
 /// calamine would allocate the whole range up to such a cell (gigabytes, then an abort).
@@ -71,10 +78,17 @@ fn sheet_records<RS: Read + Seek>(
     book: &mut calamine::Sheets<RS>,
     name: &str,
     label: &Path,
-) -> Result<Vec<(usize, Vec<String>)>> {
-    let bad = |m: String| Error::at("xlsx", Location::file_only(label), m);
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Vec<(usize, Vec<String>)>> {
-        let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+) -> Result<Vec<(usize, SparseRow)>> {
+    let bad = |m: String| bad(label, m);
+    let read = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<(usize, SparseRow)>> {
+        let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
+        let mut keep = |r: u32, c: u32, cell: &Data| -> Result<()> {
+            let text = cell_text(cell);
+            if !text.is_empty() {
+                rows.entry(r).or_default().push((c as usize, text));
+            }
+            Ok(())
+        };
         match book {
             calamine::Sheets::Xlsx(xlsx) => {
                 let mut cells =
@@ -88,34 +102,18 @@ fn sheet_records<RS: Read + Seek>(
                             c as u64 + 1
                         )));
                     }
-                    let text = cell_text(&Data::from(cell.get_value().clone()));
-                    if !text.is_empty() {
-                        rows.entry(r).or_default().insert(c, text);
-                    }
+                    keep(r, c, &Data::from(cell.get_value().clone()))?;
                 }
             }
             other => {
                 let range = other.worksheet_range(name).map_err(|e| bad(format!("cannot read sheet: {e}")))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
                 for (r, c, cell) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
-                    let text = cell_text(cell);
-                    if !text.is_empty() {
-                        rows.entry(r0 + r as u32).or_default().insert(c0 + c as u32, text);
-                    }
+                    keep(r0 + r as u32, c0 + c as u32, cell)?;
                 }
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|(r, cells)| {
-                let width = cells.keys().next_back().map_or(0, |c| *c as usize + 1);
-                let mut record = vec![String::new(); width];
-                for (c, text) in cells {
-                    record[c as usize] = text;
-                }
-                (r as usize + 1, record)
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(r, cells)| (r as usize + 1, SparseRow::new(cells))).collect())
     }));
     read.unwrap_or_else(|_| Err(bad("the workbook is damaged: a cell reference cannot be read".into())))
 }
