@@ -1,6 +1,7 @@
 //! Raw input → rows that each carry their location. No domain rules here: attribution,
 //! headings and flags are decided by `assemble`.
 
+pub mod bounds;
 pub mod catalog;
 pub mod continuity;
 pub mod csv;

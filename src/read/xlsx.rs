@@ -1,26 +1,38 @@
-//! Excel workbooks in the clean table layout, read through calamine.
+//! Excel workbooks in the clean table layout, read through calamine once `bounds` has
+//! checked what the file holds.
 
 use super::csv::{Record, SparseRow};
-use super::RawTable;
+use super::{bounds, RawTable};
 use crate::config::Sheets;
 use crate::diag::{Error, Location, Result};
-use calamine::{open_workbook_auto, open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+/// Read a workbook file: its size is checked before it is read, then as [`read_bytes`].
 pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
-    let book = open_workbook_auto(path).map_err(|e| cannot_open(path, e))?;
-    read_book(path, book, sheets)
+    let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    bounds::check_size(path, size)?;
+    read_bytes(path, &crate::diag::read_bytes(path)?, sheets)
 }
 
-/// Read a workbook held in memory. `label` names it in locations and, by its extension,
-/// picks the format the way [`read`] does for a file.
+/// Read a workbook held in memory: the one way in, so every workbook is held to
+/// [`bounds::check`] before calamine sees it. `label` names it in locations and, by its
+/// extension, picks the format.
 pub fn read_bytes(label: &Path, bytes: &[u8], sheets: &Sheets) -> Result<RawTable> {
+    bounds::check(label, bytes)?;
+    // A damaged file can still make calamine panic while opening; that is a located error.
+    let book = catch_unwind(AssertUnwindSafe(|| open(label, bytes)))
+        .unwrap_or_else(|_| Err(bad(label, "the workbook is damaged: it cannot be opened".into())))?;
+    read_book(label, book, sheets)
+}
+
+fn open<'a>(label: &Path, bytes: &'a [u8]) -> Result<calamine::Sheets<Cursor<&'a [u8]>>> {
     let data = Cursor::new(bytes);
     let ext = label.extension().and_then(|e| e.to_str());
-    let book = match ext {
+    match ext {
         Some("xls" | "xla") => open_workbook_from_rs(data).map(calamine::Sheets::Xls).map_err(calamine::Error::Xls),
         Some("xlsx" | "xlsm" | "xlam") => {
             open_workbook_from_rs(data).map(calamine::Sheets::Xlsx).map_err(calamine::Error::Xlsx)
@@ -29,8 +41,7 @@ pub fn read_bytes(label: &Path, bytes: &[u8], sheets: &Sheets) -> Result<RawTabl
         Some("ods") => open_workbook_from_rs(data).map(calamine::Sheets::Ods).map_err(calamine::Error::Ods),
         _ => open_workbook_auto_from_rs(data),
     }
-    .map_err(|e| cannot_open(label, e))?;
-    read_book(label, book, sheets)
+    .map_err(|e| cannot_open(label, e))
 }
 
 fn bad(label: &Path, message: String) -> Error {
