@@ -17,6 +17,7 @@ pub fn read(path: &Path) -> Result<RawTable> {
 pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let delimiter = if tab { b'\t' } else { b',' };
+    super::text::refuse_nul(path, text)?;
     if let Some(records) = records_by_line(text, delimiter) {
         return from_records(path, records);
     }

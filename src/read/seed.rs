@@ -14,6 +14,7 @@ pub fn read(path: &Path) -> Result<RawTable> {
 
 /// Parse seed text; `path` only labels locations.
 pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
+    super::text::refuse_nul(path, text)?;
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     let mut doc = RawDocument::default();

@@ -95,6 +95,13 @@ fn sheet_records<RS: Read + Seek>(
         let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
         let mut keep = |r: u32, c: u32, cell: &Data| -> Result<()> {
             let text = cell_text(cell);
+            if text.contains('\0') {
+                return Err(Error::at(
+                    "nul",
+                    Location::new(label, r as usize + 1).with_col(c as usize + 1),
+                    "the cell holds a NUL character: table text never holds one (is the workbook damaged?)",
+                ));
+            }
             if !text.is_empty() {
                 rows.entry(r).or_default().push((c as usize, text));
             }
