@@ -207,6 +207,8 @@ pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<
         if fields[col] == Field::Vendor {
             columns[col + 1] = text.trim().to_string();
         }
+        let at = || Location::new(path, header_line).with_col(col + 1);
+        table.findings.extend(super::large_cell(at, text));
     }
     let no_at = fields
         .iter()
@@ -269,8 +271,12 @@ fn read_row(
                     Level::Task
                 })
             }
-            Field::Name => row.name = clean(cell),
+            Field::Name => {
+                findings.extend(super::large_cell(|| at(i + 1), cell));
+                row.name = clean(cell);
+            }
             Field::Description => {
+                findings.extend(super::large_cell(|| at(i + 1), cell));
                 row.description = cell.to_string();
                 row.description_col = Some(i + 1);
             }

@@ -208,6 +208,7 @@ pub fn flag_label(code: &str) -> &'static str {
         "unknown-column" => "事業者名を読めない見出し",
         "duplicate-column" => "重複した事業者見出し",
         "legend-variant" => "凡例の表記ゆれ",
+        "large-cell" => "大きなセル",
         _ => "その他",
     }
 }
