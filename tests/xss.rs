@@ -249,8 +249,10 @@ fn write_project(dir: &Path, trust_html: bool) {
     fs::write(dir.join("seeds/vendors.csv"), vendors).unwrap();
     fs::write(dir.join("seeds/subsystems.csv"), subsystems).unwrap();
 
-    // Vendor columns are headed by the vendor's name, so the header text is shown too.
-    let cell = |n: usize| csv_cell(&table_text(n));
+    // Vendor columns are headed by the vendor's name, so the header text is shown too. The
+    // table is written as rolesite writes one: a cell a spreadsheet would run as a formula
+    // gets a `'` in front, which reading takes away (`'-…` itself is written `''-…`).
+    let cell = |n: usize| csv_cell(&rolesite::read::csv::guard(&table_text(n)));
     let mut roles = String::from("項番,階層,作業項目");
     for n in 1..=count {
         write!(roles, ",{}", cell(n)).unwrap();

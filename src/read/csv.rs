@@ -18,13 +18,44 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let delimiter = if tab { b'\t' } else { b',' };
     super::text::refuse_nul(path, text)?;
-    if let Some(records) = records_by_line(text, delimiter) {
+    if let Some(mut records) = records_by_line(text, delimiter) {
+        records.par_iter_mut().for_each(|(_, cells)| cells.iter_mut().for_each(|c| *c = unguard(c)));
         return from_records(path, records);
     }
     check_quotes(path, text, delimiter)?;
     let records = records_by_csv(path, text, delimiter)?;
     // Each record holds its cells in one buffer: they are read from it, not copied out.
-    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().collect::<Vec<&str>>())).collect())
+    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().map(unguard).collect::<Vec<&str>>())).collect())
+}
+
+/// The characters a spreadsheet starts a formula with, by OWASP's advice on CSV injection:
+/// a cell of `data/roles.csv` opened in Excel must stay text.
+const FORMULA_START: &[u8] = b"=+-@\t\r";
+
+/// A cell made of apostrophes (none or more), then a character that starts a formula.
+fn formula_like(cell: &str) -> bool {
+    cell.trim_start_matches('\'').as_bytes().first().is_some_and(|b| FORMULA_START.contains(b))
+}
+
+/// A cell as `data/roles.csv` writes it: one `'` more before a [`formula_like`] cell, so a
+/// spreadsheet shows it as text. Counting the apostrophes already there keeps a cell that
+/// starts with `'=` itself apart from a guarded `=`: [`unguard`] takes exactly one away.
+pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell of a CSV as read: a `'` in front of a [`formula_like`] rest is taken to be the
+/// guard [`guard`] wrote (or one a person wrote for the same reason) and dropped. Any other
+/// apostrophe is text.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
 }
 
 /// The records as the csv crate reads them, with their lines.
@@ -313,6 +344,23 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    /// Every cell a spreadsheet would run gets one `'`, and reading takes exactly that one
+    /// away, so any text comes back as it was, `'=` itself included.
+    #[test]
+    fn formula_cells_are_guarded_and_read_back_whole() {
+        for c in ['=', '+', '-', '@', '\t', '\r'] {
+            for text in [format!("{c}1+1"), format!("'{c}x"), format!("''{c}"), c.to_string()] {
+                let guarded = super::guard(&text);
+                assert_eq!(guarded, format!("'{text}"), "{text:?}");
+                assert_eq!(super::unguard(&guarded), text, "{text:?}");
+            }
+        }
+        for text in ["", "'", "''", "'x", "x=1", "設計", "?=列", "\u{FF1D}全角"] {
+            assert_eq!(super::guard(text), text, "{text:?} is left alone");
+            assert_eq!(super::unguard(text), text, "{text:?} is read as it is");
+        }
+    }
 
     /// Cut by lines, a text without quotes gives the csv crate's records, at the same
     /// lines, once blank records are left out (as `from_records` leaves them out).
