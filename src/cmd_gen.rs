@@ -12,8 +12,10 @@ use std::path::PathBuf;
 pub struct Args {
     /// Project folder to create (must be empty or absent).
     pub dir: PathBuf,
-    /// Number of tasks (headings come on top).
-    #[arg(long, default_value_t = 10_000)]
+    /// Number of tasks, 1 to 1,000,000 (headings come on top).
+    // The table is made in memory before it is written: a million tasks take about 250 MB,
+    // and a size past any real table would exhaust memory and abort.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub items: usize,
     /// Number of vendor columns (2 to 60).
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(2..=60))]

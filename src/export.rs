@@ -1,5 +1,6 @@
 //! The data behind the site: `data/roles.json` (schema in `schema/roles.schema.json`) and
-//! `data/roles.csv`, the clean CSV layout, so the seed becomes an editable table.
+//! `data/roles.csv`, the clean CSV layout, so the seed becomes an editable table that a
+//! spreadsheet opens without running any cell as a formula.
 
 use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Table};
 use rayon::prelude::*;
@@ -255,12 +256,17 @@ pub fn roles_csv(table: &Table, previous: Option<(&CsvMemo, &[usize])>, remember
     (out, memo)
 }
 
-/// One record as the CSV writes it, CRLF included.
+/// One record as the CSV writes it, CRLF included. A cell that a spreadsheet would run as
+/// a formula (`=`, `+`, `-`, `@`, tab, CR first) is written guarded by a `'`, which the CSV
+/// reader takes away again (`read::csv::guard`, `unguard`).
 fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .buffer_capacity(256)
         .from_writer(Vec::with_capacity(256));
-    w.write_record(fields).expect("writing to memory");
+    for field in fields {
+        w.write_field(crate::read::csv::guard(field).as_bytes()).expect("writing to memory");
+    }
+    w.write_record(None::<&[u8]>).expect("writing to memory");
     String::from_utf8(w.into_inner().expect("flushing to memory")).expect("records are UTF-8")
 }

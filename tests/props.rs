@@ -419,7 +419,9 @@ fn records(t: &GenTable) -> Vec<Vec<String>> {
     out
 }
 
-/// The file's bytes and the 1-based line each record starts at.
+/// The file's bytes and the 1-based line each record starts at. The cells are written as
+/// rolesite writes `data/roles.csv`: one a spreadsheet would run as a formula after a `'`,
+/// which reading takes away (so a generated `'=` is written `''=`).
 fn encode(format: Format, records: &[Vec<String>]) -> (Vec<u8>, Vec<usize>) {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(if format == Format::Tsv { b'\t' } else { b',' })
@@ -429,7 +431,7 @@ fn encode(format: Format, records: &[Vec<String>]) -> (Vec<u8>, Vec<usize>) {
     for rec in records {
         writer.flush().unwrap();
         lines.push(writer.get_ref().iter().filter(|&&b| b == b'\n').count() + 1);
-        writer.write_record(rec).unwrap();
+        writer.write_record(rec.iter().map(|cell| clean_csv::guard(cell).into_owned())).unwrap();
     }
     let mut bytes = writer.into_inner().unwrap();
     if format == Format::CsvBom {

@@ -160,6 +160,12 @@ fn base64(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------
 // the scratch project and its builds
 
+/// Vector `n` as the tables get it. A table refuses a NUL (`read::text::refuse_nul`), so
+/// it gets what a page shows for one, U+FFFD; the Markdown pages keep the NULs.
+fn table_text(n: usize) -> String {
+    vector(n).replace('\0', "\u{FFFD}")
+}
+
 fn csv_cell(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
@@ -236,21 +242,24 @@ fn write_project(dir: &Path, trust_html: bool) {
     let mut vendors = String::from("id,name,short,aliases,subsystems\n");
     let mut subsystems = String::from("id,name\n");
     for n in 1..=count {
-        let v = vector(n);
+        let v = table_text(n);
         writeln!(vendors, "v{n},{},{},,s{n}", csv_cell(&v), csv_cell(&v)).unwrap();
         writeln!(subsystems, "s{n},{}", csv_cell(&v)).unwrap();
     }
     fs::write(dir.join("seeds/vendors.csv"), vendors).unwrap();
     fs::write(dir.join("seeds/subsystems.csv"), subsystems).unwrap();
 
-    // Vendor columns are headed by the vendor's name, so the header text is shown too.
+    // Vendor columns are headed by the vendor's name, so the header text is shown too. The
+    // table is written as rolesite writes one: a cell a spreadsheet would run as a formula
+    // gets a `'` in front, which reading takes away (`'-…` itself is written `''-…`).
+    let cell = |n: usize| csv_cell(&rolesite::read::csv::guard(&table_text(n)));
     let mut roles = String::from("項番,階層,作業項目");
     for n in 1..=count {
-        write!(roles, ",{}", csv_cell(&vector(n))).unwrap();
+        write!(roles, ",{}", cell(n)).unwrap();
     }
     roles.push_str(",作業内容\n");
     for n in 1..=count {
-        let v = csv_cell(&vector(n));
+        let v = cell(n);
         let empty = ",".repeat(count);
         writeln!(roles, "{},1,{v}{empty},{v}", heading_no(n)).unwrap();
         let cells: String = (1..=count).map(|c| if c == n { ",◎" } else { "," }).collect();

@@ -21,6 +21,7 @@ pub struct Catalog {
 /// One reference file as `(line, column name → value)` records.
 pub(crate) fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String, String>)>> {
     let text = decode(path, super::file::bytes(path)?)?;
+    super::text::refuse_nul(path, &text)?;
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -17,13 +17,45 @@ pub fn read(path: &Path) -> Result<RawTable> {
 pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     let tab = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let delimiter = if tab { b'\t' } else { b',' };
-    if let Some(records) = records_by_line(text, delimiter) {
+    super::text::refuse_nul(path, text)?;
+    if let Some(mut records) = records_by_line(text, delimiter) {
+        records.par_iter_mut().for_each(|(_, cells)| cells.iter_mut().for_each(|c| *c = unguard(c)));
         return from_records(path, records);
     }
     check_quotes(path, text, delimiter)?;
     let records = records_by_csv(path, text, delimiter)?;
     // Each record holds its cells in one buffer: they are read from it, not copied out.
-    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().collect::<Vec<&str>>())).collect())
+    from_records(path, records.iter().map(|(line, r)| (*line, r.iter().map(unguard).collect::<Vec<&str>>())).collect())
+}
+
+/// The characters a spreadsheet starts a formula with, by OWASP's advice on CSV injection:
+/// a cell of `data/roles.csv` opened in Excel must stay text.
+const FORMULA_START: &[u8] = b"=+-@\t\r";
+
+/// A cell made of apostrophes (none or more), then a character that starts a formula.
+fn formula_like(cell: &str) -> bool {
+    cell.trim_start_matches('\'').as_bytes().first().is_some_and(|b| FORMULA_START.contains(b))
+}
+
+/// A cell as `data/roles.csv` writes it: one `'` more before a [`formula_like`] cell, so a
+/// spreadsheet shows it as text. Counting the apostrophes already there keeps a cell that
+/// starts with `'=` itself apart from a guarded `=`: [`unguard`] takes exactly one away.
+pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell of a CSV as read: a `'` in front of a [`formula_like`] rest is taken to be the
+/// guard [`guard`] wrote (or one a person wrote for the same reason) and dropped. Any other
+/// apostrophe is text.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
 }
 
 /// The records as the csv crate reads them, with their lines.
@@ -133,9 +165,61 @@ fn field(header: &str) -> Field {
     }
 }
 
-/// Records as `(line, cells)`; the first non-blank one is the header.
-pub fn from_records<C: AsRef<str> + Sync>(path: &Path, records: Vec<(usize, Vec<C>)>) -> Result<RawTable> {
-    let mut records = records.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.as_ref().trim().is_empty()));
+/// The cells of one record by 0-based column. A CSV line is read dense; a sheet's row
+/// holds only the cells with something in them ([`SparseRow`]), so a cell far to the right
+/// costs no more than one beside the header.
+pub trait Record: Sync {
+    /// The cells, left to right, with their 0-based column.
+    fn cells(&self) -> impl Iterator<Item = (usize, &str)>;
+    /// The cell at a 0-based column, or "" where there is none.
+    fn cell(&self, col: usize) -> &str;
+}
+
+impl<C: AsRef<str> + Sync> Record for Vec<C> {
+    fn cells(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.iter().map(AsRef::as_ref).enumerate()
+    }
+
+    fn cell(&self, col: usize) -> &str {
+        self.get(col).map_or("", AsRef::as_ref)
+    }
+}
+
+/// A sheet's row: `(0-based column, text)` of its cells, sorted by column, one per column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseRow(Vec<(usize, String)>);
+
+impl SparseRow {
+    /// The row from its cells in any order; of two cells at one column the later is kept
+    /// (as a damaged sheet that repeats a cell is read by calamine's range).
+    pub fn new(mut cells: Vec<(usize, String)>) -> Self {
+        cells.sort_by_key(|(col, _)| *col);
+        cells.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+        SparseRow(cells)
+    }
+}
+
+impl Record for SparseRow {
+    fn cells(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.0.iter().map(|(col, text)| (*col, text.as_str()))
+    }
+
+    fn cell(&self, col: usize) -> &str {
+        self.0.binary_search_by_key(&col, |(c, _)| *c).map_or("", |i| self.0[i].1.as_str())
+    }
+}
+
+/// Records as `(line, cells)`; the first non-blank one is the header. A cell beyond the
+/// header is read as a vendor column's: a symbol there is kept (and found uncertain), any
+/// other text is an `unknown-symbol` error at its column.
+pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<RawTable> {
+    let mut records = records.into_iter().filter(|(_, cells)| cells.cells().any(|(_, c)| !c.trim().is_empty()));
     let Some((header_line, header)) = records.next() else {
         return Err(Error::at(
             "empty",
@@ -143,20 +227,24 @@ pub fn from_records<C: AsRef<str> + Sync>(path: &Path, records: Vec<(usize, Vec<
             "file is empty: expected a header 項番,階層,作業項目,…,作業内容",
         ));
     };
-    let fields: Vec<Field> = header.iter().map(|h| field(h.as_ref())).collect();
+    let header: Vec<(usize, &str)> = header.cells().collect();
+    let width = header.last().map_or(0, |(col, _)| col + 1);
+    // Columns the header leaves blank are vendor columns without a name, as a blank cell is.
+    let mut fields = vec![Field::Vendor; width];
+    let mut columns = vec![String::new(); width + 1];
+    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
+    for &(col, text) in &header {
+        fields[col] = field(text);
+        if fields[col] == Field::Vendor {
+            columns[col + 1] = text.trim().to_string();
+        }
+        let at = || Location::new(path, header_line).with_col(col + 1);
+        table.findings.extend(super::large_cell(at, text));
+    }
     let no_at = fields
         .iter()
         .position(|f| *f == Field::No)
         .ok_or_else(|| Error::at("no-header", Location::new(path, header_line), "header has no 項番 (or no) column"))?;
-    let mut columns = vec![String::new()];
-    columns.extend(header.iter().zip(&fields).map(|(h, f)| {
-        if *f == Field::Vendor {
-            h.as_ref().trim().to_string()
-        } else {
-            String::new()
-        }
-    }));
-    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     let mut section = RawSection {
         location: Location::new(path, header_line),
         columns,
@@ -166,7 +254,7 @@ pub fn from_records<C: AsRef<str> + Sync>(path: &Path, records: Vec<(usize, Vec<
         rows: Vec::new(),
     };
     // Rows are read each by itself, in parallel, and kept in file order with their findings.
-    let records: Vec<(usize, Vec<C>)> = records.collect();
+    let records: Vec<(usize, R)> = records.collect();
     let read: Vec<(Option<RawRow>, Vec<Finding>)> = records
         .par_iter()
         .map(|(line, cells)| {
@@ -185,13 +273,13 @@ pub fn from_records<C: AsRef<str> + Sync>(path: &Path, records: Vec<(usize, Vec<
 fn read_row(
     path: &Path,
     line: usize,
-    cells: &[impl AsRef<str>],
+    cells: &impl Record,
     fields: &[Field],
     no_at: usize,
     findings: &mut Vec<Finding>,
 ) -> Option<RawRow> {
     let at = |col: usize| Location::new(path, line).with_col(col);
-    let no_text = cells.get(no_at).map_or("", |s| s.as_ref());
+    let no_text = cells.cell(no_at);
     let Some(no) = parse_no(no_text) else {
         findings.push(Finding::error("bad-no", at(no_at + 1), format!("項番 must be a number, found {no_text:?}")));
         return None;
@@ -200,8 +288,8 @@ fn read_row(
     if !fields.contains(&Field::Level) {
         row.level = Level::Unstated;
     }
-    for (i, cell) in cells.iter().enumerate() {
-        let cell = cell.as_ref().trim();
+    for (i, cell) in cells.cells() {
+        let cell = cell.trim();
         match fields.get(i).copied().unwrap_or(Field::Vendor) {
             Field::No => {}
             Field::Level => {
@@ -214,8 +302,12 @@ fn read_row(
                     Level::Task
                 })
             }
-            Field::Name => row.name = clean(cell),
+            Field::Name => {
+                findings.extend(super::large_cell(|| at(i + 1), cell));
+                row.name = clean(cell);
+            }
             Field::Description => {
+                findings.extend(super::large_cell(|| at(i + 1), cell));
                 row.description = cell.to_string();
                 row.description_col = Some(i + 1);
             }
@@ -252,6 +344,23 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    /// Every cell a spreadsheet would run gets one `'`, and reading takes exactly that one
+    /// away, so any text comes back as it was, `'=` itself included.
+    #[test]
+    fn formula_cells_are_guarded_and_read_back_whole() {
+        for c in ['=', '+', '-', '@', '\t', '\r'] {
+            for text in [format!("{c}1+1"), format!("'{c}x"), format!("''{c}"), c.to_string()] {
+                let guarded = super::guard(&text);
+                assert_eq!(guarded, format!("'{text}"), "{text:?}");
+                assert_eq!(super::unguard(&guarded), text, "{text:?}");
+            }
+        }
+        for text in ["", "'", "''", "'x", "x=1", "設計", "?=列", "\u{FF1D}全角"] {
+            assert_eq!(super::guard(text), text, "{text:?} is left alone");
+            assert_eq!(super::unguard(text), text, "{text:?} is read as it is");
+        }
+    }
 
     /// Cut by lines, a text without quotes gives the csv crate's records, at the same
     /// lines, once blank records are left out (as `from_records` leaves them out).

@@ -1,6 +1,7 @@
 //! Raw input → rows that each carry their location. No domain rules here: attribution,
 //! headings and flags are decided by `assemble`.
 
+pub mod bounds;
 pub mod catalog;
 pub mod continuity;
 pub mod csv;
@@ -92,6 +93,29 @@ pub fn read_input(path: &Path, sheets: &crate::config::Sheets) -> Result<RawTabl
             format!("cannot read .{ext} files; use the seed text (.txt), .csv or .xlsx"),
         )),
     }
+}
+
+/// A cell above this many bytes gets a `large-cell` warning. A task's name or description
+/// is copied into every page and data file that shows it (its item page, the search index,
+/// `data/`; a name also into its headings', vendors' and the matrix page), so one huge
+/// cell makes a site many times its size. A description of a few paragraphs stays far
+/// below it.
+pub const LARGE_CELL: usize = 64 << 10;
+
+/// The `large-cell` warning for a cell's text, when it is over [`LARGE_CELL`].
+pub fn large_cell(at: impl FnOnce() -> Location, text: &str) -> Option<Finding> {
+    (text.len() > LARGE_CELL).then(|| {
+        let size = text.len() as f64 / 1024.0;
+        let size = if size < 1024.0 { format!("{size:.0} KiB") } else { format!("{:.1} MiB", size / 1024.0) };
+        Finding::warning(
+            "large-cell",
+            at(),
+            format!(
+                "this cell holds {size} of text (over {} KiB); it is copied into every page and data file that shows it",
+                LARGE_CELL >> 10
+            ),
+        )
+    })
 }
 
 /// Parse a 項番 as written (full-width digits allowed).

@@ -14,6 +14,7 @@ pub fn read(path: &Path) -> Result<RawTable> {
 
 /// Parse seed text; `path` only labels locations.
 pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
+    super::text::refuse_nul(path, text)?;
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
     let mut doc = RawDocument::default();
@@ -72,6 +73,9 @@ fn read_section(path: &Path, lines: &[&str], start: usize, findings: &mut Vec<Fi
     let mut columns = vec![String::new()];
     columns.extend(header.iter().map(|h| if is_structural(h) { String::new() } else { h.clone() }));
     let width = last_filled(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    for (i, text) in header.iter().enumerate() {
+        findings.extend(super::large_cell(|| Location::new(path, start + 1).with_col(i + 1), text));
+    }
     let mut section =
         RawSection { location: Location::new(path, start + 1), columns, description_col, width, rows: Vec::new() };
     while i < lines.len() && lines[i].contains('\t') && !is_header(lines[i]) {
@@ -117,6 +121,7 @@ fn read_row(
         width: last_filled(&c),
         ..RawRow::default()
     };
+    findings.extend(super::large_cell(|| Location::new(path, line).with_col(2), c.get(1).copied().unwrap_or("")));
     let mut texts = Vec::new();
     for (i, cell) in c.iter().enumerate().skip(2) {
         let col = i + 1;
@@ -132,6 +137,7 @@ fn read_row(
                 format!("cell holds {cell:?}; expected ◎, ○ or nothing"),
             ));
         } else {
+            findings.extend(super::large_cell(|| Location::new(path, line).with_col(col), cell));
             texts.push(clean(cell));
             row.description_col.get_or_insert(col);
         }

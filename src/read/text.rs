@@ -31,6 +31,22 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
     ))
 }
 
+/// Refuse a text holding a NUL, at its line and character column. No table text holds
+/// one: it comes from a damaged file or from UTF-16 (which this reader does not take), and
+/// passed on it would end C strings early in whatever reads the site's data next.
+pub fn refuse_nul(path: &Path, text: &str) -> Result<()> {
+    let Some(at) = memchr::memchr(0, text.as_bytes()) else { return Ok(()) };
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let line = before.matches('\n').count() + 1;
+    let col = before[line_start..].chars().count() + 1;
+    Err(Error::at(
+        "nul",
+        Location::new(path, line).with_col(col),
+        "a NUL character: table text never holds one (is the file damaged, or UTF-16?); save it as UTF-8",
+    ))
+}
+
 /// The key two spellings are compared by: NFKC (full/half width), no white space.
 pub fn key(s: &str) -> String {
     // The usual name (see `full_width_only`) in one pass; any other takes the full way.

@@ -1,23 +1,38 @@
-//! Excel workbooks in the clean table layout, read through calamine.
+//! Excel workbooks in the clean table layout, read through calamine once `bounds` has
+//! checked what the file holds.
 
-use super::RawTable;
+use super::csv::{Record, SparseRow};
+use super::{bounds, RawTable};
 use crate::config::Sheets;
 use crate::diag::{Error, Location, Result};
 use calamine::{open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+/// Read a workbook file: its size is checked before it is read, then as [`read_bytes`].
 pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
+    let size = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?.len();
+    bounds::check_size(path, size)?;
     read_bytes(path, &super::file::bytes(path)?, sheets)
 }
 
-/// Read a workbook held in memory. `label` names it in locations and, by its extension,
-/// picks the format the way [`read`] does for a file.
+/// Read a workbook held in memory: the one way in, so every workbook is held to
+/// [`bounds::check`] before calamine sees it. `label` names it in locations and, by its
+/// extension, picks the format.
 pub fn read_bytes(label: &Path, bytes: &[u8], sheets: &Sheets) -> Result<RawTable> {
+    bounds::check(label, bytes)?;
+    // A damaged file can still make calamine panic while opening; that is a located error.
+    let book = catch_unwind(AssertUnwindSafe(|| open(label, bytes)))
+        .unwrap_or_else(|_| Err(bad(label, "the workbook is damaged: it cannot be opened".into())))?;
+    read_book(label, book, sheets)
+}
+
+fn open<'a>(label: &Path, bytes: &'a [u8]) -> Result<calamine::Sheets<Cursor<&'a [u8]>>> {
     let data = Cursor::new(bytes);
     let ext = label.extension().and_then(|e| e.to_str());
-    let book = match ext {
+    match ext {
         Some("xls" | "xla") => open_workbook_from_rs(data).map(calamine::Sheets::Xls).map_err(calamine::Error::Xls),
         Some("xlsx" | "xlsm" | "xlam") => {
             open_workbook_from_rs(data).map(calamine::Sheets::Xlsx).map_err(calamine::Error::Xlsx)
@@ -26,8 +41,11 @@ pub fn read_bytes(label: &Path, bytes: &[u8], sheets: &Sheets) -> Result<RawTabl
         Some("ods") => open_workbook_from_rs(data).map(calamine::Sheets::Ods).map_err(calamine::Error::Ods),
         _ => open_workbook_auto_from_rs(data),
     }
-    .map_err(|e| cannot_open(label, e))?;
-    read_book(label, book, sheets)
+    .map_err(|e| cannot_open(label, e))
+}
+
+fn bad(label: &Path, message: String) -> Error {
+    Error::at("xlsx", Location::file_only(label), message)
 }
 
 fn cannot_open(path: &Path, e: calamine::Error) -> Error {
@@ -46,7 +64,7 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
         let label = PathBuf::from(format!("{}[{name}]", path.display()));
         let records = sheet_records(&mut book, &name, &label)?;
         // With every sheet chosen, a blank one (a cover, a spare) is no table to read.
-        if *sheets == Sheets::All && records.iter().all(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+        if *sheets == Sheets::All && records.iter().all(|(_, r)| r.cells().all(|(_, c)| c.trim().is_empty())) {
             continue;
         }
         let sheet = super::csv::from_records(&label, records)?;
@@ -60,7 +78,8 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_COLS: u32 = 16_384;
 
-/// One sheet as `(line, cells)` records, the rows that hold something only.
+/// One sheet as `(line, cells)` records, the rows that hold something only, each holding
+/// only its cells that hold something: a cell far to the right costs what a near one does.
 ///
 /// An .xlsx sheet is streamed cell by cell and a position beyond Excel's grid refused:
 /// calamine would allocate the whole range up to such a cell (gigabytes, then an abort).
@@ -70,10 +89,24 @@ fn sheet_records<RS: Read + Seek>(
     book: &mut calamine::Sheets<RS>,
     name: &str,
     label: &Path,
-) -> Result<Vec<(usize, Vec<String>)>> {
-    let bad = |m: String| Error::at("xlsx", Location::file_only(label), m);
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<Vec<(usize, Vec<String>)>> {
-        let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+) -> Result<Vec<(usize, SparseRow)>> {
+    let bad = |m: String| bad(label, m);
+    let read = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<(usize, SparseRow)>> {
+        let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
+        let mut keep = |r: u32, c: u32, cell: &Data| -> Result<()> {
+            let text = cell_text(cell);
+            if text.contains('\0') {
+                return Err(Error::at(
+                    "nul",
+                    Location::new(label, r as usize + 1).with_col(c as usize + 1),
+                    "the cell holds a NUL character: table text never holds one (is the workbook damaged?)",
+                ));
+            }
+            if !text.is_empty() {
+                rows.entry(r).or_default().push((c as usize, text));
+            }
+            Ok(())
+        };
         match book {
             calamine::Sheets::Xlsx(xlsx) => {
                 let mut cells =
@@ -87,34 +120,18 @@ fn sheet_records<RS: Read + Seek>(
                             c as u64 + 1
                         )));
                     }
-                    let text = cell_text(&Data::from(cell.get_value().clone()));
-                    if !text.is_empty() {
-                        rows.entry(r).or_default().insert(c, text);
-                    }
+                    keep(r, c, &Data::from(cell.get_value().clone()))?;
                 }
             }
             other => {
                 let range = other.worksheet_range(name).map_err(|e| bad(format!("cannot read sheet: {e}")))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
                 for (r, c, cell) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
-                    let text = cell_text(cell);
-                    if !text.is_empty() {
-                        rows.entry(r0 + r as u32).or_default().insert(c0 + c as u32, text);
-                    }
+                    keep(r0 + r as u32, c0 + c as u32, cell)?;
                 }
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|(r, cells)| {
-                let width = cells.keys().next_back().map_or(0, |c| *c as usize + 1);
-                let mut record = vec![String::new(); width];
-                for (c, text) in cells {
-                    record[c as usize] = text;
-                }
-                (r as usize + 1, record)
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(r, cells)| (r as usize + 1, SparseRow::new(cells))).collect())
     }));
     read.unwrap_or_else(|_| Err(bad("the workbook is damaged: a cell reference cannot be read".into())))
 }
