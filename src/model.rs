@@ -199,6 +199,29 @@ pub struct Table {
     pub rows: Vec<Row>,
     pub gaps: Vec<Gap>,
     pub findings: Vec<Finding>,
+    /// Each input as written, so a reader can check a row against its source line.
+    pub sources: Vec<SourceText>,
+}
+
+/// One input (a file, or a sheet of a workbook) as written: every line with its cells, and
+/// where each table section's header stands. What the source pages show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceText {
+    /// The input as locations name it (`seeds/roles.xlsx[表1]`).
+    pub file: std::path::PathBuf,
+    /// Each line (or record) by its number, its cells joined by `SourceText::SEPARATOR`.
+    pub lines: Vec<(usize, String)>,
+    /// Each table section: the line of its header and of its first row (the header is the
+    /// lines between).
+    pub sections: Vec<(usize, usize)>,
+    /// Whether the input carries the document's title block: its sections are named by the
+    /// document (別紙2 表3), not by the file.
+    pub document: bool,
+}
+
+impl SourceText {
+    /// Between a line's cells: a control character no cell holds (cells are text).
+    pub const SEPARATOR: char = '\u{1f}';
 }
 
 impl Table {

@@ -35,6 +35,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/404.html",
     "templates/tombstone.html",
     "templates/lost.html",
+    "templates/source.html",
     "templates/changes.html",
     "static/style.css",
     "static/site.js",

@@ -19,6 +19,11 @@ pub fn subsystem(id: &str) -> String {
     format!("subsystems/{id}/")
 }
 
+/// A page of an input as written: its place among the inputs and its first line.
+pub fn source(input: usize, first: usize) -> String {
+    format!("source/{input}-{first}/")
+}
+
 pub fn content_page(slug: &str) -> String {
     format!("pages/{slug}/")
 }

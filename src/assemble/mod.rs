@@ -25,7 +25,9 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
     let mut lost: Vec<(PathBuf, RawLost)> = Vec::new();
     let mut merged: BTreeMap<u32, Row> = BTreeMap::new();
     let mut raw_doc: Option<RawDocument> = None;
-    for Source { raw, overrides, strictness } in sources {
+    let mut texts = Vec::new();
+    for Source { mut raw, overrides, strictness } in sources {
+        texts.extend(source_texts(&mut raw));
         findings.extend(raw.findings.iter().cloned());
         lost.extend(raw.lost.iter().map(|l| (raw.file.clone(), l.clone())));
         if raw_doc.is_none() {
@@ -44,7 +46,22 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
         rows,
         gaps,
         findings,
+        sources: texts,
     }
+}
+
+/// The input's lines as written, each with the sections that stand in it: the line of a
+/// section's header, and of its first row.
+fn source_texts(raw: &mut RawTable) -> Vec<crate::model::SourceText> {
+    let mut texts = std::mem::take(&mut raw.text);
+    for section in &raw.sections {
+        let header = section.location.line;
+        let first = section.rows.first().map_or(header + 1, |r| r.location.line);
+        if let Some(text) = texts.iter_mut().find(|t| t.file == section.location.file) {
+            text.sections.push((header, first));
+        }
+    }
+    texts
 }
 
 /// Rows of one input: roles through each section's columns, then kinds and levels. The

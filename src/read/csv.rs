@@ -219,6 +219,8 @@ impl Record for SparseRow {
 /// header is read as a vendor column's: a symbol there is kept (and found uncertain), any
 /// other text is an `unknown-symbol` error at its column.
 pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<RawTable> {
+    let lines = records.iter().map(|(line, cells)| (*line, super::source_line(cells.cells()))).collect();
+    let text = crate::model::SourceText { file: path.to_path_buf(), lines, ..Default::default() };
     let mut records = records.into_iter().filter(|(_, cells)| cells.cells().any(|(_, c)| !c.trim().is_empty()));
     let Some((header_line, header)) = records.next() else {
         return Err(Error::at(
@@ -232,7 +234,7 @@ pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<
     // Columns the header leaves blank are vendor columns without a name, as a blank cell is.
     let mut fields = vec![Field::Vendor; width];
     let mut columns = vec![String::new(); width + 1];
-    let mut table = RawTable { file: path.to_path_buf(), ..RawTable::default() };
+    let mut table = RawTable { file: path.to_path_buf(), text: vec![text], ..RawTable::default() };
     for &(col, text) in &header {
         fields[col] = field(text);
         if fields[col] == Field::Vendor {

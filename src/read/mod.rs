@@ -22,6 +22,27 @@ pub struct RawTable {
     /// Paragraphs standing where table pages were lost (`Table with 16 columns: …`).
     pub lost: Vec<RawLost>,
     pub findings: Vec<Finding>,
+    /// The input's lines as written, for the pages that show a row in its source (one per
+    /// sheet of a workbook). Sections are filled in by `assemble`.
+    pub text: Vec<crate::model::SourceText>,
+}
+
+/// The most cells of a line a source page shows: a far cell of a damaged sheet would
+/// otherwise make every line of the page that wide.
+pub const SOURCE_CELLS: usize = 256;
+
+/// A line's cells as `SourceText` keeps them: placed at their columns, joined.
+pub fn source_line<'a>(cells: impl Iterator<Item = (usize, &'a str)>) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for (col, text) in cells.take_while(|(col, _)| *col < SOURCE_CELLS) {
+        while at < col {
+            out.push(crate::model::SourceText::SEPARATOR);
+            at += 1;
+        }
+        out.extend(text.chars().filter(|c| *c != crate::model::SourceText::SEPARATOR));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

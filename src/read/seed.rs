@@ -38,6 +38,13 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
             "no table found: expected a tab-separated header line starting with 項番",
         ));
     }
+    let text_lines = lines.iter().enumerate().map(|(i, l)| (i + 1, super::source_line(l.split('\t').enumerate())));
+    table.text.push(crate::model::SourceText {
+        file: path.to_path_buf(),
+        lines: text_lines.collect(),
+        sections: Vec::new(),
+        document: true,
+    });
     table.document = Some(doc);
     Ok(table)
 }

@@ -70,6 +70,7 @@ fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheet
         let sheet = super::csv::from_records(&label, records)?;
         table.sections.extend(sheet.sections);
         table.findings.extend(sheet.findings);
+        table.text.extend(sheet.text);
     }
     Ok(table)
 }

@@ -90,6 +90,8 @@ pub struct Item<'a> {
     next: Option<RowLink<'a>>,
     source_file: String,
     source_line: usize,
+    /// The row's line on the page of its source, and how a reader names the place.
+    source: Option<(String, String)>,
     citation: String,
 }
 
@@ -117,6 +119,7 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
         next: neighbour(at.map(|i| i + 1)),
         source_file: crate::export::display_path(&site.project.root, &row.source.file),
         source_line: row.source.line,
+        source: super::source::of_row(site, row, from),
         citation: super::cite::row(site, row, from),
     }
 }
@@ -408,6 +411,8 @@ fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, do
 #[derive(Serialize)]
 pub struct Phase<'a> {
     row: RowView<'a>,
+    /// The heading's line on the page of its source, and how a reader names the place.
+    source: Option<(String, String)>,
     breadcrumb: Vec<RowLink<'a>>,
     children: Vec<RowLink<'a>>,
     grid: Grid<'a>,
@@ -422,6 +427,7 @@ pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>>
     let below: Vec<&Row> = descendants(site, row.no);
     Ok(Phase {
         row: row_view(row),
+        source: super::source::of_row(site, row, from),
         breadcrumb: RowLink::list(t, ix.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
         children: RowLink::list(t, ix.children.get(&row.no).map_or(&[], |v| v.as_slice()), from),
         grid: grid(site, &below, false, from)?,

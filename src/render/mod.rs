@@ -3,6 +3,7 @@
 mod block;
 pub mod charts;
 mod cite;
+mod source;
 pub mod views;
 
 pub use block::Block;
@@ -197,6 +198,8 @@ enum Spec<'a> {
     Tombstone(&'a Retired),
     /// A 項番 in a range the source lost (`items/100/`): a specification may cite it.
     Lost(&'a crate::model::Gap, u32),
+    /// Lines of an input as written.
+    Source(source::Part<'a>),
     NotFound,
 }
 
@@ -274,6 +277,12 @@ fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
         Spec::Redirect(_) | Spec::Content(_) | Spec::Alias(_) | Spec::Tombstone(_) | Spec::NotFound => false,
         // Made from the gap and the rows beside it, which an edit in place keeps.
         Spec::Lost(..) => false,
+        // Made from its lines: again when an edited row stands among them.
+        Spec::Source(p) => edit
+            .rows
+            .iter()
+            .filter_map(|no| site.table.row(*no))
+            .any(|r| r.source.file == p.text.file && (p.first..=p.last).contains(&r.source.line)),
         // Made from the headings alone: their numbers, names, flags and tasks.
         Spec::Phases => edit.flags,
         // Made from the whole table.
@@ -328,6 +337,7 @@ fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
     specs.extend(site.content.iter().map(Spec::Content));
     specs.extend(site.continuity.aliases.iter().map(Spec::Alias));
     specs.extend(site.continuity.retired.iter().map(Spec::Tombstone));
+    specs.extend(source::parts(&t.sources).into_iter().map(Spec::Source));
     for gap in t.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).filter(|no| lost_from_source(site, *no)).map(|no| Spec::Lost(gap, no)));
     }
@@ -424,6 +434,7 @@ fn url_of(spec: &Spec) -> String {
         Spec::Home => String::new(),
         Spec::Item(row) | Spec::Redirect(row) => urls::item(row.no),
         Spec::Lost(_, no) => urls::item(*no),
+        Spec::Source(p) => source::url(p),
         Spec::Phase(row) => urls::phase(row.no),
         Spec::Phases => "phases/".into(),
         Spec::Vendor(v) => urls::vendor(&v.id),
@@ -461,7 +472,8 @@ fn kind_of(spec: &Spec) -> Option<&'static str> {
         Spec::Alias(_) => "alias",
         Spec::Tombstone(_) => "retired",
         Spec::Lost(..) => "lost",
-        Spec::NotFound => return None,
+        // The source's pages follow its lines, which a revision renumbers: not for citing.
+        Spec::Source(_) | Spec::NotFound => return None,
     })
 }
 
@@ -510,6 +522,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
             }
             Spec::Lost(gap, no) => {
                 page("lost.html", "phases", format!("項番{no}(原本で欠落)")).render(kinds::lost(site, gap, *no, u))
+            }
+            Spec::Source(p) => {
+                let view = source::page(site, p, &source::parts(&site.table.sources), u);
+                let title = format!("原本: {} {}–{} 行目", source::name(site, p.text, p.first), p.first, p.last);
+                page("source.html", "quality", title).render(view)
             }
             Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
         }?;

@@ -200,3 +200,36 @@ fn a_subsystem_named_outside_a_parenthetical_is_checked_against_the_primary() {
     let seed = std::fs::read_to_string(std::path::Path::new(ROOT).join("seeds/000_cb154c5dc3bd9e83.txt")).unwrap();
     assert!(seed.lines().any(|l| l.starts_with("774\t統計・業務分析サブシステム保守業務の引継")));
 }
+
+/// Every item and heading links to its line on a page of the source as written: the line
+/// there carries the row's 項番 in its first cell, each cell in its column under the
+/// section's header, and names the place by the document (別紙2 表n).
+#[test]
+fn every_row_links_to_its_line_in_the_source() {
+    let s = site();
+    let json = roles_json();
+    for row in json["rows"].as_array().unwrap() {
+        let no = row["no"].as_u64().unwrap();
+        let page = match row["kind"] == "heading" {
+            true => format!("phases/{no}/index.html"),
+            false => format!("items/{no}/index.html"),
+        };
+        let doc = s.html(&page);
+        let link = doc.select(&sel("a.source-link")).next().unwrap_or_else(|| panic!("{page}: no source link"));
+        let href = link.value().attr("href").unwrap();
+        let (file, anchor) = href.split_once('#').unwrap();
+        let line = row["source"]["line"].as_u64().unwrap();
+        assert_eq!(anchor, format!("L{line}"), "{page}");
+        assert!(text(link).starts_with("別紙2 表") && text(link).ends_with(&format!("{line} 行目")), "{page}");
+        let target = resolve(&page, file).unwrap();
+        let source = s.html(&target);
+        let tr =
+            source.select(&sel(&format!("tr[id=\"{anchor}\"]"))).next().unwrap_or_else(|| panic!("{target}#{anchor}"));
+        let cells: Vec<String> = tr.select(&sel("td")).map(text).collect();
+        assert_eq!(cells[0].trim(), no.to_string(), "{target}#{anchor}");
+        assert_eq!(cells[1].trim(), row["name"].as_str().unwrap().trim(), "{target}#{anchor}");
+        // The header above names the columns.
+        let header = source.select(&sel("table.source thead tr")).next().unwrap_or_else(|| panic!("{target}"));
+        assert!(text(header).contains("作業項目"), "{target}");
+    }
+}

@@ -1,0 +1,164 @@
+//! The source pages: each input's lines as written, a page per table section (long ones in
+//! parts), every line in a table row of its own with each cell in its column under the
+//! section's header, so a reader can check a row against the document without opening
+//! files. An item or phase page links to its line (`source/1-101/index.html#L112`).
+
+use super::Site;
+use crate::model::{Row, SourceText};
+use crate::theme::escape_into;
+use crate::urls;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// The most lines of one source page; a longer section comes in parts, each under its header.
+const PAGE_LINES: usize = 300;
+
+/// One page of an input: its lines `first..=last`.
+#[derive(Clone, Copy)]
+pub struct Part<'a> {
+    pub text: &'a SourceText,
+    /// The input's place among the table's inputs, from 1 (in the URL).
+    pub input: usize,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// Every page of every input, in order.
+pub fn parts(sources: &[SourceText]) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    for (i, text) in sources.iter().enumerate() {
+        let (Some(&(start, _)), Some(&(end, _))) = (text.lines.first(), text.lines.last()) else { continue };
+        // A page starts at the input's first line, at each section's header, and every
+        // PAGE_LINES lines within a section.
+        let mut cuts: Vec<usize> = std::iter::once(start).chain(text.sections.iter().map(|s| s.0)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts.push(end + 1);
+        for w in cuts.windows(2) {
+            let lines = &text.lines[index(text, w[0])..index(text, w[1])];
+            for chunk in lines.chunks(PAGE_LINES) {
+                let (first, last) = (chunk[0].0, chunk[chunk.len() - 1].0);
+                out.push(Part { text, input: i + 1, first, last });
+            }
+        }
+    }
+    out
+}
+
+/// The position of the first line numbered `line` or after it.
+fn index(text: &SourceText, line: usize) -> usize {
+    text.lines.partition_point(|(l, _)| *l < line)
+}
+
+pub fn url(part: &Part) -> String {
+    urls::source(part.input, part.first)
+}
+
+/// Where a row stands in its source, for a link from `from`: the href to its line, and
+/// how a reader names the place.
+pub fn of_row(site: &Site, row: &Row, from: &str) -> Option<(String, String)> {
+    let (i, text) = site.table.sources.iter().enumerate().find(|(_, t)| t.file == row.source.file)?;
+    let line = row.source.line;
+    let href = format!("{}#L{line}", urls::href(from, &urls::source(i + 1, first_of_part(text, line)?)));
+    Some((href, format!("{} {line} 行目", name(site, text, line))))
+}
+
+/// The first line of the page that holds `line`: the pages of a section start at its
+/// header and every `PAGE_LINES` lines after (as `parts` cuts them), found without
+/// cutting them all.
+fn first_of_part(text: &SourceText, line: usize) -> Option<usize> {
+    let at = text.lines.binary_search_by_key(&line, |(l, _)| *l).ok()?;
+    let start_line = text.sections.iter().map(|s| s.0).filter(|&h| h <= line).max();
+    let start = start_line.map_or(0, |h| index(text, h));
+    Some(text.lines[start + (at - start) / PAGE_LINES * PAGE_LINES].0)
+}
+
+/// How a reader names a place in the source: by the document and its table section
+/// (別紙2 表3) for the input that carries the document's title block, else by the file.
+pub fn name(site: &Site, text: &SourceText, line: usize) -> String {
+    let section = text.sections.iter().rposition(|s| s.0 <= line);
+    let d = &site.table.document;
+    let file = crate::export::display_path(&site.project.root, &text.file);
+    match (section, text.document && !d.annex.is_empty()) {
+        (Some(s), true) => format!("{} 表{}", d.annex, s + 1),
+        (None, true) => format!("{} 表の前の記載", d.annex),
+        _ => file,
+    }
+}
+
+#[derive(Serialize)]
+pub struct SourcePage {
+    name: String,
+    file: String,
+    first: usize,
+    last: usize,
+    /// The columns the widest line has.
+    width: usize,
+    /// How many of them name vendors (all but 項番, 作業項目 and 作業内容).
+    vendors: usize,
+    /// The header rows of the section the lines stand in, as table rows.
+    header: super::Block,
+    rows: super::Block,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+pub fn page(site: &Site, part: &Part, all: &[Part], from: &str) -> SourcePage {
+    let text = part.text;
+    let lines = &text.lines[index(text, part.first)..index(text, part.last + 1)];
+    let section = text.sections.iter().rev().find(|s| s.0 <= part.first && part.first < next_section(text, s.0));
+    let header_lines = section.map_or(&[][..], |&(h, first)| &text.lines[index(text, h)..index(text, first)]);
+    // The header stands above the lines, once: not again among them.
+    let lines = match section {
+        Some(&(h, first)) if h == part.first => &lines[lines.partition_point(|(l, _)| *l < first)..],
+        _ => lines,
+    };
+    let width =
+        lines.iter().chain(header_lines).map(|(_, l)| l.split(SourceText::SEPARATOR).count()).max().unwrap_or(1);
+    let at = all.iter().position(|p| p.input == part.input && p.first == part.first);
+    let near = |i: Option<usize>| i.and_then(|i| all.get(i)).map(|p| urls::href(from, &url(p)));
+    SourcePage {
+        name: name(site, text, part.first),
+        file: crate::export::display_path(&site.project.root, &text.file),
+        first: part.first,
+        last: part.last,
+        width,
+        vendors: width.saturating_sub(3),
+        header: super::Block::new(None, rows_html(site, header_lines, width, "th", from).into()),
+        rows: super::Block::new(None, rows_html(site, lines, width, "td", from).into()),
+        prev: near(at.and_then(|i| i.checked_sub(1))),
+        next: near(at.map(|i| i + 1)),
+    }
+}
+
+/// The line after the section that starts at `header` ends (the next section's header).
+fn next_section(text: &SourceText, header: usize) -> usize {
+    text.sections.iter().map(|s| s.0).find(|&h| h > header).unwrap_or(usize::MAX)
+}
+
+/// Lines as table rows: the line number, then each cell in its column (`cell` is `th` for
+/// header rows). A cell holding the 項番 of a row links to that row's page. Written here:
+/// a large input's page holds thousands of cells.
+fn rows_html(site: &Site, lines: &[(usize, String)], width: usize, cell: &str, from: &str) -> String {
+    let mut out = String::new();
+    for (line, text) in lines {
+        let _ = write!(out, "<tr id=\"L{line}\"><th scope=\"row\" class=\"line\">{line}</th>");
+        let mut cells = text.split(SourceText::SEPARATOR);
+        for col in 0..width {
+            let value = cells.next().unwrap_or("");
+            let _ = write!(out, "<{cell}{}>", if cell == "th" { " scope=\"col\"" } else { "" });
+            let row = (col == 0 && cell == "td").then(|| crate::read::parse_no(value)).flatten();
+            match row.and_then(|no| site.table.row(no)).filter(|r| r.source.line == *line) {
+                Some(r) => {
+                    let _ = write!(out, "<a href=\"{}\">", urls::row_href(from, r.no, r.is_heading()));
+                    escape_into(&mut out, value);
+                    out.push_str("</a>");
+                }
+                None => escape_into(&mut out, value),
+            }
+            let _ = write!(out, "</{cell}>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out
+}
