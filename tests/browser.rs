@@ -9,6 +9,8 @@
 //! the screenshots are kept in `target/screenshots/` for a person to look at.
 
 mod common;
+#[path = "browser/screens.rs"]
+mod screens;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -135,10 +135,17 @@ pub struct Driven {
 }
 
 pub fn driven() -> Driven {
+    driven_with(&[])
+}
+
+/// [`driven`], with `extra` flags (`--allow-file-access-from-files`, for a harness page
+/// that measures pages in its frames).
+pub fn driven_with(extra: &[&str]) -> Driven {
     use std::ffi::OsStr;
     let profile = tempfile::tempdir().expect("profile folder");
     // What FLAGS asks for and the driver does not already pass.
-    let args: Vec<&OsStr> = ["--disable-gpu", "--disable-component-update", "--disable-quic"].map(OsStr::new).into();
+    let mut args: Vec<&OsStr> = ["--disable-gpu", "--disable-component-update", "--disable-quic"].map(OsStr::new).into();
+    args.extend(extra.iter().map(OsStr::new));
     let options = headless_chrome::LaunchOptions {
         path: Some(exe().to_path_buf()),
         headless: true,
