@@ -69,11 +69,20 @@ fn push_terms<'t>(text: &'t str, out: &mut Vec<&'t str>) {
 /// One searchable page, as a compact array the script reads by position:
 /// `[kind, 項番, name, others, description, url]`. Kind is `t` task, `h` heading, `v` vendor,
 /// `p` narrative page. `others` is, for a task or heading, the positions of its vendors'
-/// documents (their names are searched with it, without being repeated in every row), and
-/// for a vendor, its other spellings. A task's or heading's URL follows from its 項番, so
-/// only vendors and pages carry one.
+/// documents (their names and short names are searched with it, without being repeated in
+/// every row), and for a vendor, its other spellings. A vendor's description is its short
+/// name, the matrix's column label, which the script ranks as a name. A task's or heading's
+/// URL follows from its 項番, so only vendors and pages carry one.
+///
+/// After them come the ranges of 項番 the source lost (see [`Lost`]).
 #[derive(Serialize)]
 struct Doc<'a>(&'static str, u32, &'a str, Others, &'a str, &'a str);
+
+/// A range of 項番 the source lost, each of which has a page (`items/N/`):
+/// `["l", from, what the source holds there, to]`. One document for the range, not one per
+/// number: the script finds it by the number asked for, and holds no terms for it.
+#[derive(Serialize)]
+struct Lost<'a>(&'static str, u32, &'a str, u32);
 
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -137,9 +146,16 @@ pub fn index_js(
     for (p, text) in content.iter().zip(&texts) {
         docs.push(Doc("p", 0, &p.title, Others::Text(String::new()), text, &p.url));
     }
-    // Each document's text, normalised once; a row's vendors are searched by their names,
-    // whose terms are cut once per vendor rather than once per row.
-    let vendor_texts: Vec<String> = table.vendors.iter().map(|v| normalize(&v.name)).collect();
+    // Each document's text, normalised once; a row's vendors are searched by their names
+    // and short names, whose terms are cut once per vendor rather than once per row.
+    let vendor_texts: Vec<String> = table
+        .vendors
+        .iter()
+        .map(|v| match v.short == v.name {
+            true => normalize(&v.name),
+            false => format!("{} {}", normalize(&v.name), normalize(&v.short)),
+        })
+        .collect();
     let vendor_terms: Vec<Vec<&str>> = vendor_texts
         .iter()
         .map(|t| {
@@ -295,6 +311,13 @@ pub fn index_js(
             js.push(b',');
         }
         js.extend_from_slice(m.json.as_bytes());
+    }
+    // A range too wide to have pages is a numbering that skips, not a loss (see `render`).
+    for gap in table.gaps.iter().filter(|g| g.to - g.from < crate::render::LOST_PAGES) {
+        if js.last() != Some(&b'[') {
+            js.push(b',');
+        }
+        serde_json::to_writer(&mut js, &Lost("l", gap.from, &gap.reason, gap.to)).expect("strings and numbers");
     }
     js.extend_from_slice(b"],\"terms\":{");
     // In the terms' order, for a file that is the same bytes every build.
@@ -493,30 +516,71 @@ mod tests {
         assert_eq!(plain("<noscript><p>スクリプトなしで</p></noscript><iframe><b>x</b></iframe>"), "スクリプトなしで");
     }
 
+    /// The index of `table` as the script sees it.
+    fn index_of(table: &Table) -> serde_json::Value {
+        let js = String::from_utf8(index_js(table, &[], None, false).0).unwrap();
+        serde_json::from_str(js.trim_start_matches("window.ROLESITE_SEARCH_INDEX=").trim_end_matches(";\n")).unwrap()
+    }
+
+    fn tasks(names: &[&str]) -> Vec<crate::model::Row> {
+        names.iter().enumerate().map(|(i, n)| crate::model::Row::task(i as u32 + 1, n)).collect()
+    }
+
     #[test]
     fn postings_are_ascending_and_delta_encoded() {
-        let js = index_js(
-            &Table {
-                rows: ["ウイルス検知", "定義ファイル", "ウイルス定義"]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| crate::model::Row::task(i as u32 + 1, n))
-                    .collect(),
-                ..Default::default()
-            },
-            &[],
-            None,
-            false,
-        )
-        .0;
-        let js = String::from_utf8(js).unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(js.trim_start_matches("window.ROLESITE_SEARCH_INDEX=").trim_end_matches(";\n"))
-                .unwrap();
+        let json = index_of(&Table {
+            rows: tasks(&["ウイルス検知", "定義ファイル", "ウイルス定義"]),
+            ..Default::default()
+        });
         // ウイ is in rows 1 and 3 (ids 0 and 2): stored as 0, then +2.
         assert_eq!(json["terms"]["ウイ"], serde_json::json!([0, 2]));
         assert_eq!(json["terms"]["定義"], serde_json::json!([1, 1]));
         assert_eq!(json["docs"][2], serde_json::json!(["t", 3, "ウイルス定義", [], "", ""]));
         assert_eq!(json["terms"]["3"], serde_json::json!([2]), "the 項番 is a term");
+    }
+
+    #[test]
+    fn a_lost_range_is_one_document_after_the_others_and_no_term() {
+        let gap = |from, to| crate::model::Gap {
+            from,
+            to,
+            reason: "原本に残らない".into(),
+            lost_text: None,
+            location: Default::default(),
+        };
+        let mut rows = tasks(&["作業"]);
+        rows.push(crate::model::Row::task(100, "次の作業"));
+        rows.push(crate::model::Row::task(20_200, "遠い作業"));
+        let json = index_of(&Table { rows, gaps: vec![gap(2, 99), gap(101, 20_199)], ..Default::default() });
+        let docs = json["docs"].as_array().unwrap();
+        assert_eq!(docs.len(), 4, "{docs:?}");
+        assert_eq!(docs[3], serde_json::json!(["l", 2, "原本に残らない", 99]));
+        // Found by number by the script alone: none of its words or numbers is a term.
+        assert!(json["terms"].get("原本").is_none() && json["terms"].get("99").is_none());
+    }
+
+    #[test]
+    fn a_row_is_found_by_its_vendors_short_names() {
+        let vendor = crate::model::Vendor {
+            id: "renkei".into(),
+            name: "情報連携開発業者".into(),
+            short: "2次連携".into(),
+            aliases: Vec::new(),
+            subsystems: Vec::new(),
+        };
+        let mut rows = tasks(&["設計"]);
+        rows[0].roles.push(crate::model::Role {
+            vendor: Some("renkei".into()),
+            column: "2次連携".into(),
+            role: RoleKind::Primary,
+            basis: crate::model::Basis::Source,
+            reason: None,
+            col: 3,
+        });
+        let json = index_of(&Table { vendors: vec![vendor], rows, ..Default::default() });
+        assert_eq!(json["docs"][0], serde_json::json!(["v", 0, "情報連携開発業者", "", "2次連携", "vendors/renkei/"]));
+        // The vendor (0) and its row (1) hold the short name's terms.
+        assert_eq!(json["terms"]["2"], serde_json::json!([0, 1]));
+        assert_eq!(json["terms"]["次連"], serde_json::json!([0, 1]));
     }
 }

@@ -7,6 +7,9 @@
 //!
 //! The site is built once per test run into `target/tmp/browser-site/`, and
 //! the screenshots are kept in `target/screenshots/` for a person to look at.
+//!
+//! The same site, and a generated one, are also held to the W3C Nu HTML checker
+//! (`vnu.jar`, pinned and fetched by `.ci/test`; it needs Java): no error on any page.
 
 mod common;
 #[path = "browser/screens.rs"]
@@ -547,3 +550,73 @@ fn stylesheet_and_japanese_glyphs_render_from_file_url() {
 // (e) Nothing fetched from outside the site is covered statically by
 // tests/site.rs (`no_external_requests_anywhere`,
 // `every_internal_link_resolves_and_none_leaves_the_site`).
+
+// ---------------------------------------------------------------------------
+// valid HTML
+
+/// The Nu HTML checker, as `.ci/test` fetches it (a pinned version); `ROLESITE_VNU`
+/// overrides. Fails, never skips, when it is missing.
+fn vnu_jar() -> PathBuf {
+    let jar = std::env::var_os("ROLESITE_VNU")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/vnu/vnu.jar"));
+    assert!(
+        jar.is_file(),
+        "{}: missing. The HTML validity test needs the W3C Nu HTML checker (npm package vnu-jar) \
+         and Java: run `.ci/test`, which fetches the pinned version, or set ROLESITE_VNU to a vnu.jar.",
+        jar.display()
+    );
+    jar
+}
+
+/// The checker's errors on every `.html` file under `dirs`, one per line.
+fn vnu_errors(dirs: &[&Path]) -> Vec<String> {
+    let jar = vnu_jar();
+    let run = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--skip-non-html", "--errors-only"])
+        .args(dirs)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("running java -jar {}: {e}. Is Java installed (`.ci/test` installs it)?", jar.display())
+        });
+    // It writes its messages to stderr and exits with 1 when there are any.
+    let errors: Vec<String> = String::from_utf8_lossy(&run.stderr).lines().map(str::to_string).collect();
+    assert!(run.status.success() || !errors.is_empty(), "the checker failed ({}) without a message", run.status);
+    errors
+}
+
+#[test]
+fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("gen");
+    let gen = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["gen", project.to_str().unwrap(), "--items", "400", "--vendors", "8"])
+        .output()
+        .unwrap();
+    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+    let generated = dir.path().join("gen-out");
+    let build = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["build", "-q", project.to_str().unwrap(), "-o", generated.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    // A page the checker must reject, so a run that checked nothing cannot pass.
+    let control = dir.path().join("control");
+    fs::create_dir(&control).unwrap();
+    fs::write(
+        control.join("bad.html"),
+        "<!DOCTYPE html><html lang=\"ja\"><title>x</title><input type=\"search\" role=\"combobox\">",
+    )
+    .unwrap();
+    let errors = vnu_errors(&[site(), &generated, &control]);
+    let (caught, site_errors): (Vec<String>, Vec<String>) = errors.into_iter().partition(|e| e.contains("/control/"));
+    assert!(!caught.is_empty(), "the checker found nothing wrong in the control page: did it run?");
+    assert!(
+        site_errors.is_empty(),
+        "{} HTML errors, the first:\n{}",
+        site_errors.len(),
+        site_errors[..site_errors.len().min(30)].join("\n")
+    );
+}

@@ -7,7 +7,7 @@ use common::chromium::{self, driven, file_url, wait_until};
 use headless_chrome::Tab;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 fn build(project: &Path, out: &Path) {
@@ -27,6 +27,100 @@ fn site() -> &'static Path {
         build(Path::new(env!("CARGO_MANIFEST_DIR")), &out);
         out
     })
+}
+
+/// A copy of the seed project (its seeds and narrative pages) under `dir`.
+fn seed_project(dir: &Path) -> PathBuf {
+    let project = dir.join("project");
+    for sub in ["seeds", "content"] {
+        std::fs::create_dir_all(project.join(sub)).unwrap();
+        for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    project
+}
+
+/// `rolesite serve --port 0` on a project, stopped however the test ends.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT/`, where the site's root is served.
+    base: String,
+}
+
+impl Server {
+    /// Started once its first build is done (it prints its address after the build).
+    fn start(project: &Path, out: Option<&Path>) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rolesite"));
+        command.args(["serve", project.to_str().unwrap(), "--port", "0"]);
+        if let Some(out) = out {
+            command.args(["-o", out.to_str().unwrap()]);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.trim().rsplit(" at ").next().unwrap().to_string();
+        assert!(base.starts_with("http://"), "serve printed {line:?}");
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run `check` on the seed site opened from `file://`, then served over HTTP, in one
+/// browser: it gets the tab and the site's root (ending in `/`).
+fn on_file_and_http(check: impl Fn(&Tab, &str)) {
+    let chrome = driven();
+    let tab = chrome.browser.new_tab().unwrap();
+    check(&tab, &format!("{}/", file_url(site())));
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&seed_project(dir.path()), None);
+    check(&tab, &server.base);
+}
+
+/// Where each result shown leads, relative to the site's root `base`: `items/704/`.
+fn shown_urls(tab: &Tab, base: &str) -> Vec<String> {
+    let js =
+        "JSON.stringify(Array.from(document.querySelectorAll('#search-results [role=option] a')).map(a => a.href))";
+    let hrefs: Vec<String> =
+        serde_json::from_str(tab.evaluate(js, false).unwrap().value.unwrap().as_str().unwrap()).unwrap();
+    hrefs.iter().map(|h| h.strip_prefix(base).unwrap_or(h).trim_end_matches("index.html").to_string()).collect()
+}
+
+/// Open `page` and type `query` into its search box, key by key, as a reader does.
+fn open_and_type(tab: &Tab, page: &str, query: &str) {
+    tab.navigate_to(page).unwrap().wait_until_navigated().unwrap();
+    wait_until(
+        tab,
+        "the search box",
+        "!!document.getElementById('search-input') && !document.getElementById('site-search').hidden",
+    );
+    tab.press_key("/").unwrap();
+    wait_until(tab, "focus on the search box", "document.activeElement.id === 'search-input'");
+    tab.type_str(query).unwrap();
+}
+
+/// Wait until the results of `query` stand in the list (at least one).
+fn wait_for_results(tab: &Tab, query: &str) {
+    // Past the debounce of the last keystroke, so the list answers the whole query and
+    // not the beginning of it.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let expected = serde_json::to_string(query).unwrap();
+    wait_until(
+        tab,
+        &format!("results for {query}"),
+        &format!(
+            "document.getElementById('search-input').value === {expected} && \
+             document.getElementById('search-results').children.length > 0 && \
+             !document.getElementById('search-results').hidden"
+        ),
+    );
 }
 
 /// The 項番 of each result shown, in order.
@@ -128,36 +222,164 @@ fn search_works_from_a_file_share() {
 #[test]
 fn search_works_through_serve() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("project");
-    for sub in ["seeds", "content"] {
-        std::fs::create_dir_all(project.join(sub)).unwrap();
-        for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(sub)).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, project.join(sub).join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    /// The server, stopped however the test ends.
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_rolesite"))
-            .args(["serve", project.to_str().unwrap(), "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().rsplit(" at ").next().unwrap().to_string();
+    let server = Server::start(&seed_project(dir.path()), None);
     let chrome = driven();
     let tab = chrome.browser.new_tab().unwrap();
-    virus_then_704(&tab, &format!("{base}phases/"));
+    virus_then_704(&tab, &format!("{}phases/", server.base));
+}
+
+/// The text of the `n`th result shown.
+fn result_text(tab: &Tab, n: usize) -> String {
+    let js = format!("document.querySelectorAll('#search-results [role=option]')[{n}].textContent");
+    tab.evaluate(&js, false).unwrap().value.unwrap().as_str().unwrap().to_string()
+}
+
+#[test]
+fn enter_opens_the_result_chosen_with_the_arrow_keys() {
+    on_file_and_http(|tab, base| {
+        open_and_type(tab, &format!("{base}items/1/index.html"), "総合テスト");
+        wait_for_results(tab, "総合テスト");
+        let results = shown_urls(tab, base);
+        tab.press_key("ArrowDown").unwrap();
+        tab.press_key("ArrowDown").unwrap();
+        wait_until(
+            tab,
+            "the third result active",
+            "document.getElementById('search-input').getAttribute('aria-activedescendant') === 'search-result-2' && \
+             document.getElementById('search-result-2').getAttribute('aria-selected') === 'true'",
+        );
+        let chosen = &results[2];
+        assert_ne!(chosen, &results[0], "{base}: the test needs the third result to differ from the first");
+        tab.press_key("Enter").unwrap();
+        let expected = serde_json::to_string(&format!("{base}{chosen}index.html")).unwrap();
+        wait_until(tab, &format!("{chosen} opened ({base})"), &format!("location.href === {expected}"));
+    });
+}
+
+#[test]
+fn an_exact_name_ranks_above_names_that_start_with_it() {
+    on_file_and_http(|tab, base| {
+        open_and_type(tab, &format!("{base}index.html"), "総合テスト");
+        wait_for_results(tab, "総合テスト");
+        // 696 and 697 are headings named 「総合テスト」; 45 「総合テスト工程ガイドの作成」 and
+        // 698 「総合テスト計画・準備…」 start with it; then names holding it elsewhere.
+        let results = shown(tab);
+        assert_eq!(results[..4], [696, 697, 45, 698], "{base}: {results:?}");
+    });
+}
+
+#[test]
+fn no_result_is_said_in_the_dropdown() {
+    on_file_and_http(|tab, base| {
+        open_and_type(tab, &format!("{base}index.html"), "存在しない語");
+        // Seen, not only announced: the message is on top of the page at its place.
+        wait_until(
+            tab,
+            &format!("the empty result shown ({base})"),
+            "(function () {
+               var box = document.getElementById('site-search');
+               var el = Array.from(box.querySelectorAll('*'))
+                 .find(function (e) { return e.textContent.trim() === '一致する作業はありません'; });
+               if (!el || !el.checkVisibility()) return false;
+               var r = el.getBoundingClientRect();
+               if (r.width < 40 || r.height < 10) return false;
+               var top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+               return !!top && (top === el || el.contains(top));
+             })()",
+        );
+        assert!(shown_urls(tab, base).is_empty());
+    });
+}
+
+#[test]
+fn a_vendor_is_found_by_its_short_name_first() {
+    on_file_and_http(|tab, base| {
+        // The matrix's column labels: 「2次連携開発」 and 「2次連携HW」 start with 「2次連携」;
+        // 「開発等(統合)」 is the short name of dev-main, whose tasks name 「開発等」 too.
+        for (query, first) in [
+            ("2次連携", &["vendors/kojin2-renkei-dev/", "vendors/kojin2-renkei-hw/"][..]),
+            ("開発等", &["vendors/dev-main/"][..]),
+            ("開発等(統合)", &["vendors/dev-main/"][..]),
+            ("AP保守", &["vendors/app-maint/"][..]),
+        ] {
+            open_and_type(tab, &format!("{base}index.html"), query);
+            wait_for_results(tab, query);
+            let results = shown_urls(tab, base);
+            assert_eq!(results[..first.len()], *first, "{base}: {query}: {results:?}");
+        }
+    });
+}
+
+#[test]
+fn a_lost_number_says_its_range_and_links_its_page() {
+    on_file_and_http(|tab, base| {
+        for query in ["100", "項番100", "項番 100"] {
+            open_and_type(tab, &format!("{base}index.html"), query);
+            wait_for_results(tab, query);
+            assert_eq!(shown_urls(tab, base)[0], "items/100/", "{base}: {query}");
+            let text = result_text(tab, 0);
+            assert!(
+                text.contains("項番100") && text.contains("原本で失われた範囲") && text.contains("58–251"),
+                "{base}: {query}: {text}"
+            );
+        }
+        tab.press_key("Enter").unwrap();
+        wait_until(
+            tab,
+            &format!("the lost item's page ({base})"),
+            "location.href.endsWith('/items/100/index.html') && \
+             document.querySelector('h1').textContent.includes('原本で失われた範囲')",
+        );
+    });
+}
+
+/// The first keystrokes, typed right after focusing the box while a large index is still on
+/// its way, are answered when it arrives, without typing again.
+#[test]
+fn a_query_typed_while_the_index_loads_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    let o = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["gen", project.to_str().unwrap(), "--items", "10000", "--vendors", "25"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // One build, by the server, served over HTTP and opened from its folder.
+    let out = dir.path().join("out");
+    let server = Server::start(&project, Some(&out));
+    let chrome = driven();
+    let tab = chrome.browser.new_tab().unwrap();
+    for base in [format!("{}/", file_url(&out)), server.base.clone()] {
+        tab.navigate_to(&format!("{base}index.html")).unwrap().wait_until_navigated().unwrap();
+        wait_until(&tab, "the search box", "!document.getElementById('site-search').hidden");
+        // The index's <script> element is held back until the query is typed, so the test
+        // does not depend on how fast the machine loads 3.4 MB: typing over the DevTools
+        // protocol can be slower than that here.
+        tab.evaluate(
+            "(function () {
+               var append = Node.prototype.appendChild;
+               Node.prototype.appendChild = function (node) {
+                 if (node instanceof HTMLScriptElement && /search-index\\.js$/.test(node.src) && !window.__release) {
+                   var parent = this;
+                   window.__release = function () { append.call(parent, node); };
+                   return node;
+                 }
+                 return append.call(this, node);
+               };
+             })()",
+            false,
+        )
+        .unwrap();
+        tab.press_key("/").unwrap();
+        tab.type_str("移行").unwrap();
+        wait_until(&tab, "the index asked for", "typeof window.__release === 'function'");
+        // Past the debounce of the last keystroke: all typing is done while the index loads.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(shown_urls(&tab, &base).is_empty(), "{base}: results before the index arrived");
+        tab.evaluate("window.__release()", false).unwrap();
+        wait_for_results(&tab, "移行");
+        assert!(shown_urls(&tab, &base).iter().all(|u| u.starts_with("items/") || u.starts_with("phases/")));
+    }
 }
 
 /// The ranking, on an index made for it: fields, closeness, AND, width, 項番.

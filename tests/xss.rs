@@ -468,7 +468,9 @@ fn is_own_input(e: ElementRef) -> bool {
         "input",
         &[
             ("id", "search-input"),
-            ("type", "search"),
+            ("type", "text"),
+            ("inputmode", "search"),
+            ("enterkeyhint", "search"),
             ("role", "combobox"),
             ("aria-autocomplete", "list"),
             ("aria-expanded", "false"),
@@ -737,11 +739,11 @@ fn the_problem_finder_catches_trusted_raw_html() {
         // the search box: another type, or one more attribute
         (
             "index.html",
-            r#"<input id="search-input" type="text" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" placeholder="作業名・事業者・項番(/ で移動)">"#,
+            r#"<input id="search-input" type="search" inputmode="search" enterkeyhint="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" placeholder="作業名・事業者・項番(/ で移動)">"#,
         ),
         (
             "index.html",
-            r#"<input id="search-input" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" placeholder="作業名・事業者・項番(/ で移動)" formaction="x">"#,
+            r#"<input id="search-input" type="text" inputmode="search" enterkeyhint="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" placeholder="作業名・事業者・項番(/ で移動)" formaction="x">"#,
         ),
         ("index.html", r#"<input type="image" src="x">"#),
     ] {

@@ -206,7 +206,7 @@ enum Spec<'a> {
 /// The most 項番 of one gap that get a page of their own. A range lost from a document is
 /// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
 /// page per unused number would say nothing.
-const LOST_PAGES: u32 = 10_000;
+pub(crate) const LOST_PAGES: u32 = 10_000;
 
 /// Every page and data file. `export` makes `data/roles.json` and the changes, which the
 /// pages need none of until the changes page: it runs beside the rendering.

@@ -5,8 +5,10 @@
 // Text and queries meet in one form: NFKC (full and half width become one), lower case.
 // Runs of letters and digits are cut into index terms exactly as src/search.rs cuts them:
 // an ASCII run whole, any other run as character bigrams (a lone character as itself).
-// Every query word must be found (AND); results rank by field (name above vendors above
-// description), by how close the words stand, and a 項番 goes straight to its item.
+// Every query word must be found (AND). Results rank a 項番 first (its item, or the range
+// the source lost it in), then a name (or a vendor's short name) that is the whole query,
+// then one that starts with it; then by field (name above vendors above description) and
+// by how close the words stand.
 (function () {
   'use strict';
 
@@ -17,14 +19,22 @@
   var status = document.getElementById('search-status');
   var root = form.getAttribute('data-root') || '';
   var MAX = 20;
-  var KIND = { t: '作業', h: '見出し', v: '事業者', p: 'ページ' };
+  var KIND = { t: '作業', h: '見出し', v: '事業者', p: 'ページ', l: '欠落' };
+  var NONE = '一致する作業はありません';
 
   var index = null;
+  var lost = [];
   var decoded = {};
   var normal = [];
   var loading = false;
+  // What to do once the index is there: loading takes a while on a large table, and what
+  // the reader typed or chose meanwhile must not be lost.
+  var waiting = [];
   var active = -1;
   var shown = [];
+  // The query `shown` answers: Enter opens the chosen result only if it answers what is
+  // in the box (a keystroke may still be waiting for its debounce).
+  var answered = null;
   var timer = 0;
 
   var WORD = /[\p{Alphabetic}\p{N}]/u;
@@ -91,13 +101,21 @@
   }
 
   // A document is [kind, 項番, name, others, description, url] (see src/search.rs):
-  // `others` lists a row's vendors by document position, or is a vendor's other spellings.
+  // `others` lists a row's vendors by document position, or is a vendor's other spellings;
+  // a vendor's description is its short name. A range of 項番 the source lost is
+  // ['l', from, what the source holds there, to], found by number only.
   function others(d) {
-    return Array.isArray(d[3]) ? d[3].map(function (i) { return index.docs[i][2]; }).join(' ') : d[3];
+    if (!Array.isArray(d[3])) return d[3];
+    return d[3].map(function (i) {
+      var v = index.docs[i];
+      return v[4] && v[4] !== v[2] ? v[2] + ' ' + v[4] : v[2];
+    }).join(' ');
   }
 
-  function url(id) {
+  // A result's page; a lost range's is the page of the 項番 asked for.
+  function url(id, no) {
     var d = index.docs[id];
+    if (d[0] === 'l') return 'items/' + no + '/';
     if (d[5]) return d[5];
     return (d[0] === 'h' ? 'phases/' : 'items/') + d[1] + '/';
   }
@@ -105,9 +123,27 @@
   function fields(id) {
     if (!normal[id]) {
       var d = index.docs[id];
-      normal[id] = { t: norm(d[2]), v: norm(others(d)), d: norm(d[4]), n: d[1] ? String(d[1]) : '' };
+      var vendor = d[0] === 'v';
+      normal[id] = {
+        t: norm(d[2]),
+        s: vendor ? norm(d[4]) : '',
+        v: norm(others(d)),
+        d: vendor ? '' : norm(d[4]),
+        n: d[1] ? String(d[1]) : ''
+      };
     }
     return normal[id];
+  }
+
+  // A word in a name: at its start, or elsewhere (0 when not there).
+  function named(text, w) {
+    var at = text.indexOf(w);
+    return at < 0 ? 0 : at === 0 ? 12 : 10;
+  }
+
+  // How a name meets the whole query: 2 it is the query, 1 it starts with it.
+  function whole(text, q) {
+    return !text ? 0 : text === q ? 2 : text.indexOf(q) === 0 ? 1 : 0;
   }
 
   // How close the words stand in one field: 1 when adjacent, less with distance, 0 when
@@ -132,11 +168,22 @@
     return { q: q, number: number, words: number ? [number[1]] : q.split(/\s+/).filter(Boolean) };
   }
 
-  // Ranked results for a query: [{id, score}], best first.
+  // The lost range holding a 項番, as a result, or nothing.
+  function lostRange(no) {
+    for (var i = 0; i < lost.length; i++) {
+      var d = index.docs[lost[i]];
+      if (d[1] <= no && no <= d[3]) return { id: lost[i], rank: 3, score: 0, no: no };
+    }
+    return null;
+  }
+
+  // Ranked results for a query: [{id, rank, score, no}], best first. `rank` is 3 for the
+  // 項番 asked for, 2 for a name that is the query, 1 for one that starts with it.
   function search(query) {
     var parsed = parse(query);
     var number = parsed.number;
     var words = parsed.words;
+    var gap = number && lostRange(Number(number[1]));
     var candidates = null;
     words.forEach(function (w) {
       terms(w).forEach(function (t) {
@@ -145,15 +192,13 @@
       });
     });
     if (!candidates) return [];
-    var results = [];
+    var results = gap ? [gap] : [];
     candidates.forEach(function (id) {
       var f = fields(id);
       var score = 0;
       for (var i = 0; i < words.length; i++) {
         var w = words[i];
-        var best = 0;
-        var at = f.t.indexOf(w);
-        if (at >= 0) best = at === 0 ? 12 : 10;
+        var best = Math.max(named(f.t, w), named(f.s, w));
         if (f.n === w) best = Math.max(best, 8);
         if (best < 4 && f.v.indexOf(w) >= 0) best = 4;
         if (best < 2 && f.d.indexOf(w) >= 0) best = 2;
@@ -161,11 +206,12 @@
         score += best;
       }
       score += 3 * Math.max(closeness(f.t, words), closeness(f.d, words) / 2);
-      if (number && f.n === number[1]) score += 100;
-      results.push({ id: id, score: score });
+      var rank = number && f.n === number[1] ? 3 : Math.max(whole(f.t, parsed.q), whole(f.s, parsed.q));
+      results.push({ id: id, rank: rank, score: score });
     });
     results.sort(function (a, b) {
-      return b.score - a.score || (index.docs[a.id][1] || 1e9) - (index.docs[b.id][1] || 1e9) || a.id - b.id;
+      return b.rank - a.rank || b.score - a.score ||
+        (index.docs[a.id][1] || 1e9) - (index.docs[b.id][1] || 1e9) || a.id - b.id;
     });
     return results;
   }
@@ -221,53 +267,62 @@
     return '';
   }
 
-  function show(query) {
-    var results = search(query);
-    var parsed = parse(query);
-    var q = parsed.q;
-    var words = parsed.words;
-    shown = results.slice(0, MAX);
-    list.textContent = '';
-    shown.forEach(function (r, i) {
-      var d = index.docs[r.id];
-      var li = document.createElement('li');
-      li.id = 'search-result-' + i;
-      li.setAttribute('role', 'option');
-      li.setAttribute('aria-selected', 'false');
-      var a = document.createElement('a');
-      a.href = root + url(r.id) + 'index.html';
-      a.tabIndex = -1;
-      var kind = document.createElement('span');
-      kind.className = 'kind';
-      kind.textContent = KIND[d[0]] || '';
-      a.appendChild(kind);
-      if (d[1]) {
-        var no = document.createElement('span');
-        no.className = 'no';
-        no.appendChild(marked('項番' + d[1], words));
-        a.appendChild(no);
-      }
-      var name = document.createElement('span');
-      name.className = 'name';
-      name.appendChild(marked(d[2], words));
-      a.appendChild(name);
+  function part(tag, className, content) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    el.appendChild(typeof content === 'string' ? document.createTextNode(content) : content);
+    return el;
+  }
+
+  // One result as an option of the listbox: kind, 項番, name, and where the words were
+  // found when not in the name.
+  function option(r, i, words) {
+    var d = index.docs[r.id];
+    var li = document.createElement('li');
+    li.id = 'search-result-' + i;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', 'false');
+    var a = document.createElement('a');
+    a.href = root + url(r.id, r.no) + 'index.html';
+    a.tabIndex = -1;
+    a.appendChild(part('span', 'kind', KIND[d[0]] || ''));
+    if (d[0] === 'l') {
+      a.appendChild(part('span', 'no', marked('項番' + r.no, words)));
+      a.appendChild(part('span', 'name', 'は原本で失われた範囲(' + d[1] + '–' + d[3] + ')にあります'));
+      a.appendChild(part('small', '', d[2]));
+    } else {
+      if (d[1]) a.appendChild(part('span', 'no', marked('項番' + d[1], words)));
+      a.appendChild(part('span', 'name', marked(d[2], words)));
       var f = fields(r.id);
       if (!words.every(function (w) { return f.t.indexOf(w) >= 0 || f.n === w; })) {
         var more = snippet(d[4], words) || snippet(others(d), words);
-        if (more) {
-          var small = document.createElement('small');
-          small.appendChild(marked(more, words));
-          a.appendChild(small);
-        }
+        if (more) a.appendChild(part('small', '', marked(more, words)));
       }
-      li.appendChild(a);
-      li.addEventListener('mousedown', function (e) { e.preventDefault(); });
-      list.appendChild(li);
-    });
-    list.hidden = !q;
-    input.setAttribute('aria-expanded', q ? 'true' : 'false');
-    status.textContent = q ? (results.length ? results.length + ' 件' + (results.length > MAX ? '(上位 ' + MAX + ' 件を表示)' : '') : '見つかりません') : '';
+    }
+    li.appendChild(a);
+    li.addEventListener('mousedown', function (e) { e.preventDefault(); });
+    return li;
+  }
+
+  function show(query) {
+    var results = search(query);
+    var parsed = parse(query);
+    shown = results.slice(0, MAX);
+    answered = query;
+    list.textContent = '';
+    shown.forEach(function (r, i) { list.appendChild(option(r, i, parsed.words)); });
+    var count = results.length + ' 件' + (results.length > MAX ? '(上位 ' + MAX + ' 件を表示)' : '');
+    open(!!parsed.q, results.length ? count : NONE, !results.length);
     select(shown.length ? 0 : -1);
+  }
+
+  // The dropdown open or closed, and the status: said to screen readers always, and shown
+  // where the results would stand when there are none to show (or none yet).
+  function open(on, said, seen) {
+    list.hidden = !on || !shown.length;
+    input.setAttribute('aria-expanded', list.hidden ? 'false' : 'true');
+    status.textContent = on ? said : '';
+    status.classList.toggle('seen', on && seen);
   }
 
   function select(i) {
@@ -282,38 +337,66 @@
     }
   }
 
+  // The index, loaded once by a <script> element; `then` runs when it is there. Each
+  // function waits once however often it is asked for: `refresh` reads the box when it
+  // runs, so the query answered is the latest.
   function load(then) {
-    if (index) return then();
-    if (window.ROLESITE_SEARCH_INDEX) {
-      index = window.ROLESITE_SEARCH_INDEX;
-      return then();
-    }
+    if (!index && window.ROLESITE_SEARCH_INDEX) ready();
+    if (index) return then && then();
+    if (then && waiting.indexOf(then) < 0) waiting.push(then);
     if (loading) return;
     loading = true;
     status.textContent = '索引を読み込んでいます…';
     var s = document.createElement('script');
     s.src = root + 'assets/search-index.js';
     s.onload = function () {
-      index = window.ROLESITE_SEARCH_INDEX;
-      status.textContent = '';
-      then();
+      ready();
+      open(false);
+      var run = waiting;
+      waiting = [];
+      run.forEach(function (f) { f(); });
     };
     s.onerror = function () {
       loading = false;
-      status.textContent = '検索の索引を読み込めませんでした。';
+      waiting = [];
+      open(true, '検索の索引を読み込めませんでした。', true);
     };
     document.head.appendChild(s);
   }
 
-  function update() {
-    load(function () { show(input.value); });
+  // The lost ranges are few and asked for by number only: found once, not through terms.
+  function ready() {
+    index = window.ROLESITE_SEARCH_INDEX;
+    lost = [];
+    index.docs.forEach(function (d, i) { if (d[0] === 'l') lost.push(i); });
+  }
+
+  // The results of what is in the box, as soon as the index is there.
+  function refresh() {
+    // Not for a reader who has left the box meanwhile.
+    if (document.activeElement !== input) return;
+    if (index) return show(input.value);
+    open(!!input.value.trim(), '索引を読み込んでいます…', true);
+    load(refresh);
+  }
+
+  // Enter: the result chosen, if the list answers what is in the box; else the first
+  // result of what is there.
+  function go() {
+    if (answered !== input.value) {
+      clearTimeout(timer);
+      show(input.value);
+    }
+    if (active >= 0) location.href = list.children[active].firstChild.href;
   }
 
   input.addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(update, 30);
+    timer = setTimeout(refresh, 30);
   });
-  input.addEventListener('focus', function () { load(function () {}); });
+  // Loading starts on focus, before the first keystroke; back in the box, the results of
+  // what it holds are shown again.
+  input.addEventListener('focus', function () { load(input.value.trim() ? refresh : null); });
   input.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -322,21 +405,13 @@
       select((active + step + shown.length) % shown.length);
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      clearTimeout(timer);
-      load(function () {
-        show(input.value);
-        if (active >= 0) location.href = list.children[active].firstChild.href;
-      });
+      load(go);
     } else if (e.key === 'Escape') {
-      list.hidden = true;
-      input.setAttribute('aria-expanded', 'false');
+      open(false);
     }
   });
   input.addEventListener('blur', function () {
-    setTimeout(function () {
-      list.hidden = true;
-      input.setAttribute('aria-expanded', 'false');
-    }, 150);
+    setTimeout(function () { open(false); }, 150);
   });
   document.addEventListener('keydown', function (e) {
     var t = e.target;
