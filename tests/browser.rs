@@ -273,17 +273,20 @@ fn assert_page_size(what: &str, boxes: &[(f64, f64)], (w, h): (f64, f64), name: 
 }
 
 #[test]
-fn matrix_prints_on_a3_landscape_and_other_pages_on_a4_portrait() {
+fn the_matrix_and_home_print_on_a3_landscape_and_other_pages_on_a4_portrait() {
     let dir = target_tmp().join("browser-pdf");
     fs::create_dir_all(&dir).unwrap();
-    let mut pdfs = in_parallel(vec!["matrix/index.html", "items/704/index.html"], 2, |page| {
+    let mut pdfs = in_parallel(vec!["matrix/index.html", "index.html", "items/704/index.html"], 2, |page| {
         let name = page.replace('/', "_").replace(".html", ".pdf");
         print_pdf(page, &dir.join(name))
     });
     let item = pdf_media_boxes(&pdfs.pop().unwrap());
+    let home = pdf_media_boxes(&pdfs.pop().unwrap());
     let matrix = pdf_media_boxes(&pdfs.pop().unwrap());
     assert_page_size("matrix/index.html", &matrix, (1190.55, 841.89), "A3 landscape");
     assert!(matrix.len() > 1, "the whole matrix printed on {} page(s)", matrix.len());
+    // The home page's load map is as wide as the table has top headings.
+    assert_page_size("index.html", &home, (1190.55, 841.89), "A3 landscape");
     assert_page_size("items/704/index.html", &item, (595.28, 841.89), "A4 portrait");
 }
 

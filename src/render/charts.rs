@@ -15,14 +15,17 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Cell size of the load map, in SVG units (CSS pixels at 100%).
-const CELL_W: u32 = 56;
+/// Cell size of the load map, in SVG units (CSS pixels at 100%): five Japanese characters
+/// of a column's name to a line.
+const CELL_W: u32 = 64;
 const CELL_H: u32 = 36;
-/// Room for the vendors' names on the left and the phases' names above.
+/// Room for the vendors' names on the left.
 const LABEL_W: u32 = 132;
-const HEAD_H: u32 = 120;
-/// Longest phase name drawn in full; a longer one is cut, with the whole in its tooltip.
-const NAME_CHARS: usize = 12;
+/// A column's name is written level, wrapped to its width in at most this many lines (its
+/// 項番 on a line above them); a longer one is cut, with the whole in its tooltip and in the
+/// table of the same numbers.
+const NAME_LINES: usize = 5;
+const LINE_H: u32 = 14;
 
 /// ◎ in shades of blue, ○ in shades of brown: from light (one task) to dark (the most).
 const PRIMARY: ((f64, f64, f64), (f64, f64, f64)) = ((222.0, 235.0, 247.0), (8.0, 48.0, 107.0));
@@ -32,8 +35,10 @@ const COOPERATING: ((f64, f64, f64), (f64, f64, f64)) = ((254.0, 237.0, 222.0), 
 #[derive(Serialize)]
 pub struct MapColumn {
     x: u32,
-    /// The name as drawn (cut when long) and whole.
-    label: String,
+    /// The baseline of the name's first line: the lines end just above the cells.
+    y: u32,
+    /// The name as drawn, a line each (its 項番 first), and whole.
+    lines: Vec<String>,
     name: String,
     href: Option<String>,
 }
@@ -274,25 +279,33 @@ fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, fro
         let cells = map_cells(&unknown, &columns, max, UNKNOWN_NAME, &anchor);
         rows.push(MapRow { y: 0, id: "", short: "事業者不明", name: UNKNOWN_NAME, href: page, cells });
     }
+    let labels: Vec<Vec<String>> = columns.names.iter().map(|(name, _)| column_lines(name)).collect();
+    let head_h = 8 + LINE_H * labels.iter().map(Vec::len).max().unwrap_or(1) as u32;
     for (i, row) in rows.iter_mut().enumerate() {
-        row.y = HEAD_H + i as u32 * CELL_H;
+        row.y = head_h + i as u32 * CELL_H;
     }
     let columns: Vec<MapColumn> = columns
         .names
         .into_iter()
+        .zip(labels)
         .enumerate()
-        .map(|(i, (name, href))| MapColumn { x: LABEL_W + i as u32 * CELL_W, label: cut(&name), name, href })
+        .map(|(i, ((name, href), lines))| MapColumn {
+            x: LABEL_W + i as u32 * CELL_W,
+            y: head_h - 6 - LINE_H * (lines.len() as u32 - 1),
+            lines,
+            name,
+            href,
+        })
         .collect();
     LoadMap {
-        // The last names lean out to the right of their column.
-        width: LABEL_W + columns.len() as u32 * CELL_W + 96,
-        height: HEAD_H + rows.len() as u32 * CELL_H + 4,
+        width: LABEL_W + columns.len() as u32 * CELL_W + 8,
+        height: head_h + rows.len() as u32 * CELL_H + 4,
         columns,
         rows: rows.len(),
         drawn: Block::new(None, draw_rows(&rows).into()),
         table: Block::new(None, table_rows(&rows).into()),
         label_w: LABEL_W,
-        head_h: HEAD_H,
+        head_h,
         cell_w: CELL_W,
         cell_h: CELL_H,
         half: CELL_H / 2,
@@ -392,7 +405,9 @@ fn draw_rows(rows: &[MapRow]) -> String {
                     half - 1
                 );
                 escape_into(&mut out, &m.fill);
-                let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\" fill=\"", c.x + 4);
+                // ◎ in bold: it stands out from ○ in black and white too.
+                let weight = if symbol == '◎' { " font-weight=\"700\"" } else { "" };
+                let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\"{weight} fill=\"", c.x + 4);
                 escape_into(&mut out, m.ink);
                 let _ = write!(out, "\">{symbol}{}", m.count.certain);
                 if m.count.doubtful > 0 {
@@ -440,11 +455,39 @@ fn table_rows(rows: &[MapRow]) -> String {
     out
 }
 
-fn cut(name: &str) -> String {
-    match name.char_indices().nth(NAME_CHARS) {
-        Some((at, _)) => format!("{}…", &name[..at]),
-        None => name.to_string(),
+/// A column's name as drawn: its 項番 on a line of its own, then the name wrapped to the
+/// column's width.
+fn column_lines(name: &str) -> Vec<String> {
+    match name.split_once(' ').filter(|(no, _)| no.chars().all(|c| c.is_ascii_digit())) {
+        Some((no, rest)) => std::iter::once(no.to_string()).chain(wrap(rest, CELL_W - 4, NAME_LINES)).collect(),
+        None => wrap(name, CELL_W - 4, NAME_LINES),
     }
+}
+
+/// `text` in lines of at most `width` units at the charts' 12-unit font (a full-width
+/// character 12 wide, any other 7), at most `lines` of them; the last ends with … only
+/// when the text does not fit.
+fn wrap(text: &str, width: u32, lines: usize) -> Vec<String> {
+    let wide = |c: char| if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) { 7 } else { 12 };
+    let mut out: Vec<String> = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        if used + wide(c) > width {
+            if out.len() == lines {
+                let last = out.last_mut().expect("a line");
+                while last.chars().map(wide).sum::<u32>() + 12 > width {
+                    last.pop();
+                }
+                last.push('…');
+                return out;
+            }
+            out.push(String::new());
+            used = 0;
+        }
+        out.last_mut().expect("a line").push(c);
+        used += wide(c);
+    }
+    out
 }
 
 type Rgb = (f64, f64, f64);
@@ -496,7 +539,10 @@ fn ink(fill: Rgb) -> &'static str {
 #[derive(Serialize)]
 pub struct Bar {
     y: u32,
-    label: String,
+    /// The phase's name as drawn beside its bars (two lines at most, the first at
+    /// `label_y`) and whole.
+    lines: Vec<String>,
+    label_y: u32,
     name: String,
     primary: Option<BarMark>,
     cooperating: Option<BarMark>,
@@ -554,9 +600,11 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
         .enumerate()
         .map(|(i, (column, c))| {
             let name = columns.names[column].0.clone();
+            let lines = wrap(&name, BAR_LABEL_W - 12, 2);
             Bar {
                 y: i as u32 * BAR_ROW_H,
-                label: cut(&name),
+                label_y: i as u32 * BAR_ROW_H + 24 - 7 * (lines.len() as u32 - 1),
+                lines,
                 name,
                 primary: bar(column, c.primary, "primary", "主担当(◎)", c.first_primary),
                 cooperating: bar(column, c.cooperating, "cooperating", "協力(○)", c.first_cooperating),
@@ -736,8 +784,15 @@ mod tests {
     }
 
     #[test]
-    fn long_names_are_cut_with_an_ellipsis() {
-        assert_eq!(cut("統合業務関連"), "統合業務関連");
-        assert_eq!(cut("拠点機器の納入及び導入(拠点機器の単体テスト含む)"), "拠点機器の納入及び導入(…");
+    fn names_wrap_to_the_width_and_only_what_does_not_fit_is_cut() {
+        assert_eq!(column_lines("1 統合業務関連"), ["1", "統合業務関", "連"]);
+        assert_eq!(column_lines("見出し不明"), ["見出し不明"]);
+        // Five lines hold it: written whole.
+        let fits = column_lines("674 拠点機器の納入及び導入(拠点機器の単体テスト含む)");
+        assert_eq!(fits.concat(), "674拠点機器の納入及び導入(拠点機器の単体テスト含む)");
+        let long = column_lines("674 拠点機器の納入及び導入(拠点機器の単体テストを含む作業の一式)");
+        assert_eq!(long.len(), 1 + NAME_LINES);
+        assert!(long.last().unwrap().ends_with('…'), "{long:?}");
+        assert_eq!(wrap("AB 12 総合テスト", 58, 3), ["AB 12 総", "合テスト"]);
     }
 }

@@ -123,7 +123,8 @@ pub fn page(site: &Site, part: &Part, all: &[Part], from: &str) -> SourcePage {
         first: part.first,
         last: part.last,
         width,
-        vendors: width.saturating_sub(3),
+        // A table's lines have 項番, 作業項目, the vendors and 作業内容; prose has one cell.
+        vendors: if width >= 4 { width - 3 } else { 0 },
         header: super::Block::new(None, rows_html(site, header_lines, width, "th", from).into()),
         rows: super::Block::new(None, rows_html(site, lines, width, "td", from).into()),
         prev: near(at.and_then(|i| i.checked_sub(1))),

@@ -144,7 +144,8 @@ pub fn driven_with(extra: &[&str]) -> Driven {
     use std::ffi::OsStr;
     let profile = tempfile::tempdir().expect("profile folder");
     // What FLAGS asks for and the driver does not already pass.
-    let mut args: Vec<&OsStr> = ["--disable-gpu", "--disable-component-update", "--disable-quic"].map(OsStr::new).into();
+    let mut args: Vec<&OsStr> =
+        ["--disable-gpu", "--disable-component-update", "--disable-quic"].map(OsStr::new).into();
     args.extend(extra.iter().map(OsStr::new));
     let options = headless_chrome::LaunchOptions {
         path: Some(exe().to_path_buf()),
