@@ -94,8 +94,6 @@ pub struct SourcePage {
     last: usize,
     /// The columns the widest line has.
     width: usize,
-    /// How many of them name vendors (all but 項番, 作業項目 and 作業内容).
-    vendors: usize,
     /// The header rows of the section the lines stand in, as table rows.
     header: super::Block,
     rows: super::Block,
@@ -123,8 +121,6 @@ pub fn page(site: &Site, part: &Part, all: &[Part], from: &str) -> SourcePage {
         first: part.first,
         last: part.last,
         width,
-        // A table's lines have 項番, 作業項目, the vendors and 作業内容; prose has one cell.
-        vendors: if width >= 4 { width - 3 } else { 0 },
         header: super::Block::new(None, rows_html(site, header_lines, width, "th", from).into()),
         rows: super::Block::new(None, rows_html(site, lines, width, "td", from).into()),
         prev: near(at.and_then(|i| i.checked_sub(1))),
@@ -147,7 +143,7 @@ fn rows_html(site: &Site, lines: &[(usize, String)], width: usize, cell: &str, f
         let mut cells = text.split(SourceText::SEPARATOR);
         for col in 0..width {
             let value = cells.next().unwrap_or("");
-            let _ = write!(out, "<{cell}{}>", if cell == "th" { " scope=\"col\"" } else { "" });
+            let _ = write!(out, "<{cell}{}>", if cell == "th" { " scope=\"col\"><div" } else { "" });
             let row = (col == 0 && cell == "td").then(|| crate::read::parse_no(value)).flatten();
             match row.and_then(|no| site.table.row(no)).filter(|r| r.source.line == *line) {
                 Some(r) => {
@@ -157,7 +153,7 @@ fn rows_html(site: &Site, lines: &[(usize, String)], width: usize, cell: &str, f
                 }
                 None => escape_into(&mut out, value),
             }
-            let _ = write!(out, "</{cell}>");
+            let _ = write!(out, "{}</{cell}>", if cell == "th" { "</div>" } else { "" });
         }
         out.push_str("</tr>\n");
     }
