@@ -465,6 +465,37 @@ fn every_count_of_a_vendor_shows_the_certain_and_the_doubtful_part_as_roles_json
         for (i, id) in ids.iter().enumerate() {
             assert_eq!((foot[0][i], foot[1][i]), totals[id], "matrix/: {id}");
         }
+        // Every phase page's grid: its totals count the tasks below the heading.
+        for phase in roles.rows.iter().filter(|r| r["kind"] == "heading") {
+            let no = phase["no"].as_u64().unwrap();
+            let page = format!("phases/{no}/index.html");
+            let doc = html(site, &page);
+            let ids: Vec<String> = doc
+                .select(&sel("table.grid thead th.v a"))
+                .map(|a| attr(a, "href").rsplit("vendors/").next().unwrap().trim_end_matches("/index.html").to_string())
+                .collect();
+            let foot: Vec<Vec<(usize, usize)>> = doc
+                .select(&sel("table.grid tfoot tr"))
+                .map(|tr| tr.select(&sel("td.c")).map(|td| tally(&td.text().collect::<String>())).collect())
+                .collect();
+            let mut below: BTreeMap<String, Counts> = BTreeMap::new();
+            for task in roles.tasks().filter(|t| roles.chain(t).contains(&no)) {
+                let doubt = Roles::doubtful(task);
+                for (vendor, role) in Roles::roles(task) {
+                    let t = below.entry(vendor).or_default();
+                    let side = if role == "primary" { &mut t.0 } else { &mut t.1 };
+                    if doubt {
+                        side.1 += 1
+                    } else {
+                        side.0 += 1
+                    }
+                }
+            }
+            for (i, id) in ids.iter().enumerate() {
+                assert_eq!((foot[0][i], foot[1][i]), below.get(id).copied().unwrap_or_default(), "{page}: {id}");
+            }
+            assert_eq!(ids.len(), below.len(), "{page}: a column for each vendor involved");
+        }
     }
 }
 
