@@ -1,7 +1,9 @@
 //! The `rolesite` command: parses arguments, dispatches to a verb, prints errors once.
 
 use clap::{Parser, Subcommand};
-use rolesite::{cmd_build, cmd_check, cmd_gen, cmd_init, cmd_serve, cmd_urls};
+mod cmd;
+
+use cmd::{build, check, gen, init, serve, urls};
 
 // Rendering allocates many small strings on every core; the system allocator spent about a
 // third of a rebuild's time in its own bookkeeping (malloc_consolidate, unlink_chunk).
@@ -21,28 +23,28 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the site into the output folder (out/ by default).
-    Build(cmd_build::Args),
+    Build(build::Args),
     /// Read the tables and print every finding as file:line: severity[code]: message.
-    Check(cmd_check::Args),
+    Check(check::Args),
     /// Create a new site that builds at once.
-    Init(cmd_init::Args),
+    Init(init::Args),
     /// Write a synthetic role table of any size (for benchmarks and trials).
-    Gen(cmd_gen::Args),
+    Gen(gen::Args),
     /// Build, then serve the site over HTTP (127.0.0.1 by default).
-    Serve(cmd_serve::Args),
+    Serve(serve::Args),
     /// Print every citable URL (urls.json), or check an older manifest against the data.
-    Urls(cmd_urls::Args),
+    Urls(urls::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Build(args) => cmd_build::run(args),
-        Command::Check(args) => cmd_check::run(args),
-        Command::Init(args) => cmd_init::run(args),
-        Command::Gen(args) => cmd_gen::run(args),
-        Command::Serve(args) => cmd_serve::run(args),
-        Command::Urls(args) => cmd_urls::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Urls(args) => urls::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,8 +1,5 @@
-//! Progress of a long build, for a person watching a terminal: the stage and how far it
-//! got. The pipeline reports to a `Progress`; only `build` on an interactive terminal
-//! shows it, so logs and pipes stay quiet.
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+//! Progress of a long build: the stage and how far it got. The pipeline reports to a
+//! `Progress`; the program decides whether anyone sees it (a bar on a terminal).
 
 /// Where a build reports how far it got. Called from many threads at once.
 pub trait Progress: Sync {
@@ -10,44 +7,4 @@ pub trait Progress: Sync {
     fn stage(&self, name: &'static str, total: Option<u64>);
     /// One step of the stage is done.
     fn step(&self);
-}
-
-/// A bar on standard error, drawn only when it is a terminal.
-pub struct Bar(ProgressBar);
-
-impl Bar {
-    /// `None` unless standard error is an interactive terminal.
-    pub fn on_terminal() -> Option<Bar> {
-        use std::io::IsTerminal;
-        std::io::stderr().is_terminal().then(|| Bar(ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())))
-    }
-}
-
-/// Cleared when dropped, so the closing line or an error stands alone.
-impl Drop for Bar {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
-    }
-}
-
-impl Progress for Bar {
-    fn stage(&self, name: &'static str, total: Option<u64>) {
-        let style = match total {
-            Some(_) => ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {elapsed}")
-                .map(|s| s.progress_chars("=> ")),
-            None => ProgressStyle::with_template("{prefix:>8} {spinner} {elapsed}"),
-        };
-        if let Ok(style) = style {
-            self.0.set_style(style);
-        }
-        self.0.set_prefix(name);
-        self.0.set_position(0);
-        self.0.set_length(total.unwrap_or(0));
-        // Drawn at once, so even a short stage shows.
-        self.0.tick();
-    }
-
-    fn step(&self) {
-        self.0.inc(1);
-    }
 }

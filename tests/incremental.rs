@@ -5,7 +5,7 @@
 mod common;
 
 use rolesite::baseline::Baseline;
-use rolesite::watch::{rebuild, Outcome, Session as Watch};
+use rolesite::rebuild::{rebuild, Outcome, Session as Watch};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,12 @@
 //! `rolesite check`: read everything, print every finding compiler style, exit by severity.
 
-use crate::config::Project;
-use crate::diag::{Finding, Severity};
-use std::path::PathBuf;
+use rolesite::config::Project;
+use rolesite::diag::{Finding, Severity};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Project folder (holds site.toml, seeds/, content/).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub project: super::ProjectDir,
     /// Fail on warnings too.
     #[arg(long)]
     pub strict: bool,
@@ -25,11 +23,11 @@ pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
-    let project = Project::load(&args.dir)?;
-    let table = crate::load(&project)?.table;
+    let project = Project::load(&args.project.dir)?;
+    let table = rolesite::load(&project)?.table;
     // Everything a build reads: the narrative pages and the theme's templates too.
-    crate::pages::load(&project)?;
-    crate::theme::load(&project)?;
+    rolesite::pages::load(&project)?;
+    rolesite::theme::load(&project)?;
     let min = if args.verbose { Severity::Info } else { Severity::Warning };
     for f in sorted(&table.findings).into_iter().filter(|f| f.severity >= min) {
         println!("{f}");

@@ -4,7 +4,7 @@
 //! a heading stands about every 8 rows, in three levels; each task has one ◎ and one to six
 //! ○. The data is invented and says so in its title.
 
-use crate::diag::{Error, Location};
+use rolesite::diag::{Error, Location};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

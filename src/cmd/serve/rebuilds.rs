@@ -9,7 +9,8 @@
 //! which `serve` holds, closes (`serve` killed outright).
 
 use super::Live;
-use crate::watch::{Outcome, Report};
+use crate::cmd::watch::Report;
+use rolesite::rebuild::Outcome;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ const LAST_LINES: usize = 20;
 pub struct Rebuilds {
     shared: Arc<Shared>,
     /// Removed when `serve` stops.
-    _baseline: Option<crate::write::Aside>,
+    _baseline: Option<rolesite::write::Aside>,
 }
 
 /// What `serve` and the thread watching over the child share.
@@ -67,7 +68,7 @@ impl Rebuilds {
         live: Live,
     ) -> anyhow::Result<Option<Rebuilds>> {
         // The files a build is held to (the URLs, and the data the changes page compares).
-        let baseline = match crate::write::keep_aside(root, &crate::baseline::FILES) {
+        let baseline = match rolesite::write::keep_aside(root, &rolesite::baseline::FILES) {
             Ok(kept) => Some(kept),
             Err(e) => {
                 eprintln!("warning: {e}: after a crash, rebuilds hold to the last good build, not the published site");

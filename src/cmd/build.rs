@@ -1,18 +1,16 @@
 //! `rolesite build`: the seed (or any project) → the site in `out/`.
 
-use crate::config::Project;
-use crate::diag::Severity;
+use rolesite::config::Project;
+use rolesite::diag::Severity;
 use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Project folder (holds site.toml, seeds/, content/).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
-    /// Output folder, overriding site.toml.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: super::ProjectDir,
+    #[command(flatten)]
+    pub out: super::OutputFolder,
     /// Print nothing but errors.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -26,10 +24,6 @@ pub struct Args {
     /// Keep running: rebuild whenever seeds/, content/, themes/ or site.toml change.
     #[arg(long, short)]
     pub watch: bool,
-    /// Let files in the output folder that rolesite did not write go with the old site
-    /// (hidden entries at its top, such as .git, are always kept).
-    #[arg(long)]
-    pub clean: bool,
     /// For `serve`, which runs the rebuilds in a process of its own: report on stdout, one
     /// JSON line each, and stop once stdin closes (`serve` ended).
     #[arg(long, hide = true, requires = "watch")]
@@ -45,20 +39,20 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         return watch(args);
     }
     let start = Instant::now();
-    let mut project = Project::load(&args.dir)?;
-    if let Some(out) = &args.output {
+    let mut project = Project::load(&args.project.dir)?;
+    if let Some(out) = &args.out.output {
         project.config.output = std::env::current_dir()?.join(out);
     }
     // Progress only for a person at a terminal, and not when asked to be quiet. Dropping
     // the bar clears it, on success and on error alike.
-    let bar = if args.quiet { None } else { crate::progress::Bar::on_terminal() };
-    let progress = bar.as_ref().map(|b| b as &dyn crate::progress::Progress);
-    let options = crate::BuildOptions { previous: args.previous.as_deref(), clean: args.clean };
-    let (rendered, written) = crate::build(&project, options, progress)?;
+    let bar = if args.quiet { None } else { super::progress::Bar::on_terminal() };
+    let progress = bar.as_ref().map(|b| b as &dyn rolesite::progress::Progress);
+    let options = rolesite::BuildOptions { previous: args.previous.as_deref(), clean: args.out.clean };
+    let (rendered, written) = rolesite::build(&project, options, progress)?;
     drop(bar);
     written.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
     if args.verbose {
-        eprint!("{}", crate::stage_lines(&rendered.stages));
+        eprint!("{}", rolesite::stage_lines(&rendered.stages));
     }
     let total = start.elapsed();
     if !args.quiet {
@@ -82,11 +76,12 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
 /// `build --watch`: build, then rebuild on every change, reporting each to a person on
 /// stderr, or to `serve` on stdout.
 fn watch(args: &Args) -> anyhow::Result<i32> {
-    use crate::watch::{Event, Report};
-    let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
-    let (dir, verbose) = (&args.dir, args.verbose);
-    let mut session = crate::watch::Session::start(dir, output.as_deref(), args.previous.as_deref(), args.clean)?;
-    let watcher = crate::watch::Watcher::default();
+    use super::watch::{Event, Report};
+    let output = args.out.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
+    let (dir, verbose) = (&args.project.dir, args.verbose);
+    let mut session =
+        rolesite::rebuild::Session::start(dir, output.as_deref(), args.previous.as_deref(), args.out.clean)?;
+    let watcher = super::watch::Watcher::default();
     let mut report: Box<dyn FnMut(Event)> = if args.for_serve {
         stop_when_stdin_closes(watcher.stopper());
         Box::new(|event| to_serve(&Report::from(event)))
@@ -102,14 +97,14 @@ fn watch(args: &Args) -> anyhow::Result<i32> {
         })
     };
     if !args.after_change {
-        report(Event::Built(&crate::watch::rebuild(dir, output.as_deref(), &mut session)));
+        report(Event::Built(&rolesite::rebuild::rebuild(dir, output.as_deref(), &mut session)));
     }
     watcher.run(dir, output.as_deref(), &mut session, report)?;
     Ok(0)
 }
 
 /// One line to `serve`. Should it be gone, the line is lost, and stdin closing stops us.
-fn to_serve(report: &crate::watch::Report) {
+fn to_serve(report: &super::watch::Report) {
     use std::io::Write;
     let Ok(line) = serde_json::to_string(report) else { return };
     let mut stdout = std::io::stdout().lock();
@@ -118,7 +113,7 @@ fn to_serve(report: &crate::watch::Report) {
 
 /// `serve` holds our stdin open and never writes to it: when it closes, `serve` has ended,
 /// however it ended (a SIGKILL too), and so do we, once the rebuild under way is done.
-fn stop_when_stdin_closes(stop: crate::watch::Stop) {
+fn stop_when_stdin_closes(stop: super::watch::Stop) {
     std::thread::spawn(move || {
         let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
         stop.stop();

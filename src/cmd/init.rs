@@ -1,6 +1,6 @@
 //! `rolesite init DIR`: a new site that builds at once, with the default theme written out.
 
-use crate::diag::{Error, Location};
+use rolesite::diag::{Error, Location};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +35,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub fn init(dir: &Path) -> crate::diag::Result<()> {
+pub fn init(dir: &Path) -> rolesite::diag::Result<()> {
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
         return Err(Error::at("init", Location::file_only(dir), "folder is not empty; choose a new one"));
     }

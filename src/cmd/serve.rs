@@ -14,10 +14,10 @@ mod files;
 mod listen;
 mod rebuilds;
 
-use crate::watch::Outcome;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
+use rolesite::rebuild::Outcome;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -26,32 +26,27 @@ use tokio::sync::broadcast;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Project folder (holds site.toml, seeds/, content/).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub project: crate::cmd::ProjectDir,
     /// Port to listen on (0 picks a free one).
     #[arg(long, short, default_value_t = 8080)]
     pub port: u16,
     /// Address to listen on. Anything but loopback makes the site reachable from other machines.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub bind: IpAddr,
-    /// Output folder, overriding site.toml.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Let files in the output folder that rolesite did not write go with the old site
-    /// (hidden entries at its top, such as .git, are always kept).
-    #[arg(long)]
-    pub clean: bool,
+    #[command(flatten)]
+    pub out: crate::cmd::OutputFolder,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
-    let output = args.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
+    let output = args.out.output.as_ref().map(|o| std::env::current_dir().map(|d| d.join(o))).transpose()?;
     let root = match &output {
         Some(o) => o.clone(),
-        None => crate::config::Project::load(&args.dir)?.output(),
+        None => rolesite::config::Project::load(&args.project.dir)?.output(),
     };
     let live = Live::default();
-    let Some(rebuilds) = rebuilds::Rebuilds::start(&args.dir, output.as_deref(), &root, args.clean, live.clone())?
+    let Some(rebuilds) =
+        rebuilds::Rebuilds::start(&args.project.dir, output.as_deref(), &root, args.out.clean, live.clone())?
     else {
         return Ok(1);
     };

@@ -1,15 +1,14 @@
 //! `rolesite urls`: the manifest for people writing specifications, and `--check OLD` to
 //! see whether every URL of an older manifest still answers, without writing anything.
 
-use crate::baseline::Baseline;
-use crate::config::Project;
+use rolesite::baseline::Baseline;
+use rolesite::config::Project;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Project folder (holds site.toml, seeds/, content/).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub project: super::ProjectDir,
     /// A published urls.json (or a site's folder): fail, listing them, if any of its URLs
     /// would disappear.
     #[arg(long, value_name = "OLD.json")]
@@ -20,12 +19,12 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<i32> {
-    let project = Project::load(&args.dir)?;
+    let project = Project::load(&args.project.dir)?;
     let baseline = match &args.check {
         Some(old) => Baseline::load_named(old)?,
         None => Baseline::default(),
     };
-    let manifest = crate::render_site(&project, &baseline, Default::default())?.manifest.1;
+    let manifest = rolesite::render_site(&project, &baseline, Default::default())?.manifest.1;
     if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
         let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
         eprintln!(

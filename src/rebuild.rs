@@ -1,0 +1,161 @@
+//! Rebuilding a site again and again (a watching process): the session keeps the last good
+//! build, so each rebuild renders, checks and writes only what changed, and a failed one
+//! leaves the last good site in place. What calls for a rebuild (a file watcher, `serve`)
+//! is the program's; this is what a rebuild is.
+
+use crate::baseline::Baseline;
+use crate::config::Project;
+use crate::previous::Previous;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What one rebuild did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Built {
+        written: usize,
+        unchanged: usize,
+        removed: usize,
+        ms: u128,
+        /// How long each stage took, for `--verbose`.
+        stages: Vec<(&'static str, Duration)>,
+    },
+    /// The error as `file:line: …`, already printed.
+    Failed(String),
+}
+
+impl Outcome {
+    /// Each stage's time, one per line, for `--verbose`.
+    pub fn stages(&self) -> String {
+        match self {
+            Outcome::Built { stages, .. } => crate::stage_lines(stages),
+            Outcome::Failed(_) => String::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Built { written, unchanged, removed, ms, .. } => {
+                write!(f, "{written} written, {unchanged} unchanged, {removed} removed in {ms} ms")
+            }
+            Outcome::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// What a watching process keeps from one rebuild to the next.
+#[derive(Default)]
+pub struct Session {
+    /// The last good build, which the next one updates.
+    pub previous: Option<Previous>,
+    /// The site as published before the session began: its URLs must all stay, and the
+    /// changes page lists the session's edits against it.
+    pub baseline: Baseline,
+    /// Whether files in the output that rolesite did not write may go (`--clean`).
+    pub clean: bool,
+}
+
+impl Session {
+    /// Read the published site before the first build replaces it: `previous` when named
+    /// (`--previous`), else the output folder, once what a killed run left there is repaired.
+    pub fn start(
+        dir: &Path,
+        output: Option<&Path>,
+        previous: Option<&Path>,
+        clean: bool,
+    ) -> crate::diag::Result<Session> {
+        if let Some(previous) = previous {
+            return Ok(Session { previous: None, baseline: Baseline::load_named(previous)?, clean });
+        }
+        // A project that does not load yet has no site to hold to; its error comes with
+        // the first build.
+        let Ok(project) = project(dir, output) else { return Ok(Session { clean, ..Default::default() }) };
+        let out = crate::write::Output::locate(&project, clean)?;
+        // What could not be cleaned up is for the first build to report, as its own write does.
+        let _ = crate::write::repair(&out)?;
+        Ok(Session { previous: None, baseline: Baseline::load(&out.dir)?, clean })
+    }
+}
+
+/// The project in `dir`, its output replaced by `output` when given.
+fn project(dir: &Path, output: Option<&Path>) -> crate::diag::Result<Project> {
+    let mut project = Project::load(dir)?;
+    if let Some(out) = output {
+        project.config.output = out.to_path_buf();
+    }
+    Ok(project)
+}
+
+/// Build once, reporting instead of stopping on error. The session's previous build is
+/// what this one updates: the first build, and any after the output folder was replaced
+/// behind our back, write the whole site atomically; the others render, check and write
+/// only what changed. A failed rebuild leaves the session as it was, like the site on disk.
+pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outcome {
+    let (outcome, made) = session.attempt(dir, output);
+    session.keep(made);
+    outcome
+}
+
+/// What a good build leaves for the session to remember ([`Session::keep`]): the output
+/// folder and the site; and the files it replaced, removed once it has been reported.
+pub struct Made(Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Retired>)>);
+
+impl Session {
+    /// One rebuild, leaving the site it made for [`Session::keep`]: a watcher reports
+    /// first, so open pages reload without waiting for that bookkeeping.
+    pub fn attempt(&mut self, dir: &Path, output: Option<&Path>) -> (Outcome, Made) {
+        let (outcome, made) = build_once(dir, output, self);
+        (outcome, Made(made))
+    }
+
+    /// Remember a good build for the next (a failed one leaves the session as it was).
+    pub fn keep(&mut self, made: Made) {
+        if let Some((out, rendered, retired)) = made.0 {
+            self.previous = Some(Previous::new(&out, rendered));
+            drop(retired);
+        }
+    }
+}
+
+type Kept = Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Retired>)>;
+
+fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outcome, Kept) {
+    let start = Instant::now();
+    let Session { previous, baseline, clean } = session;
+    let result = project(dir, output).and_then(|project| {
+        let output = crate::write::Output::locate(&project, *clean)?;
+        let out = output.dir.clone();
+        let usable = previous.as_ref().filter(|p| p.still_at(&out));
+        let memory = crate::Memory { previous: usable, remember: true, ..Default::default() };
+        let rendered = crate::settled(&project, || crate::render_site(&project, baseline, memory))?;
+        let written_at = Instant::now();
+        let written = match usable {
+            Some(_) => crate::write::update(&output, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),
+            None => crate::write::write(&output, &rendered.pages).map(|w| (w, None)),
+        };
+        let Ok(written) = written else {
+            // After a failed update the folder is partly new: forget it, so the next build
+            // is whole.
+            *previous = None;
+            return Err(written.unwrap_err());
+        };
+        let mut stages = rendered.stages.clone();
+        stages.push(("write", written_at.elapsed()));
+        Ok((written, stages, out, rendered))
+    });
+    match result {
+        Ok(((w, retired), stages, out, rendered)) => {
+            let outcome = Outcome::Built {
+                written: w.files - w.unchanged,
+                unchanged: w.unchanged,
+                removed: w.removed,
+                ms: start.elapsed().as_millis(),
+                stages,
+            };
+            (outcome, Some((out, rendered, retired)))
+        }
+        Err(e) => (Outcome::Failed(e.to_string()), None),
+    }
+}
