@@ -5,13 +5,12 @@
 //! edits are compared with the site as it stood before them.
 
 use crate::diag::{Error, Location, Result};
-use crate::manifest::{self, Published};
+use crate::manifest::Published;
+use crate::urls;
 use std::path::{Path, PathBuf};
 
 /// The files of a site [`Baseline::load`] reads, by their paths inside it.
-pub const FILES: [&str; 3] = [manifest::FILE, ROLES, crate::changes::FILE];
-
-const ROLES: &str = "data/roles.json";
+pub const FILES: [&str; 3] = [urls::MANIFEST, urls::ROLES_JSON, urls::CHANGES_JSON];
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
@@ -21,9 +20,6 @@ pub struct Baseline {
     pub roles: Option<(PathBuf, Vec<u8>)>,
     /// The previous `data/changes.json`.
     pub changes: Option<Vec<u8>>,
-    /// `roles` as the changes are computed from it, read once: a watching process compares
-    /// every rebuild with the same baseline.
-    pub(crate) snapshot: std::sync::OnceLock<crate::changes::Snapshot>,
 }
 
 impl Baseline {
@@ -34,13 +30,12 @@ impl Baseline {
             return Ok(Baseline { manifest: Some(Published::read(path)?), ..Default::default() });
         }
         // Read as project files are: a link planted in an old site is refused, not followed.
-        let file = |name: &str| Some(path.join(name)).filter(|p| crate::read::file::exists(p));
-        let read = |p: PathBuf| crate::read::file::bytes(&p).map(|b| (p, b));
+        let file = |name: &str| Some(path.join(name)).filter(|p| crate::files::exists(p));
+        let read = |p: PathBuf| crate::files::bytes(&p).map(|b| (p, b));
         Ok(Baseline {
-            manifest: file(manifest::FILE).map(|p| Published::read(&p)).transpose()?,
-            roles: file(ROLES).map(read).transpose()?,
-            changes: file(crate::changes::FILE).map(read).transpose()?.map(|(_, b)| b),
-            snapshot: Default::default(),
+            manifest: file(urls::MANIFEST).map(|p| Published::read(&p)).transpose()?,
+            roles: file(urls::ROLES_JSON).map(read).transpose()?,
+            changes: file(urls::CHANGES_JSON).map(read).transpose()?.map(|(_, b)| b),
         })
     }
 

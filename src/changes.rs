@@ -12,7 +12,7 @@ use crate::read::continuity::Continuity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const FILE: &str = "data/changes.json";
+pub const FILE: &str = crate::urls::CHANGES_JSON;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Changes {
@@ -200,25 +200,25 @@ pub fn for_build(
     let item_no = |url: &str| url.strip_prefix("items/")?.strip_suffix('/')?.parse::<u32>().ok();
     let moves: BTreeMap<u32, u32> =
         continuity.aliases.iter().filter_map(|a| Some((item_no(&a.old)?, item_no(&a.new)?))).collect();
-    let memo = |changes| Ok(Memo { moves: moves.clone(), changes });
-    let Some((file, old)) = &baseline.roles else { return memo(Changes::default()) };
+    // The baseline as changes are computed from it, parsed once a session: a watching
+    // process compares every rebuild with the same baseline.
+    let before = last.and_then(|(_, m, _)| m.before.clone());
+    let memo = |changes, before| Ok(Memo { moves: moves.clone(), changes, before });
+    let Some((file, old)) = &baseline.roles else { return memo(Changes::default(), before) };
     if old.as_slice() == roles_json.as_bytes() {
         if let Some(kept) = baseline.changes.as_ref().and_then(|c| serde_json::from_slice(c).ok()) {
-            return memo(kept);
+            return memo(kept, before);
         }
     }
     if let Some((_, kept, _)) = last.filter(|(t, m, changed)| m.moves == moves && same_snapshot(t, table, changed)) {
-        return memo(kept.changes.clone());
+        return memo(kept.changes.clone(), before);
     }
-    let before = match baseline.snapshot.get() {
+    let before = match before {
         Some(s) => s,
-        None => {
-            let parsed = Snapshot::from_json(old, file)?;
-            baseline.snapshot.get_or_init(|| parsed)
-        }
+        None => std::sync::Arc::new(Snapshot::from_json(old, file)?),
     };
     let vendors: Vec<(&str, &str)> = table.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
-    memo(diff(before, &vendors, &entries(table), &moves))
+    memo(diff(&before, &vendors, &entries(table), &moves), Some(before.clone()))
 }
 
 /// A build's changes with the renumberings they were computed under, for the next build.
@@ -226,6 +226,8 @@ pub fn for_build(
 pub struct Memo {
     pub moves: BTreeMap<u32, u32>,
     pub changes: Changes,
+    /// The baseline's roles as the changes are computed from them, once parsed.
+    before: Option<std::sync::Arc<Snapshot>>,
 }
 
 /// Whether two tables agree on all that changes are computed from (`Snapshot::of`): the

@@ -124,8 +124,8 @@ impl Project {
     /// Read `site.toml` from `root` when present; defaults otherwise.
     pub fn load(root: &Path) -> Result<Project> {
         let path = root.join(CONFIG_FILE);
-        let config = if crate::read::file::exists(&path) {
-            parse(&path, &crate::read::file::text(&path, "site.toml")?)?
+        let config = if crate::files::exists(&path) {
+            parse(&path, &crate::files::text(&path, "site.toml")?)?
         } else {
             Config::default()
         };
@@ -151,7 +151,7 @@ impl Project {
             return named.collect();
         }
         let seeds = self.source_dir(&self.config.seeds)?;
-        let found = crate::read::file::list(&seeds, is_table_file)?;
+        let found = crate::files::list(&seeds, is_table_file)?;
         Ok(found.into_iter().map(|path| Input { path, overrides: false, sheets: Sheets::First }).collect())
     }
 

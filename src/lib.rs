@@ -10,6 +10,7 @@ pub mod check;
 pub mod config;
 pub mod diag;
 pub mod export;
+pub mod files;
 pub mod index;
 pub mod links;
 pub mod manifest;

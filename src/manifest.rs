@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const FILE: &str = "urls.json";
+pub const FILE: &str = crate::urls::MANIFEST;
 
 /// One published URL. `url` is site-relative (`items/704/`; the home page is `""`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ pub struct Published {
 
 impl Published {
     pub fn read(path: &Path) -> Result<Published> {
-        let text = crate::read::file::text(path, "the manifest")?;
+        let text = crate::files::text(path, "the manifest")?;
         let manifest = Manifest::parse(path, &text)?;
         let lines = text
             .lines()

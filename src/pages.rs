@@ -31,8 +31,8 @@ struct FrontMatter {
 pub fn load(project: &Project) -> Result<Vec<ContentPage>> {
     let dir = project.source_dir(&project.config.content)?;
     let mut pages = Vec::new();
-    for path in crate::read::file::list(&dir, |name| name.ends_with(".md"))? {
-        let text = crate::read::file::text(&path, "a content page")?;
+    for path in crate::files::list(&dir, |name| name.ends_with(".md"))? {
+        let text = crate::files::text(&path, "a content page")?;
         pages.push(parse(&path, &text, project.config.trust_html)?);
     }
     pages.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));

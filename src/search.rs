@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const FILE: &str = "assets/search-index.js";
+pub const FILE: &str = crate::urls::SEARCH_INDEX;
 
 /// The form every text and query is compared in: NFKC, lower case.
 pub fn normalize(text: &str) -> String {

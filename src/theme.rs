@@ -109,7 +109,7 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let fingerprint = hasher.digest128();
-    let passthrough = crate::read::file::tree(&project.source_dir(&project.config.static_files)?)?;
+    let passthrough = crate::files::tree(&project.source_dir(&project.config.static_files)?)?;
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
@@ -121,7 +121,7 @@ pub fn load(project: &Project) -> Result<Theme> {
 fn files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out: std::collections::BTreeMap<String, Vec<u8>> =
         DEFAULT_FILES.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
-    out.extend(crate::read::file::tree(dir)?);
+    out.extend(crate::files::tree(dir)?);
     Ok(out.into_iter().collect())
 }
 

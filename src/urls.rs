@@ -2,6 +2,14 @@
 //! what specifications cite); its file is `items/704/index.html`; links between pages are
 //! relative and name `index.html` so the site works opened from a file share.
 
+/// The site's data files, at fixed paths: what the next build reads back as the published
+/// site (`baseline`), and what readers download.
+pub const MANIFEST: &str = "urls.json";
+pub const ROLES_JSON: &str = "data/roles.json";
+pub const ROLES_CSV: &str = "data/roles.csv";
+pub const CHANGES_JSON: &str = "data/changes.json";
+pub const SEARCH_INDEX: &str = "assets/search-index.js";
+
 /// Site-relative URL of an item. A heading's item URL redirects to its phase page.
 pub fn item(no: u32) -> String {
     format!("items/{no}/")

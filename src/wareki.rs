@@ -7,7 +7,7 @@ const ERAS: [(&str, i32, i32); 5] =
 /// `平成28年5月` → `2016-05`; `令和元年5月` → `2019-05`; `2016-05` and `2016年5月` as they are.
 /// Full-width digits are accepted. A year beyond its era's end is refused, not wrapped.
 pub fn parse(text: &str) -> Option<String> {
-    let text: String = text.trim().chars().map(crate::read::text::ascii_digit).collect();
+    let text: String = text.trim().chars().map(ascii_digit).collect();
     if let Some(iso) = gregorian(&text) {
         return Some(iso);
     }
@@ -31,6 +31,15 @@ fn gregorian(text: &str) -> Option<String> {
     let year: i32 = year.parse().ok().filter(|y| (1000..=9999).contains(y))?;
     let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
     Some(format!("{year:04}-{month:02}"))
+}
+
+/// A full-width digit as its ASCII self (the documents write 平成２８年 as often as 平成28年);
+/// any other character as it is.
+pub fn ascii_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        _ => c,
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub struct Catalog {
 
 /// One reference file as `(line, column name → value)` records.
 pub(crate) fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, HashMap<String, String>)>> {
-    let text = decode(path, super::file::bytes(path)?)?;
+    let text = decode(path, crate::files::bytes(path)?)?;
     super::text::refuse_nul(path, &text)?;
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
@@ -73,19 +73,19 @@ impl Catalog {
     pub fn load(dir: &Path, findings: &mut Vec<Finding>) -> Result<Catalog> {
         let mut catalog = Catalog::default();
         let vendors = dir.join("vendors.csv");
-        if super::file::exists(&vendors) {
+        if crate::files::exists(&vendors) {
             for (line, rec) in records(&vendors, &["id", "name"])? {
                 catalog.add_vendor(&vendors, line, &rec, findings);
             }
         }
         let subsystems = dir.join("subsystems.csv");
-        if super::file::exists(&subsystems) {
+        if crate::files::exists(&subsystems) {
             for (line, rec) in records(&subsystems, &["id", "name"])? {
                 catalog.add_subsystem(&subsystems, line, &rec, findings);
             }
         }
         let curation = dir.join("curation.csv");
-        if super::file::exists(&curation) {
+        if crate::files::exists(&curation) {
             for (line, rec) in records(&curation, &["header", "vendor", "reason"])? {
                 catalog.add_curation(&curation, line, &rec, findings);
             }

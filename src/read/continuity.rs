@@ -47,7 +47,7 @@ impl Continuity {
 
 fn files(project: &Project, name: &str) -> Result<Vec<PathBuf>> {
     let dirs = [project.source_dir(&project.config.seeds)?, project.source_dir(&project.config.content)?];
-    Ok(dirs.iter().map(|d| d.join(name)).filter(|p| super::file::exists(p)).collect())
+    Ok(dirs.iter().map(|d| d.join(name)).filter(|p| crate::files::exists(p)).collect())
 }
 
 pub fn load(project: &Project) -> Result<Continuity> {

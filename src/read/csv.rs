@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
-    let text = decode(path, super::file::bytes(path)?)?;
+    let text = decode(path, crate::files::bytes(path)?)?;
     parse(path, &text)
 }
 

@@ -5,7 +5,6 @@ pub mod bounds;
 pub mod catalog;
 pub mod continuity;
 pub mod csv;
-pub mod file;
 pub mod seed;
 pub mod text;
 pub mod xlsx;
@@ -141,7 +140,7 @@ pub fn large_cell(at: impl FnOnce() -> Location, text: &str) -> Option<Finding> 
 
 /// Parse a 項番 as written (full-width digits allowed).
 pub fn parse_no(text: &str) -> Option<u32> {
-    let digits: String = text.trim().chars().map(text::ascii_digit).collect();
+    let digits: String = text.trim().chars().map(crate::wareki::ascii_digit).collect();
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }

@@ -8,7 +8,7 @@ use crate::model::RoleKind;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
-    let text = decode(path, super::file::bytes(path)?)?;
+    let text = decode(path, crate::files::bytes(path)?)?;
     parse(path, &text)
 }
 

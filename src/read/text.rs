@@ -113,13 +113,6 @@ pub fn clean(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub fn ascii_digit(c: char) -> char {
-    match c {
-        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-        _ => c,
-    }
-}
-
 /// Lines of the records the csv crate reads, counted as it goes (records come in order,
 /// so each count starts where the last stopped). In CRLF files (what Excel writes) the
 /// crate's positions lag by one byte, landing on the `\n` that ends the previous line, and

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub fn read(path: &Path, sheets: &Sheets) -> Result<RawTable> {
     let size = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?.len();
     bounds::check_size(path, size)?;
-    read_bytes(path, &super::file::bytes(path)?, sheets)
+    read_bytes(path, &crate::files::bytes(path)?, sheets)
 }
 
 /// Read a workbook held in memory: the one way in, so every workbook is held to

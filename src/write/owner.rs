@@ -168,10 +168,10 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
 /// The files the marker of `dir` lists, when it carries rolesite's marker.
 pub(crate) fn marked(dir: &Path) -> Result<Option<HashSet<String>>> {
     let path = dir.join(MARKER);
-    if !crate::read::file::exists(&path) {
+    if !crate::files::exists(&path) {
         return Ok(None);
     }
-    let text = crate::read::file::text(&path, "the output folder's marker")?;
+    let text = crate::files::text(&path, "the output folder's marker")?;
     let mut lines = text.lines();
     Ok((lines.next() == Some(MARKER_HEAD)).then(|| lines.map(str::to_string).collect()))
 }
