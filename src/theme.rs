@@ -1,5 +1,11 @@
 //! The default theme compiled into the binary, overridden file by file from
 //! `themes/<name>/`, and the Tera setup. `init` writes the defaults out.
+//!
+//! A theme is a folder of the project, so its templates are taken as hostile input: they
+//! are refused when they nest too deep (`scan`) or recurse (`shape`).
+
+mod scan;
+mod shape;
 
 use crate::config::Project;
 use crate::diag::{Error, Location, Result};
@@ -104,10 +110,18 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let fingerprint = hasher.digest128();
+    for (name, text) in &sources {
+        scan::scan(text).map_err(|(line, message)| {
+            Error::at("template", Location::new(dir.join("templates").join(name), line), message)
+        })?;
+    }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.add_raw_templates(templates).map_err(|e| template_error(&dir, &e))?;
+    shape::check(&tera, &sources).map_err(|f| {
+        Error::at("template", Location::new(dir.join("templates").join(&f.template), f.line), f.message)
+    })?;
     Ok(Theme { tera, assets, dir, sources, fingerprint })
 }
 
