@@ -2,8 +2,12 @@
 //! `themes/<name>/`, and the Tera setup. `init` writes the defaults out.
 //!
 //! A theme is a folder of the project, so its templates are taken as hostile input: they
-//! are refused when they nest too deep (`scan`) or recurse (`shape`).
+//! are refused when they nest too deep (`scan`) or recurse (`shape`), and every render is
+//! bounded in work, time and size (`bounds`, counted through `instrument`). Tera's
+//! `get_env` would publish the environment: it fails instead.
 
+mod bounds;
+mod instrument;
 mod scan;
 mod shape;
 
@@ -59,10 +63,52 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// `template` rendered with `ctx` for the page at `url` (named in errors), within the
+    /// bounds of one render: the only place a template is rendered.
+    pub fn render(&self, template: &str, ctx: &tera::Context, url: &str) -> Result<String> {
+        let (result, trip) = bounds::within(|| {
+            let mut page = bounds::Page::default();
+            self.tera.render_to(template, ctx, &mut page).map(|()| page.bytes)
+        });
+        let failed = match result {
+            Ok(Ok(bytes)) if trip.is_none() => {
+                return String::from_utf8(bytes)
+                    .map_err(|_| Error::at("template", self.file(template, 0), "not UTF-8"));
+            }
+            Ok(Ok(_)) | Err(_) => Error::at("template", self.file(template, 0), "the template engine failed"),
+            Ok(Err(e)) => self.render_error(&e),
+        };
+        let mut error = match trip {
+            Some(trip) => self.tripped(failed, trip),
+            None => failed,
+        };
+        if let Error::Located(f) = &mut error {
+            let page = if url.is_empty() { "index.html" } else { url };
+            f.message = format!("rendering {page}: {}", f.message);
+        }
+        Err(error)
+    }
+
+    fn file(&self, template: &str, line: usize) -> Location {
+        Location::new(self.dir.join("templates").join(template), line)
+    }
+
+    /// A limit a render ran into, where it was counted when known, or else where Tera's
+    /// error puts it. A limit fails the render even when Tera went on (it takes the error
+    /// of an `if` condition as false).
+    fn tripped(&self, failed: Error, trip: bounds::Trip) -> Error {
+        let at = match (&trip.at, failed) {
+            (Some((file, line)), _) => self.file(file, *line),
+            (None, Error::Located(f)) => f.location,
+            (None, _) => Location::default(),
+        };
+        Error::at("template", at, trip.message)
+    }
+
     /// A render error located at its template and, when the message names what failed (a
     /// variable, a filter, a function, a macro, an included template), the first line that
     /// uses it (Tera reports no line for render errors).
-    pub fn render_error(&self, e: &tera::Error) -> Error {
+    fn render_error(&self, e: &tera::Error) -> Error {
         let mut error = template_error(&self.dir, e);
         if let Error::Located(f) = &mut error {
             if f.location.line == 0 {
@@ -109,10 +155,12 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let fingerprint = hasher.digest128();
+    let mut lines = std::collections::BTreeMap::new();
     for (name, text) in &sources {
-        scan::scan(text).map_err(|(line, message)| {
+        let scanned = scan::scan(text).map_err(|(line, message)| {
             Error::at("template", Location::new(dir.join("templates").join(name), line), message)
         })?;
+        lines.insert(name.clone(), scanned);
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
@@ -121,6 +169,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     shape::check(&tera, &sources).map_err(|f| {
         Error::at("template", Location::new(dir.join("templates").join(&f.template), f.line), f.message)
     })?;
+    instrument::instrument(&mut tera, &lines);
     Ok(Theme { tera, assets, dir, sources, fingerprint })
 }
 
