@@ -317,3 +317,52 @@ fn included(tera: &Tera) -> BTreeSet<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATES: [(&str, &str); 5] = [
+        (
+            "m.html",
+            "{% macro show(x, h) %}{{ x }}|{{ x | safe }}|{{ h | upper }}|{{ \"<lit>\" }}|{{ x ~ h }}|{{ 1 + 2 }}|\
+             {{ not x }}|{{ nothing | default(value=\"<d>\") }}|{% for i in [1, 2] %}{{ i }}{{ x }}{% endfor %}\
+             {% set y = x ~ \"!\" %}{{ y }}{% filter upper %}{{ x }}{% endfilter %}{% endmacro show %}",
+        ),
+        (
+            "page.html",
+            "{% import \"m.html\" as m %}{{ m::show(x=x, h=h) }}{{ m::show(x=x, h=h) | safe }}\
+             {% filter lower %}{{ x }}{{ m::show(x=x, h=h) }}{% endfilter %}\
+             {% for i in range(end=3) %}{{ i }}{% endfor %}{% include \"inc.html\" %}",
+        ),
+        ("inc.html", "{{ x }}{% for c in h %}{{ c }}{% else %}none{% endfor %}"),
+        ("base.html", "{% filter upper %}{% block b %}{{ h }}{% endblock b %}{% endfilter %}<{% block c %}{% endblock c %}>"),
+        ("child.html", "{% extends \"base.html\" %}{% block b %}[{{ x }}]{% endblock b %}{% block c %}{% for i in [1] %}{{ x }}{% endfor %}{% endblock c %}"),
+    ];
+
+    fn tera(rewritten: bool) -> Tera {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(TEMPLATES).unwrap();
+        if rewritten {
+            let lines = TEMPLATES.iter().map(|(n, s)| (n.to_string(), super::super::scan::scan(s).unwrap())).collect();
+            instrument(&mut tera, &lines);
+        }
+        tera
+    }
+
+    /// What is escaped and what is not, in macros, filter sections, included templates and
+    /// blocks, stays as Tera has it: the calls and counts print nothing.
+    #[test]
+    fn rewritten_templates_print_the_same() {
+        let (plain, rewritten) = (tera(false), tera(true));
+        let mut ctx = tera::Context::new();
+        ctx.insert("x", "<b>&</b>");
+        ctx.insert("h", "it's");
+        for name in ["page.html", "child.html"] {
+            let expected = plain.render(name, &ctx).unwrap();
+            assert_eq!(rewritten.render(name, &ctx).unwrap(), expected, "{name}");
+        }
+        assert!(rewritten.functions.keys().any(|f| f.starts_with("__rolesite_tick_")));
+    }
+}
