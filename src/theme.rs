@@ -3,13 +3,17 @@
 //!
 //! A theme is a folder of the project, so its templates are taken as hostile input: they
 //! are refused when they nest too deep (`scan`) or recurse (`shape`), and every render is
-//! bounded in work, time and size (`bounds`, counted through `instrument`). Tera's
-//! `get_env` would publish the environment: it fails instead.
+//! bounded in work, time and size (`bounds`, `grow`), counted by calls put into the parsed
+//! templates (`instrument`). Tera's `get_env` would publish the environment: it fails
+//! instead.
 
 mod bounds;
+mod cheap;
+mod grow;
 mod instrument;
 mod scan;
 mod shape;
+mod tree;
 
 use crate::config::Project;
 use crate::diag::{Error, Location, Result};
@@ -164,7 +168,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fn(bounds::escape);
     tera.add_raw_templates(templates).map_err(|e| load_error(&dir, &sources, &e))?;
     shape::check(&tera, &sources).map_err(|f| {
         Error::at("template", Location::new(dir.join("templates").join(&f.template), f.line), f.message)

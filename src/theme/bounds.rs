@@ -1,10 +1,11 @@
 //! Every render bounded in work, time and size. A theme's loop turns and `range` numbers are
 //! counted against the render's budget, what Tera gathers inside macros and `{% filter %}`
-//! sections and the values a template makes against their own limits, and what the page
-//! writes against its size, with the clock looked at as they go: a hostile or careless
-//! template fails the build where it stands rather than running on or exhausting memory.
+//! sections against a limit of its own, and what the page writes against its size, with the
+//! clock looked at as they go (the values a template makes are held in `grow`): a hostile
+//! or careless template fails the build where it stands rather than running on or
+//! exhausting memory.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
@@ -49,6 +50,9 @@ struct Budget {
 thread_local! {
     /// The budget of the render under way on this thread, if any.
     static BUDGET: RefCell<Option<Budget>> = const { RefCell::new(None) };
+    /// How many macro bodies and filter sections the render is inside: while more than
+    /// none, what it prints goes into a buffer of Tera's, not to the page.
+    static GATHERING: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Run `render` with a budget of its own; returns its result and the limit it ran into, if
@@ -57,9 +61,10 @@ thread_local! {
 pub fn within<T>(render: impl FnOnce() -> T) -> (std::thread::Result<T>, Option<Trip>) {
     quiet_panics();
     let fresh = Budget { started: Instant::now(), steps: 0, buffered: 0, calls: 0, trip: None };
-    let outer = BUDGET.with_borrow_mut(|b| b.replace(fresh));
+    let outer = (BUDGET.with_borrow_mut(|b| b.replace(fresh)), GATHERING.replace(0));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(render));
-    let budget = BUDGET.with_borrow_mut(|b| std::mem::replace(b, outer));
+    let budget = BUDGET.with_borrow_mut(|b| std::mem::replace(b, outer.0));
+    GATHERING.set(outer.1);
     (result, budget.and_then(|b| b.trip))
 }
 
@@ -97,13 +102,15 @@ fn trip(at: Option<(Arc<str>, usize)>, message: String) -> bool {
         .unwrap_or(false)
 }
 
-/// Take `steps` loop turns or numbers and `bytes` gathered in Tera's buffers from the
-/// render's budget, and look at the clock now and then. `at` locates the spending.
+/// Take `steps` loop turns or numbers from the render's budget, and `bytes` printed when
+/// they go into Tera's buffers, and look at the clock now and then. `at` locates the
+/// spending.
 pub fn spend(steps: u64, bytes: usize, at: Option<&(Arc<str>, usize)>) -> tera::Result<()> {
+    let gathered = if GATHERING.get() > 0 { bytes } else { 0 };
     let over = BUDGET.with_borrow_mut(|b| {
         let b = b.as_mut()?;
         b.steps += steps;
-        b.buffered += bytes;
+        b.buffered += gathered;
         b.calls = b.calls.wrapping_add(1);
         if b.steps > MAX_STEPS {
             return Some(format!(
@@ -113,7 +120,7 @@ pub fn spend(steps: u64, bytes: usize, at: Option<&(Arc<str>, usize)>) -> tera::
             ));
         }
         if b.buffered > MAX_VALUE {
-            return Some(format!("macros and filter sections made more than {} MiB", MAX_VALUE >> 20));
+            return Some(gathered_too_much());
         }
         b.calls.is_multiple_of(CLOCK_EVERY).then(|| late(b.started)).flatten()
     });
@@ -128,7 +135,7 @@ fn late(started: Instant) -> Option<String> {
 }
 
 /// The error a limit gives Tera, recorded for the render to report.
-fn fail(at: Option<(Arc<str>, usize)>, message: String) -> tera::Error {
+pub fn fail(at: Option<(Arc<str>, usize)>, message: String) -> tera::Error {
     trip(at, message.clone());
     tera::Error::msg(message)
 }
@@ -145,27 +152,29 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// What a render writes, counted: past [`MAX_PAGE`] or [`MAX_TIME`] it refuses more.
+/// What a render writes, counted: past [`MAX_PAGE`] it refuses more. (The clock is looked
+/// at by loop turns and calls: a render that makes neither does no more than its templates
+/// hold.)
 #[derive(Default)]
 pub struct Page {
     pub bytes: Vec<u8>,
-    writes: u32,
 }
 
 impl io::Write for Page {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut over =
-            (self.bytes.len() + buf.len() > MAX_PAGE).then(|| format!("the page grew past {} MiB", MAX_PAGE >> 20));
-        self.writes = self.writes.wrapping_add(1);
-        if over.is_none() && self.writes.is_multiple_of(1024) {
-            over = BUDGET.with_borrow(|b| b.as_ref().and_then(|b| late(b.started)));
-        }
-        if let Some(message) = over {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.bytes.len() + buf.len() > MAX_PAGE {
+            let message = format!("the page grew past {} MiB", MAX_PAGE >> 20);
             trip(None, message.clone());
             return Err(io::Error::other(message));
         }
         self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -173,38 +182,30 @@ impl io::Write for Page {
     }
 }
 
-/// How much memory a value stands for (its text, and a little for each element), and how
-/// deep it nests; found without recursion, as the value may be deep.
-pub fn size(value: &Value) -> (usize, usize) {
-    let (mut bytes, mut deepest) = (0, 0);
-    let mut stack = vec![(value, 1)];
-    while let Some((v, depth)) = stack.pop() {
-        deepest = deepest.max(depth);
-        bytes += match v {
-            Value::String(s) => s.len(),
-            Value::Array(items) => {
-                stack.extend(items.iter().map(|i| (i, depth + 1)));
-                16
-            }
-            Value::Object(map) => {
-                stack.extend(map.iter().map(|(_, i)| (i, depth + 1)));
-                map.keys().map(|k| k.len() + 16).sum::<usize>() + 16
-            }
-            _ => 16,
-        };
+/// Tera's escaping of what a template prints, counting it when it goes into a buffer of
+/// Tera's.
+pub fn escape(text: &str) -> String {
+    let out = super::escape_html(text);
+    if GATHERING.get() == 0 {
+        return out;
     }
-    (bytes, deepest)
+    let over = BUDGET.with_borrow_mut(|b| {
+        b.as_mut().is_some_and(|b| {
+            b.buffered += out.len();
+            b.buffered > MAX_VALUE
+        })
+    });
+    if !over {
+        return out;
+    }
+    // Escaping cannot fail: past the limit it prints nothing more, and the render fails
+    // when it ends.
+    trip(None, gathered_too_much());
+    String::new()
 }
 
-/// A value a template made, held to [`MAX_VALUE`] and [`MAX_DEPTH`].
-fn check_made(value: &Value, what: &str, at: Option<&(Arc<str>, usize)>) -> tera::Result<()> {
-    let (bytes, depth) = size(value);
-    let message = match () {
-        _ if bytes > MAX_VALUE => format!("{what} made a value of more than {} MiB", MAX_VALUE >> 20),
-        _ if depth > MAX_DEPTH => format!("{what} made a value nested more than {MAX_DEPTH} deep"),
-        _ => return spend(0, 0, at),
-    };
-    Err(fail(at.cloned(), message))
+fn gathered_too_much() -> String {
+    format!("macros and filter sections made more than {} MiB", MAX_VALUE >> 20)
 }
 
 /// `get_env` would publish the builder's environment (tokens, paths) on the site.
@@ -217,9 +218,11 @@ pub fn get_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// Tera's `range`, refusing more than [`MAX_RANGE`] numbers (or a step of 0, which never
 /// ends) and counting them against the render's budget. `at` locates a call that is a
-/// loop's container or a `set`'s value.
+/// loop's container or a `set`'s value; `text` is what each turn of the loop it feeds
+/// writes, when that loop is counted here rather than at each turn.
 pub struct Range {
     pub at: Option<(Arc<str>, usize)>,
+    pub text: usize,
 }
 
 impl Function for Range {
@@ -244,22 +247,48 @@ impl Function for Range {
             let (count, most) = (thousands(count as u64), thousands(MAX_RANGE as u64));
             return Err(refuse(format!("range of {count} numbers: at most {most} in one call")));
         }
-        spend(count as u64, 0, self.at.as_ref())?;
+        spend(count as u64, count.saturating_mul(self.text), self.at.as_ref())?;
         Ok(Value::Array((start..end).step_by(step).map(Value::from).collect()))
     }
 }
 
-/// Called at the start of each turn of a loop, and of each macro call and included
-/// template: a step, and `text`, what the body writes into Tera's buffers outside its inner
-/// loops when it is inside a macro or a filter section (0 when the page's writer counts it).
+/// Called at the start of each turn of a loop, of each macro call and included template,
+/// and of each filter section: a step, and `text`, what the body writes outside its inner
+/// loops, counted when it goes into Tera's buffers. `opens` for a macro or a filter
+/// section, whose output goes there. The call stands as the condition of an empty `if`
+/// (see `instrument`), so it is false.
 pub struct Tick {
     pub at: (Arc<str>, usize),
     pub text: usize,
+    pub opens: bool,
 }
 
 impl Function for Tick {
     fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        if self.opens {
+            GATHERING.set(GATHERING.get() + 1);
+        }
         spend(1, self.text, Some(&self.at))?;
+        Ok(Value::Bool(false))
+    }
+}
+
+/// Applied, before a loop whose body is cheap, to what it goes over: counts all its turns
+/// at once, each writing `text`. Prints nothing.
+pub struct Turns {
+    pub at: (Arc<str>, usize),
+    pub text: usize,
+}
+
+impl Filter for Turns {
+    fn filter(&self, value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        let turns = match value {
+            Value::Array(items) => items.len(),
+            Value::Object(map) => map.len(),
+            Value::String(s) => s.chars().count(),
+            _ => 0,
+        };
+        spend(turns as u64, turns.saturating_mul(self.text), Some(&self.at))?;
         Ok(Value::String(String::new()))
     }
 
@@ -268,115 +297,29 @@ impl Function for Tick {
     }
 }
 
-/// Appended to what a macro or a filter section prints: counts it as gathered in Tera's
-/// buffers. `safe` when the print was not escaped, so that it still is not.
-pub struct Gathered {
-    pub safe: bool,
+/// Called at the end of a macro's body or a filter section: what follows goes where it went
+/// before. (Neither can be left early: `break` stands only inside a loop of its own.)
+pub fn close(_: &HashMap<String, Value>) -> tera::Result<Value> {
+    GATHERING.set(GATHERING.get().saturating_sub(1));
+    Ok(Value::Bool(false))
 }
+
+/// Appended to a print that Tera does not escape (a macro's output, a value printed `safe`)
+/// where it may go into Tera's buffers: counts it there, as [`escape`] counts the others.
+/// Safe, so that the print still is not escaped.
+pub struct Gathered;
 
 impl Filter for Gathered {
     fn filter(&self, value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
         let bytes = match value {
             Value::String(s) => s.len(),
-            other => size(other).0,
+            other => super::grow::size(other).0,
         };
         spend(0, bytes, None)?;
         Ok(value.clone())
     }
 
     fn is_safe(&self) -> bool {
-        self.safe
+        true
     }
 }
-
-/// Appended to the value of a `set` that can grow (a concatenation, an array, a filter):
-/// `{% set_global s = s ~ s %}` in a loop doubles a string at each turn.
-pub struct Made {
-    pub at: (Arc<str>, usize),
-}
-
-impl Filter for Made {
-    fn filter(&self, value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-        check_made(value, "this set", Some(&self.at))?;
-        Ok(value.clone())
-    }
-}
-
-/// A Tera filter whose result can outgrow its input many times over (`replace` with an
-/// empty `from`, `join`, `indent`), its result's size foreseen (`ahead`) before it runs and
-/// measured after.
-pub struct Bounded {
-    pub name: &'static str,
-    pub inner: Arc<dyn Filter>,
-    pub ahead: Ahead,
-}
-
-/// A filter's result's size, foreseen from its input and arguments.
-pub type Ahead = fn(&Value, &HashMap<String, Value>) -> usize;
-
-impl Filter for Bounded {
-    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        if (self.ahead)(value, args) > MAX_VALUE {
-            let message = format!("{} would make a value of more than {} MiB", self.name, MAX_VALUE >> 20);
-            return Err(fail(None, message));
-        }
-        let out = self.inner.filter(value, args)?;
-        check_made(&out, self.name, None)?;
-        Ok(out)
-    }
-
-    fn is_safe(&self) -> bool {
-        self.inner.is_safe()
-    }
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("")
-}
-
-fn arg<'v>(args: &'v HashMap<String, Value>, name: &str) -> &'v str {
-    args.get(name).map_or("", text)
-}
-
-/// Occurrences of `pattern` in `s` as `str::replace` and `str::split` find them: an empty
-/// pattern matches between every two characters and at both ends.
-fn occurrences(s: &str, pattern: &str) -> usize {
-    match pattern {
-        "" => s.chars().count() + 1,
-        p => s.matches(p).count(),
-    }
-}
-
-/// The filters sized before they run, with how.
-pub const AHEAD: &[(&str, Ahead)] = &[
-    ("replace", |v, a| {
-        let (from, to) = (arg(a, "from"), arg(a, "to"));
-        text(v).len() + occurrences(text(v), from).saturating_mul(to.len())
-    }),
-    ("join", |v, a| {
-        let items = v.as_array().map_or(&[][..], Vec::as_slice);
-        items.iter().map(|i| size(i).0).sum::<usize>() + items.len().saturating_mul(arg(a, "sep").len())
-    }),
-    ("indent", |v, a| {
-        let prefix = a.get("prefix").map_or(4, |p| p.as_str().map_or(4, str::len));
-        text(v).len() + (text(v).lines().count() + 1).saturating_mul(prefix)
-    }),
-    ("split", |v, a| text(v).len() + occurrences(text(v), arg(a, "pat")).saturating_mul(32)),
-    ("concat", |v, a| size(v).0 + a.get("with").map_or(0, |w| size(w).0)),
-];
-
-/// The filters whose result is at most a few times their input (escaping, case), measured
-/// after they run: a chain of them (`s | escape | escape | …`) is stopped at the limit.
-pub const AFTER: &[&str] = &[
-    "linebreaksbr",
-    "escape",
-    "escape_xml",
-    "addslashes",
-    "upper",
-    "lower",
-    "title",
-    "capitalize",
-    "json_encode",
-    "as_str",
-    "truncate",
-];

@@ -1,21 +1,30 @@
 //! The parsed templates, rewritten so that Tera counts its own work (see `bounds`): a call
-//! at the start of every loop turn, macro call and included template; a count of what
-//! macros and filter sections print; a check of each `set` that can grow. Tera has no hook
-//! for this, but its trees are public; the calls print nothing, so the pages are the same.
+//! at the start of every loop turn, or once before a loop whose body is cheap (see
+//! `cheap`); at the start and end of every macro that calls anything and of every filter
+//! section; at the start of every included template; a count of the prints Tera does not
+//! escape (escaped ones are counted as they are escaped); a check of each `set` that can
+//! grow (see `grow`). Tera has no hook for this, but its trees are public; each call prints
+//! nothing (most stand as the condition of an empty `if`), so the pages are the same.
 //!
 //! Tera keeps copies of parts of each tree (macros by name, blocks, the block chains of
 //! templates that extend others): each template's tree is rewritten once, in source order
 //! (which is how the lines of its loops are known), and the copies are taken again from it.
+//!
+//! The names given the calls start with a control character: Tera looks them up by name at
+//! each call (short names hash quicker), and no template can write them.
 
-use super::bounds::{self, Gathered, Made, Range, Tick};
+use super::bounds::{self, Gathered, Range, Tick, Turns};
+use super::cheap;
+use super::grow::{self, Made};
 use super::scan::Lines;
+use super::tree::{blocks_in_filters, blocks_of, can_grow, escaped, included, macros_of, text_of};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use tera::ast::{Block, Expr, ExprVal, FunctionCall, Node, WS};
+use tera::ast::{Block, Expr, ExprVal, Forloop, FunctionCall, If, Node, WS};
 use tera::Tera;
 
-const GATHERED: &str = "__rolesite_gathered";
-const GATHERED_SAFE: &str = "__rolesite_gathered_safe";
+const CLOSE: &str = "\u{4}";
+const GATHERED: &str = "\u{5}";
 
 /// Rewrite every template of `tera` and register what the rewritten trees call, the bounded
 /// `range`, the `get_env` that refuses, and the bounded growing filters. `lines` holds each
@@ -41,7 +50,7 @@ pub fn instrument(tera: &mut Tera, lines: &BTreeMap<String, Lines>) {
         let gathered = included.contains(name);
         rewrite.nodes(&mut template.ast, gathered);
         if gathered {
-            let tick = rewrite.tick(0, text_of(&template.ast));
+            let tick = rewrite.tick(0, text_of(&template.ast), false);
             template.ast.insert(0, tick);
         }
         template.macros = macros_of(&template.ast);
@@ -70,6 +79,7 @@ struct Registry {
     ticks: Vec<Tick>,
     made: Vec<Made>,
     ranges: Vec<Range>,
+    turns: Vec<Turns>,
 }
 
 impl Registry {
@@ -83,35 +93,42 @@ impl Registry {
         for (i, range) in self.ranges.into_iter().enumerate() {
             tera.register_function(&range_name(i), range);
         }
-        tera.register_filter(GATHERED, Gathered { safe: false });
-        tera.register_filter(GATHERED_SAFE, Gathered { safe: true });
-        tera.register_function("range", Range { at: None });
+        for (i, turns) in self.turns.into_iter().enumerate() {
+            tera.register_filter(&turns_name(i), turns);
+        }
+        tera.register_function(CLOSE, bounds::close);
+        tera.register_filter(GATHERED, Gathered);
+        tera.register_function("range", Range { at: None, text: 0 });
         tera.register_function("get_env", bounds::get_env);
-        for (name, ahead) in bounds::AHEAD {
+        for (name, ahead) in grow::AHEAD {
             bound(tera, name, *ahead);
         }
-        for name in bounds::AFTER {
+        for name in grow::AFTER {
             bound(tera, name, |_, _| 0);
         }
     }
 }
 
-fn bound(tera: &mut Tera, name: &'static str, ahead: bounds::Ahead) {
+fn bound(tera: &mut Tera, name: &'static str, ahead: grow::Ahead) {
     if let Some(inner) = tera.filters.get(name).cloned() {
-        tera.register_filter(name, bounds::Bounded { name, inner, ahead });
+        tera.register_filter(name, grow::Bounded { name, inner, ahead });
     }
 }
 
 fn tick_name(i: usize) -> String {
-    format!("__rolesite_tick_{i}")
+    format!("\u{1}{i:x}")
 }
 
 fn made_name(i: usize) -> String {
-    format!("__rolesite_made_{i}")
+    format!("\u{2}{i:x}")
 }
 
 fn range_name(i: usize) -> String {
-    format!("__rolesite_range_{i}")
+    format!("\u{3}{i:x}")
+}
+
+fn turns_name(i: usize) -> String {
+    format!("\u{6}{i:x}")
 }
 
 struct Rewrite<'a> {
@@ -126,29 +143,36 @@ struct Rewrite<'a> {
 impl Rewrite<'_> {
     /// Rewrite `nodes`; `gathered` when what they print goes into Tera's own buffer (inside
     /// a macro or a filter section, or an included template, which a macro may include).
-    fn nodes(&mut self, nodes: &mut [Node], gathered: bool) {
-        nodes.iter_mut().for_each(|n| self.node(n, gathered));
+    fn nodes(&mut self, nodes: &mut Vec<Node>, gathered: bool) {
+        for mut node in std::mem::take(nodes) {
+            let before = self.node(&mut node, gathered);
+            nodes.extend(before);
+            nodes.push(node);
+        }
     }
 
-    fn node(&mut self, node: &mut Node, gathered: bool) {
+    /// Rewrite `node`; returns a node to put before it.
+    fn node(&mut self, node: &mut Node, gathered: bool) -> Option<Node> {
         match node {
-            Node::Forloop(_, f, _) => {
-                let line = self.loops.next().copied().unwrap_or(0);
-                self.locate_range(&mut f.container, line);
-                let text = if gathered { text_of(&f.body) } else { 0 };
-                self.nodes(&mut f.body, gathered);
-                self.nodes(f.empty_body.as_deref_mut().unwrap_or_default(), gathered);
-                let tick = self.tick(line, text);
-                f.body.insert(0, tick);
-            }
+            Node::Forloop(_, f, _) => return self.forloop(f, gathered),
+
             Node::MacroDefinition(_, m, _) => {
                 let line = self.macros.next().copied().unwrap_or(0);
-                let text = text_of(&m.body);
+                let (text, leaf) = (text_of(&m.body), cheap::leaf(&m.body));
                 self.nodes(&mut m.body, true);
-                let tick = self.tick(line, text);
-                m.body.insert(0, tick);
+                if !leaf {
+                    let tick = self.tick(line, text, true);
+                    m.body.insert(0, tick);
+                    m.body.push(condition(CLOSE.to_string()));
+                }
             }
-            Node::FilterSection(_, f, _) => self.nodes(&mut f.body, true),
+            Node::FilterSection(_, f, _) => {
+                let text = text_of(&f.body);
+                self.nodes(&mut f.body, true);
+                let tick = self.tick(0, text, true);
+                f.body.insert(0, tick);
+                f.body.push(condition(CLOSE.to_string()));
+            }
             Node::Block(_, b, _) => {
                 let gathered = gathered || self.gathered_blocks.contains(&b.name);
                 self.nodes(&mut b.body, gathered);
@@ -161,161 +185,78 @@ impl Rewrite<'_> {
             }
             Node::Set(_, set) => {
                 let line = self.sets.next().copied().unwrap_or(0);
-                self.locate_range(&mut set.value, line);
+                self.locate_range(&mut set.value, line, 0);
                 if can_grow(&set.value) {
                     self.registry.made.push(Made { at: (Arc::clone(&self.template), line) });
                     set.value.filters.push(call(made_name(self.registry.made.len() - 1)));
                 }
             }
-            Node::VariableBlock(_, e) if gathered => {
-                // Tera escapes by the last filter applied; keep what it would have done.
-                let escaped = escapes(e) && !e.is_marked_safe();
-                e.filters.push(call(if escaped { GATHERED } else { GATHERED_SAFE }.to_string()));
+            // What Tera escapes is counted as it is escaped (`bounds::escape`).
+            Node::VariableBlock(_, e) if gathered && !escaped(e) => {
+                e.filters.push(call(GATHERED.to_string()));
             }
             _ => {}
+        }
+        None
+    }
+
+    /// A loop counted at each turn, or, when its body is cheap (see `cheap`), once for all
+    /// its turns: by its `range`, or by a filter applied, before it, to what it goes over.
+    fn forloop(&mut self, f: &mut Forloop, gathered: bool) -> Option<Node> {
+        let line = self.loops.next().copied().unwrap_or(0);
+        let text = text_of(&f.body);
+        let cheap = cheap::body(&f.body);
+        let ranged = cheap && cheap::is_range(&f.container);
+        self.locate_range(&mut f.container, line, if ranged { text } else { 0 });
+        self.nodes(&mut f.body, gathered);
+        if let Some(empty) = &mut f.empty_body {
+            self.nodes(empty, gathered);
+        }
+        match (&f.container.val, cheap) {
+            _ if ranged => None,
+            (ExprVal::Ident(name), true) if f.container.filters.is_empty() => {
+                self.registry.turns.push(Turns { at: (Arc::clone(&self.template), line), text });
+                let counted = call(turns_name(self.registry.turns.len() - 1));
+                Some(Node::VariableBlock(
+                    WS::default(),
+                    Expr::with_filters(ExprVal::Ident(name.clone()), vec![counted]),
+                ))
+            }
+            _ => {
+                let tick = self.tick(line, text, false);
+                f.body.insert(0, tick);
+                None
+            }
         }
     }
 
     /// A `range` that is all of `expr` (a loop's container, a set's value) made one that
     /// knows its line, to report it there.
-    fn locate_range(&mut self, expr: &mut Expr, line: usize) {
+    fn locate_range(&mut self, expr: &mut Expr, line: usize, text: usize) {
         if let ExprVal::FunctionCall(f) = &mut expr.val {
             if f.name == "range" {
-                self.registry.ranges.push(Range { at: Some((Arc::clone(&self.template), line)) });
+                self.registry.ranges.push(Range { at: Some((Arc::clone(&self.template), line)), text });
                 f.name = range_name(self.registry.ranges.len() - 1);
             }
         }
     }
 
     /// A node calling a new [`Tick`] for `line` of this template.
-    fn tick(&mut self, line: usize, text: usize) -> Node {
-        self.registry.ticks.push(Tick { at: (Arc::clone(&self.template), line), text });
-        let name = tick_name(self.registry.ticks.len() - 1);
-        Node::VariableBlock(WS::default(), Expr::new(ExprVal::FunctionCall(call(name))))
+    fn tick(&mut self, line: usize, text: usize, opens: bool) -> Node {
+        self.registry.ticks.push(Tick { at: (Arc::clone(&self.template), line), text, opens });
+        condition(tick_name(self.registry.ticks.len() - 1))
     }
+}
+
+/// An `if` with no body on a call to `name`: Tera makes the call and prints nothing, with
+/// less work than for a print.
+fn condition(name: String) -> Node {
+    let test = Expr::new(ExprVal::FunctionCall(call(name)));
+    Node::If(If { conditions: vec![(WS::default(), test, Vec::new())], otherwise: None }, WS::default())
 }
 
 fn call(name: String) -> FunctionCall {
     FunctionCall { name, args: HashMap::new() }
-}
-
-/// Whether Tera escapes what `expr` prints, before `safe` is considered: it goes by the
-/// last filter applied (none of rolesite's is safe), and without one by the value: a string
-/// literal, a variable or a function call's result is escaped, a macro's output is not.
-fn escapes(expr: &Expr) -> bool {
-    if expr.filters.iter().any(|f| f.name != "safe" && f.name != "default") {
-        return true;
-    }
-    match &expr.val {
-        ExprVal::String(_) | ExprVal::FunctionCall(_) => true,
-        ExprVal::Ident(name) => name != "__tera_context",
-        ExprVal::StringConcat(c) => c.values.iter().any(|v| matches!(v, ExprVal::FunctionCall(_))),
-        _ => false,
-    }
-}
-
-/// A `set` of a variable or a literal as it is cannot make anything larger than what is
-/// already there.
-fn can_grow(expr: &Expr) -> bool {
-    let plain = matches!(
-        expr.val,
-        ExprVal::Ident(_) | ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_)
-    );
-    !plain || !expr.filters.is_empty()
-}
-
-/// The text a run of `nodes` writes outside the loops and macros inside it (each counts
-/// its own), taking every branch.
-fn text_of(nodes: &[Node]) -> usize {
-    nodes
-        .iter()
-        .map(|n| match n {
-            Node::Text(t) | Node::Raw(_, t, _) => t.len(),
-            Node::If(i, _) => {
-                let branches = i.conditions.iter().map(|(_, _, b)| b).chain(i.otherwise.as_ref().map(|(_, b)| b));
-                branches.map(|b| text_of(b)).sum()
-            }
-            Node::FilterSection(_, f, _) => text_of(&f.body),
-            Node::Block(_, b, _) => text_of(&b.body),
-            Node::Forloop(_, f, _) => text_of(f.empty_body.as_deref().unwrap_or_default()),
-            _ => 0,
-        })
-        .sum()
-}
-
-fn macros_of(ast: &[Node]) -> HashMap<String, tera::ast::MacroDefinition> {
-    ast.iter()
-        .filter_map(|n| match n {
-            Node::MacroDefinition(_, m, _) => Some((m.name.clone(), m.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The runs of nodes directly inside `node`: bodies of blocks, loops, branches, macros and
-/// filter sections.
-fn bodies(node: &Node) -> Vec<&[Node]> {
-    match node {
-        Node::Block(_, b, _) => vec![&b.body],
-        Node::MacroDefinition(_, m, _) => vec![&m.body],
-        Node::FilterSection(_, f, _) => vec![&f.body],
-        Node::Forloop(_, f, _) => {
-            [Some(&f.body), f.empty_body.as_ref()].into_iter().flatten().map(Vec::as_slice).collect()
-        }
-        Node::If(i, _) => {
-            let branches = i.conditions.iter().map(|(_, _, b)| b).chain(i.otherwise.as_ref().map(|(_, b)| b));
-            branches.map(Vec::as_slice).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Every node of a tree with whether it stands inside a filter section, without recursion.
-fn every_node(ast: &[Node]) -> Vec<(&Node, bool)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<(&[Node], bool)> = vec![(ast, false)];
-    while let Some((nodes, inside)) = stack.pop() {
-        for node in nodes {
-            out.push((node, inside));
-            let inside = inside || matches!(node, Node::FilterSection(..));
-            stack.extend(bodies(node).into_iter().map(|b| (b, inside)));
-        }
-    }
-    out
-}
-
-/// Every block of a tree by name, nested ones too, as Tera gathers them.
-fn blocks_of(ast: &[Node]) -> HashMap<String, Block> {
-    every_node(ast)
-        .into_iter()
-        .filter_map(|(n, _)| match n {
-            Node::Block(_, b, _) => Some((b.name.clone(), b.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The names of the blocks that stand inside a filter section: what fills them in a child
-/// template goes into the section's buffer.
-fn blocks_in_filters(tera: &Tera) -> BTreeSet<String> {
-    let nodes = tera.templates.values().flat_map(|t| every_node(&t.ast));
-    nodes
-        .filter_map(|(n, inside)| match n {
-            Node::Block(_, b, _) if inside => Some(b.name.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Every template some template includes.
-fn included(tera: &Tera) -> BTreeSet<String> {
-    let nodes = tera.templates.values().flat_map(|t| every_node(&t.ast));
-    nodes
-        .flat_map(|(n, _)| match n {
-            Node::Include(_, names, _) => names.clone(),
-            _ => Vec::new(),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -363,6 +304,25 @@ mod tests {
             let expected = plain.render(name, &ctx).unwrap();
             assert_eq!(rewritten.render(name, &ctx).unwrap(), expected, "{name}");
         }
-        assert!(rewritten.functions.keys().any(|f| f.starts_with("__rolesite_tick_")));
+        assert!(rewritten.functions.keys().any(|f| f.starts_with('\u{1}')));
+    }
+
+    /// A loop over the data whose body is cheap is counted once, by its length, before it
+    /// starts: three such loops one inside another over a thousand values stop at the
+    /// budget, at the innermost loop, quickly.
+    #[test]
+    fn loops_counted_by_their_length_stop_at_the_budget() {
+        let source =
+            "{% for a in xs %}\n{% for b in xs %}\n{% for c in xs %}{{ c }}{% endfor %}{% endfor %}{% endfor %}";
+        let mut tera = Tera::default();
+        tera.add_raw_template("t.html", source).unwrap();
+        instrument(&mut tera, &BTreeMap::from([("t.html".to_string(), super::super::scan::scan(source).unwrap())]));
+        let mut ctx = tera::Context::new();
+        ctx.insert("xs", &(0..1000).collect::<Vec<_>>());
+        let (result, trip) = bounds::within(|| tera.render("t.html", &ctx));
+        assert!(result.unwrap().is_err());
+        let trip = trip.unwrap();
+        assert_eq!(trip.at.map(|(t, line)| (t.to_string(), line)), Some(("t.html".to_string(), 3)));
+        assert!(trip.message.contains("loop turns"), "{}", trip.message);
     }
 }
