@@ -3,30 +3,35 @@
 //! does only cheap work is counted once, for all its turns, before it starts (see
 //! `instrument`). Cheap work takes a time bounded by the template and the values it looks
 //! up: it prints, tests and compares plain values, and leaves the rest to what counts
-//! itself (inner loops, macro calls, includes, filter sections). Anything else, which may
-//! take a time bounded only by the size of the data (`in`, comparing two values of the
-//! data, filters, functions, tests that search), is counted at each turn, so that the clock
-//! is looked at while it runs.
+//! itself (inner loops, macro calls, includes, filter sections). It may also do anything
+//! (filters, `in`, comparisons) to the value of the turn (the loop's variable, and
+//! `loop`): that takes a time bounded by the part of the data the turn stands for, so the
+//! whole loop a time bounded by what it goes over. Anything else, which may take at each
+//! turn a time bounded only by the size of the data (`x in rows`, `rows | sort`, comparing
+//! two values of the data, functions), is counted at each turn, so that the clock is looked
+//! at while it runs.
 
-use tera::ast::{Expr, ExprVal, LogicOperator, Node};
+use tera::ast::{Expr, ExprVal, Forloop, LogicOperator, Node};
 
 /// Whether what counts itself (inner loops, macro calls, includes, filter sections) may
-/// stand in the body.
+/// stand in the body, and the names that stand for the value of the turn.
 #[derive(Clone, Copy)]
-struct Rule {
+struct Rule<'a> {
     calls: bool,
+    turn: &'a [&'a str],
 }
 
 /// Whether every node of a loop's body is cheap.
-pub fn body(nodes: &[Node]) -> bool {
-    nodes.iter().all(|n| node(n, Rule { calls: true }))
+pub fn body(f: &Forloop) -> bool {
+    let turn: Vec<&str> = [Some(f.value.as_str()), f.key.as_deref(), Some("loop")].into_iter().flatten().collect();
+    f.body.iter().all(|n| node(n, Rule { calls: true, turn: &turn }))
 }
 
 /// Whether a macro's body is cheap and calls nothing (no loop, macro, include or filter
 /// section): each call does a bounded piece of work, and what it makes is counted where it
 /// is printed, so the call needs no count of its own.
 pub fn leaf(nodes: &[Node]) -> bool {
-    nodes.iter().all(|n| node(n, Rule { calls: false }))
+    nodes.iter().all(|n| node(n, Rule { calls: false, turn: &[] }))
 }
 
 fn node(node: &Node, rule: Rule) -> bool {
@@ -49,15 +54,45 @@ fn node(node: &Node, rule: Rule) -> bool {
 
 /// `range(…)` of cheap arguments, which counts its numbers itself.
 pub fn is_range(e: &Expr) -> bool {
-    let cheap = |f: &tera::ast::FunctionCall| f.args.values().all(|a| expr(a, Rule { calls: false }));
+    let cheap = |f: &tera::ast::FunctionCall| f.args.values().all(|a| expr(a, Rule { calls: false, turn: &[] }));
     matches!(&e.val, ExprVal::FunctionCall(f) if f.name == "range" && cheap(f)) && e.filters.is_empty()
 }
 
 fn expr(e: &Expr, rule: Rule) -> bool {
+    if of_turn(e, rule.turn) {
+        return true;
+    }
     let filters = e.filters.iter().all(|f| {
         ["safe", "default"].contains(&f.name.as_str()) && f.args.values().all(|a| literal(a) || expr(a, rule))
     });
     filters && value(&e.val, rule)
+}
+
+/// Whether `e` looks at nothing but the value of the turn and literals, whatever it does
+/// with them.
+fn of_turn(e: &Expr, turn: &[&str]) -> bool {
+    let filters = e.filters.iter().all(|f| f.args.values().all(|a| of_turn(a, turn)));
+    filters && value_of_turn(&e.val, turn)
+}
+
+fn value_of_turn(v: &ExprVal, turn: &[&str]) -> bool {
+    let both = |l: &Expr, r: &Expr| of_turn(l, turn) && of_turn(r, turn);
+    match v {
+        ExprVal::Ident(name) => rooted(name, turn),
+        ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => true,
+        ExprVal::Math(m) => both(&m.lhs, &m.rhs),
+        ExprVal::Logic(l) => both(&l.lhs, &l.rhs),
+        ExprVal::In(i) => both(&i.lhs, &i.rhs),
+        ExprVal::Test(t) => rooted(&t.ident, turn) && t.args.iter().all(|a| of_turn(a, turn)),
+        ExprVal::Array(items) => items.iter().all(|i| of_turn(i, turn)),
+        ExprVal::StringConcat(c) => c.values.iter().all(|v| value_of_turn(v, turn)),
+        _ => false,
+    }
+}
+
+/// `l`, `l.flags`, `l["no"]` for the turn `l`.
+fn rooted(name: &str, turn: &[&str]) -> bool {
+    turn.iter().any(|t| name.strip_prefix(t).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
 }
 
 fn value(v: &ExprVal, rule: Rule) -> bool {
@@ -90,7 +125,7 @@ mod tests {
         let mut tera = tera::Tera::default();
         tera.add_raw_template("t", &format!("{{% for x in xs %}}{source}{{% endfor %}}")).unwrap();
         match &tera.templates["t"].ast[0] {
-            tera::ast::Node::Forloop(_, f, _) => super::body(&f.body),
+            tera::ast::Node::Forloop(_, f, _) => super::body(f),
             other => panic!("{other:?}"),
         }
     }
@@ -114,13 +149,16 @@ mod tests {
     }
 
     #[test]
-    fn prints_and_plain_tests_are_cheap_searches_and_filters_are_not() {
+    fn work_on_the_turn_and_plain_prints_are_cheap_work_on_the_whole_data_is_not() {
         for cheap in [
             "<li>{{ x.name }}</li>",
             "{% if x.heading %}h{% elif x.level > 2 and not x.flag %}l{% else %}t{% endif %}",
             "{{ x.no | default(value=0) }} {{ x.html | safe }}",
             "{% if x.kind == \"task\" %}{% endif %}{% for y in x.children %}{{ y | upper }}{% endfor %}",
             "{{ m::row(r=x) }}{% include \"row.html\" %}{% for i in range(end=x.close) %}</div>{% endfor %}",
+            // Anything done to the turn's own value.
+            "{{ x.flags | map(attribute=\"label\") | join(sep=\",\") }} {{ x.rows | length }}",
+            "{% if \"a\" in x.tags or x.a == x.b %}{% endif %}{{ loop.index ~ x.name }}",
         ] {
             assert!(loop_body(cheap), "{cheap}");
         }
@@ -128,12 +166,13 @@ mod tests {
             "{% if x in xs %}{% endif %}",
             "{% if x == xs %}{% endif %}",
             "{{ xs | sort | first }}",
-            "{{ x.name | length }}",
-            "{{ x.flags | map(attribute=\"label\") | join(sep=\",\") }}",
+            "{{ xs.0.name | length }}",
+            "{{ xs | map(attribute=\"label\") | join(sep=x.sep) }}",
+            "{{ x.name | join(sep=xs) }}",
             "{{ __tera_context }}",
-            "{% if x is containing(\"a\") %}{% endif %}",
-            "{% set y = x ~ x %}",
-            "{{ [x, x] }}",
+            "{% if xs is containing(\"a\") %}{% endif %}",
+            "{% set_global s = s ~ x %}",
+            "{{ [xs, x] }}",
             "{{ throw(message=\"x\") }}",
             "{% for y in xs | reverse %}{% endfor %}",
         ] {

@@ -20,7 +20,7 @@ use super::scan::Lines;
 use super::tree::{blocks_in_filters, blocks_of, can_grow, escaped, included, macros_of, text_of};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use tera::ast::{Block, Expr, ExprVal, Forloop, FunctionCall, If, Node, WS};
+use tera::ast::{Block, Expr, ExprVal, Forloop, FunctionCall, If, MathExpr, MathOperator, Node, WS};
 use tera::Tera;
 
 const CLOSE: &str = "\u{4}";
@@ -155,7 +155,6 @@ impl Rewrite<'_> {
     fn node(&mut self, node: &mut Node, gathered: bool) -> Option<Node> {
         match node {
             Node::Forloop(_, f, _) => return self.forloop(f, gathered),
-
             Node::MacroDefinition(_, m, _) => {
                 let line = self.macros.next().copied().unwrap_or(0);
                 let (text, leaf) = (text_of(&m.body), cheap::leaf(&m.body));
@@ -205,7 +204,7 @@ impl Rewrite<'_> {
     fn forloop(&mut self, f: &mut Forloop, gathered: bool) -> Option<Node> {
         let line = self.loops.next().copied().unwrap_or(0);
         let text = text_of(&f.body);
-        let cheap = cheap::body(&f.body);
+        let cheap = cheap::body(f);
         let ranged = cheap && cheap::is_range(&f.container);
         self.locate_range(&mut f.container, line, if ranged { text } else { 0 });
         self.nodes(&mut f.body, gathered);
@@ -216,11 +215,15 @@ impl Rewrite<'_> {
             _ if ranged => None,
             (ExprVal::Ident(name), true) if f.container.filters.is_empty() => {
                 self.registry.turns.push(Turns { at: (Arc::clone(&self.template), line), text });
-                let counted = call(turns_name(self.registry.turns.len() - 1));
-                Some(Node::VariableBlock(
-                    WS::default(),
-                    Expr::with_filters(ExprVal::Ident(name.clone()), vec![counted]),
-                ))
+                let counted = Expr::with_filters(
+                    ExprVal::Ident(name.clone()),
+                    vec![call(turns_name(self.registry.turns.len() - 1))],
+                );
+                // A sum, as Tera takes a variable that fails in a condition as false and
+                // goes on, but passes on the error of a sum.
+                let zero = Box::new(Expr::new(ExprVal::Int(0)));
+                let sum = MathExpr { lhs: Box::new(counted), rhs: zero, operator: MathOperator::Add };
+                Some(condition_on(Expr::new(ExprVal::Math(sum))))
             }
             _ => {
                 let tick = self.tick(line, text, false);
@@ -251,7 +254,10 @@ impl Rewrite<'_> {
 /// An `if` with no body on a call to `name`: Tera makes the call and prints nothing, with
 /// less work than for a print.
 fn condition(name: String) -> Node {
-    let test = Expr::new(ExprVal::FunctionCall(call(name)));
+    condition_on(Expr::new(ExprVal::FunctionCall(call(name))))
+}
+
+fn condition_on(test: Expr) -> Node {
     Node::If(If { conditions: vec![(WS::default(), test, Vec::new())], otherwise: None }, WS::default())
 }
 
