@@ -17,7 +17,7 @@ use super::bounds::{self, Gathered, Range, Tick, Turns};
 use super::cheap;
 use super::grow::{self, Made};
 use super::scan::Lines;
-use super::tree::{blocks_in_filters, blocks_of, can_grow, escaped, included, macros_of, text_of};
+use super::tree::{blocks_in_filters, blocks_of, can_grow, escaped, included, macros_of, small, text_of};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tera::ast::{Block, Expr, ExprVal, Forloop, FunctionCall, If, MathExpr, MathOperator, Node, WS};
@@ -190,8 +190,9 @@ impl Rewrite<'_> {
                     set.value.filters.push(call(made_name(self.registry.made.len() - 1)));
                 }
             }
-            // What Tera escapes is counted as it is escaped (`bounds::escape`).
-            Node::VariableBlock(_, e) if gathered && !escaped(e) => {
+            // What Tera escapes is counted as it is escaped (`bounds::escape`); a number
+            // or a boolean is too small to count.
+            Node::VariableBlock(_, e) if gathered && !escaped(e) && !small(e) => {
                 e.filters.push(call(GATHERED.to_string()));
             }
             _ => {}

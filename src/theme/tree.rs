@@ -25,6 +25,22 @@ pub fn escaped(expr: &Expr) -> bool {
     }
 }
 
+/// Whether what `expr` prints is a number or a boolean: a sum, a comparison, a test, a
+/// literal, a negation.
+pub fn small(expr: &Expr) -> bool {
+    let plain = matches!(
+        expr.val,
+        ExprVal::Math(_)
+            | ExprVal::Logic(_)
+            | ExprVal::Test(_)
+            | ExprVal::In(_)
+            | ExprVal::Int(_)
+            | ExprVal::Float(_)
+            | ExprVal::Bool(_)
+    );
+    expr.negated || (plain && expr.filters.is_empty())
+}
+
 /// A `set` of a variable or a literal as it is cannot make anything larger than what is
 /// already there.
 pub fn can_grow(expr: &Expr) -> bool {
