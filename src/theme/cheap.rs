@@ -23,8 +23,31 @@ struct Rule<'a> {
 
 /// Whether every node of a loop's body is cheap.
 pub fn body(f: &Forloop) -> bool {
-    let turn: Vec<&str> = [Some(f.value.as_str()), f.key.as_deref(), Some("loop")].into_iter().flatten().collect();
+    let mut turn: Vec<&str> = [Some(f.value.as_str()), f.key.as_deref(), Some("loop")].into_iter().flatten().collect();
+    // A turn's name set to another value in the body no longer stands for the turn.
+    if sets(&f.body).iter().any(|key| turn.contains(key)) {
+        turn.clear();
+    }
     f.body.iter().all(|n| node(n, Rule { calls: true, turn: &turn }))
+}
+
+/// The names a run of nodes sets, in it and in its branches.
+fn sets(nodes: &[Node]) -> Vec<&str> {
+    let (mut out, mut runs) = (Vec::new(), vec![nodes]);
+    while let Some(run) = runs.pop() {
+        for node in run {
+            match node {
+                Node::Set(_, s) => out.push(s.key.as_str()),
+                Node::If(i, _) => {
+                    runs.extend(i.conditions.iter().map(|(_, _, b)| b.as_slice()));
+                    runs.extend(i.otherwise.as_ref().map(|(_, b)| b.as_slice()));
+                }
+                Node::FilterSection(_, f, _) => runs.push(&f.body),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Whether a macro's body is cheap and calls nothing (no loop, macro, include or filter
@@ -43,7 +66,8 @@ fn node(node: &Node, rule: Rule) -> bool {
             i.conditions.iter().all(|(_, c, b)| expr(c, rule) && all(b))
                 && i.otherwise.as_ref().is_none_or(|(_, b)| all(b))
         }
-        // Each counts itself: its own turns, or the call it makes.
+        // Each counts itself: its own turns, or the call it makes (or, a loop over a part
+        // of the turn, takes a time bounded by the turn's value: see `instrument`).
         Node::Forloop(_, f, _) => rule.calls && (expr(&f.container, rule) || is_range(&f.container)),
         Node::Include(..) => rule.calls,
         Node::FilterSection(_, f, _) => rule.calls && f.filter.args.values().all(|a| expr(a, rule)),
@@ -91,8 +115,10 @@ fn value_of_turn(v: &ExprVal, turn: &[&str]) -> bool {
 }
 
 /// `l`, `l.flags`, `l["no"]` for the turn `l`.
-fn rooted(name: &str, turn: &[&str]) -> bool {
-    turn.iter().any(|t| name.strip_prefix(t).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
+pub fn rooted(name: &str, turn: &[impl AsRef<str>]) -> bool {
+    let under =
+        |t: &str| !t.is_empty() && name.strip_prefix(t).is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']));
+    turn.iter().any(|t| under(t.as_ref()))
 }
 
 fn value(v: &ExprVal, rule: Rule) -> bool {
@@ -175,6 +201,7 @@ mod tests {
             "{{ [xs, x] }}",
             "{{ throw(message=\"x\") }}",
             "{% for y in xs | reverse %}{% endfor %}",
+            "{% if x %}{% set x = xs %}{% endif %}{{ x | sort }}",
         ] {
             assert!(!loop_body(dear), "{dear}");
         }

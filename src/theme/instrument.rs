@@ -23,6 +23,9 @@ use std::sync::Arc;
 use tera::ast::{Block, Expr, ExprVal, Forloop, FunctionCall, If, MathExpr, MathOperator, Node, WS};
 use tera::Tera;
 
+/// What a turn of a loop over a part of an enclosing turn may write uncounted.
+const PART_TEXT: usize = 256;
+
 const CLOSE: &str = "\u{4}";
 const GATHERED: &str = "\u{5}";
 
@@ -41,6 +44,7 @@ pub fn instrument(tera: &mut Tera, lines: &BTreeMap<String, Lines>) {
         let lines = lines.get(name).unwrap_or(&empty);
         let mut rewrite = Rewrite {
             template: Arc::from(name.as_str()),
+            enclosing: Vec::new(),
             loops: lines.loops.iter(),
             sets: lines.sets.iter(),
             macros: lines.macros.iter(),
@@ -133,6 +137,8 @@ fn turns_name(i: usize) -> String {
 
 struct Rewrite<'a> {
     template: Arc<str>,
+    /// The names of the turns of the loops around the node being rewritten.
+    enclosing: Vec<String>,
     loops: std::slice::Iter<'a, usize>,
     sets: std::slice::Iter<'a, usize>,
     macros: std::slice::Iter<'a, usize>,
@@ -158,7 +164,10 @@ impl Rewrite<'_> {
             Node::MacroDefinition(_, m, _) => {
                 let line = self.macros.next().copied().unwrap_or(0);
                 let (text, leaf) = (text_of(&m.body), cheap::leaf(&m.body));
+                // A macro sees none of the loops around where it is called.
+                let around = std::mem::take(&mut self.enclosing);
                 self.nodes(&mut m.body, true);
+                self.enclosing = around;
                 if !leaf {
                     let tick = self.tick(line, text, true);
                     m.body.insert(0, tick);
@@ -184,6 +193,8 @@ impl Rewrite<'_> {
             }
             Node::Set(_, set) => {
                 let line = self.sets.next().copied().unwrap_or(0);
+                // A turn's name set to another value no longer stands for a part of the turn.
+                self.enclosing.iter_mut().filter(|n| **n == set.key).for_each(|n| *n = String::new());
                 self.locate_range(&mut set.value, line, 0);
                 if can_grow(&set.value) {
                     self.registry.made.push(Made { at: (Arc::clone(&self.template), line) });
@@ -202,18 +213,27 @@ impl Rewrite<'_> {
 
     /// A loop counted at each turn, or, when its body is cheap (see `cheap`), once for all
     /// its turns: by its `range`, or by a filter applied, before it, to what it goes over.
+    /// A cheap loop over a part of the turn of a loop around it (`for f in l.flags`) that
+    /// writes little is not counted: its turns, over all the turns around, are no more than
+    /// the parts of what the loop around goes over, and that loop's count looks at the clock.
     fn forloop(&mut self, f: &mut Forloop, gathered: bool) -> Option<Node> {
         let line = self.loops.next().copied().unwrap_or(0);
         let text = text_of(&f.body);
         let cheap = cheap::body(f);
         let ranged = cheap && cheap::is_range(&f.container);
+        let part = matches!(&f.container.val, ExprVal::Ident(n) if cheap::rooted(n, &self.enclosing))
+            && f.container.filters.is_empty();
         self.locate_range(&mut f.container, line, if ranged { text } else { 0 });
+        let around = self.enclosing.len();
+        self.enclosing.extend([Some(&f.value), f.key.as_ref()].into_iter().flatten().cloned());
         self.nodes(&mut f.body, gathered);
         if let Some(empty) = &mut f.empty_body {
             self.nodes(empty, gathered);
         }
+        self.enclosing.truncate(around);
         match (&f.container.val, cheap) {
             _ if ranged => None,
+            _ if cheap && part && text <= PART_TEXT => None,
             (ExprVal::Ident(name), true) if f.container.filters.is_empty() => {
                 self.registry.turns.push(Turns { at: (Arc::clone(&self.template), line), text });
                 let counted = Expr::with_filters(
@@ -281,7 +301,8 @@ mod tests {
             "page.html",
             "{% import \"m.html\" as m %}{{ m::show(x=x, h=h) }}{{ m::show(x=x, h=h) | safe }}\
              {% filter lower %}{{ x }}{{ m::show(x=x, h=h) }}{% endfilter %}\
-             {% for i in range(end=3) %}{{ i }}{% endfor %}{% include \"inc.html\" %}",
+             {% for i in range(end=3) %}{{ i }}{% endfor %}{% include \"inc.html\" %}\
+             {% for r in rows %}<li>{% for p in r.parts %}{{ p }}{% endfor %}</li>{% endfor %}",
         ),
         ("inc.html", "{{ x }}{% for c in h %}{{ c }}{% else %}none{% endfor %}"),
         ("base.html", "{% filter upper %}{% block b %}{{ h }}{% endblock b %}{% endfilter %}<{% block c %}{% endblock c %}>"),
@@ -307,6 +328,7 @@ mod tests {
         let mut ctx = tera::Context::new();
         ctx.insert("x", "<b>&</b>");
         ctx.insert("h", "it's");
+        ctx.insert("rows", &[serde_json::json!({"parts": ["<a>", "b"]}), serde_json::json!({"parts": []})]);
         for name in ["page.html", "child.html"] {
             let expected = plain.render(name, &ctx).unwrap();
             assert_eq!(rewritten.render(name, &ctx).unwrap(), expected, "{name}");
