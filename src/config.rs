@@ -204,12 +204,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         Error::at("config", Location::new(path, line), e.message().to_string())
     })?;
+    let line_of = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1);
     if let Some(date) = config.document.date.as_deref().filter(|d| crate::wareki::parse(d).is_none()) {
-        let line = text.lines().position(|l| l.trim_start().starts_with("date")).map_or(1, |i| i + 1);
         let message = format!(
             "date {date:?} is not a date: write it as the document does (平成28年5月, 令和元年5月) or as 2016-05"
         );
-        return Err(Error::at("config", Location::new(path, line), message));
+        return Err(Error::at("config", Location::new(path, line_of("date")), message));
+    }
+    if let Some(Err(message)) = config.base_url.as_deref().map(check_base_url) {
+        return Err(Error::at("config", Location::new(path, line_of("base_url")), message));
     }
     if let Some(format) = &config.citation.format {
         if let Err(message) = check_citation(format) {
@@ -237,4 +240,60 @@ fn check_citation(format: &str) -> std::result::Result<(), String> {
         rest = &after[close + 1..];
     }
     Ok(())
+}
+
+/// `base_url` starts every canonical link, every link of the 404 page and every address of
+/// the site map: anything but a web address with a host (`javascript:`, `data:`, a path)
+/// would be published in all of them.
+fn check_base_url(base: &str) -> std::result::Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!("base_url {base:?} {why}: write the address the site is published under, such as https://intra.example/roles/"))
+    };
+    // The URL parser drops tabs, line breaks and surrounding spaces; the links use the text as written.
+    if base.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return refuse("holds spaces or control characters");
+    }
+    let Ok(url) = url::Url::parse(base) else { return refuse("is not an absolute URL") };
+    if !["http", "https"].contains(&url.scheme()) || !base[url.scheme().len()..].starts_with("://") {
+        return refuse("must start with https:// or http://");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return refuse("names no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("holds a user name or password, which every page would publish");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return refuse("has a query or a fragment, which the paths of the pages cannot follow");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_base_url;
+
+    #[test]
+    fn base_url_must_be_a_web_address_with_a_host() {
+        for good in ["https://intra.example/roles/", "http://intra.example", "https://intra.example:8443/役割/"] {
+            assert_eq!(check_base_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://intra.example/roles/",
+            "/roles/",
+            "roles",
+            "https://",
+            "https:intra.example/roles/",
+            "file:///srv/roles/",
+            "https://user:secret@intra.example/",
+            "https://intra.example/?a=b",
+            "https://intra.example/#top",
+            "https://intra.example/\troles/",
+            " https://intra.example/",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Japanese era dates (和暦) → ISO year-month.
+//! Japanese era dates (和暦) → ISO year-month, or year-month-day.
 
 /// Each era: its first Gregorian year and its last era year (the current one open-ended).
 const ERAS: [(&str, i32, i32); 5] =
@@ -23,6 +23,38 @@ pub fn parse(text: &str) -> Option<String> {
         return Some(format!("{:04}-{:02}", start + year - 1, month));
     }
     None
+}
+
+/// A month as [`parse`] takes it, or a day of one: `2026-11-25`, `2026年11月25日`,
+/// `令和8年11月25日` → `2026-11-25`. A day its month does not have is refused.
+pub fn parse_day(text: &str) -> Option<String> {
+    let text: String = text.trim().chars().map(ascii_digit).collect();
+    let Some((month, day)) = split_day(&text) else { return parse(&text) };
+    let month = parse(month)?;
+    let day: u32 = day.trim().parse().ok()?;
+    let (year, m) = month.split_once('-')?;
+    let (year, m): (i32, u32) = (year.parse().ok()?, m.parse().ok()?);
+    (1..=days_in(year, m)).contains(&day).then(|| format!("{month}-{day:02}"))
+}
+
+/// `2026-11-25` → (`2026-11`, `25`); `令和8年11月25日` → (`令和8年11月`, `25`).
+fn split_day(text: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = text.strip_suffix('日') {
+        let at = rest.rfind('月')? + '月'.len_utf8();
+        return Some((&text[..at], &rest[at..]));
+    }
+    let (month, day) = text.rsplit_once('-')?;
+    month.contains('-').then_some((month, day))
+}
+
+fn days_in(year: i32, month: u32) -> u32 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// `2016-05` or `2016年5月`.
@@ -60,6 +92,20 @@ mod tests {
     fn text_without_an_era_date_is_none() {
         assert_eq!(parse("平成"), None);
         assert_eq!(parse("平成28年13月"), None);
+    }
+
+    #[test]
+    fn a_day_may_follow_the_month_in_either_calendar() {
+        use super::parse_day;
+        assert_eq!(parse_day("2026-11-25").as_deref(), Some("2026-11-25"));
+        assert_eq!(parse_day("令和8年11月25日").as_deref(), Some("2026-11-25"));
+        assert_eq!(parse_day("２０２６年１１月２５日").as_deref(), Some("2026-11-25"));
+        assert_eq!(parse_day("令和元年5月").as_deref(), Some("2019-05"));
+        assert_eq!(parse_day("2024-02-29").as_deref(), Some("2024-02-29"));
+        for bad in ["2026-02-29", "2026-04-31", "2026-11-0", "2026-11-25-1", "令和8年11月32日", "きのう", "2026", ""]
+        {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
     }
 
     #[test]

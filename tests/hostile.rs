@@ -1,7 +1,11 @@
 //! Inputs at the edges: a 1 MB cell, a 100,000-row table, a symbolic link out of the
-//! project. These must work (or be refused safely), never crash.
+//! project, a hostile theme or configuration (`hostile/templates.rs`). These must work (or
+//! be refused safely), never crash.
 
 mod common;
+// A crate root finds its modules beside it; these live in hostile/, one file per topic.
+#[path = "hostile/templates.rs"]
+mod templates;
 
 use common::project;
 use rolesite::config::Project;

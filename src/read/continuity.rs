@@ -67,6 +67,7 @@ pub fn load(project: &Project) -> Result<Continuity> {
             if field("date").is_empty() || field("reason").is_empty() {
                 return Err(Error::at("retired", at, "a retired page needs its date and its reason"));
             }
+            check_date(&field("date"), &at)?;
             let see = rec.get("see").filter(|s| !s.is_empty()).map(|s| url(s, &at)).transpose()?;
             out.retired.push(Retired {
                 url: url(&rec["url"], &at)?,
@@ -85,6 +86,18 @@ pub fn load(project: &Project) -> Result<Continuity> {
         }
     }
     Ok(out)
+}
+
+/// A retirement's date is shown on its tombstone as written, and must be one: a typo here
+/// would be published as the day the page went.
+fn check_date(date: &str, at: &Location) -> Result<()> {
+    if crate::wareki::parse_day(date).is_some() {
+        return Ok(());
+    }
+    let message = format!(
+        "date {date:?} is not a date: write it as 2026-11-25 or 2026-11, or in the era of the document (令和8年11月25日)"
+    );
+    Err(Error::at("retired", at.clone(), message))
 }
 
 /// A site-relative URL as the manifest writes it: `items/704/`, `vendors/dev-main/`,

@@ -586,7 +586,7 @@ fn vendor_list(site: &Site, from: &str, id: &'static str, title: &'static str, n
     runs.push(start..groups.len());
     let parts = runs
         .into_par_iter()
-        .map(|run| site.part("vendor-group-rows.html", &GroupRows { id, groups: &groups[run] }))
+        .map(|run| site.part(from, "vendor-group-rows.html", &GroupRows { id, groups: &groups[run] }))
         .collect::<Result<Vec<_>>>()?;
     Ok(Groups { id, title, count: site.index.tally(nos), body: super::Block::join(parts) })
 }

@@ -136,7 +136,7 @@ impl Site<'_> {
         key: Option<u128>,
         view: impl FnOnce() -> Result<V>,
     ) -> Result<Block> {
-        let render = || -> Result<Arc<str>> { Ok(self.part_html(template, &view()?)?.into()) };
+        let render = || -> Result<Arc<str>> { Ok(self.part_html(from, template, &view()?)?.into()) };
         let Some(key) = key else { return Ok(Block::new(None, render()?)) };
         let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
             Some(html) => html,
@@ -149,15 +149,16 @@ impl Site<'_> {
 
     /// A part of a fragment, rendered by itself and not kept: it is taken over with the
     /// fragment it is part of.
-    pub fn part(&self, template: &str, view: &impl Serialize) -> Result<Block> {
-        Ok(Block::new(None, self.part_html(template, view)?.into()))
+    pub fn part(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Block> {
+        Ok(Block::new(None, self.part_html(from, template, view)?.into()))
     }
 
-    /// `template` rendered with `view`, whose blocks are put in afterwards.
-    fn part_html(&self, template: &str, view: &impl Serialize) -> Result<String> {
+    /// `template` rendered with `view`, whose blocks are put in afterwards, for the page at
+    /// `from`.
+    fn part_html(&self, from: &str, template: &str, view: &impl Serialize) -> Result<String> {
         block::render_with_blocks(
             || tera::Context::from_serialize(view).map_err(view_error),
-            |ctx| self.theme.tera.render(template, ctx).map_err(|e| self.theme.render_error(&e)),
+            |ctx| self.theme.render(template, ctx, from),
         )
     }
 
@@ -581,7 +582,7 @@ impl Meta<'_, '_> {
                 ctx.extend(tera::Context::from_serialize(&own).map_err(view_error)?);
                 Ok(ctx)
             },
-            |ctx| site.theme.tera.render(template, ctx).map_err(|e| site.theme.render_error(&e)),
+            |ctx| site.theme.render(template, ctx, url),
         )?;
         Ok((key, html.into(), page_title))
     }
