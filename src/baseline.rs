@@ -27,13 +27,13 @@ impl Baseline {
     /// not exist yet is an empty baseline: nothing was published there.
     pub fn load(path: &Path) -> Result<Baseline> {
         if path.is_file() {
-            return Ok(Baseline { manifest: Some(Published::read(path)?), ..Default::default() });
+            return Ok(Baseline { manifest: Some(published(path)?), ..Default::default() });
         }
         // Read as project files are: a link planted in an old site is refused, not followed.
         let file = |name: &str| Some(path.join(name)).filter(|p| crate::files::exists(p));
         let read = |p: PathBuf| crate::files::bytes(&p).map(|b| (p, b));
         Ok(Baseline {
-            manifest: file(urls::MANIFEST).map(|p| Published::read(&p)).transpose()?,
+            manifest: file(urls::MANIFEST).map(|p| published(&p)).transpose()?,
             roles: file(urls::ROLES_JSON).map(read).transpose()?,
             changes: file(urls::CHANGES_JSON).map(read).transpose()?.map(|(_, b)| b),
         })
@@ -47,4 +47,9 @@ impl Baseline {
         }
         Baseline::load(path)
     }
+}
+
+/// The manifest at `path`, as the published site has it.
+fn published(path: &Path) -> Result<Published> {
+    Published::parse(path, &crate::files::text(path, "the manifest")?)
 }

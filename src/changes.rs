@@ -195,15 +195,15 @@ pub fn for_build(
     table: &Table,
     roles_json: &str,
     continuity: &Continuity,
-    last: Option<(&Table, &Memo, &[usize])>,
-) -> Result<Memo> {
-    let item_no = |url: &str| url.strip_prefix("items/")?.strip_suffix('/')?.parse::<u32>().ok();
+    last: Option<(&Table, &ChangesMemo, &[usize])>,
+) -> Result<ChangesMemo> {
+    let item_no = crate::urls::item_no;
     let moves: BTreeMap<u32, u32> =
         continuity.aliases.iter().filter_map(|a| Some((item_no(&a.old)?, item_no(&a.new)?))).collect();
     // The baseline as changes are computed from it, parsed once a session: a watching
     // process compares every rebuild with the same baseline.
     let before = last.and_then(|(_, m, _)| m.before.clone());
-    let memo = |changes, before| Ok(Memo { moves: moves.clone(), changes, before });
+    let memo = |changes, before| Ok(ChangesMemo { moves: moves.clone(), changes, before });
     let Some((file, old)) = &baseline.roles else { return memo(Changes::default(), before) };
     if old.as_slice() == roles_json.as_bytes() {
         if let Some(kept) = baseline.changes.as_ref().and_then(|c| serde_json::from_slice(c).ok()) {
@@ -223,7 +223,7 @@ pub fn for_build(
 
 /// A build's changes with the renumberings they were computed under, for the next build.
 #[derive(Debug, Clone, Default)]
-pub struct Memo {
+pub struct ChangesMemo {
     pub moves: BTreeMap<u32, u32>,
     pub changes: Changes,
     /// The baseline's roles as the changes are computed from them, once parsed.

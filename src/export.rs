@@ -65,27 +65,27 @@ pub struct Exported {
     pub roles: Vec<Arc<str>>,
     pub roles_csv: String,
     pub csv: CsvMemo,
-    pub changes: crate::changes::Memo,
+    pub changes: crate::changes::ChangesMemo,
 }
 
-/// The last build's text for the row at position `i` (`previous`: the texts by position,
+/// The last build's text for the row at position `i` (`earlier`: the texts by position,
 /// and the positions of the rows changed since), when that row is unchanged.
-fn kept_row(previous: Option<(&[Arc<str>], &[usize])>, i: usize) -> Option<Arc<str>> {
-    let (kept, changed) = previous?;
+fn kept_row(earlier: Option<(&[Arc<str>], &[usize])>, i: usize) -> Option<Arc<str>> {
+    let (kept, changed) = earlier?;
     let text = kept.get(i)?;
     changed.binary_search(&i).is_err().then(|| Arc::clone(text))
 }
 
 /// `data/roles.json`, and each row's entry in it (by position in `table.rows`) for the next
-/// build to take over. `previous` holds the last build's entries and the positions of the
-/// rows that changed since (`Previous::changed_rows`): every other row keeps its entry
+/// build to take over. `earlier` holds the last build's entries and the positions of the
+/// rows that changed since (`plan::changed_rows`): every other row keeps its entry
 /// rather than being written again.
-pub fn roles_json(table: &Table, root: &Path, previous: Option<(&[Arc<str>], &[usize])>) -> (String, Vec<Arc<str>>) {
+pub fn roles_json(table: &Table, root: &Path, earlier: Option<(&[Arc<str>], &[usize])>) -> (String, Vec<Arc<str>>) {
     let entries: Vec<Arc<str>> = table
         .rows
         .par_iter()
         .enumerate()
-        .map(|(i, row)| kept_row(previous, i).unwrap_or_else(|| row_entry(row, root).into()))
+        .map(|(i, row)| kept_row(earlier, i).unwrap_or_else(|| row_entry(row, root).into()))
         .collect();
     let export = Export {
         document: &table.document,
@@ -215,14 +215,14 @@ pub struct CsvMemo {
 }
 
 /// UTF-8 with a BOM, which Japanese Excel needs to open UTF-8 CSV correctly. Each row is
-/// written by itself, in parallel; with `previous` (the last build's rows and the positions
+/// written by itself, in parallel; with `earlier` (the last build's rows and the positions
 /// of the rows changed since), a row at an unchanged position keeps its line when the
 /// columns are the same. The rows are kept for the next build when `remember`.
-pub fn roles_csv(table: &Table, previous: Option<(&CsvMemo, &[usize])>, remember: bool) -> (String, CsvMemo) {
+pub fn roles_csv(table: &Table, earlier: Option<(&CsvMemo, &[usize])>, remember: bool) -> (String, CsvMemo) {
     let placed: Vec<Vec<(Col, &Role)>> = table.rows.par_iter().map(placed).collect();
     let cols = columns(table, &placed);
     let position: std::collections::HashMap<&Col, usize> = cols.iter().enumerate().map(|(i, c)| (c, i)).collect();
-    let kept = previous.filter(|(m, _)| m.cols == cols);
+    let kept = earlier.filter(|(m, _)| m.cols == cols);
     let rows: Vec<Arc<str>> = table
         .rows
         .par_iter()

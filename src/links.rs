@@ -2,14 +2,13 @@
 //! becomes a finding. Our own templates write the HTML, so scanning attributes suffices.
 
 use crate::diag::{Finding, Location};
-use crate::previous::Previous;
-use crate::render::Page;
+use crate::page::Page;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
-/// The ids an HTML page offers, shared with the memory of the previous build.
+/// The ids an HTML page offers, shared with what a build keeps for the next.
 pub type Ids = Arc<BTreeSet<String>>;
 
 /// What a page links to, kept for the next build: a hash of its ids and one of its
@@ -80,13 +79,15 @@ struct Scan<'a> {
     ids: Ids,
     targets: Option<BTreeSet<String>>,
     links: Option<Links>,
+    /// Whether the earlier build had the page with the same bytes.
+    unchanged: bool,
 }
 
 /// Read a page's ids and links; what they lead to only when the build is kept (`keep`).
 fn scan(at: usize, page: &Page, keep: bool) -> Scan<'_> {
     let (ids, targets) = attrs(&page.bytes);
     let links = keep.then(|| Links::of(&page.path, Hashes::of(&page.bytes), &targets));
-    Scan { at, page, ids: Arc::new(ids), links, targets: Some(targets) }
+    Scan { at, page, ids: Arc::new(ids), links, targets: Some(targets), unchanged: false }
 }
 
 /// The outcome of a check: the broken links, and what was found in each page.
@@ -94,6 +95,12 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// By the pages' places: `None` for a file that is not HTML.
     pub found: Vec<Option<Found>>,
+}
+
+/// What an earlier build of the same process found in its pages (see `reuse`).
+pub trait Earlier: Sync {
+    /// What it found in its page at `path`.
+    fn found(&self, path: &str) -> Option<&Found>;
 }
 
 /// What an HTML page offers and links to.
@@ -108,29 +115,30 @@ pub struct Found {
 /// links lead to is worked out only for a build that is kept for the next (`keep`, a
 /// watching process).
 ///
-/// With the previous build, a page it had with the same bytes, or with the same ids and
-/// links in the same order, is not read into sets again: its links resolved then, and they
-/// still do unless a file they lead to went away or a changed page lost an id they lead
-/// to: such pages are read and checked again.
+/// With an earlier build (`earlier`: what it found, which of `pages` it had with the same
+/// bytes, and its files `pages` no longer have), a page it had with the same bytes, or with
+/// the same ids and links in the same order, is not read into sets again: its links
+/// resolved then, and they still do unless a file they lead to went away or a changed page
+/// lost an id they lead to: such pages are read and checked again.
 ///
-/// `pages` are in path order, as a build makes them, each path once; `gone` are the files of
-/// the previous build they no longer have.
-pub fn check(pages: &[Page], previous: Option<&Previous>, gone: &[String], keep: bool) -> Checked {
+/// `pages` are in path order, as a build makes them, each path once.
+pub fn check(pages: &[Page], earlier: Option<(&dyn Earlier, &[bool], &[String])>, keep: bool) -> Checked {
     debug_assert!(pages.windows(2).all(|w| w[0].path < w[1].path), "pages in path order");
-    let before = |p: &Page| previous.and_then(|prev| prev.files.get(&p.path));
+    let unchanged = |at: usize| earlier.is_some_and(|(_, same, _)| same[at]);
+    let before = |p: &Page| earlier.and_then(|(e, _, _)| e.found(&p.path));
     let mut scans: Vec<Scan> = pages
         .par_iter()
         .enumerate()
         .filter(|(_, p)| p.path.ends_with(".html"))
-        .map(|(at, p)| match before(p).and_then(|k| Some((k.ids.clone()?, k.links.clone()?))) {
+        .map(|(at, p)| match before(p).and_then(|f| Some((f.ids.clone(), f.links.clone()?))) {
             // Unchanged, or changed with the same ids and links in the same order.
-            Some((ids, links)) if p.unchanged || Hashes::of(&p.bytes) == links.hashes => {
-                Scan { at, page: p, ids, targets: None, links: Some(links) }
+            Some((ids, links)) if unchanged(at) || Hashes::of(&p.bytes) == links.hashes => {
+                Scan { at, page: p, ids, targets: None, links: Some(links), unchanged: unchanged(at) }
             }
-            _ => scan(at, p, keep),
+            _ => Scan { unchanged: unchanged(at), ..scan(at, p, keep) },
         })
         .collect();
-    let lost = previous.map(|prev| lost_places(&scans, prev, gone));
+    let lost = earlier.map(|(e, _, gone)| lost_places(&scans, e, gone));
     // A page whose links are all as before: they resolved then, and still do, unless they
     // lead to a place that is lost. It is read again then (or when nothing is known of
     // where it leads).
@@ -266,24 +274,30 @@ impl Lookup for Hashed {
     }
 }
 
-/// `check` for pages already written and dropped from memory, each with its `Summary`
-/// (`Page::written`): a page with a link that does not resolve is read back (`read`, by
-/// its path) to name the link and the problem. Nothing is kept for a next build.
-pub fn check_written(pages: &[Page], read: impl Fn(&str) -> std::io::Result<Vec<u8>> + Sync) -> Checked {
+/// `check` for pages already written and dropped from memory, each with the `Summary` the
+/// writer handed back (`summaries`, by the pages' places): a page with a link that does not
+/// resolve is read back (`read`, by its path) to name the link and the problem. Nothing is
+/// kept for a next build.
+pub fn check_written(
+    pages: &[Page],
+    summaries: &[Summary],
+    read: impl Fn(&str) -> std::io::Result<Vec<u8>> + Sync,
+) -> Checked {
+    debug_assert_eq!(pages.len(), summaries.len(), "every page written");
     let mut hashed = Hashed::default();
-    for p in pages {
-        debug_assert!(p.written.is_some(), "{} was written", p.path);
+    for (p, summary) in pages.iter().zip(summaries) {
         let file = place(&p.path, None);
         hashed.files.insert(file);
         if p.path.ends_with(".html") {
             hashed.html.insert(file);
-            hashed.ids.extend(p.written.iter().flat_map(|s| s.ids.iter()));
+            hashed.ids.extend(summary.ids.iter());
         }
     }
     let findings = pages
         .par_iter()
-        .filter(|p| p.written.as_ref().is_some_and(|s| s.broken(&hashed)))
-        .flat_map_iter(|p| {
+        .zip(summaries)
+        .filter(|(_, s)| s.broken(&hashed))
+        .flat_map_iter(|(p, _)| {
             let at = Location::file_only(p.source.as_deref().unwrap_or(p.path.as_ref()));
             let targets = match read(&p.path) {
                 Ok(bytes) => attrs(&bytes).1,
@@ -303,10 +317,10 @@ pub fn check_written(pages: &[Page], read: impl Fn(&str) -> std::io::Result<Vec<
 
 /// The places links may lead to that the previous build had and this one lacks: the files
 /// that are gone, and the ids a page no longer offers.
-fn lost_places(scans: &[Scan], previous: &Previous, gone: &[String]) -> HashSet<u64> {
+fn lost_places(scans: &[Scan], earlier: &dyn Earlier, gone: &[String]) -> HashSet<u64> {
     let mut lost: HashSet<u64> = gone.iter().map(|f| place(f, None)).collect();
-    for s in scans.iter().filter(|s| !s.page.unchanged) {
-        let before = previous.files.get(&s.page.path).and_then(|k| k.ids.as_ref());
+    for s in scans.iter().filter(|s| !s.unchanged) {
+        let before = earlier.found(&s.page.path).map(|f| &f.ids);
         if let Some(before) = before.filter(|b| !Arc::ptr_eq(b, &s.ids)) {
             lost.extend(before.difference(&s.ids).map(|id| place(&s.page.path, Some(id))));
         }
@@ -491,7 +505,7 @@ mod tests {
     /// A page written out and dropped from memory gets the same findings as one held whole.
     #[test]
     fn a_written_site_is_checked_as_one_in_memory() {
-        use crate::render::Page;
+        use crate::page::Page;
         let html = |path: &str, body: &str| Page::new(path, format!("<html><body>{body}</body></html>").into_bytes());
         let pages = vec![
             Page::new("data/roles.json", b"{}".to_vec()),
@@ -512,19 +526,13 @@ mod tests {
                 r##"<a href="../1/index.html#top">1</a> <a href="../../items/1/index.html#top">1</a>"##,
             ),
         ];
-        let whole = super::check(&pages, None, &[], false);
+        let whole = super::check(&pages, None, false);
         let bytes: std::collections::HashMap<String, Vec<u8>> =
             pages.iter().map(|p| (p.path.clone(), p.bytes.to_vec())).collect();
-        let written: Vec<Page> = pages
-            .iter()
-            .map(|p| Page {
-                written: Some(super::Summary::of(&p.path, &p.bytes)),
-                bytes: Default::default(),
-                ..p.clone()
-            })
-            .collect();
+        let summaries: Vec<_> = pages.iter().map(|p| super::Summary::of(&p.path, &p.bytes)).collect();
+        let written: Vec<Page> = pages.iter().map(|p| Page { bytes: Default::default(), ..p.clone() }).collect();
         let read = |path: &str| bytes.get(path).cloned().ok_or(std::io::ErrorKind::NotFound.into());
-        let checked = super::check_written(&written, read);
+        let checked = super::check_written(&written, &summaries, read);
         let messages = |c: &super::Checked| c.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>();
         assert_eq!(messages(&checked), messages(&whole));
         // What the page above holds: the missing id, the climb, the home page's missing id

@@ -61,9 +61,9 @@ pub struct Published {
 }
 
 impl Published {
-    pub fn read(path: &Path) -> Result<Published> {
-        let text = crate::files::text(path, "the manifest")?;
-        let manifest = Manifest::parse(path, &text)?;
+    /// The manifest read from `path` (by `baseline`, or the writer inspecting its folder).
+    pub fn parse(path: &Path, text: &str) -> Result<Published> {
+        let manifest = Manifest::parse(path, text)?;
         let lines = text
             .lines()
             .enumerate()
@@ -109,7 +109,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE);
         std::fs::write(&file, old.to_json()).unwrap();
-        let published = Published::read(&file).unwrap();
+        let published = Published::parse(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
         assert_eq!(published.manifest, old);
         // Found where they stood, even once the file is gone.
         std::fs::remove_file(&file).unwrap();

@@ -5,7 +5,8 @@
 
 use crate::baseline::Baseline;
 use crate::config::Project;
-use crate::previous::Previous;
+use crate::pipeline::{self, Rendered};
+use crate::reuse::LastBuild;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,7 @@ impl Outcome {
     /// Each stage's time, one per line, for `--verbose`.
     pub fn stages(&self) -> String {
         match self {
-            Outcome::Built { stages, .. } => crate::stage_lines(stages),
+            Outcome::Built { stages, .. } => pipeline::stage_lines(stages),
             Outcome::Failed(_) => String::new(),
         }
     }
@@ -49,7 +50,7 @@ impl std::fmt::Display for Outcome {
 #[derive(Default)]
 pub struct Session {
     /// The last good build, which the next one updates.
-    pub previous: Option<Previous>,
+    pub last: Option<LastBuild>,
     /// The site as published before the session began: its URLs must all stay, and the
     /// changes page lists the session's edits against it.
     pub baseline: Baseline,
@@ -67,7 +68,7 @@ impl Session {
         clean: bool,
     ) -> crate::diag::Result<Session> {
         if let Some(previous) = previous {
-            return Ok(Session { previous: None, baseline: Baseline::load_named(previous)?, clean });
+            return Ok(Session { last: None, baseline: Baseline::load_named(previous)?, clean });
         }
         // A project that does not load yet has no site to hold to; its error comes with
         // the first build.
@@ -75,7 +76,7 @@ impl Session {
         let out = crate::write::Output::locate(&project, clean)?;
         // What could not be cleaned up is for the first build to report, as its own write does.
         let _ = crate::write::repair(&out)?;
-        Ok(Session { previous: None, baseline: Baseline::load(&out.dir)?, clean })
+        Ok(Session { last: None, baseline: Baseline::load(&out.dir)?, clean })
     }
 }
 
@@ -100,45 +101,49 @@ pub fn rebuild(dir: &Path, output: Option<&Path>, session: &mut Session) -> Outc
 
 /// What a good build leaves for the session to remember ([`Session::keep`]): the output
 /// folder and the site; and the files it replaced, removed once it has been reported.
-pub struct Made(Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Retired>)>);
+pub struct Attempt(Option<Good>);
 
 impl Session {
     /// One rebuild, leaving the site it made for [`Session::keep`]: a watcher reports
     /// first, so open pages reload without waiting for that bookkeeping.
-    pub fn attempt(&mut self, dir: &Path, output: Option<&Path>) -> (Outcome, Made) {
+    pub fn attempt(&mut self, dir: &Path, output: Option<&Path>) -> (Outcome, Attempt) {
         let (outcome, made) = build_once(dir, output, self);
-        (outcome, Made(made))
+        (outcome, Attempt(made))
     }
 
     /// Remember a good build for the next (a failed one leaves the session as it was).
-    pub fn keep(&mut self, made: Made) {
+    pub fn keep(&mut self, made: Attempt) {
         if let Some((out, rendered, retired)) = made.0 {
-            self.previous = Some(Previous::new(&out, rendered));
+            let Rendered { table, pages, next, .. } = rendered;
+            self.last = Some(LastBuild::new(&out, table, pages, next.unwrap_or_default()));
             drop(retired);
         }
     }
 }
 
-type Kept = Option<(std::path::PathBuf, crate::Rendered, Option<crate::write::Retired>)>;
+type Good = (std::path::PathBuf, Rendered, Option<crate::write::Replaced>);
 
-fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outcome, Kept) {
+fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outcome, Option<Good>) {
     let start = Instant::now();
-    let Session { previous, baseline, clean } = session;
+    let Session { last, baseline, clean } = session;
     let result = project(dir, output).and_then(|project| {
         let output = crate::write::Output::locate(&project, *clean)?;
         let out = output.dir.clone();
-        let usable = previous.as_ref().filter(|p| p.still_at(&out));
-        let memory = crate::Memory { previous: usable, remember: true, ..Default::default() };
-        let rendered = crate::settled(&project, || crate::render_site(&project, baseline, memory))?;
+        // The first build, and any after the output folder was replaced, take over nothing.
+        let usable = last.as_ref().filter(|l| l.still_at(&out));
+        let none = LastBuild::default();
+        let run = pipeline::Run { last: Some(usable.unwrap_or(&none)), ..Default::default() };
+        let rendered = pipeline::settled(&project, || pipeline::render_site(&project, baseline, run))?;
         let written_at = Instant::now();
         let written = match usable {
-            Some(_) => crate::write::update(&output, &rendered.pages, &rendered.gone).map(|(w, r)| (w, Some(r))),
+            Some(_) => crate::write::update(&output, &rendered.pages, &rendered.unchanged, &rendered.gone)
+                .map(|(w, r)| (w, Some(r))),
             None => crate::write::write(&output, &rendered.pages).map(|w| (w, None)),
         };
         let Ok(written) = written else {
             // After a failed update the folder is partly new: forget it, so the next build
             // is whole.
-            *previous = None;
+            *last = None;
             return Err(written.unwrap_err());
         };
         let mut stages = rendered.stages.clone();

@@ -112,15 +112,15 @@ fn plain(html: &str) -> String {
 }
 
 /// The index as the script that carries it, and what the next build can take over from it
-/// (`previous`, the same from the last build, with the positions of the rows changed since,
-/// as `Previous::changed_rows` found them), made only when the build is kept for the next
+/// (`earlier`, the same from the last build, with the positions of the rows changed since,
+/// as `plan::changed_rows` found them), made only when the build is kept for the next
 /// (`remember`).
 pub fn index_js(
     table: &Table,
     content: &[ContentPage],
-    previous: Option<(&Memo, &[usize])>,
+    earlier: Option<(&IndexMemo, &[usize])>,
     remember: bool,
-) -> (Vec<u8>, Memo) {
+) -> (Vec<u8>, IndexMemo) {
     // Vendors first, so rows can point at them.
     let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
@@ -172,13 +172,13 @@ pub fn index_js(
         for (d, aliases) in docs.iter().zip(&aliases) {
             fields.extend([d.2.as_bytes(), d.4.as_bytes(), d.5.as_bytes(), aliases.as_bytes()]);
         }
-        crate::fields_key(&fields)
+        crate::hash::fields_key(&fields)
     };
-    let last = previous.map(|(m, _)| m).filter(|m| m.vendors == vendors);
+    let last = earlier.map(|(m, _)| m).filter(|m| m.vendors == vendors);
     // The documents the last build made as they are now: the vendors', and the rows' that
     // are the same as then at the same place. The others are made below.
     let mut same = vec![false; docs.len()];
-    if let (Some(m), Some((_, changed))) = (last, previous) {
+    if let (Some(m), Some((_, changed))) = (last, earlier) {
         let rows = table.vendors.len()..table.vendors.len() + table.rows.len();
         same[..rows.end.min(m.docs.len())].fill(true);
         for &i in changed {
@@ -209,7 +209,8 @@ pub fn index_js(
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
-            let key = crate::fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
+            let key =
+                crate::hash::fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.cut == key).map(|m| &m.own);
             if let Some(kept) = here.or_else(|| known().cuts.get(&key)) {
                 return Some((key, Cutting::Kept(Arc::clone(kept))));
@@ -230,7 +231,7 @@ pub fn index_js(
             };
             // The fields' key, and what else the entry holds: kind, URL, vendors.
             let vendors: Vec<u8> = vendors.iter().flat_map(|v| (*v as u64).to_le_bytes()).collect();
-            let entry = crate::fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
+            let entry = crate::hash::fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.entry == entry).map(|m| &m.json);
             Some(match here.or_else(|| known().entries.get(&entry)) {
                 Some(json) => (entry, Arc::clone(json)),
@@ -239,7 +240,7 @@ pub fn index_js(
         })
         .collect();
     // Terms are numbered once for the session: new ones join the last build's numbering.
-    let mut words = previous.map_or_else(Default::default, |(m, _)| Arc::clone(&m.words));
+    let mut words = earlier.map_or_else(Default::default, |(m, _)| Arc::clone(&m.words));
     let mut number = |terms: Vec<&str>| -> Arc<[u32]> {
         let mut ids: Vec<u32> = terms.into_iter().map(|t| words.id(t)).collect();
         ids.sort_unstable();
@@ -313,7 +314,7 @@ pub fn index_js(
         js.extend_from_slice(m.json.as_bytes());
     }
     // A range too wide to have pages is a numbering that skips, not a loss (see `render`).
-    for gap in table.gaps.iter().filter(|g| g.to - g.from < crate::render::LOST_PAGES) {
+    for gap in table.gaps.iter().filter(|g| g.to - g.from < crate::plan::LOST_PAGES) {
         if js.last() != Some(&b'[') {
             js.push(b',');
         }
@@ -330,8 +331,8 @@ pub fn index_js(
     }
     js.extend_from_slice(b"}};\n");
     let memo = match remember {
-        true => Memo { words, docs: made, vendors, postings, entries },
-        false => Memo::default(),
+        true => IndexMemo { words, docs: made, vendors, postings, entries },
+        false => IndexMemo::default(),
     };
     // Bytes as written: the file is UTF-8 JSON, and a large index is tens of megabytes to
     // check again for nothing.
@@ -343,8 +344,8 @@ pub fn index_js(
 /// terms they joined; or, after a larger change, made anew.
 ///
 /// With the terms patched, when they were (`None` when all were made).
-fn postings(made: &[Made], words: usize, last: Option<&Memo>) -> (Vec<Arc<[u32]>>, Option<Vec<usize>>) {
-    let differ = |m: &Memo| -> Option<Vec<usize>> {
+fn postings(made: &[Made], words: usize, last: Option<&IndexMemo>) -> (Vec<Arc<[u32]>>, Option<Vec<usize>>) {
+    let differ = |m: &IndexMemo| -> Option<Vec<usize>> {
         let differ: Vec<usize> = (made.iter().zip(&m.docs).enumerate())
             .filter(|(_, (new, old))| !Arc::ptr_eq(&new.all, &old.all) && new.all != old.all)
             .map(|(at, _)| at)
@@ -408,7 +409,7 @@ struct Known {
 }
 
 impl Known {
-    fn of(memo: &Memo) -> Known {
+    fn of(memo: &IndexMemo) -> Known {
         Known {
             cuts: memo.docs.iter().map(|m| (m.cut, Arc::clone(&m.own))).collect(),
             entries: memo.docs.iter().map(|m| (m.entry, Arc::clone(&m.json))).collect(),
@@ -475,7 +476,7 @@ impl Serialize for Deltas<'_> {
 /// array (after an edit only the edited documents are normalised and cut again), the
 /// numbering of terms, and the postings.
 #[derive(Default)]
-pub struct Memo {
+pub struct IndexMemo {
     words: Arc<Words>,
     docs: Vec<Made>,
     /// The hash of what rows' documents take from the vendors (see `index_js`).

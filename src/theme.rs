@@ -92,7 +92,8 @@ impl Theme {
             None => failed,
         };
         if let Error::Located(f) = &mut error {
-            let page = if url.is_empty() { "index.html" } else { url };
+            // The home page's URL is empty: it is named by its file.
+            let page = if url.is_empty() { crate::urls::file_of(url) } else { url.to_string() };
             f.message = format!("rendering {page}: {}", f.message);
         }
         Err(error)

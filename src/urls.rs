@@ -9,6 +9,24 @@ pub const ROLES_JSON: &str = "data/roles.json";
 pub const ROLES_CSV: &str = "data/roles.csv";
 pub const CHANGES_JSON: &str = "data/changes.json";
 pub const SEARCH_INDEX: &str = "assets/search-index.js";
+/// The site map, written when the site has a `base_url`.
+pub const SITEMAP: &str = "sitemap.xml";
+
+/// The pages that list the whole table, one each.
+pub const PHASES: &str = "phases/";
+pub const VENDORS: &str = "vendors/";
+pub const SUBSYSTEMS: &str = "subsystems/";
+pub const UNASSIGNED: &str = "unassigned/";
+pub const MATRIX: &str = "matrix/";
+pub const QUALITY: &str = "quality/";
+pub const CHANGES: &str = "changes/";
+/// The page a server shows at a missing URL: a file, not a folder.
+pub const NOT_FOUND: &str = "404.html";
+
+/// A theme's file, under the site's `assets/`.
+pub fn asset(path: &str) -> String {
+    format!("assets/{path}")
+}
 
 /// Site-relative URL of an item. A heading's item URL redirects to its phase page.
 pub fn item(no: u32) -> String {
@@ -34,6 +52,26 @@ pub fn source(input: usize, first: usize) -> String {
 
 pub fn content_page(slug: &str) -> String {
     format!("pages/{slug}/")
+}
+
+/// The 項番 of an item URL (`items/704/` → 704).
+pub fn item_no(url: &str) -> Option<u32> {
+    url.strip_prefix("items/")?.strip_suffix('/')?.parse().ok()
+}
+
+/// The 項番 of a row's page (`items/704/`, `phases/696/`, with or without the last slash).
+pub fn row_no(url: &str) -> Option<u32> {
+    let no = |prefix: &str| url.strip_prefix(prefix)?.trim_end_matches('/').parse::<u32>().ok();
+    no("items/").or_else(|| no("phases/"))
+}
+
+/// The id of a vendor's page (`vendors/renkei/` → renkei) or of a subsystem's.
+pub fn vendor_id(url: &str) -> Option<&str> {
+    url.strip_prefix("vendors/").map(|id| id.trim_end_matches('/'))
+}
+
+pub fn subsystem_id(url: &str) -> Option<&str> {
+    url.strip_prefix("subsystems/").map(|id| id.trim_end_matches('/'))
 }
 
 /// The URL a row's name links to: its phase page for a heading, its item page for a task.

@@ -49,7 +49,7 @@ fn inodes(dir: &Path) -> BTreeMap<String, u64> {
 /// with it).
 fn assert_same_as_fresh(project: &Path, out: &Path, baseline: &Baseline) {
     let fresh = project.parent().unwrap().join("fresh");
-    let mut once = Watch { previous: None, baseline: baseline.clone(), clean: false };
+    let mut once = Watch { last: None, baseline: baseline.clone(), clean: false };
     let outcome = rebuild(project, Some(&fresh), &mut once);
     assert!(matches!(outcome, Outcome::Built { .. }), "{outcome}");
     let (got, want) = (tree(out), tree(&fresh));

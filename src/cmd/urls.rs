@@ -24,7 +24,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         Some(old) => Baseline::load_named(old)?,
         None => Baseline::default(),
     };
-    let manifest = rolesite::render_site(&project, &baseline, Default::default())?.manifest.1;
+    let manifest = rolesite::render_site(&project, &baseline, Default::default())?.manifest;
     if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
         let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
         eprintln!(

@@ -159,15 +159,13 @@ pub fn alias(site: &Site, a: &crate::read::continuity::Alias, from: &str) -> (Re
 /// The title of a page of this site by URL, as the reader knows it: the row or vendor name.
 pub fn page_title(site: &Site, url: &str) -> String {
     let t = site.table;
-    let no = |prefix: &str| url.strip_prefix(prefix)?.trim_end_matches('/').parse::<u32>().ok();
-    if let Some(row) = no("items/").or_else(|| no("phases/")).and_then(|n| t.row(n)) {
+    if let Some(row) = urls::row_no(url).and_then(|n| t.row(n)) {
         return format!("項番{} {}", row.no, row.name);
     }
-    let id = |prefix: &str| url.strip_prefix(prefix).map(|r| r.trim_end_matches('/').to_string());
-    if let Some(v) = id("vendors/").and_then(|id| t.vendors.iter().find(|v| v.id == id)) {
+    if let Some(v) = urls::vendor_id(url).and_then(|id| t.vendors.iter().find(|v| v.id == id)) {
         return v.name.clone();
     }
-    if let Some(s) = id("subsystems/").and_then(|id| t.subsystems.iter().find(|s| s.id == id)) {
+    if let Some(s) = urls::subsystem_id(url).and_then(|id| t.subsystems.iter().find(|s| s.id == id)) {
         return s.name.clone();
     }
     url.to_string()

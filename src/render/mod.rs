@@ -9,14 +9,14 @@ pub mod views;
 pub use block::Block;
 
 use crate::baseline::Baseline;
-use crate::changes::Changes;
 use crate::config::Project;
 use crate::diag::{Error, Result};
 use crate::index::Index;
 use crate::model::Table;
+use crate::page::Page;
 use crate::pages::ContentPage;
-use crate::previous::Previous;
-use crate::read::continuity::{Alias, Continuity, Retired};
+use crate::plan::{self, Shows, Spec};
+use crate::read::continuity::Continuity;
 use crate::theme::Theme;
 use crate::urls;
 use rayon::prelude::*;
@@ -27,45 +27,32 @@ use views::*;
 /// The parts of a page rendered by themselves, by the hash of their inputs.
 pub type Fragments = Vec<(u128, Arc<str>)>;
 
-/// One output file, by its path under the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub path: String,
-    /// Shared, so a page carried over from the previous build is not copied; and made from
-    /// the rendered text without copying it.
-    pub bytes: bytes::Bytes,
-    /// The file a page was written from, when a person wrote it (content pages), so a
-    /// problem in it is reported there.
-    pub source: Option<std::path::PathBuf>,
-    /// What a template page was rendered from, hashed; `None` for other files.
+/// A page as rendering made it, with what a build kept for the next needs of it.
+pub struct Made {
+    pub page: Page,
+    /// What a template page was rendered from, hashed; `None` for other files, and when no
+    /// build is kept for the next.
     pub key: Option<u128>,
-    /// How `urls.json` lists the page: its kind and title. `None` for files nobody cites
-    /// (assets, the 404 page).
-    pub listing: Option<(&'static str, String)>,
-    /// Whether the previous build (when one is known) had this very file.
-    pub unchanged: bool,
-    /// The parts rendered by themselves that the page holds, by the hash of their inputs,
-    /// kept (by a watching process) for the next build to take over.
+    /// The parts rendered by themselves that the page holds, by the hash of their inputs.
     pub fragments: Fragments,
-    /// Set once the page is written out (a one-off build, see `write::Sink`): then `bytes`
-    /// are dropped, and this is what the link check has of it.
-    pub written: Option<crate::links::Summary>,
 }
 
-impl Page {
-    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Page {
-        let path = path.into();
-        Page {
-            path,
-            bytes: bytes.into(),
-            source: None,
-            key: None,
-            listing: None,
-            unchanged: false,
-            fragments: Vec::new(),
-            written: None,
-        }
+impl Made {
+    /// A file made without a template (an asset, a data file).
+    pub fn file(page: Page) -> Made {
+        Made { page, key: None, fragments: Vec::new() }
     }
+}
+
+/// What rendering may take over from an earlier build of the same process. Rendering asks;
+/// it never names that build (see `reuse`).
+pub trait Reuse: Sync {
+    /// The bytes made at `path` from inputs that hashed to `key`.
+    fn page(&self, path: &str, key: u128) -> Option<bytes::Bytes>;
+    /// A part of a page made from inputs that hashed to `key`.
+    fn fragment(&self, key: u128) -> Option<Arc<str>>;
+    /// The page made at `path`, when nothing it shows (`shows`) changed since.
+    fn untouched(&self, path: &str, shows: &Shows) -> Option<Made>;
 }
 
 /// Everything rendering needs, borrowed.
@@ -75,28 +62,18 @@ pub struct Site<'a> {
     pub index: &'a Index,
     pub content: &'a [ContentPage],
     pub theme: &'a Theme,
-    /// The last good build, when a watching process kept one: pages whose view is the
-    /// same as then are taken from it rather than rendered again.
-    pub previous: Option<&'a Previous>,
-    /// Whether this build is kept for the next (a watching process): only then are the
-    /// inputs of each page hashed and its fragments kept.
-    pub remember: bool,
     /// Old URLs kept answering: aliases and retired pages.
     pub continuity: &'a Continuity,
     /// The site this build replaces, for the titles of retired pages.
     pub baseline: &'a Baseline,
+    /// What an earlier build made, when this build is kept for the next (a watching
+    /// process): then the inputs of each page are hashed, pages and parts made from the
+    /// same inputs as then are taken over, and each page's parts are kept.
+    pub reuse: Option<&'a dyn Reuse>,
     /// The fragments each page rendered or took over, by the page's URL.
     pub fragments: std::sync::Mutex<std::collections::HashMap<String, Fragments>>,
-    /// Where to report each page rendered.
-    pub progress: Option<&'a dyn crate::progress::Progress>,
-    /// Set when rows were edited in place since `previous`: then only the pages that can
-    /// show the edit are made again, and every other page is taken from `previous` as it was.
-    pub edited: Option<&'a crate::previous::Edit>,
     /// See `Site::outline`: made once, when first asked for.
     pub outline: std::sync::OnceLock<u128>,
-    /// Where each page goes as soon as it is made (a one-off build), so the site is never
-    /// in memory whole.
-    pub sink: Option<&'a crate::write::Sink<'a>>,
 }
 
 impl Site<'_> {
@@ -105,9 +82,9 @@ impl Site<'_> {
     /// of a large table is one page, and an edit changes one block of it.
     /// `from` is the URL of the page it is part of.
     pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Block> {
-        let key = match self.remember {
-            true => Some(inputs_key(self.theme, template, &(), view).map_err(view_error)?),
-            false => None,
+        let key = match self.reuse {
+            Some(_) => Some(inputs_key(self.theme, template, &(), view).map_err(view_error)?),
+            None => None,
         };
         self.fragment_keyed(from, template, key, || Ok(view))
     }
@@ -122,9 +99,9 @@ impl Site<'_> {
         inputs: &impl Serialize,
         view: impl FnOnce() -> Result<V>,
     ) -> Result<Block> {
-        let key = match self.remember {
-            true => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(view_error)?),
-            false => None,
+        let key = match self.reuse {
+            Some(_) => Some(inputs_key(self.theme, template, &self.outline(), inputs).map_err(view_error)?),
+            None => None,
         };
         self.fragment_keyed(from, template, key, view)
     }
@@ -138,7 +115,7 @@ impl Site<'_> {
     ) -> Result<Block> {
         let render = || -> Result<Arc<str>> { Ok(self.part_html(from, template, &view()?)?.into()) };
         let Some(key) = key else { return Ok(Block::new(None, render()?)) };
-        let html = match self.previous.and_then(|p| p.fragments.get(&key)).cloned() {
+        let html = match self.reuse.and_then(|r| r.fragment(key)) {
             Some(html) => html,
             None => render()?,
         };
@@ -178,180 +155,64 @@ fn view_error(e: impl std::fmt::Display) -> Error {
     Error::at("template", Default::default(), e.to_string())
 }
 
-/// What to render: one variant per page kind.
-enum Spec<'a> {
-    Home,
-    Item(&'a crate::model::Row),
-    Redirect(&'a crate::model::Row),
-    Phase(&'a crate::model::Row),
-    Phases,
-    Vendor(&'a crate::model::Vendor),
-    Vendors,
-    Subsystem(&'a crate::model::Subsystem),
-    Subsystems,
-    Unassigned,
-    Matrix,
-    Quality,
-    Content(&'a ContentPage),
-    /// Made last: the changes are computed while the other pages are rendered.
-    Changes(&'a Changes),
-    Alias(&'a Alias),
-    Tombstone(&'a Retired),
-    /// A 項番 in a range the source lost (`items/100/`): a specification may cite it.
-    Lost(&'a crate::model::Gap, u32),
-    /// Lines of an input as written.
-    Source(source::Part<'a>),
-    NotFound,
-}
+/// A file made, with `done`'s answer for a template page (see `render`).
+pub type Answered<S> = (Made, Option<S>);
 
-/// The most 項番 of one gap that get a page of their own. A range lost from a document is
-/// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
-/// page per unused number would say nothing.
-pub(crate) const LOST_PAGES: u32 = 10_000;
-
-/// Every page and data file. `export` makes `data/roles.json` and the changes, which the
-/// pages need none of until the changes page: it runs beside the rendering.
-pub fn render(
+/// Every page of `specs` (as `plan::specs` lists them), the changes page, the theme's
+/// files and the data files, in path order. `export` makes `data/roles.json` and the
+/// changes, which the pages need none of until the changes page: it runs beside the
+/// rendering. Each template page goes through `done` as soon as it is made (a one-off
+/// build writes it out there, see `write::Sink::put`), whose answer comes with it; the
+/// other files are left for the caller.
+pub fn render<S: Send>(
     site: &Site,
+    specs: &[Spec],
     export: impl FnOnce() -> Result<crate::export::Exported> + Send,
-) -> Result<(Vec<Page>, crate::export::Exported)> {
-    let specs = specs(site);
-    Error::from_findings(&check_continuity(site, &specs))?;
+    done: impl Fn(&mut Made) -> Result<S> + Sync,
+) -> Result<(Vec<Answered<S>>, crate::export::Exported)> {
     let view = site_view(site);
-    if let Some(p) = site.progress {
-        match site.sink {
-            // Counted as each file is written: the pages, then the files made beside them
-            // (assets, the three data files, the site map) and after them (`ADDED_LATER`).
-            Some(_) => {
-                let theme = site.theme.assets.len() + site.theme.passthrough.len();
-                let beside = theme + 3 + usize::from(site.project.config.base_url.is_some());
-                p.stage("描画・書き込み", Some((specs.len() + 1 + beside + crate::ADDED_LATER) as u64));
-            }
-            None => p.stage("描画", Some(specs.len() as u64 + 1)),
-        }
-    }
     let one = |s: &Spec| {
-        let mut page = match taken_over(site, s) {
-            Some(kept) => kept,
-            None => render_one(site, &view, s)?,
+        let described = plan::describe(s);
+        let taken = site.reuse.and_then(|r| r.untouched(&urls::file_of(&described.url), &described.shows));
+        let mut made = match taken {
+            Some(made) => made,
+            None => render_one(site, &view, s, described)?,
         };
-        match (site.sink, site.progress) {
-            (Some(sink), _) => sink.put(&mut page)?,
-            (None, Some(p)) => p.step(),
-            (None, None) => {}
-        }
-        Ok(page)
+        let answer = done(&mut made)?;
+        Ok((made, Some(answer)))
     };
-    let (pages, exported) = rayon::join(|| specs.par_iter().map(one).collect::<Result<Vec<Page>>>(), export);
-    let (mut pages, mut exported) = (pages?, exported?);
-    pages.push(one(&Spec::Changes(&exported.changes.changes))?);
-    pages.extend(site.theme.assets.iter().map(|(p, b)| Page::new(format!("assets/{p}"), b.clone())));
+    let (made, exported) = rayon::join(|| specs.par_iter().map(one).collect::<Result<Vec<_>>>(), export);
+    let (mut made, mut exported) = (made?, exported?);
+    made.push(one(&Spec::Changes(&exported.changes.changes))?);
+    let file = |page: Page| (Made::file(page), None);
+    made.extend(site.theme.assets.iter().map(|(p, b)| file(Page::new(urls::asset(p), b.clone()))));
     let project = &site.project;
     let passthrough = project.path(&project.config.static_files);
-    pages.extend(
+    made.extend(
         site.theme
             .passthrough
             .iter()
-            .map(|(p, b)| Page { source: Some(passthrough.join(p)), ..Page::new(p.clone(), b.clone()) }),
+            .map(|(p, b)| file(Page { source: Some(passthrough.join(p)), ..Page::new(p.clone(), b.clone()) })),
     );
     let data =
-        |path: &str, bytes: Vec<u8>| Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) };
-    pages.push(data("data/roles.json", std::mem::take(&mut exported.roles_json).into_bytes()));
-    pages.push(data("data/roles.csv", std::mem::take(&mut exported.roles_csv).into_bytes()));
+        |path: &str, bytes: Vec<u8>| file(Page { listing: Some(("data", path.to_string())), ..Page::new(path, bytes) });
+    made.push(data(urls::ROLES_JSON, std::mem::take(&mut exported.roles_json).into_bytes()));
+    made.push(data(urls::ROLES_CSV, std::mem::take(&mut exported.roles_csv).into_bytes()));
     let changes = serde_json::to_string_pretty(&exported.changes.changes).expect("strings and numbers") + "\n";
-    pages.push(data(crate::changes::FILE, changes.into_bytes()));
+    made.push(data(urls::CHANGES_JSON, changes.into_bytes()));
     if let Some(base) = &site.project.config.base_url {
-        pages.push(Page::new("sitemap.xml", sitemap(base, &pages).into_bytes()));
+        let sitemap = sitemap(base, made.iter().map(|(m, _)| &m.page));
+        made.push(file(Page::new(urls::SITEMAP, sitemap.into_bytes())));
     }
     // Paths are compared whole, and a large site has a hundred thousand: sorted on all cores.
-    pages.par_sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((pages, exported))
+    made.par_sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
+    Ok((made, exported))
 }
 
-/// The previous build's page for `spec`, when rows were edited in place since (`edited`)
-/// and none that this page shows.
-fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
-    let edit = site.edited?;
-    let made_again = match spec {
-        Spec::Item(row) | Spec::Phase(row) => edit.rows.contains(&row.no),
-        // Made from a row's number and name, or from no row at all.
-        Spec::Redirect(_) | Spec::Content(_) | Spec::Alias(_) | Spec::Tombstone(_) | Spec::NotFound => false,
-        // Made from the gap and the rows beside it, which an edit in place keeps.
-        Spec::Lost(..) => false,
-        // Made from its lines: again when an edited row stands among them.
-        Spec::Source(p) => edit
-            .rows
-            .iter()
-            .filter_map(|no| site.table.row(*no))
-            .any(|r| r.source.file == p.text.file && (p.first..=p.last).contains(&r.source.line)),
-        // Made from the headings alone: their numbers, names, flags and tasks.
-        Spec::Phases => edit.flags,
-        // Made from the whole table.
-        Spec::Home
-        | Spec::Vendor(_)
-        | Spec::Vendors
-        | Spec::Subsystem(_)
-        | Spec::Subsystems
-        | Spec::Unassigned
-        | Spec::Matrix
-        | Spec::Quality
-        | Spec::Changes(_) => edit.wide,
-    };
-    if made_again {
-        return None;
-    }
-    let path = urls::file_of(&url_of(spec));
-    site.previous?.files.get(&path).map(|kept| kept.page(&path))
-}
-
-/// A hash of what pages are made from besides the table: the project's configuration, the
-/// narrative pages, the theme's templates and the URL files. Made from their debug form:
-/// any difference gives another hash, which costs no more than a whole render. (The site
-/// a watching session is held to stays the same for the session.)
-pub fn context_key(project: &Project, content: &[ContentPage], theme: &Theme, continuity: &Continuity) -> u128 {
-    let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}", theme.fingerprint);
-    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
-}
-
-fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
-    let t = site.table;
-    let mut specs = vec![
-        Spec::Home,
-        Spec::Phases,
-        Spec::Vendors,
-        Spec::Subsystems,
-        Spec::Unassigned,
-        Spec::Matrix,
-        Spec::Quality,
-        Spec::NotFound,
-    ];
-    for row in &t.rows {
-        if row.is_heading() {
-            specs.push(Spec::Phase(row));
-            specs.push(Spec::Redirect(row));
-        } else {
-            specs.push(Spec::Item(row));
-        }
-    }
-    specs.extend(t.vendors.iter().map(Spec::Vendor));
-    specs.extend(t.subsystems.iter().map(Spec::Subsystem));
-    specs.extend(site.content.iter().map(Spec::Content));
-    specs.extend(site.continuity.aliases.iter().map(Spec::Alias));
-    specs.extend(site.continuity.retired.iter().map(Spec::Tombstone));
-    specs.extend(source::parts(&t.sources).into_iter().map(Spec::Source));
-    for gap in t.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
-        specs.extend((gap.from..=gap.to).filter(|no| lost_from_source(site, *no)).map(|no| Spec::Lost(gap, no)));
-    }
-    specs
-}
-
-/// Whether a 項番 missing from the table stands for a row the source lost: unless the
-/// published site had a page there (a row removed or renumbered, which the maintainer maps
-/// or retires, and the manifest check holds them to), or the URL files declare it.
-fn lost_from_source(site: &Site, no: u32) -> bool {
-    let url = urls::item(no);
-    let published = site.baseline.manifest.as_ref().and_then(|m| m.manifest.get(&url));
-    published.is_none_or(|e| e.kind == "lost") && !site.continuity.declared().any(|(u, _)| u == url)
+/// The files a site has besides the pages of `specs`: the changes page, the theme's files,
+/// the three data files and the site map (for a progress total).
+pub fn files_beside(site: &Site) -> usize {
+    1 + site.theme.assets.len() + site.theme.passthrough.len() + 3 + usize::from(site.project.config.base_url.is_some())
 }
 
 /// Two files at one path, among all the site writes (`pages` in path order): an alias or a
@@ -386,36 +247,6 @@ pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::F
         .collect()
 }
 
-/// Aliases and retirements must stand where no page is, and lead to pages that are.
-fn check_continuity(site: &Site, specs: &[Spec]) -> Vec<crate::diag::Finding> {
-    // Without aliases or retired pages there is nothing to hold to the pages.
-    if site.continuity.declared().next().is_none() {
-        return Vec::new();
-    }
-    let live: std::collections::HashSet<String> = specs
-        .iter()
-        .filter(|s| !matches!(s, Spec::Alias(_) | Spec::Tombstone(_)))
-        .map(url_of)
-        .chain(["changes/", "data/roles.json", "data/roles.csv", crate::changes::FILE].map(String::from))
-        .collect();
-    let mut findings = Vec::new();
-    let mut problem = |at: &crate::diag::Location, message: String| {
-        findings.push(crate::diag::Finding::error("continuity", at.clone(), message));
-    };
-    for (url, at) in site.continuity.declared() {
-        if live.contains(url) {
-            problem(at, format!("{url} is a page of the site: nothing else can stand there"));
-        }
-    }
-    let targets = site.continuity.aliases.iter().map(|a| (&a.new, &a.at));
-    for (url, at) in targets.chain(site.continuity.retired.iter().filter_map(|r| Some((r.see.as_ref()?, &r.at)))) {
-        if !live.contains(url.as_str()) {
-            problem(at, format!("{url} is not a page of the site, so nothing can lead there"));
-        }
-    }
-    findings
-}
-
 fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
     let d = &site.table.document;
     SiteView {
@@ -429,116 +260,55 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
     }
 }
 
-/// The site-relative URL of each page: the one place a spec becomes an address.
-fn url_of(spec: &Spec) -> String {
-    match spec {
-        Spec::Home => String::new(),
-        Spec::Item(row) | Spec::Redirect(row) => urls::item(row.no),
-        Spec::Lost(_, no) => urls::item(*no),
-        Spec::Source(p) => source::url(p),
-        Spec::Phase(row) => urls::phase(row.no),
-        Spec::Phases => "phases/".into(),
-        Spec::Vendor(v) => urls::vendor(&v.id),
-        Spec::Vendors => "vendors/".into(),
-        Spec::Subsystem(s) => urls::subsystem(&s.id),
-        Spec::Subsystems => "subsystems/".into(),
-        Spec::Unassigned => "unassigned/".into(),
-        Spec::Matrix => "matrix/".into(),
-        Spec::Quality => "quality/".into(),
-        Spec::Content(p) => p.url.clone(),
-        Spec::Changes(_) => "changes/".into(),
-        Spec::Alias(a) => a.old.clone(),
-        Spec::Tombstone(r) => r.url.clone(),
-        Spec::NotFound => "404.html".into(),
-    }
-}
-
-/// How `urls.json` names each kind of page.
-fn kind_of(spec: &Spec) -> Option<&'static str> {
-    Some(match spec {
-        Spec::Home => "home",
-        Spec::Item(_) => "item",
-        Spec::Redirect(_) => "heading",
-        Spec::Phase(_) => "phase",
-        Spec::Phases => "phases",
-        Spec::Vendor(_) => "vendor",
-        Spec::Vendors => "vendors",
-        Spec::Subsystem(_) => "subsystem",
-        Spec::Subsystems => "subsystems",
-        Spec::Unassigned => "unassigned",
-        Spec::Matrix => "matrix",
-        Spec::Quality => "quality",
-        Spec::Content(_) => "page",
-        Spec::Changes(_) => "changes",
-        Spec::Alias(_) => "alias",
-        Spec::Tombstone(_) => "retired",
-        Spec::Lost(..) => "lost",
-        // The source's pages follow its lines, which a revision renumbers: not for citing.
-        Spec::Source(_) | Spec::NotFound => return None,
-    })
-}
-
-fn render_one(site: &Site, view: &SiteView, spec: &Spec) -> Result<Page> {
-    let url = url_of(spec);
+/// One template page: its title and view by its kind, rendered with its kind's template.
+fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Described) -> Result<Made> {
+    let plan::Described { url, listed_as, template, nav, .. } = described;
     let u = url.as_str();
-    let page = |template, nav, title: String| Meta { site, view, url: u, template, nav, title };
+    let page = |title: String| Meta { site, view, url: u, template, nav, title };
     // An alias is listed under its target's title, a retired page under the title it had;
     // every other page under its own.
     let mut listed = None;
-    let bytes =
-        match spec {
-            Spec::Home => page("home.html", "home", site.table.document.title.clone()).render(kinds::home(site, u)),
-            Spec::Item(row) => {
-                page("item.html", "phases", format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u))
-            }
-            Spec::Redirect(row) => page("redirect.html", "phases", format!("項番{} {}", row.no, row.name))
-                .render(kinds::redirect(site, row, u)),
-            Spec::Phase(row) => page("phase.html", "phases", format!("{} (項番{})", row.name, row.no))
-                .render(kinds::phase(site, row, u)?),
-            Spec::Phases => page("phases.html", "phases", "作業フェーズ".into()).render(kinds::phases(site, u)),
-            Spec::Vendor(v) => page("vendor.html", "vendors", v.name.clone()).render(kinds::vendor(site, v, u)?),
-            Spec::Vendors => page("vendors.html", "vendors", "事業者".into()).render(kinds::vendors(site, u)),
-            Spec::Subsystem(s) => {
-                page("subsystem.html", "subsystems", s.name.clone()).render(kinds::subsystem(site, s, u)?)
-            }
-            Spec::Subsystems => {
-                page("subsystems.html", "subsystems", "サブシステム".into()).render(kinds::subsystems(site, u))
-            }
-            Spec::Unassigned => page("rows.html", "unassigned", "◎を担う事業者を特定できない作業".into())
-                .render(kinds::unassigned(site, u)),
-            Spec::Matrix => page("matrix.html", "matrix", "役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
-            Spec::Quality => page("quality.html", "quality", "データ品質".into()).render(kinds::quality(site, u)),
-            Spec::Content(p) => page("page.html", "pages", p.title.clone()).render(kinds::content(p)),
-            Spec::Changes(c) => page("changes.html", "changes", "変更点".into()).render(kinds::changes(site, c, u)),
-            Spec::Alias(a) => {
-                let (target, title) = kinds::alias(site, a, u);
-                let rendered = page("redirect.html", "", format!("移動しました: {title}")).render(target);
-                listed = Some(title);
-                rendered
-            }
-            Spec::Tombstone(r) => {
-                let view = kinds::tombstone(site, r, u);
-                listed = Some(view.title.clone());
-                page("tombstone.html", "", format!("削除されました: {}", view.title)).render(view)
-            }
-            Spec::Lost(gap, no) => {
-                page("lost.html", "phases", format!("項番{no}(原本で欠落)")).render(kinds::lost(site, gap, *no, u))
-            }
-            Spec::Source(p) => {
-                let view = source::page(site, p, &source::parts(&site.table.sources), u);
-                let title = format!("原本: {} {}–{} 行目", source::name(site, p.text, p.first), p.first, p.last);
-                page("source.html", "quality", title).render(view)
-            }
-            Spec::NotFound => page("404.html", "", "ページが見つかりません".into()).render(kinds::not_found()),
-        }?;
+    let rendered = match spec {
+        Spec::Home => page(site.table.document.title.clone()).render(kinds::home(site, u)),
+        Spec::Item(row) => page(format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u)),
+        Spec::Redirect(row) => page(format!("項番{} {}", row.no, row.name)).render(kinds::redirect(site, row, u)),
+        Spec::Phase(row) => page(format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?),
+        Spec::Phases => page("作業フェーズ".into()).render(kinds::phases(site, u)),
+        Spec::Vendor(v) => page(v.name.clone()).render(kinds::vendor(site, v, u)?),
+        Spec::Vendors => page("事業者".into()).render(kinds::vendors(site, u)),
+        Spec::Subsystem(s) => page(s.name.clone()).render(kinds::subsystem(site, s, u)?),
+        Spec::Subsystems => page("サブシステム".into()).render(kinds::subsystems(site, u)),
+        Spec::Unassigned => page("◎を担う事業者を特定できない作業".into()).render(kinds::unassigned(site, u)),
+        Spec::Matrix => page("役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
+        Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
+        Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
+        Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),
+        Spec::Alias(a) => {
+            let (target, title) = kinds::alias(site, a, u);
+            let rendered = page(format!("移動しました: {title}")).render(target);
+            listed = Some(title);
+            rendered
+        }
+        Spec::Tombstone(r) => {
+            let view = kinds::tombstone(site, r, u);
+            listed = Some(view.title.clone());
+            page(format!("削除されました: {}", view.title)).render(view)
+        }
+        Spec::Lost(gap, no) => page(format!("項番{no}(原本で欠落)")).render(kinds::lost(site, gap, *no, u)),
+        Spec::Source(p) => {
+            let view = source::page(site, p, &plan::source_parts(&site.table.sources), u);
+            page(format!("原本: {} {}–{} 行目", source::name(site, p.text, p.first), p.first, p.last)).render(view)
+        }
+        Spec::NotFound => page("ページが見つかりません".into()).render(kinds::not_found()),
+    };
+    let (key, bytes, title) = rendered?;
     let source = match spec {
         Spec::Content(p) => Some(p.source.clone()),
         _ => None,
     };
-    let (key, bytes, title) = bytes;
-    let listing = kind_of(spec).map(|k| (k, listed.unwrap_or(title)));
+    let listing = listed_as.map(|k| (k, listed.unwrap_or(title)));
     let fragments = site.fragments.lock().unwrap_or_else(|p| p.into_inner()).remove(u).unwrap_or_default();
-    Ok(Page { path: urls::file_of(&url), bytes, source, key, listing, unchanged: false, fragments, written: None })
+    Ok(Made { page: Page { path: urls::file_of(&url), bytes, source, listing }, key, fragments })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
@@ -566,14 +336,13 @@ impl Meta<'_, '_> {
             canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
             nav_current: nav,
         };
-        let key = match site.remember {
-            true => Some(inputs_key(site.theme, template, &base, &own).map_err(view_error)?),
-            false => None,
+        let key = match site.reuse {
+            Some(_) => Some(inputs_key(site.theme, template, &base, &own).map_err(view_error)?),
+            None => None,
         };
-        let kept =
-            site.previous.and_then(|p| p.files.get(&urls::file_of(url))).filter(|k| key.is_some() && k.key == key);
-        if let Some(kept) = kept {
-            return Ok((key, kept.bytes.clone(), page_title));
+        let taken = site.reuse.zip(key).and_then(|(r, key)| r.page(&urls::file_of(url), key));
+        if let Some(bytes) = taken {
+            return Ok((key, bytes, page_title));
         }
         // The view's blocks reach the template as placeholders and are put in after it ran.
         let html = block::render_with_blocks(
@@ -626,13 +395,13 @@ fn root_for(site: &Site, url: &str) -> String {
     }
 }
 
-fn sitemap(base: &str, pages: &[Page]) -> String {
+fn sitemap<'p>(base: &str, pages: impl Iterator<Item = &'p Page>) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     // Pages with content of their own: not the redirects and tombstones.
     let own = |p: &&Page| p.listing.as_ref().is_some_and(|(k, _)| !["heading", "alias", "retired", "data"].contains(k));
-    for p in pages.iter().filter(own) {
+    for p in pages.filter(own) {
         let url = urls::url_of_file(&p.path);
         let loc = crate::theme::escape_html(&urls::absolute(base, url));
         out.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));

@@ -5,72 +5,19 @@
 
 use super::Site;
 use crate::model::{Row, SourceText};
+use crate::plan::{self, Part};
 use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
 use std::fmt::Write;
-
-/// The most lines of one source page; a longer section comes in parts, each under its header.
-const PAGE_LINES: usize = 300;
-
-/// One page of an input: its lines `first..=last`.
-#[derive(Clone, Copy)]
-pub struct Part<'a> {
-    pub text: &'a SourceText,
-    /// The input's place among the table's inputs, from 1 (in the URL).
-    pub input: usize,
-    pub first: usize,
-    pub last: usize,
-}
-
-/// Every page of every input, in order.
-pub fn parts(sources: &[SourceText]) -> Vec<Part<'_>> {
-    let mut out = Vec::new();
-    for (i, text) in sources.iter().enumerate() {
-        let (Some(&(start, _)), Some(&(end, _))) = (text.lines.first(), text.lines.last()) else { continue };
-        // A page starts at the input's first line, at each section's header, and every
-        // PAGE_LINES lines within a section.
-        let mut cuts: Vec<usize> = std::iter::once(start).chain(text.sections.iter().map(|s| s.0)).collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        cuts.push(end + 1);
-        for w in cuts.windows(2) {
-            let lines = &text.lines[index(text, w[0])..index(text, w[1])];
-            for chunk in lines.chunks(PAGE_LINES) {
-                let (first, last) = (chunk[0].0, chunk[chunk.len() - 1].0);
-                out.push(Part { text, input: i + 1, first, last });
-            }
-        }
-    }
-    out
-}
-
-/// The position of the first line numbered `line` or after it.
-fn index(text: &SourceText, line: usize) -> usize {
-    text.lines.partition_point(|(l, _)| *l < line)
-}
-
-pub fn url(part: &Part) -> String {
-    urls::source(part.input, part.first)
-}
 
 /// Where a row stands in its source, for a link from `from`: the href to its line, and
 /// how a reader names the place.
 pub fn of_row(site: &Site, row: &Row, from: &str) -> Option<(String, String)> {
     let (i, text) = site.table.sources.iter().enumerate().find(|(_, t)| t.file == row.source.file)?;
     let line = row.source.line;
-    let href = format!("{}#L{line}", urls::href(from, &urls::source(i + 1, first_of_part(text, line)?)));
+    let href = format!("{}#L{line}", urls::href(from, &urls::source(i + 1, plan::first_of_part(text, line)?)));
     Some((href, format!("{} {line} 行目", name(site, text, line))))
-}
-
-/// The first line of the page that holds `line`: the pages of a section start at its
-/// header and every `PAGE_LINES` lines after (as `parts` cuts them), found without
-/// cutting them all.
-fn first_of_part(text: &SourceText, line: usize) -> Option<usize> {
-    let at = text.lines.binary_search_by_key(&line, |(l, _)| *l).ok()?;
-    let start_line = text.sections.iter().map(|s| s.0).filter(|&h| h <= line).max();
-    let start = start_line.map_or(0, |h| index(text, h));
-    Some(text.lines[start + (at - start) / PAGE_LINES * PAGE_LINES].0)
 }
 
 /// How a reader names a place in the source: by the document and its table section
@@ -103,9 +50,10 @@ pub struct SourcePage {
 
 pub fn page(site: &Site, part: &Part, all: &[Part], from: &str) -> SourcePage {
     let text = part.text;
-    let lines = &text.lines[index(text, part.first)..index(text, part.last + 1)];
+    let lines = &text.lines[plan::line_index(text, part.first)..plan::line_index(text, part.last + 1)];
     let section = text.sections.iter().rev().find(|s| s.0 <= part.first && part.first < next_section(text, s.0));
-    let header_lines = section.map_or(&[][..], |&(h, first)| &text.lines[index(text, h)..index(text, first)]);
+    let header_lines =
+        section.map_or(&[][..], |&(h, first)| &text.lines[plan::line_index(text, h)..plan::line_index(text, first)]);
     // The header stands above the lines, once: not again among them.
     let lines = match section {
         Some(&(h, first)) if h == part.first => &lines[lines.partition_point(|(l, _)| *l < first)..],
@@ -114,7 +62,7 @@ pub fn page(site: &Site, part: &Part, all: &[Part], from: &str) -> SourcePage {
     let width =
         lines.iter().chain(header_lines).map(|(_, l)| l.split(SourceText::SEPARATOR).count()).max().unwrap_or(1);
     let at = all.iter().position(|p| p.input == part.input && p.first == part.first);
-    let near = |i: Option<usize>| i.and_then(|i| all.get(i)).map(|p| urls::href(from, &url(p)));
+    let near = |i: Option<usize>| i.and_then(|i| all.get(i)).map(|p| urls::href(from, &urls::source(p.input, p.first)));
     SourcePage {
         name: name(site, text, part.first),
         file: crate::export::display_path(&site.project.root, &text.file),

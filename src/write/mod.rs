@@ -7,7 +7,7 @@ mod journal;
 pub mod owner;
 
 use crate::diag::{Error, Result};
-use crate::render::Page;
+use crate::page::Page;
 use journal::{beside, Journal};
 pub use owner::Output;
 use owner::{Before, MARKER};
@@ -44,22 +44,28 @@ pub fn write(output: &Output, pages: &[Page]) -> Result<Written> {
     sink.finish(pages)
 }
 
-/// Bring a folder this process wrote last time from `previous` to `pages` in place: the
-/// changed files only, each written beside its old self and renamed over it, so a reader
+/// Bring a folder this process wrote last time to `pages` in place: the changed files only
+/// (those not `unchanged`, by the pages' places), each written beside its old self and renamed over it, so a reader
 /// sees the old or the new file and never part of one; then the files that are gone
-/// (`gone`, as `Previous::gone` found them), and folders left empty. Fast after a small
+/// (`gone`, as `reuse::LastBuild::gone` found them), and folders left empty. Fast after a small
 /// edit, where `write` re-creates every folder; the site is whole file by file, and a
 /// journal lets the next run finish an update this process was killed in (`journal`).
 ///
 /// A replaced file is given a second name before the rename, so the rename only drops a
 /// link: on ext4, freeing a large file's pages inside the rename took most of a rebuild's
-/// write. The old files are removed when the returned [`Retired`] is dropped, after the
+/// write. The old files are removed when the returned [`Replaced`] is dropped, after the
 /// rebuild has been reported.
-pub fn update(output: &Output, pages: &[Page], gone: &[String]) -> Result<(Written, Retired)> {
+pub fn update(output: &Output, pages: &[Page], unchanged: &[bool], gone: &[String]) -> Result<(Written, Replaced)> {
     let out = &output.dir;
     let marker = Page::new(MARKER, owner::marker(pages.iter().map(|p| p.path.as_str())));
     let marker_changed = std::fs::read(out.join(MARKER)).map_or(true, |b| *b != *marker.bytes);
-    let changed: Vec<&Page> = pages.iter().filter(|p| !p.unchanged).chain(marker_changed.then_some(&marker)).collect();
+    let changed: Vec<&Page> = pages
+        .iter()
+        .zip(unchanged)
+        .filter(|(_, same)| !**same)
+        .map(|(p, _)| p)
+        .chain(marker_changed.then_some(&marker))
+        .collect();
     let names: Vec<String> = changed.iter().map(|p| p.path.clone()).collect();
     real_folders(out, names.iter().chain(gone))?;
     Journal::new("prepared", names.clone(), gone.to_vec()).save(out)?;
@@ -72,7 +78,7 @@ pub fn update(output: &Output, pages: &[Page], gone: &[String]) -> Result<(Writt
     Journal::new("committed", names, gone.to_vec()).save(out)?;
     // Made first, so an error below still removes the second names made so far.
     let retired =
-        Retired { dir: out.clone(), files: changed.iter().map(|p| beside(&out.join(&p.path), "old", pid)).collect() };
+        Replaced { dir: out.clone(), files: changed.iter().map(|p| beside(&out.join(&p.path), "old", pid)).collect() };
     changed.par_iter().try_for_each(|page| {
         let path = out.join(&page.path);
         // Only a speed-up: a new file has no old self, and without the link the rename
@@ -88,7 +94,7 @@ pub fn update(output: &Output, pages: &[Page], gone: &[String]) -> Result<(Writt
         }
     }
     let bytes = pages.iter().map(|p| p.bytes.len()).sum();
-    let unchanged = pages.iter().filter(|p| p.unchanged).count();
+    let unchanged = unchanged.iter().filter(|same| **same).count();
     let written = Written { files: pages.len(), bytes, unchanged, removed: gone.len(), ..Default::default() };
     Ok((written, retired))
 }
@@ -96,12 +102,12 @@ pub fn update(output: &Output, pages: &[Page], gone: &[String]) -> Result<(Writt
 /// The second names of the files an update replaced, and its journal, removed on drop.
 #[derive(Debug)]
 #[must_use = "dropping it removes the replaced files now"]
-pub struct Retired {
+pub struct Replaced {
     dir: PathBuf,
     files: Vec<PathBuf>,
 }
 
-impl Drop for Retired {
+impl Drop for Replaced {
     fn drop(&mut self) {
         // A path a file had no old self at is simply not there. The journal goes last: it
         // is what lets a next run remove what is left if this process dies meanwhile.
@@ -260,13 +266,13 @@ impl<'p> Sink<'p> {
         Ok(Sink { progress, output, before, tmp, old, warnings, files: zero(), bytes: zero(), linked: zero() })
     }
 
-    /// Write `page` into the new site; what the link check needs of it stays
-    /// (`Page::written`), its bytes go.
-    pub fn put(&self, page: &mut Page) -> Result<()> {
+    /// Write `page` into the new site, and hand back what the link check needs of it: its
+    /// bytes go.
+    pub fn put(&self, page: &mut Page) -> Result<crate::links::Summary> {
         self.write(page)?;
-        page.written = Some(crate::links::Summary::of(&page.path, &page.bytes));
+        let summary = crate::links::Summary::of(&page.path, &page.bytes);
         page.bytes = bytes::Bytes::new();
-        Ok(())
+        Ok(summary)
     }
 
     /// Write `page` into the new site, keeping it whole: whether it was linked from the old.

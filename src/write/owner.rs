@@ -7,7 +7,7 @@
 
 use crate::config::Project;
 use crate::diag::{Error, Location, Result};
-use crate::render::Page;
+use crate::page::Page;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -152,7 +152,8 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
         return Ok(Before::Marked(files));
     }
     let manifest = dir.join(crate::manifest::FILE);
-    if let Ok(published) = crate::manifest::Published::read(&manifest) {
+    let read = crate::files::text(&manifest, "the manifest");
+    if let Ok(published) = read.and_then(|text| crate::manifest::Published::parse(&manifest, &text)) {
         let files = published.manifest.urls.iter().map(|e| crate::urls::file_of(&e.url));
         return Ok(Before::Unmarked(files.chain([crate::manifest::FILE.to_string()]).collect()));
     }

@@ -1,0 +1,344 @@
+//! A build, stage by stage: read → assemble → check (`load`), then plan → index → render
+//! (with the data files and the search index beside it) → manifest → links → write.
+//! Only `read`, `pages` and `theme` read project files, and `baseline` the published site;
+//! only `write` writes. What a watching process takes over from its last build comes from
+//! the reuse layer (`reuse`), which each stage that can use it is handed: no stage here
+//! names the last build.
+
+use crate::assemble::{self, columns::Strictness, Source};
+use crate::baseline::Baseline;
+use crate::config::Project;
+use crate::diag::{self, Error, Result};
+use crate::links::Summary;
+use crate::manifest::{self, Manifest};
+use crate::model::Table;
+use crate::page::{insert_sorted, Page};
+use crate::progress::Progress;
+use crate::read::{self, catalog::Catalog};
+use crate::reuse::{ForNext, LastBuild, Memos, Taking};
+use crate::{changes, check, export, index, links, pages, plan, render, search, theme, urls, write};
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The table with the catalog it was read against.
+pub struct Loaded {
+    pub table: Table,
+    pub catalog: Catalog,
+}
+
+/// Read every input and the catalog into one checked table. Error findings stay in
+/// `table.findings`; callers decide whether they stop the run.
+pub fn load(project: &Project) -> Result<Loaded> {
+    let mut findings = Vec::new();
+    let catalog = Catalog::load(&project.source_dir(&project.config.seeds)?, &mut findings)?;
+    Error::from_findings(&findings)?;
+    let mut sources = Vec::new();
+    for input in project.inputs()? {
+        let raw = read::read_input(&input.path, &input.sheets)?;
+        let strictness = if raw.document.is_some() { Strictness::Seed } else { Strictness::Clean };
+        sources.push(Source { raw, overrides: input.overrides, strictness });
+    }
+    if sources.is_empty() {
+        return Err(Error::at(
+            "no-input",
+            diag::Location::file_only(&project.seeds()),
+            "no role table found: put a .txt, .csv or .xlsx table in seeds/ or list inputs in site.toml",
+        ));
+    }
+    let mut table = assemble::assemble(sources, catalog.clone(), project);
+    check::check(&mut table, &catalog);
+    table.findings.extend(findings);
+    Ok(Loaded { table, catalog })
+}
+
+/// The whole site, checked; in memory, or written as it was made (`Run::sink`).
+pub struct Rendered {
+    pub table: Table,
+    /// Every file, in path order. Written out by the sink, they hold no bytes.
+    pub pages: Vec<Page>,
+    /// Every citable URL, as `urls.json` (among `pages`) lists it.
+    pub manifest: Arc<Manifest>,
+    /// Which of `pages` the last build had with the same bytes, by place (a build that
+    /// took over from one; else empty).
+    pub unchanged: Vec<bool>,
+    /// The files of the last build that `pages` no longer has.
+    pub gone: Vec<String>,
+    /// What the next build takes over, when this one is kept (`Run::last`).
+    pub next: Option<ForNext>,
+    /// How long each stage took, in pipeline order, for `--verbose`.
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+/// How one build runs.
+#[derive(Clone, Copy, Default)]
+pub struct Run<'a> {
+    /// The last good build of a watching process (`LastBuild::default()` before its first):
+    /// what it made that this build would make again is taken over, and this build is kept
+    /// for the next likewise. `None` for a build nobody keeps.
+    pub last: Option<&'a LastBuild>,
+    /// Where to report how far the build got (a person at a terminal).
+    pub progress: Option<&'a dyn Progress>,
+    /// Where each page is written as soon as it is made (a one-off build): then the pages
+    /// returned hold no bytes, and the site never stands in memory whole.
+    pub sink: Option<&'a write::Sink<'a>>,
+}
+
+/// Everything but the write: `check` of the data, then the site rendered, its links checked
+/// and its URLs held to the previously published site's (`baseline`).
+pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<Rendered> {
+    let mut clock = Stages::default();
+    if let Some(p) = run.progress {
+        p.stage("読み込み", None);
+    }
+    // The narrative pages, the theme and the URL files need nothing from the table: they
+    // are read beside it.
+    let (loaded, inputs) = rayon::join(
+        || load(project),
+        || -> Result<_> { Ok((pages::load(project)?, theme::load(project)?, read::continuity::load(project)?)) },
+    );
+    let Loaded { table, catalog } = loaded?;
+    Error::from_findings(&table.findings)?;
+    let (content, theme, continuity) = inputs?;
+    // A build kept for the next hashes what else its pages are made from, and takes over
+    // from the last what the edit since left alone.
+    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity));
+    let taking = run.last.zip(context).map(|(last, context)| Taking::new(last, &table, context));
+    let rows = taking.as_ref().map(Taking::rows);
+    let specs = plan::specs(&table, &content, &continuity, baseline);
+    Error::from_findings(&plan::check_continuity(&specs, &continuity))?;
+    clock.lap("read and check");
+
+    // The search index needs none of the pages: it is made beside everything else; and
+    // `data/roles.json`, `data/roles.csv` and the changes beside the pages (see
+    // `render::render`).
+    let keep = run.last.is_some();
+    let export = || -> Result<export::Exported> {
+        let (roles_json, roles) = export::roles_json(&table, &project.root, rows.map(|(_, m, c)| (&m.roles[..], c)));
+        let changes =
+            changes::for_build(baseline, &table, &roles_json, &continuity, rows.map(|(t, m, c)| (t, &m.changes, c)))?;
+        // Each row's entry is kept only for a next build to take over.
+        let roles = if keep { roles } else { Vec::new() };
+        let (roles_csv, csv) = export::roles_csv(&table, rows.map(|(_, m, c)| (&m.csv, c)), keep);
+        Ok(export::Exported { roles_json, roles, roles_csv, csv, changes })
+    };
+    let (search, rendered) = rayon::join(
+        || search::index_js(&table, &content, rows.map(|(_, m, c)| (&m.search, c)), keep),
+        || -> Result<_> {
+            let index = index::build(&table, &catalog);
+            let site = render::Site {
+                project,
+                table: &table,
+                index: &index,
+                content: &content,
+                theme: &theme,
+                continuity: &continuity,
+                baseline,
+                reuse: taking.as_ref().map(|t| t as &dyn render::Reuse),
+                fragments: Default::default(),
+                outline: Default::default(),
+            };
+            // Counted as each file is written: the pages, the files made beside them, and
+            // the search index and `urls.json` after them.
+            if let Some(p) = run.progress {
+                let files = specs.len() + render::files_beside(&site);
+                match run.sink {
+                    Some(_) => p.stage("描画・書き込み", Some((files + 2) as u64)),
+                    None => p.stage("描画", Some(specs.len() as u64 + 1)),
+                }
+            }
+            render::render(&site, &specs, export, |made| match run.sink {
+                Some(sink) => sink.put(&mut made.page).map(Some),
+                None => {
+                    run.progress.inspect(|p| p.step());
+                    Ok(None)
+                }
+            })
+        },
+    );
+    let (search, search_memo) = search;
+    let (made, exported) = rendered?;
+    let mut pages = Vec::with_capacity(made.len() + 2);
+    let mut summaries: Vec<Option<Summary>> = Vec::with_capacity(made.len() + 2);
+    let mut kept = Vec::new();
+    for (m, summary) in made {
+        summaries.push(summary.flatten());
+        if keep {
+            kept.push((m.key, m.fragments));
+        }
+        pages.push(m.page);
+    }
+    insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(search::FILE, search));
+    clock.lap(match run.sink {
+        Some(_) => "index, render, search and write",
+        None => "index, render and search",
+    });
+
+    // The manifest joins the pages before the link check, which takes any file the last
+    // build had and this one lacks as a sign that links may have broken.
+    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, baseline, run.last)?;
+    insert_made(&mut pages, &mut summaries, &mut kept, keep, manifest_page);
+    Error::from_findings(&render::collisions(&pages, &continuity))?;
+    let unchanged: Vec<bool> = match run.last {
+        Some(last) => pages.par_iter().map(|p| last.has_same(p)).collect(),
+        None => Vec::new(),
+    };
+    // The files the last build had and this one lacks: lost places for the link check,
+    // files to remove for the write.
+    let gone = run.last.map(|last| last.gone(&pages)).unwrap_or_default();
+    clock.lap("manifest");
+
+    let checked = match run.sink {
+        // The pages made after rendering go too (the data files, the search index, urls.json).
+        Some(sink) => {
+            let summaries = pages
+                .par_iter_mut()
+                .zip(summaries)
+                .map(|(page, summary)| summary.map_or_else(|| sink.put(page), Ok))
+                .collect::<Result<Vec<Summary>>>()?;
+            links::check_written(&pages, &summaries, |path| sink.read(path))
+        }
+        None => {
+            let earlier = run.last.map(|last| (last as &dyn links::Earlier, unchanged.as_slice(), gone.as_slice()));
+            links::check(&pages, earlier, keep)
+        }
+    };
+    Error::from_findings(&checked.findings)?;
+    clock.lap("link check");
+
+    // Only a build kept for the next keeps what the next could take over.
+    let next = context.map(|context| ForNext {
+        context,
+        made: kept,
+        found: checked.found,
+        memos: Memos { roles: exported.roles, csv: exported.csv, search: search_memo, changes: exported.changes },
+        manifest: (manifest_key, Arc::clone(&manifest)),
+    });
+    Ok(Rendered { table, pages, manifest, unchanged, gone, next, stages: clock.laps })
+}
+
+/// Add a file made after rendering at its place in path order, with nothing written of it
+/// yet and nothing to keep of it but its bytes.
+fn insert_made(
+    pages: &mut Vec<Page>,
+    summaries: &mut Vec<Option<Summary>>,
+    kept: &mut Vec<(Option<u128>, render::Fragments)>,
+    keep: bool,
+    page: Page,
+) {
+    let at = pages.partition_point(|p| p.path < page.path);
+    summaries.insert(at, None);
+    if keep {
+        kept.insert(at, (None, Vec::new()));
+    }
+    insert_sorted(pages, page);
+}
+
+/// List every citable page in `urls.json`, and refuse the build when a URL the previous
+/// manifest promised is gone. Returns the hash of the listings, the file and the manifest.
+/// When the pages are listed as in the last build, its manifest and file are taken over:
+/// they are the same, and the same manifest was already held to the same baseline.
+fn publish_manifest(
+    pages: &[Page],
+    baseline: &Baseline,
+    last: Option<&LastBuild>,
+) -> Result<(u128, Page, Arc<Manifest>)> {
+    let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
+    let fields: Vec<&[u8]> =
+        listed().flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()]).collect();
+    let key = crate::hash::fields_key(&fields);
+    if let Some((page, manifest)) = last.and_then(|last| last.manifest(key)) {
+        return Ok((key, page, manifest));
+    }
+    let entries = listed().map(|(path, (kind, title))| {
+        let url = urls::url_of_file(path).to_string();
+        manifest::Entry { url, kind: kind.to_string(), title: title.clone() }
+    });
+    let manifest = Manifest::new(entries.collect());
+    if let Some(published) = &baseline.manifest {
+        Error::from_findings(&published.check(&manifest))?;
+    }
+    let page = Page::new(manifest::FILE, manifest.to_json().into_bytes());
+    Ok((key, page, Arc::new(manifest)))
+}
+
+/// A stopwatch that records one lap per pipeline stage.
+struct Stages {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Default for Stages {
+    fn default() -> Self {
+        Stages { last: Instant::now(), laps: Vec::new() }
+    }
+}
+
+impl Stages {
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+}
+
+/// How a one-off build treats what came before it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// The published site it must keep every URL of (`--previous`); default: the output's.
+    pub previous: Option<&'a std::path::Path>,
+    /// Let files in the output that rolesite did not write go with the old site (`--clean`).
+    pub clean: bool,
+}
+
+/// Build the site into the output folder, replacing the previous one only on success. It
+/// is held to the site published at `options.previous`, else to the output folder's, and
+/// reports to `progress`. Pages are written as they are rendered; the last of the
+/// returned stages is the swap of the new site for the old.
+pub fn build(
+    project: &Project,
+    options: BuildOptions,
+    progress: Option<&dyn Progress>,
+) -> Result<(Rendered, write::Written)> {
+    let output = write::Output::locate(project, options.clean)?;
+    settled(project, || {
+        // Each page is written as it is made, into a folder beside the output that takes
+        // its place only when the whole site is made and checked. Opening it first repairs
+        // what a killed run left, so the baseline is read from a whole site.
+        let sink = write::Sink::open(&output, progress)?;
+        let baseline = match options.previous {
+            Some(p) => Baseline::load_named(p)?,
+            None => Baseline::load(&output.dir)?,
+        };
+        let rendered = render_site(project, &baseline, Run { progress, sink: Some(&sink), last: None })?;
+        Ok((rendered, sink))
+    })
+    .and_then(|(mut rendered, sink)| {
+        let start = Instant::now();
+        let written = sink.finish(&rendered.pages)?;
+        rendered.stages.push(("swap", start.elapsed()));
+        Ok((rendered, written))
+    })
+}
+
+/// Run `attempt` (a read and render) until no source file changed while it ran: once more
+/// after a change, then refuse, naming the file. What is published was read whole; and an
+/// error found in a file caught half-saved is not reported as the file's.
+pub fn settled<T>(project: &Project, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    for tries in 1.. {
+        let before = read::Stamp::of(project);
+        let made = attempt();
+        let after = read::Stamp::of(project);
+        let Some(changed) = after.changed_since(&before) else { return made };
+        if tries == 2 {
+            let message = "changed while rolesite read it, twice: nothing was published; build again once it is saved";
+            return Err(Error::at("input-changed", diag::Location::file_only(changed), message));
+        }
+    }
+    unreachable!("the loop returns by its second try")
+}
+
+/// Each stage's time, one line each, for `--verbose`.
+pub fn stage_lines(stages: &[(&'static str, Duration)]) -> String {
+    stages.iter().map(|(s, t)| format!("{s:>16}: {:>7.1} ms\n", t.as_secs_f64() * 1000.0)).collect()
+}

@@ -1,0 +1,322 @@
+//! Which pages a site has, where each stands, how `urls.json` lists it and what it shows;
+//! and, after an edit of rows in place, which of them the edit touches. Every page kind is
+//! described once, in `describe`: adding a kind means a variant of `Spec`, its line there,
+//! and its view in `render`.
+
+use crate::baseline::Baseline;
+use crate::changes::Changes;
+use crate::diag::{Finding, Location};
+use crate::model::{Gap, Row, SourceText, Subsystem, Table, Vendor};
+use crate::pages::ContentPage;
+use crate::read::continuity::{Alias, Continuity, Retired};
+use crate::urls;
+use std::collections::HashSet;
+
+/// One page to make: one variant per page kind.
+pub enum Spec<'a> {
+    Home,
+    Item(&'a Row),
+    /// A heading's old address under items/, leading to its phase page.
+    Redirect(&'a Row),
+    Phase(&'a Row),
+    Phases,
+    Vendor(&'a Vendor),
+    Vendors,
+    Subsystem(&'a Subsystem),
+    Subsystems,
+    Unassigned,
+    Matrix,
+    Quality,
+    Content(&'a ContentPage),
+    /// Made last: the changes are computed while the other pages are rendered.
+    Changes(&'a Changes),
+    Alias(&'a Alias),
+    Tombstone(&'a Retired),
+    /// A 項番 in a range the source lost (`items/100/`): a specification may cite it.
+    Lost(&'a Gap, u32),
+    /// Lines of an input as written.
+    Source(Part<'a>),
+    NotFound,
+}
+
+/// What a page kind is, besides its view: where the page stands, how `urls.json` lists
+/// it, the template and navigation entry it is rendered with, and what of the table it
+/// shows (which decides whether an edit touches it).
+pub struct Described<'a> {
+    pub url: String,
+    /// Its kind in `urls.json`; `None` for a page nobody cites.
+    pub listed_as: Option<&'static str>,
+    pub template: &'static str,
+    /// The navigation entry it stands under ("" for none).
+    pub nav: &'static str,
+    pub shows: Shows<'a>,
+}
+
+/// What of the table a page shows.
+pub enum Shows<'a> {
+    /// One row: its own page (an item or a phase, with the rows it names).
+    Row(u32),
+    /// The headings: their numbers, names, flags and tasks.
+    Headings,
+    /// Anything of the whole table (counts, grids, lists of roles).
+    Table,
+    /// Lines of an input.
+    Lines { file: &'a std::path::Path, first: usize, last: usize },
+    /// A row's number and name, the gaps, or nothing of the table: an edit in place keeps it.
+    Fixed,
+}
+
+/// Every page of the site made from templates, in the order they are made (the changes
+/// page comes after them, see `Spec::Changes`).
+pub fn specs<'a>(
+    table: &'a Table,
+    content: &'a [ContentPage],
+    continuity: &'a Continuity,
+    baseline: &Baseline,
+) -> Vec<Spec<'a>> {
+    let mut specs = vec![
+        Spec::Home,
+        Spec::Phases,
+        Spec::Vendors,
+        Spec::Subsystems,
+        Spec::Unassigned,
+        Spec::Matrix,
+        Spec::Quality,
+        Spec::NotFound,
+    ];
+    for row in &table.rows {
+        if row.is_heading() {
+            specs.push(Spec::Phase(row));
+            specs.push(Spec::Redirect(row));
+        } else {
+            specs.push(Spec::Item(row));
+        }
+    }
+    specs.extend(table.vendors.iter().map(Spec::Vendor));
+    specs.extend(table.subsystems.iter().map(Spec::Subsystem));
+    specs.extend(content.iter().map(Spec::Content));
+    specs.extend(continuity.aliases.iter().map(Spec::Alias));
+    specs.extend(continuity.retired.iter().map(Spec::Tombstone));
+    specs.extend(source_parts(&table.sources).into_iter().map(Spec::Source));
+    for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
+        let lost = |no: &u32| lost_from_source(*no, continuity, baseline);
+        specs.extend((gap.from..=gap.to).filter(lost).map(|no| Spec::Lost(gap, no)));
+    }
+    specs
+}
+
+/// The most 項番 of one gap that get a page of their own. A range lost from a document is
+/// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
+/// page per unused number would say nothing.
+pub const LOST_PAGES: u32 = 10_000;
+
+/// Whether a 項番 missing from the table stands for a row the source lost: unless the
+/// published site had a page there (a row removed or renumbered, which the maintainer maps
+/// or retires, and the manifest check holds them to), or the URL files declare it.
+fn lost_from_source(no: u32, continuity: &Continuity, baseline: &Baseline) -> bool {
+    let url = urls::item(no);
+    let published = baseline.manifest.as_ref().and_then(|m| m.manifest.get(&url));
+    published.is_none_or(|e| e.kind == "lost") && !continuity.declared().any(|(u, _)| u == url)
+}
+
+/// The one place each page kind is described.
+pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
+    let d = |url: String, listed_as, template, nav, shows| Described { url, listed_as, template, nav, shows };
+    match spec {
+        Spec::Home => d(String::new(), Some("home"), "home.html", "home", Shows::Table),
+        Spec::Item(row) => d(urls::item(row.no), Some("item"), "item.html", "phases", Shows::Row(row.no)),
+        Spec::Redirect(row) => d(urls::item(row.no), Some("heading"), "redirect.html", "phases", Shows::Fixed),
+        Spec::Phase(row) => d(urls::phase(row.no), Some("phase"), "phase.html", "phases", Shows::Row(row.no)),
+        Spec::Phases => d(urls::PHASES.into(), Some("phases"), "phases.html", "phases", Shows::Headings),
+        Spec::Vendor(v) => d(urls::vendor(&v.id), Some("vendor"), "vendor.html", "vendors", Shows::Table),
+        Spec::Vendors => d(urls::VENDORS.into(), Some("vendors"), "vendors.html", "vendors", Shows::Table),
+        Spec::Subsystem(s) => {
+            d(urls::subsystem(&s.id), Some("subsystem"), "subsystem.html", "subsystems", Shows::Table)
+        }
+        Spec::Subsystems => {
+            d(urls::SUBSYSTEMS.into(), Some("subsystems"), "subsystems.html", "subsystems", Shows::Table)
+        }
+        Spec::Unassigned => d(urls::UNASSIGNED.into(), Some("unassigned"), "rows.html", "unassigned", Shows::Table),
+        Spec::Matrix => d(urls::MATRIX.into(), Some("matrix"), "matrix.html", "matrix", Shows::Table),
+        Spec::Quality => d(urls::QUALITY.into(), Some("quality"), "quality.html", "quality", Shows::Table),
+        Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
+        Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),
+        Spec::Alias(a) => d(a.old.clone(), Some("alias"), "redirect.html", "", Shows::Fixed),
+        Spec::Tombstone(r) => d(r.url.clone(), Some("retired"), "tombstone.html", "", Shows::Fixed),
+        // Made from the gap and the rows beside it, which an edit in place keeps.
+        Spec::Lost(_, no) => d(urls::item(*no), Some("lost"), "lost.html", "phases", Shows::Fixed),
+        // The source's pages follow its lines, which a revision renumbers: not for citing.
+        Spec::Source(p) => {
+            let shows = Shows::Lines { file: &p.text.file, first: p.first, last: p.last };
+            d(urls::source(p.input, p.first), None, "source.html", "quality", shows)
+        }
+        Spec::NotFound => d(urls::NOT_FOUND.into(), None, "404.html", "", Shows::Fixed),
+    }
+}
+
+/// Aliases and retirements must stand where no page is, and lead to pages that are.
+pub fn check_continuity(specs: &[Spec], continuity: &Continuity) -> Vec<Finding> {
+    // Without aliases or retired pages there is nothing to hold to the pages.
+    if continuity.declared().next().is_none() {
+        return Vec::new();
+    }
+    let made = specs.iter().filter(|s| !matches!(s, Spec::Alias(_) | Spec::Tombstone(_))).map(|s| describe(s).url);
+    let data = [urls::CHANGES, urls::ROLES_JSON, urls::ROLES_CSV, urls::CHANGES_JSON].map(String::from);
+    let live: HashSet<String> = made.chain(data).collect();
+    let mut findings = Vec::new();
+    let mut problem = |at: &Location, message: String| findings.push(Finding::error("continuity", at.clone(), message));
+    for (url, at) in continuity.declared() {
+        if live.contains(url) {
+            problem(at, format!("{url} is a page of the site: nothing else can stand there"));
+        }
+    }
+    let targets = continuity.aliases.iter().map(|a| (&a.new, &a.at));
+    for (url, at) in targets.chain(continuity.retired.iter().filter_map(|r| Some((r.see.as_ref()?, &r.at)))) {
+        if !live.contains(url.as_str()) {
+            problem(at, format!("{url} is not a page of the site, so nothing can lead there"));
+        }
+    }
+    findings
+}
+
+/// The most lines of one source page; a longer section comes in parts, each under its header.
+pub const SOURCE_PAGE_LINES: usize = 300;
+
+/// One page of an input: its lines `first..=last`.
+#[derive(Clone, Copy)]
+pub struct Part<'a> {
+    pub text: &'a SourceText,
+    /// The input's place among the table's inputs, from 1 (in the URL).
+    pub input: usize,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// Every page of every input, in order.
+pub fn source_parts(sources: &[SourceText]) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    for (i, text) in sources.iter().enumerate() {
+        let (Some(&(start, _)), Some(&(end, _))) = (text.lines.first(), text.lines.last()) else { continue };
+        // A page starts at the input's first line, at each section's header, and every
+        // SOURCE_PAGE_LINES lines within a section.
+        let mut cuts: Vec<usize> = std::iter::once(start).chain(text.sections.iter().map(|s| s.0)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts.push(end + 1);
+        for w in cuts.windows(2) {
+            let lines = &text.lines[line_index(text, w[0])..line_index(text, w[1])];
+            for chunk in lines.chunks(SOURCE_PAGE_LINES) {
+                let (first, last) = (chunk[0].0, chunk[chunk.len() - 1].0);
+                out.push(Part { text, input: i + 1, first, last });
+            }
+        }
+    }
+    out
+}
+
+/// The first line of the source page that holds `line`: the pages of a section start at
+/// its header and every `SOURCE_PAGE_LINES` lines after (as `source_parts` cuts them),
+/// found without cutting them all.
+pub fn first_of_part(text: &SourceText, line: usize) -> Option<usize> {
+    let at = text.lines.binary_search_by_key(&line, |(l, _)| *l).ok()?;
+    let start_line = text.sections.iter().map(|s| s.0).filter(|&h| h <= line).max();
+    let start = start_line.map_or(0, |h| line_index(text, h));
+    Some(text.lines[start + (at - start) / SOURCE_PAGE_LINES * SOURCE_PAGE_LINES].0)
+}
+
+/// The position of the first line numbered `line` or after it.
+pub fn line_index(text: &SourceText, line: usize) -> usize {
+    text.lines.partition_point(|(l, _)| *l < line)
+}
+
+/// What an edit of rows in place changed since an earlier build (see `edit`).
+#[derive(Debug, Default)]
+pub struct Edit {
+    /// The rows whose own page (item or phase) is made again; every other such page is
+    /// taken from the earlier build.
+    pub rows: rustc_hash::FxHashSet<u32>,
+    /// Whether the pages made from the whole table (home, vendors, subsystems, the matrix…)
+    /// are made again: false when only descriptions changed, which show on their own page
+    /// only.
+    pub wide: bool,
+    /// Whether any row's flags changed: the outline of headings shows them.
+    pub flags: bool,
+}
+
+impl Edit {
+    /// Whether the edit touches a page that shows `shows` of `table`.
+    pub fn touches(&self, shows: &Shows, table: &Table) -> bool {
+        match shows {
+            Shows::Row(no) => self.rows.contains(no),
+            Shows::Headings => self.flags,
+            Shows::Table => self.wide,
+            // Again when an edited row stands among its lines.
+            Shows::Lines { file, first, last } => self
+                .rows
+                .iter()
+                .filter_map(|no| table.row(*no))
+                .any(|r| r.source.file == *file && (first..=last).contains(&&r.source.line)),
+            Shows::Fixed => false,
+        }
+    }
+}
+
+/// The positions of `table`'s rows that differ from the row at the same place in `before`,
+/// or that it had no row at: every other row is as it was. Made once per rebuild, for all
+/// that takes over work row by row.
+pub fn changed_rows(before: &Table, table: &Table) -> Vec<usize> {
+    use rayon::prelude::*;
+    let before = &before.rows;
+    table.rows.par_iter().enumerate().filter(|(i, row)| before.get(*i) != Some(*row)).map(|(i, _)| i).collect()
+}
+
+/// What an edit of rows in place changed between `before` and `table` (`changed`, as
+/// `changed_rows` found them), when nothing else pages are made from did: not the
+/// document, vendors, subsystems or gaps, and every row keeps its number, kind, level,
+/// parent and name. `None` when anything else changed, or rows came or went: then every
+/// page's view is made and compared. (Whether what else the pages are made from, the
+/// configuration, theme and content, changed is the caller's to tell.)
+pub fn edit(before: &Table, table: &Table, changed: &[usize]) -> Option<Edit> {
+    let (a, b) = (before, table);
+    let same = (&a.document, &a.vendors, &a.subsystems, &a.gaps) == (&b.document, &b.vendors, &b.subsystems, &b.gaps)
+        && a.rows.len() == b.rows.len();
+    if !same {
+        return None;
+    }
+    // The findings show on the home and quality pages.
+    let mut edit = Edit { wide: a.findings != b.findings, ..Edit::default() };
+    for &i in changed {
+        let (x, y) = (&a.rows[i], &b.rows[i]);
+        if (x.no, x.kind, x.level, x.parent, &x.name) != (y.no, y.kind, y.level, y.parent, &y.name) {
+            return None;
+        }
+        edit.rows.insert(y.no);
+        if (&x.roles, &x.source, &x.flags) == (&y.roles, &y.source, &y.flags) {
+            continue;
+        }
+        // Roles show in the grids and load maps of the headings above, and in every page
+        // made from the whole table.
+        edit.wide = true;
+        edit.rows.extend(crate::index::chain(table, y));
+        if x.flags != y.flags {
+            edit.flags = true;
+            edit.rows.extend(links_to(table, i));
+        }
+    }
+    Some(edit)
+}
+
+/// The rows whose item or phase page links to the row at position `at` (with its flags):
+/// the tasks before and after a task, and every row below a heading (in its breadcrumb).
+/// The heading above is among the ancestors already.
+fn links_to(table: &Table, at: usize) -> Vec<u32> {
+    let rows = &table.rows;
+    let row = &rows[at];
+    if !row.is_heading() {
+        let task = |r: &&Row| !r.is_heading();
+        let before = rows[..at].iter().rev().find(task);
+        let after = rows[at + 1..].iter().find(task);
+        return before.into_iter().chain(after).map(|r| r.no).collect();
+    }
+    rows.iter().filter(|r| crate::index::chain(table, r).contains(&row.no)).map(|r| r.no).collect()
+}
