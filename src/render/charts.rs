@@ -80,8 +80,8 @@ pub struct LoadMap {
     /// How many vendors (rows) the map has.
     rows: usize,
     /// The rows drawn: in the picture, and in the table of the same numbers. A map of 25
-    /// vendors by 10 phases has 250 cells of some forty values each; looked up one by one
-    /// in a template they took a fifth of a large site's build.
+    /// vendors by 10 phases has 250 cells of some forty values each, which a template
+    /// would look up one by one.
     drawn: Block,
     table: Block,
     width: u32,

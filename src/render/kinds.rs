@@ -381,7 +381,7 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
 /// words for screen readers, and on a row whose roles are in doubt marked `?` (要確認).
 /// `column` places a vendor (by its position in the table) in the grid. Written here rather
 /// than looped over in `grid-rows.html`: a 10,000-task site has over a million such cells,
-/// and the template's loop took a tenth of the build's CPU time.
+/// and a Tera loop, which looks up every value it prints, costs far more than this one.
 fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, doubtful: bool) -> String {
     let mut best: Vec<Option<RoleKind>> = vec![None; width];
     for &(at, role) in marks {
@@ -568,8 +568,7 @@ struct GroupRows<'v, 'a> {
 
 /// A vendor's list, its groups rendered in runs of about 256 rows on all cores: the list of
 /// a large table's vendor has tens of thousands of rows, and rendered whole its template's
-/// context no longer fits the processor's caches (100,000 tasks: a list took 1.6 times as
-/// long per row as at 10,000).
+/// context no longer fits the processor's caches, so each row costs more.
 fn vendor_list(site: &Site, from: &str, id: &'static str, title: &'static str, nos: &[u32]) -> Result<Groups> {
     let groups = by_phase(site, nos, from);
     let mut runs = Vec::new();
