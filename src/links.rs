@@ -315,7 +315,7 @@ pub fn check_written(
     Checked { findings, found: vec![None; pages.len()] }
 }
 
-/// The places links may lead to that the previous build had and this one lacks: the files
+/// The places links may lead to that the last build had and this one lacks: the files
 /// that are gone, and the ids a page no longer offers.
 fn lost_places(scans: &[Scan], earlier: &dyn Earlier, gone: &[String]) -> HashSet<u64> {
     let mut lost: HashSet<u64> = gone.iter().map(|f| place(f, None)).collect();

@@ -89,7 +89,7 @@ fn project(dir: &Path, output: Option<&Path>) -> crate::diag::Result<Project> {
     Ok(project)
 }
 
-/// Build once, reporting instead of stopping on error. The session's previous build is
+/// Build once, reporting instead of stopping on error. The session's last build is
 /// what this one updates: the first build, and any after the output folder was replaced
 /// behind our back, write the whole site atomically; the others render, check and write
 /// only what changed. A failed rebuild leaves the session as it was, like the site on disk.

@@ -359,7 +359,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
 
 /// Split rows into blocks for rendering: at a heading once a block has 64 rows, and at 256
 /// rows at the latest. Cutting at headings keeps the other blocks the same when a row is
-/// added or removed, so they are taken from the previous build rather than rendered again.
+/// added or removed, so they are taken from the last build rather than rendered again.
 fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;

@@ -78,7 +78,7 @@ pub struct Site<'a> {
 
 impl Site<'_> {
     /// A part of a page (a block of table rows) rendered by itself, or taken from the
-    /// previous build when its template, theme and view are the same as then: the matrix
+    /// last build when its template, theme and view are the same as then: the matrix
     /// of a large table is one page, and an edit changes one block of it.
     /// `from` is the URL of the page it is part of.
     pub fn fragment(&self, from: &str, template: &str, view: &impl Serialize) -> Result<Block> {
@@ -323,7 +323,7 @@ struct Meta<'s, 'a> {
 
 impl Meta<'_, '_> {
     /// Render the template with the shared base and the page's own view, or take the
-    /// previous build's bytes when template, theme and views are all the same as then.
+    /// last build's bytes when template, theme and views are all the same as then.
     /// Returns the hash of those inputs with the bytes, and the page's title.
     fn render<V: Serialize>(self, own: V) -> Result<(Option<u128>, bytes::Bytes, String)> {
         let Meta { site, view, url, template, nav, title } = self;
