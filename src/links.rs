@@ -1,7 +1,7 @@
 //! Every href and src among the rendered pages resolves to a page (and its #anchor), or
 //! becomes a finding. Our own templates write the HTML, so scanning attributes suffices.
 
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location};
 use crate::previous::Previous;
 use crate::render::Page;
 use rayon::prelude::*;
@@ -157,7 +157,7 @@ pub fn check(pages: &[Page], previous: Option<&Previous>, gone: &[String], keep:
                 .flatten()
                 .filter_map(|target| {
                     let problem = resolve(&s.page.path, target, &places)?;
-                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                    Some(Finding::error(Code::BrokenLink, at.clone(), format!("{target}: {problem}")))
                 })
                 .collect::<Vec<_>>()
         })
@@ -287,13 +287,13 @@ pub fn check_written(pages: &[Page], read: impl Fn(&str) -> std::io::Result<Vec<
             let at = Location::file_only(p.source.as_deref().unwrap_or(p.path.as_ref()));
             let targets = match read(&p.path) {
                 Ok(bytes) => attrs(&bytes).1,
-                Err(e) => return vec![Finding::error("broken-link", at, format!("could not read it back: {e}"))],
+                Err(e) => return vec![Finding::error(Code::BrokenLink, at, format!("could not read it back: {e}"))],
             };
             targets
                 .iter()
                 .filter_map(|target| {
                     let problem = resolve(&p.path, target, &hashed)?;
-                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                    Some(Finding::error(Code::BrokenLink, at.clone(), format!("{target}: {problem}")))
                 })
                 .collect()
         })

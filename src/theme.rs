@@ -16,7 +16,7 @@ mod shape;
 mod tree;
 
 use crate::config::Project;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::path::{Path, PathBuf};
 use tera::Tera;
 
@@ -82,9 +82,9 @@ impl Theme {
         let failed = match result {
             Ok(Ok(bytes)) if trip.is_none() => {
                 return String::from_utf8(bytes)
-                    .map_err(|_| Error::at("template", self.file(template, 0), "not UTF-8"));
+                    .map_err(|_| Error::at(Code::Template, self.file(template, 0), "not UTF-8"));
             }
-            Ok(Ok(_)) | Err(_) => Error::at("template", self.file(template, 0), "the template engine failed"),
+            Ok(Ok(_)) | Err(_) => Error::at(Code::Template, self.file(template, 0), "the template engine failed"),
             Ok(Err(e)) => self.render_error(&e),
         };
         let mut error = match trip {
@@ -111,7 +111,7 @@ impl Theme {
             (None, Error::Located(f)) => f.location,
             (None, _) => Location::default(),
         };
-        Error::at("template", at, trip.message)
+        Error::at(Code::Template, at, trip.message)
     }
 
     /// A render error located at its template and, when the message names what failed (a
@@ -137,7 +137,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     let dir = project.source_dir(&project.config.themes)?.join(&project.config.theme);
     if project.config.theme != "default" && !dir.is_dir() {
         return Err(Error::at(
-            "theme",
+            Code::Theme,
             Location::file_only(&dir),
             format!("theme {:?} not found", project.config.theme),
         ));
@@ -147,7 +147,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     for (name, bytes) in files(&dir)? {
         if let Some(t) = name.strip_prefix("templates/") {
             let text = String::from_utf8(bytes).map_err(|_| {
-                Error::at("template", Location::file_only(&dir.join(&name)), "template is not UTF-8 text")
+                Error::at(Code::Template, Location::file_only(&dir.join(&name)), "template is not UTF-8 text")
             })?;
             templates.push((t.to_string(), text));
         } else if let Some(s) = name.strip_prefix("static/") {
@@ -167,7 +167,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     let mut lines = std::collections::BTreeMap::new();
     for (name, text) in &sources {
         let scanned = scan::scan(text).map_err(|(line, message)| {
-            Error::at("template", Location::new(dir.join("templates").join(name), line), message)
+            Error::at(Code::Template, Location::new(dir.join("templates").join(name), line), message)
         })?;
         lines.insert(name.clone(), scanned);
     }
@@ -177,7 +177,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     tera.set_escape_fn(bounds::escape);
     tera.add_raw_templates(templates).map_err(|e| load_error(&dir, &sources, &e))?;
     shape::check(&tera, &sources).map_err(|f| {
-        Error::at("template", Location::new(dir.join("templates").join(&f.template), f.line), f.message)
+        Error::at(Code::Template, Location::new(dir.join("templates").join(&f.template), f.line), f.message)
     })?;
     instrument::instrument(&mut tera, &lines);
     Ok(Theme { tera, assets, dir, sources, fingerprint, passthrough })
@@ -259,7 +259,7 @@ pub fn template_error(dir: &Path, e: &tera::Error) -> Error {
         })
         .map(|l| l.trim_start_matches("= ").to_string())
         .collect();
-    Error::at("template", location, message.join(": "))
+    Error::at(Code::Template, location, message.join(": "))
 }
 
 /// `--> 3:12` → `(3, 12)`.

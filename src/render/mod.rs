@@ -175,7 +175,7 @@ impl Site<'_> {
 
 /// A view that could not be hashed or made into a template context.
 fn view_error(e: impl std::fmt::Display) -> Error {
-    Error::at("template", Default::default(), e.to_string())
+    Error::at(crate::diag::Code::Template, Default::default(), e.to_string())
 }
 
 /// What to render: one variant per page kind.
@@ -365,19 +365,19 @@ pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::F
         .filter(|w| w[0].path == w[1].path)
         .map(|w| match declared_at(&w[0].path) {
             Some((url, at)) => crate::diag::Finding::error(
-                "continuity",
+                crate::diag::Code::Continuity,
                 at.clone(),
                 format!("{url} is a file the site writes: nothing else can stand there"),
             ),
             // A file a person put in (static/, content/) is where the clash is told.
             None => match w.iter().find_map(|p| p.source.as_ref()) {
                 Some(source) => crate::diag::Finding::error(
-                    "duplicate-file",
+                    crate::diag::Code::DuplicateFile,
                     crate::diag::Location::file_only(source),
                     format!("the site writes a file of its own at {}: give this one another name", w[0].path),
                 ),
                 None => crate::diag::Finding::error(
-                    "duplicate-file",
+                    crate::diag::Code::DuplicateFile,
                     Default::default(),
                     format!("two files would be written at {}", w[0].path),
                 ),
@@ -400,7 +400,7 @@ fn check_continuity(site: &Site, specs: &[Spec]) -> Vec<crate::diag::Finding> {
         .collect();
     let mut findings = Vec::new();
     let mut problem = |at: &crate::diag::Location, message: String| {
-        findings.push(crate::diag::Finding::error("continuity", at.clone(), message));
+        findings.push(crate::diag::Finding::error(crate::diag::Code::Continuity, at.clone(), message));
     };
     for (url, at) in site.continuity.declared() {
         if live.contains(url) {
