@@ -11,6 +11,7 @@ pub mod config;
 pub mod diag;
 pub mod export;
 pub mod files;
+pub mod html;
 pub mod index;
 pub mod links;
 pub mod manifest;

@@ -439,7 +439,7 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 /// decoded.
 fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
     match String::from_utf8_lossy(value) {
-        v if v.contains('&') => crate::theme::unescape_html(&v).into(),
+        v if v.contains('&') => crate::html::unescape(&v).into(),
         v => v,
     }
 }

@@ -113,7 +113,7 @@ fn with_table_captions(events: Vec<Event>) -> Vec<Event> {
         let is_table = matches!(event, Event::Start(Tag::Table(_)));
         out.push(event);
         if is_table && !heading.is_empty() {
-            out.push(Event::Html(CowStr::from(format!("<caption>{}</caption>", crate::theme::escape_html(&heading)))));
+            out.push(Event::Html(CowStr::from(format!("<caption>{}</caption>", crate::html::escape(&heading)))));
         }
     }
     out

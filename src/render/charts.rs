@@ -7,9 +7,9 @@
 
 use super::views::{RowLink, VendorLink};
 use super::{Block, Site};
+use crate::html::escape_into;
 use crate::index::Tally;
 use crate::model::{Basis, RoleKind, Row};
-use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -634,7 +634,7 @@ fn sitemap(base: &str, pages: &[Page]) -> String {
     let own = |p: &&Page| p.listing.as_ref().is_some_and(|(k, _)| !["heading", "alias", "retired", "data"].contains(k));
     for p in pages.iter().filter(own) {
         let url = urls::url_of_file(&p.path);
-        let loc = crate::theme::escape_html(&urls::absolute(base, url));
+        let loc = crate::html::escape(&urls::absolute(base, url));
         out.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
     }
     out.push_str("</urlset>\n");
