@@ -11,6 +11,7 @@ pub mod config;
 pub mod diag;
 pub mod export;
 pub mod files;
+pub mod hash;
 pub mod html;
 pub mod index;
 pub mod links;
@@ -219,7 +220,7 @@ fn publish_manifest(
     let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
     let fields: Vec<&[u8]> =
         listed().flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()]).collect();
-    let key = fields_key(&fields);
+    let key = hash::fields(&fields);
     let kept = previous.filter(|p| p.manifest.0 == key).and_then(|p| Some((p, p.files.get(manifest::FILE)?)));
     if let Some((previous, file)) = kept {
         insert_sorted(pages, file.page(manifest::FILE));
@@ -240,16 +241,6 @@ fn publish_manifest(
 /// How many files `render_site` adds to what `render::render` made: the search index and
 /// `urls.json`. (A one-off build's progress counts every file.)
 const ADDED_LATER: usize = 2;
-
-/// A hash of fields, each length-prefixed so no two splits hash alike.
-pub(crate) fn fields_key(fields: &[&[u8]]) -> u128 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for f in fields {
-        h.update(&(f.len() as u64).to_le_bytes());
-        h.update(f);
-    }
-    h.digest128()
-}
 
 /// Add a page made after rendering at its place in path order.
 fn insert_sorted(pages: &mut Vec<render::Page>, page: render::Page) {

@@ -7,7 +7,6 @@ use crate::render::Page;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
-use xxhash_rust::xxh3::Xxh3;
 
 /// The ids an HTML page offers, shared with the memory of the previous build.
 pub type Ids = Arc<BTreeSet<String>>;
@@ -32,7 +31,7 @@ pub struct Hashes {
 impl Hashes {
     /// One pass over the page, with no set built and nothing decoded.
     fn of(bytes: &[u8]) -> Hashes {
-        let (mut ids, mut targets) = (Xxh3::new(), Xxh3::new());
+        let (mut ids, mut targets) = (crate::hash::Stream::new(), crate::hash::Stream::new());
         each_attr(bytes, |kind, value| {
             let h = if kind == Attr::Id { &mut ids } else { &mut targets };
             h.update(value);
@@ -64,9 +63,9 @@ impl Links {
 /// A hash naming a file of the site, or an id in it (the id's hash seeded with the file's:
 /// two one-shot hashes cost less than one streamed, and a page has hundreds).
 fn place(file: &str, id: Option<&str>) -> u64 {
-    let file = xxhash_rust::xxh3::xxh3_64(file.as_bytes());
+    let file = crate::hash::short(file.as_bytes());
     match id {
-        Some(id) => xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), file),
+        Some(id) => crate::hash::short_seeded(id.as_bytes(), file),
         None => file,
     }
 }

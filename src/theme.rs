@@ -155,15 +155,8 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let sources: std::collections::BTreeMap<String, String> = templates.iter().cloned().collect();
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for (name, text) in &sources {
-        // Lengths first, so that no two different sets of files hash the same bytes.
-        for part in [name, text] {
-            hasher.update(&(part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
-    }
-    let fingerprint = hasher.digest128();
+    let parts: Vec<&[u8]> = sources.iter().flat_map(|(name, text)| [name.as_bytes(), text.as_bytes()]).collect();
+    let fingerprint = crate::hash::fields(&parts);
     let mut lines = std::collections::BTreeMap::new();
     for (name, text) in &sources {
         let scanned = scan::scan(text).map_err(|(line, message)| {

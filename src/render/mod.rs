@@ -168,7 +168,7 @@ impl Site<'_> {
         *self.outline.get_or_init(|| {
             let rows: Vec<_> =
                 self.table.rows.iter().map(|r| (r.no, r.kind, r.level, r.parent, &r.name, &r.flags)).collect();
-            xxhash_rust::xxh3::xxh3_128(&postcard::to_allocvec(&rows).expect("numbers and strings"))
+            crate::hash::bytes(&postcard::to_allocvec(&rows).expect("numbers and strings"))
         })
     }
 }
@@ -310,7 +310,7 @@ fn taken_over(site: &Site, spec: &Spec) -> Option<Page> {
 /// a watching session is held to stays the same for the session.)
 pub fn context_key(project: &Project, content: &[ContentPage], theme: &Theme, continuity: &Continuity) -> u128 {
     let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}", theme.fingerprint);
-    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    crate::hash::bytes(text.as_bytes())
 }
 
 fn specs<'a>(site: &Site<'a>) -> Vec<Spec<'a>> {
@@ -608,7 +608,7 @@ fn inputs_key<B: Serialize, O: Serialize>(theme: &Theme, template: &str, base: &
             bytes.extend_from_slice(name.as_bytes());
         }
         let bytes = postcard::to_extend(own, postcard::to_extend(base, bytes)?)?;
-        let key = xxhash_rust::xxh3::xxh3_128(&bytes);
+        let key = crate::hash::bytes(&bytes);
         // Keep a large page's buffer from staying allocated for the life of the process.
         if bytes.capacity() <= 1 << 20 {
             *buf = bytes;
