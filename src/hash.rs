@@ -11,7 +11,7 @@ pub fn bytes(bytes: &[u8]) -> u128 {
 }
 
 /// A 128-bit hash of fields, each length-prefixed so no two splits hash alike.
-pub fn fields(fields: &[&[u8]]) -> u128 {
+pub fn fields_key(fields: &[&[u8]]) -> u128 {
     let mut h = Stream::new();
     for f in fields {
         h.update(&(f.len() as u64).to_le_bytes());
@@ -36,8 +36,8 @@ mod tests {
 
     #[test]
     fn fields_are_told_apart_by_where_they_split() {
-        assert_ne!(fields(&[b"ab", b"c"]), fields(&[b"a", b"bc"]));
-        assert_ne!(fields(&[b"", b"a"]), fields(&[b"a"]));
-        assert_eq!(fields(&[b"ab", b"c"]), fields(&[b"ab", b"c"]));
+        assert_ne!(fields_key(&[b"ab", b"c"]), fields_key(&[b"a", b"bc"]));
+        assert_ne!(fields_key(&[b"", b"a"]), fields_key(&[b"a"]));
+        assert_eq!(fields_key(&[b"ab", b"c"]), fields_key(&[b"ab", b"c"]));
     }
 }

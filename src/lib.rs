@@ -220,7 +220,7 @@ fn publish_manifest(
     let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
     let fields: Vec<&[u8]> =
         listed().flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()]).collect();
-    let key = hash::fields(&fields);
+    let key = hash::fields_key(&fields);
     let kept = previous.filter(|p| p.manifest.0 == key).and_then(|p| Some((p, p.files.get(manifest::FILE)?)));
     if let Some((previous, file)) = kept {
         insert_sorted(pages, file.page(manifest::FILE));

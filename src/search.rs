@@ -172,7 +172,7 @@ pub fn index_js(
         for (d, aliases) in docs.iter().zip(&aliases) {
             fields.extend([d.2.as_bytes(), d.4.as_bytes(), d.5.as_bytes(), aliases.as_bytes()]);
         }
-        crate::hash::fields(&fields)
+        crate::hash::fields_key(&fields)
     };
     let last = previous.map(|(m, _)| m).filter(|m| m.vendors == vendors);
     // The documents the last build made as they are now: the vendors', and the rows' that
@@ -209,7 +209,8 @@ pub fn index_js(
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
-            let key = crate::hash::fields(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
+            let key =
+                crate::hash::fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.cut == key).map(|m| &m.own);
             if let Some(kept) = here.or_else(|| known().cuts.get(&key)) {
                 return Some((key, Cutting::Kept(Arc::clone(kept))));
@@ -230,7 +231,7 @@ pub fn index_js(
             };
             // The fields' key, and what else the entry holds: kind, URL, vendors.
             let vendors: Vec<u8> = vendors.iter().flat_map(|v| (*v as u64).to_le_bytes()).collect();
-            let entry = crate::hash::fields(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
+            let entry = crate::hash::fields_key(&[&key.to_le_bytes(), doc.0.as_bytes(), doc.5.as_bytes(), &vendors]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.entry == entry).map(|m| &m.json);
             Some(match here.or_else(|| known().entries.get(&entry)) {
                 Some(json) => (entry, Arc::clone(json)),

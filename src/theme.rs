@@ -156,7 +156,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     }
     let sources: std::collections::BTreeMap<String, String> = templates.iter().cloned().collect();
     let parts: Vec<&[u8]> = sources.iter().flat_map(|(name, text)| [name.as_bytes(), text.as_bytes()]).collect();
-    let fingerprint = crate::hash::fields(&parts);
+    let fingerprint = crate::hash::fields_key(&parts);
     let mut lines = std::collections::BTreeMap::new();
     for (name, text) in &sources {
         let scanned = scan::scan(text).map_err(|(line, message)| {
