@@ -4,7 +4,7 @@
 //! or a bare `urls.json`. A watching process reads it once, when it starts, so a session's
 //! edits are compared with the site as it stood before them.
 
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use crate::manifest::Published;
 use crate::urls;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ impl Baseline {
     pub fn load_named(path: &Path) -> Result<Baseline> {
         if !path.exists() {
             let message = "--previous names nothing: give a published site's folder or its urls.json";
-            return Err(Error::at("previous", Location::file_only(path), message));
+            return Err(Error::at(Code::Previous, Location::file_only(path), message));
         }
         Baseline::load(path)
     }

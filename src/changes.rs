@@ -6,7 +6,7 @@
 //! building twice does not wipe out what the last revision changed.
 
 use crate::baseline::Baseline;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use crate::model::{RoleKind, Table};
 use crate::read::continuity::Continuity;
 use serde::{Deserialize, Serialize};
@@ -168,7 +168,7 @@ impl Snapshot {
         }
         let export: Export = serde_json::from_slice(bytes).map_err(|e| {
             let at = Location::new(file, e.line()).with_col(e.column());
-            Error::at("previous", at, format!("the previous site's data cannot be read: {e}"))
+            Error::at(Code::Previous, at, format!("the previous site's data cannot be read: {e}"))
         })?;
         let rows = export.rows.into_iter().map(|row| {
             let mut e = Entry { no: row.no, heading: row.kind == "heading", name: row.name, roles: Vec::new() };

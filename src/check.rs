@@ -1,7 +1,7 @@
 //! Data-quality rules, one small pure function each: row flags, then findings from them.
 
 use crate::assemble::outline::parentheticals;
-use crate::diag::{Finding, Severity};
+use crate::diag::{Code, Finding};
 use crate::model::{Basis, Flag, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use rayon::prelude::*;
@@ -30,21 +30,13 @@ pub fn check(table: &mut Table, catalog: &Catalog) {
     table.findings.extend(findings.into_iter().flatten());
 }
 
-pub fn severity(code: &str) -> Severity {
-    match code {
-        "parent-unknown" | "duplicate-name" | "lost-cells" => Severity::Info,
-        "duplicate-no" => Severity::Error,
-        _ => Severity::Warning,
-    }
-}
-
 fn row_findings(row: &Row) -> Vec<Finding> {
     row.flags
         .iter()
         .map(|f| {
             Finding::new(
                 f.code,
-                severity(f.code),
+                f.severity(),
                 row.source.clone(),
                 format!("項番{} {}: {}", row.no, row.name, f.message),
             )
@@ -53,24 +45,24 @@ fn row_findings(row: &Row) -> Vec<Finding> {
         .collect()
 }
 
-fn flag(code: &'static str, message: impl Into<String>) -> Option<Flag> {
+fn flag(code: Code, message: impl Into<String>) -> Option<Flag> {
     Some(Flag { code, message: message.into() })
 }
 
 fn no_roles(row: &Row) -> Option<Flag> {
-    row.roles.is_empty().then(|| flag("no-roles", "◎も○もない作業"))?
+    row.roles.is_empty().then(|| flag(Code::NoRoles, "◎も○もない作業"))?
 }
 
 fn no_primary(row: &Row) -> Option<Flag> {
     (!row.roles.is_empty() && row.primaries().next().is_none())
-        .then(|| flag("no-primary", "○はあるが◎がなく、作業を行う者が示されていない"))?
+        .then(|| flag(Code::NoPrimary, "○はあるが◎がなく、作業を行う者が示されていない"))?
 }
 
 fn uncertain_columns(row: &Row) -> Option<Flag> {
     let cols: Vec<String> =
         row.roles.iter().filter(|r| r.basis == Basis::Uncertain).map(|r| r.col.to_string()).collect();
     (!cols.is_empty())
-        .then(|| flag("uncertain-columns", format!("第{}列の記号は事業者を特定できない", cols.join("・"))))?
+        .then(|| flag(Code::UncertainColumns, format!("第{}列の記号は事業者を特定できない", cols.join("・"))))?
 }
 
 /// The name designates a vendor or subsystem (in a parenthetical) while every ◎ we can
@@ -85,7 +77,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     if let Some(named) = groups.iter().find_map(|g| catalog.designated_vendor(g)) {
         return (!primaries.contains(&named)).then(|| {
             let (named, primaries) = (vendor_names(catalog, &[named]), vendor_names(catalog, &primaries));
-            flag("primary-mismatch", format!("作業名は事業者 {named} を指すが、◎は {primaries} にある"))
+            flag(Code::PrimaryMismatch, format!("作業名は事業者 {named} を指すが、◎は {primaries} にある"))
         })?;
     }
     let subsystems: Vec<&str> = groups.iter().flat_map(|g| catalog.subsystems_in(g)).collect();
@@ -97,7 +89,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     };
     (!primaries.iter().any(|v| serves(v))).then(|| {
         flag(
-            "primary-mismatch",
+            Code::PrimaryMismatch,
             format!(
                 "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
                 subsystem_names(catalog, &subsystems),
@@ -122,7 +114,7 @@ fn named_in_text(row: &Row, catalog: &Catalog, primaries: &[&str]) -> Option<Fla
     let serves = primaries.iter().any(|v| own(v).iter().any(|s| subsystems.contains(&s.as_str())));
     (tied && !serves).then(|| {
         flag(
-            "primary-mismatch",
+            Code::PrimaryMismatch,
             format!(
                 "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
                 subsystem_names(catalog, &subsystems),
@@ -172,7 +164,7 @@ fn duplicate_name(row: &Row, same: &[u32]) -> Option<Flag> {
     if more > 0 {
         let _ = write!(message, " ほか{more}件");
     }
-    flag("duplicate-name", message)
+    flag(Code::DuplicateName, message)
 }
 
 #[cfg(test)]
@@ -191,7 +183,7 @@ mod tests {
         Row { roles, source: Location::new("seed.txt", no as usize), ..Row::task(no, name) }
     }
 
-    fn flags_of(rows: Vec<Row>) -> Vec<Vec<&'static str>> {
+    fn flags_of(rows: Vec<Row>) -> Vec<Vec<Code>> {
         let mut table = Table { rows, ..Table::default() };
         check(&mut table, &shipped());
         table.rows.iter().map(|r| r.flags.iter().map(|f| f.code).collect()).collect()
@@ -211,10 +203,10 @@ mod tests {
             flags,
             vec![
                 vec![],
-                vec!["no-roles"],
-                vec!["no-primary", "duplicate-name"],
-                vec!["uncertain-columns"],
-                vec!["duplicate-name"],
+                vec![Code::NoRoles],
+                vec![Code::NoPrimary, Code::DuplicateName],
+                vec![Code::UncertainColumns],
+                vec![Code::DuplicateName],
             ]
         );
     }
@@ -239,17 +231,17 @@ mod tests {
             ),
             task(700, "障害調査(統計・業務分析サブシステム)", vec![role(None, Primary)]),
         ]);
-        assert!(flags[0].contains(&"primary-mismatch"), "{flags:?}");
-        assert!(!flags[1].contains(&"primary-mismatch"));
-        assert!(flags[2].contains(&"primary-mismatch"));
-        assert!(!flags[3].contains(&"primary-mismatch"));
-        assert!(!flags[4].contains(&"primary-mismatch"), "an uncertain ◎ proves nothing either way");
+        assert!(flags[0].contains(&Code::PrimaryMismatch), "{flags:?}");
+        assert!(!flags[1].contains(&Code::PrimaryMismatch));
+        assert!(flags[2].contains(&Code::PrimaryMismatch));
+        assert!(!flags[3].contains(&Code::PrimaryMismatch));
+        assert!(!flags[4].contains(&Code::PrimaryMismatch), "an uncertain ◎ proves nothing either way");
     }
 
     #[test]
     fn headings_are_not_flagged() {
         let mut h = task(1, "統合業務関連", vec![]);
         h.kind = Kind::Heading;
-        assert_eq!(flags_of(vec![h]), vec![Vec::<&str>::new()]);
+        assert_eq!(flags_of(vec![h]), vec![Vec::<Code>::new()]);
     }
 }

@@ -1,6 +1,6 @@
 //! `site.toml` → Config: which inputs feed the site, theme, base URL, output folder.
 
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -173,7 +173,7 @@ impl Project {
         let root = self.real_root()?;
         match real.strip_prefix(&root) {
             Ok(inside) if real.is_file() => Ok(self.root.join(inside)),
-            Ok(_) => Err(Error::at("not-a-file", Location::file_only(&path), "is not a regular file")),
+            Ok(_) => Err(Error::at(Code::NotAFile, Location::file_only(&path), "is not a regular file")),
             Err(_) => Err(outside(&path, &real)),
         }
     }
@@ -190,7 +190,7 @@ fn outside(path: &Path, real: &Path) -> Error {
          elsewhere is published; copy it in",
         real.display()
     );
-    Error::at("outside-project", Location::file_only(path), message)
+    Error::at(Code::OutsideProject, Location::file_only(path), message)
 }
 
 /// A role table among `seeds/`, by name: not a reference file, with a table's extension.
@@ -202,22 +202,22 @@ fn is_table_file(name: &str) -> bool {
 pub fn parse(path: &Path, text: &str) -> Result<Config> {
     let config: Config = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        Error::at("config", Location::new(path, line), e.message().to_string())
+        Error::at(Code::Config, Location::new(path, line), e.message().to_string())
     })?;
     let line_of = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key)).map_or(1, |i| i + 1);
     if let Some(date) = config.document.date.as_deref().filter(|d| crate::wareki::parse(d).is_none()) {
         let message = format!(
             "date {date:?} is not a date: write it as the document does (平成28年5月, 令和元年5月) or as 2016-05"
         );
-        return Err(Error::at("config", Location::new(path, line_of("date")), message));
+        return Err(Error::at(Code::Config, Location::new(path, line_of("date")), message));
     }
     if let Some(Err(message)) = config.base_url.as_deref().map(check_base_url) {
-        return Err(Error::at("config", Location::new(path, line_of("base_url")), message));
+        return Err(Error::at(Code::Config, Location::new(path, line_of("base_url")), message));
     }
     if let Some(format) = &config.citation.format {
         if let Err(message) = check_citation(format) {
             let line = text.lines().position(|l| l.trim_start().starts_with("format")).map_or(1, |i| i + 1);
-            return Err(Error::at("config", Location::new(path, line), message));
+            return Err(Error::at(Code::Config, Location::new(path, line), message));
         }
     }
     Ok(config)

@@ -1,5 +1,8 @@
 //! Locations, findings and the located error: how every user mistake is reported.
 
+mod code;
+
+pub use code::{Code, UnknownCode};
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -66,7 +69,7 @@ impl fmt::Display for Severity {
 /// One observation about the input, printed compiler style: `file:line: severity[code]: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub location: Location,
     pub message: String,
@@ -76,19 +79,20 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &'static str, severity: Severity, location: Location, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, location: Location, message: impl Into<String>) -> Self {
+        debug_assert!(code.severity().is_none_or(|s| s == severity), "{code} is never a {severity}");
         Finding { code, severity, location, message: message.into(), no: None }
     }
 
-    pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, location: Location, message: impl Into<String>) -> Self {
         Finding::new(code, Severity::Error, location, message)
     }
 
-    pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, location: Location, message: impl Into<String>) -> Self {
         Finding::new(code, Severity::Warning, location, message)
     }
 
-    pub fn info(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+    pub fn info(code: Code, location: Location, message: impl Into<String>) -> Self {
         Finding::new(code, Severity::Info, location, message)
     }
 
@@ -120,7 +124,7 @@ fn join(findings: &[Finding]) -> String {
 }
 
 impl Error {
-    pub fn at(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+    pub fn at(code: Code, location: Location, message: impl Into<String>) -> Self {
         Error::Located(Finding::error(code, location, message))
     }
 

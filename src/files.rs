@@ -3,7 +3,7 @@
 //! reader of `seeds/`, `content/`, `themes/` and `site.toml` goes through here, so a link
 //! planted in the project cannot publish a file from elsewhere.
 
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,7 @@ pub fn bytes(path: &Path) -> Result<Vec<u8>> {
 pub fn text(path: &Path, what: &str) -> Result<String> {
     let bytes = bytes(path)?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| Error::at("encoding", Location::file_only(path), format!("{what} is not UTF-8 text")))?;
+        .map_err(|_| Error::at(Code::Encoding, Location::file_only(path), format!("{what} is not UTF-8 text")))?;
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
@@ -56,12 +56,12 @@ fn open(path: &Path) -> Result<std::fs::File> {
 fn link(path: &Path) -> Error {
     let message = "is a symbolic link: rolesite reads only regular files inside the project, so that a link \
                    cannot publish a file from elsewhere; copy the file in instead";
-    Error::at("symlink", Location::file_only(path), message)
+    Error::at(Code::Symlink, Location::file_only(path), message)
 }
 
 fn not_regular(path: &Path, meta: &std::fs::Metadata) -> Error {
     let kind = if meta.is_dir() { "a folder" } else { "not a regular file (a FIFO, a socket or a device)" };
-    Error::at("not-a-file", Location::file_only(path), format!("is {kind}: rolesite reads regular files only"))
+    Error::at(Code::NotAFile, Location::file_only(path), format!("is {kind}: rolesite reads regular files only"))
 }
 
 /// The entries of a source folder (`seeds/`, `content/`) that `wanted` picks by name, in
@@ -105,7 +105,7 @@ pub fn tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let walk = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
     let mut files = Vec::new();
     for entry in walk.filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) {
-        let entry = entry.map_err(|e| Error::at("read", Location::file_only(dir), e.to_string()))?;
+        let entry = entry.map_err(|e| Error::at(Code::Read, Location::file_only(dir), e.to_string()))?;
         if !entry.file_type().is_dir() {
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
             files.push((rel, bytes(entry.path())?));

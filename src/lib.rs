@@ -19,6 +19,7 @@ pub mod diag;
 pub mod export;
 pub mod files;
 pub mod hash;
+pub mod html;
 pub mod index;
 pub mod links;
 pub mod manifest;

@@ -1,12 +1,11 @@
 //! Every href and src among the rendered pages resolves to a page (and its #anchor), or
 //! becomes a finding. Our own templates write the HTML, so scanning attributes suffices.
 
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location};
 use crate::page::Page;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
-use xxhash_rust::xxh3::Xxh3;
 
 /// The ids an HTML page offers, shared with what a build keeps for the next.
 pub type Ids = Arc<BTreeSet<String>>;
@@ -31,7 +30,7 @@ pub struct Hashes {
 impl Hashes {
     /// One pass over the page, with no set built and nothing decoded.
     fn of(bytes: &[u8]) -> Hashes {
-        let (mut ids, mut targets) = (Xxh3::new(), Xxh3::new());
+        let (mut ids, mut targets) = (crate::hash::Stream::new(), crate::hash::Stream::new());
         each_attr(bytes, |kind, value| {
             let h = if kind == Attr::Id { &mut ids } else { &mut targets };
             h.update(value);
@@ -63,9 +62,9 @@ impl Links {
 /// A hash naming a file of the site, or an id in it (the id's hash seeded with the file's:
 /// two one-shot hashes cost less than one streamed, and a page has hundreds).
 fn place(file: &str, id: Option<&str>) -> u64 {
-    let file = xxhash_rust::xxh3::xxh3_64(file.as_bytes());
+    let file = crate::hash::short(file.as_bytes());
     match id {
-        Some(id) => xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), file),
+        Some(id) => crate::hash::short_seeded(id.as_bytes(), file),
         None => file,
     }
 }
@@ -165,7 +164,7 @@ pub fn check(pages: &[Page], earlier: Option<(&dyn Earlier, &[bool], &[String])>
                 .flatten()
                 .filter_map(|target| {
                     let problem = resolve(&s.page.path, target, &places)?;
-                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                    Some(Finding::error(Code::BrokenLink, at.clone(), format!("{target}: {problem}")))
                 })
                 .collect::<Vec<_>>()
         })
@@ -301,13 +300,13 @@ pub fn check_written(
             let at = Location::file_only(p.source.as_deref().unwrap_or(p.path.as_ref()));
             let targets = match read(&p.path) {
                 Ok(bytes) => attrs(&bytes).1,
-                Err(e) => return vec![Finding::error("broken-link", at, format!("could not read it back: {e}"))],
+                Err(e) => return vec![Finding::error(Code::BrokenLink, at, format!("could not read it back: {e}"))],
             };
             targets
                 .iter()
                 .filter_map(|target| {
                     let problem = resolve(&p.path, target, &hashed)?;
-                    Some(Finding::error("broken-link", at.clone(), format!("{target}: {problem}")))
+                    Some(Finding::error(Code::BrokenLink, at.clone(), format!("{target}: {problem}")))
                 })
                 .collect()
         })
@@ -453,7 +452,7 @@ fn attrs(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 /// decoded.
 fn decoded(value: &[u8]) -> std::borrow::Cow<'_, str> {
     match String::from_utf8_lossy(value) {
-        v if v.contains('&') => crate::theme::unescape_html(&v).into(),
+        v if v.contains('&') => crate::html::unescape(&v).into(),
         v => v,
     }
 }

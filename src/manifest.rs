@@ -2,7 +2,7 @@
 //! everyone who links to the site. Each build writes it, and refuses to drop a URL the
 //! previous manifest promised unless an alias or a retirement keeps it answering.
 
-use crate::diag::{Error, Finding, Location, Result};
+use crate::diag::{Code, Error, Finding, Location, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ impl Manifest {
     fn parse(path: &Path, text: &str) -> Result<Manifest> {
         serde_json::from_str(text).map_err(|e| {
             let at = Location::new(path, e.line()).with_col(e.column());
-            Error::at("manifest", at, format!("not a rolesite urls.json: {e}"))
+            Error::at(Code::Manifest, at, format!("not a rolesite urls.json: {e}"))
         })
     }
 
@@ -86,7 +86,7 @@ impl Published {
                     if e.url.is_empty() { "the home page" } else { &e.url },
                     e.title
                 );
-                Finding::error("url-removed", at, message)
+                Finding::error(Code::UrlRemoved, at, message)
             })
             .collect()
     }

@@ -1,6 +1,6 @@
 //! The typed domain every later stage shares: document, vendors, rows (項番) and their roles.
 
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location, Severity};
 use serde::Serialize;
 
 /// What the table document says about itself (title block, legend, notes).
@@ -122,7 +122,7 @@ pub struct Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -131,7 +131,14 @@ impl Flag {
     /// doubt" is defined. A name at odds with its ◎ is the sign of cells shifted in
     /// extraction, and a shift moves every symbol of the row to another vendor's column.
     pub fn questions_roles(&self) -> bool {
-        self.code == "primary-mismatch"
+        self.code == Code::PrimaryMismatch
+    }
+
+    /// The severity of the finding a flag gives. A row is flagged only with codes of one
+    /// severity (`Code::severity`): `no-roles`, `no-primary`, `uncertain-columns`,
+    /// `primary-mismatch`, `duplicate-name`, `parent-unknown` and `lost-cells`.
+    pub fn severity(&self) -> Severity {
+        self.code.severity().expect("a row flag's code has one severity")
     }
 }
 
@@ -172,7 +179,7 @@ impl Row {
         self.flags.iter().any(Flag::questions_roles)
     }
 
-    pub fn has_flag(&self, code: &str) -> bool {
+    pub fn has_flag(&self, code: Code) -> bool {
         self.flags.iter().any(|f| f.code == code)
     }
 }

@@ -2,7 +2,7 @@
 //! Markdown (tables, footnotes, heading anchors), sanitised unless the config trusts it.
 
 use crate::config::Project;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use std::path::Path;
@@ -42,11 +42,11 @@ pub fn load(project: &Project) -> Result<Vec<ContentPage>> {
 pub fn parse(path: &Path, text: &str, trust_html: bool) -> Result<ContentPage> {
     let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
     crate::read::catalog::check_slug(&slug)
-        .map_err(|m| Error::at("content", Location::file_only(path), format!("file name: {m}")))?;
+        .map_err(|m| Error::at(Code::Content, Location::file_only(path), format!("file name: {m}")))?;
     let (front, body) = split_front_matter(path, text)?;
     let front: FrontMatter = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(0, |s| front[..s.start.min(front.len())].matches('\n').count());
-        Error::at("front-matter", Location::new(path, 2 + line), e.message().to_string())
+        Error::at(Code::FrontMatter, Location::new(path, 2 + line), e.message().to_string())
     })?;
     let html = markdown(body);
     let html = if trust_html { normalize(&html) } else { sanitize(&html) };
@@ -65,13 +65,17 @@ fn split_front_matter<'a>(path: &Path, text: &'a str) -> Result<(&'a str, &'a st
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n")) else {
         return Err(Error::at(
-            "front-matter",
+            Code::FrontMatter,
             Location::new(path, 1),
             "page must start with +++, TOML front matter (title = \"…\"), and +++",
         ));
     };
     let Some(end) = rest.find("\n+++") else {
-        return Err(Error::at("front-matter", Location::new(path, 1), "front matter opened with +++ is never closed"));
+        return Err(Error::at(
+            Code::FrontMatter,
+            Location::new(path, 1),
+            "front matter opened with +++ is never closed",
+        ));
     };
     let front = &rest[..end + 1];
     let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
@@ -109,7 +113,7 @@ fn with_table_captions(events: Vec<Event>) -> Vec<Event> {
         let is_table = matches!(event, Event::Start(Tag::Table(_)));
         out.push(event);
         if is_table && !heading.is_empty() {
-            out.push(Event::Html(CowStr::from(format!("<caption>{}</caption>", crate::theme::escape_html(&heading)))));
+            out.push(Event::Html(CowStr::from(format!("<caption>{}</caption>", crate::html::escape(&heading)))));
         }
     }
     out

@@ -41,7 +41,7 @@ pub fn load(project: &Project) -> Result<Loaded> {
     }
     if sources.is_empty() {
         return Err(Error::at(
-            "no-input",
+            diag::Code::NoInput,
             diag::Location::file_only(&project.seeds()),
             "no role table found: put a .txt, .csv or .xlsx table in seeds/ or list inputs in site.toml",
         ));
@@ -332,7 +332,7 @@ pub fn settled<T>(project: &Project, mut attempt: impl FnMut() -> Result<T>) -> 
         let Some(changed) = after.changed_since(&before) else { return made };
         if tries == 2 {
             let message = "changed while rolesite read it, twice: nothing was published; build again once it is saved";
-            return Err(Error::at("input-changed", diag::Location::file_only(changed), message));
+            return Err(Error::at(diag::Code::InputChanged, diag::Location::file_only(changed), message));
         }
     }
     unreachable!("the loop returns by its second try")

@@ -5,7 +5,7 @@
 
 use crate::baseline::Baseline;
 use crate::changes::Changes;
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location};
 use crate::model::{Gap, Row, SourceText, Subsystem, Table, Vendor};
 use crate::pages::ContentPage;
 use crate::read::continuity::{Alias, Continuity, Retired};
@@ -164,7 +164,8 @@ pub fn check_continuity(specs: &[Spec], continuity: &Continuity) -> Vec<Finding>
     let data = [urls::CHANGES, urls::ROLES_JSON, urls::ROLES_CSV, urls::CHANGES_JSON].map(String::from);
     let live: HashSet<String> = made.chain(data).collect();
     let mut findings = Vec::new();
-    let mut problem = |at: &Location, message: String| findings.push(Finding::error("continuity", at.clone(), message));
+    let mut problem =
+        |at: &Location, message: String| findings.push(Finding::error(Code::Continuity, at.clone(), message));
     for (url, at) in continuity.declared() {
         if live.contains(url) {
             problem(at, format!("{url} is a page of the site: nothing else can stand there"));

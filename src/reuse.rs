@@ -198,7 +198,7 @@ impl crate::render::Reuse for Taking<'_> {
 /// a watching session is held to stays the same for the session.)
 pub fn context_key(project: &Project, content: &[ContentPage], theme: &Theme, continuity: &Continuity) -> u128 {
     let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}", theme.fingerprint);
-    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    crate::hash::bytes(text.as_bytes())
 }
 
 /// Whether two files are one buffer shared (a page taken over), told without reading them.

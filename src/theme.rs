@@ -16,7 +16,7 @@ mod shape;
 mod tree;
 
 use crate::config::Project;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::path::{Path, PathBuf};
 use tera::Tera;
 
@@ -82,9 +82,9 @@ impl Theme {
         let failed = match result {
             Ok(Ok(bytes)) if trip.is_none() => {
                 return String::from_utf8(bytes)
-                    .map_err(|_| Error::at("template", self.file(template, 0), "not UTF-8"));
+                    .map_err(|_| Error::at(Code::Template, self.file(template, 0), "not UTF-8"));
             }
-            Ok(Ok(_)) | Err(_) => Error::at("template", self.file(template, 0), "the template engine failed"),
+            Ok(Ok(_)) | Err(_) => Error::at(Code::Template, self.file(template, 0), "the template engine failed"),
             Ok(Err(e)) => self.render_error(&e),
         };
         let mut error = match trip {
@@ -112,7 +112,7 @@ impl Theme {
             (None, Error::Located(f)) => f.location,
             (None, _) => Location::default(),
         };
-        Error::at("template", at, trip.message)
+        Error::at(Code::Template, at, trip.message)
     }
 
     /// A render error located at its template and, when the message names what failed (a
@@ -138,7 +138,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     let dir = project.source_dir(&project.config.themes)?.join(&project.config.theme);
     if project.config.theme != "default" && !dir.is_dir() {
         return Err(Error::at(
-            "theme",
+            Code::Theme,
             Location::file_only(&dir),
             format!("theme {:?} not found", project.config.theme),
         ));
@@ -148,7 +148,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     for (name, bytes) in files(&dir)? {
         if let Some(t) = name.strip_prefix("templates/") {
             let text = String::from_utf8(bytes).map_err(|_| {
-                Error::at("template", Location::file_only(&dir.join(&name)), "template is not UTF-8 text")
+                Error::at(Code::Template, Location::file_only(&dir.join(&name)), "template is not UTF-8 text")
             })?;
             templates.push((t.to_string(), text));
         } else if let Some(s) = name.strip_prefix("static/") {
@@ -156,19 +156,12 @@ pub fn load(project: &Project) -> Result<Theme> {
         }
     }
     let sources: std::collections::BTreeMap<String, String> = templates.iter().cloned().collect();
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for (name, text) in &sources {
-        // Lengths first, so that no two different sets of files hash the same bytes.
-        for part in [name, text] {
-            hasher.update(&(part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
-    }
-    let fingerprint = hasher.digest128();
+    let parts: Vec<&[u8]> = sources.iter().flat_map(|(name, text)| [name.as_bytes(), text.as_bytes()]).collect();
+    let fingerprint = crate::hash::fields_key(&parts);
     let mut lines = std::collections::BTreeMap::new();
     for (name, text) in &sources {
         let scanned = scan::scan(text).map_err(|(line, message)| {
-            Error::at("template", Location::new(dir.join("templates").join(name), line), message)
+            Error::at(Code::Template, Location::new(dir.join("templates").join(name), line), message)
         })?;
         lines.insert(name.clone(), scanned);
     }
@@ -178,7 +171,7 @@ pub fn load(project: &Project) -> Result<Theme> {
     tera.set_escape_fn(bounds::escape);
     tera.add_raw_templates(templates).map_err(|e| load_error(&dir, &sources, &e))?;
     shape::check(&tera, &sources).map_err(|f| {
-        Error::at("template", Location::new(dir.join("templates").join(&f.template), f.line), f.message)
+        Error::at(Code::Template, Location::new(dir.join("templates").join(&f.template), f.line), f.message)
     })?;
     instrument::instrument(&mut tera, &lines);
     Ok(Theme { tera, assets, dir, sources, fingerprint, passthrough })
@@ -260,7 +253,7 @@ pub fn template_error(dir: &Path, e: &tera::Error) -> Error {
         })
         .map(|l| l.trim_start_matches("= ").to_string())
         .collect();
-    Error::at("template", location, message.join(": "))
+    Error::at(Code::Template, location, message.join(": "))
 }
 
 /// `--> 3:12` → `(3, 12)`.
@@ -304,68 +297,4 @@ fn load_error(dir: &Path, sources: &std::collections::BTreeMap<String, String>, 
         }
     }
     error
-}
-
-/// HTML escaping of data. Unlike Tera's default it leaves `/` alone: it is harmless in
-/// text and attribute values, and escaping it would turn every relative URL into entities.
-pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    escape_into(&mut out, input);
-    out
-}
-
-/// `escape_html`, appended to `out`: for markup written in code rather than a template.
-/// The characters escaped are all ASCII, so the text is scanned as bytes and copied in runs:
-/// most of it (Japanese, digits, paths) has none of them.
-pub fn escape_into(out: &mut String, input: &str) {
-    let mut run = 0;
-    for (at, byte) in input.bytes().enumerate() {
-        let escaped = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            // A NUL in data is never meant; HTML parsers would replace it anyway.
-            0 => "\u{FFFD}",
-            _ => continue,
-        };
-        out.push_str(&input[run..at]);
-        out.push_str(escaped);
-        run = at + 1;
-    }
-    out.push_str(&input[run..]);
-}
-
-/// Undo [`escape_html`], the same escapes from the Markdown renderer, and html5ever's
-/// (ammonia, trusted pages), which also writes `&nbsp;` for U+00A0.
-pub fn unescape_html(s: &str) -> String {
-    // `&amp;` last, so `&amp;lt;` comes back as the `&lt;` it stood for.
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escaping_replaces_the_five_and_nul_and_keeps_the_rest() {
-        let cases = [
-            ("", ""),
-            ("項番704 作業/手順", "項番704 作業/手順"),
-            ("<a href=\"x\">&'</a>", "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;"),
-            ("&&", "&amp;&amp;"),
-            ("前\0後<", "前\u{FFFD}後&lt;"),
-            ("＆<全角>", "＆&lt;全角&gt;"),
-        ];
-        for (text, escaped) in cases {
-            assert_eq!(super::escape_html(text), escaped, "{text:?}");
-            if !text.contains('\0') {
-                assert_eq!(super::unescape_html(escaped), text);
-            }
-        }
-    }
 }

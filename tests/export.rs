@@ -3,6 +3,7 @@
 //! (seed → roles.csv → a fresh project → roles.csv again).
 
 use rolesite::config::Project;
+use rolesite::diag::Code;
 use rolesite::model::{Basis, Document, Kind, Role, RoleKind, Row, Table};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -535,23 +536,23 @@ fn roles_csv_round_trips_through_a_fresh_project() {
             );
         }
         // Flags: the same codes but lost-cells; the same messages but uncertain-columns'.
-        let expected: Vec<_> = a.flags.iter().filter(|f| f.code != "lost-cells").collect();
+        let expected: Vec<_> = a.flags.iter().filter(|f| f.code != Code::LostCells).collect();
         let codes = |flags: &[&rolesite::model::Flag]| flags.iter().map(|f| f.code).collect::<Vec<_>>();
         assert_eq!(codes(&expected), codes(&b.flags.iter().collect::<Vec<_>>()), "row {no}: flag codes");
         for (fa, fb) in expected.iter().zip(&b.flags) {
-            if fa.code != "uncertain-columns" {
+            if fa.code != Code::UncertainColumns {
                 assert_eq!(fa.message, fb.message, "row {no}: flag {}", fa.code);
             }
         }
-        if a.has_flag("lost-cells") {
+        if a.has_flag(Code::LostCells) {
             assert!(
-                b.kind == Kind::Task && b.roles.is_empty() && b.has_flag("no-roles"),
+                b.kind == Kind::Task && b.roles.is_empty() && b.has_flag(Code::NoRoles),
                 "row {no}: a lost-cells task stays an empty task"
             );
         }
     }
     assert!(
-        seed.rows.iter().any(|r| r.has_flag("lost-cells")),
+        seed.rows.iter().any(|r| r.has_flag(Code::LostCells)),
         "the seed has lost-cells rows, so the exception above is exercised"
     );
 

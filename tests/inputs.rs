@@ -5,7 +5,7 @@ mod common;
 
 use common::project;
 use rolesite::config::Project;
-use rolesite::diag::Severity;
+use rolesite::diag::{Code, Severity};
 use rolesite::model::{Basis, Kind, RoleKind, Row, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,7 +66,7 @@ fn clean_csv_reads_levels_roles_and_quoted_cells() {
         "〇 (U+3007) and ◯ (U+25EF) are ○"
     );
     assert_eq!(e[3].6[1].3, "A業者", "the column keeps the header as written");
-    assert!(t.rows[4].has_flag("no-roles"));
+    assert!(t.rows[4].has_flag(Code::NoRoles));
     assert_eq!(t.rows[3].source.line, 5);
     assert_eq!(t.rows[4].source.line, 7, "line numbers count the quoted newline");
 }

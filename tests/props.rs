@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, subsequence, Index};
 use proptest::test_runner::Config;
 use rolesite::config::{Project, Sheets};
-use rolesite::diag::{Error, Finding, Location, Result, Severity};
+use rolesite::diag::{Code, Error, Finding, Location, Result, Severity};
 use rolesite::model::RoleKind;
 use rolesite::read::{csv as clean_csv, seed, text, xlsx, RawTable};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ const SEED: &str = include_str!("../seeds/000_cb154c5dc3bd9e83.txt");
 const REFERENCE: [&str; 3] = ["vendors.csv", "subsystems.csv", "curation.csv"];
 
 /// Error codes located at a whole file rather than at a line.
-const FILE_LEVEL: [&str; 4] = ["no-table", "xlsx", "unknown-input", "no-input"];
+const FILE_LEVEL: [Code; 4] = [Code::NoTable, Code::Xlsx, Code::UnknownInput, Code::NoInput];
 
 // ---------------------------------------------------------------------------------------
 // The contract on one result
@@ -240,7 +240,7 @@ proptest! {
         match text::decode(path, bytes.clone()) {
             Ok(_) => {}
             Err(Error::Located(f)) => {
-                prop_assert_eq!(f.code, "encoding");
+                prop_assert_eq!(f.code, Code::Encoding);
                 prop_assert_eq!(&f.location.file, path);
                 prop_assert!(f.location.line >= 1 && f.location.col >= 1, "{}", f);
             }
@@ -591,44 +591,44 @@ fn mistake() -> impl Strategy<Value = Mistake> {
 /// Stand for bytes the CSV writer would not write: replaced once the file is encoded.
 const RAW: [(&str, &[u8]); 2] = [("@@not-text@@", b"\xFF\xFE"), ("@@open-quote@@", b"\"oops")];
 
-/// Put the mistake in; the expected `(code, record, column)`. Code `*`: any code; column 0:
+/// Put the mistake in; the expected `(code, record, column)`. Code `None`: any code; column 0:
 /// not checked; column `usize::MAX`: at that record's line or after it.
-fn inject(t: &mut GenTable, records: &mut Vec<Vec<String>>, m: &Mistake) -> (&'static str, usize, usize) {
+fn inject(t: &mut GenTable, records: &mut Vec<Vec<String>>, m: &Mistake) -> (Option<Code>, usize, usize) {
     let rows = t.rows.len();
     let vendors = t.columns.len();
     match m {
         Mistake::Symbol(r, c, s) => {
             let (r, c) = (r.index(rows) + 1, c.index(vendors) + 3);
             records[r][c] = s.to_string();
-            ("unknown-symbol", r, c + 1)
+            (Some(Code::UnknownSymbol), r, c + 1)
         }
         Mistake::Level(r, l) => {
             let r = r.index(rows) + 1;
             records[r][1] = l.to_string();
-            ("bad-level", r, 2)
+            (Some(Code::BadLevel), r, 2)
         }
         Mistake::No(r, n) => {
             let r = r.index(rows) + 1;
             records[r][0] = n.to_string();
             // A record whose every cell is blank is skipped, not refused.
             records[r][2].insert(0, 'x');
-            ("bad-no", r, 1)
+            (Some(Code::BadNo), r, 1)
         }
         Mistake::Column(c) => {
             let c = c.index(vendors) + 3;
             records[0][c] = "どこにもない業者".to_string();
-            ("unknown-column", 0, c + 1)
+            (Some(Code::UnknownColumn), 0, c + 1)
         }
         Mistake::DuplicateNo(r) if rows == 1 => {
             let _ = r;
             let again = records[1].clone();
             records.push(again);
-            ("duplicate-no", 2, 0)
+            (Some(Code::DuplicateNo), 2, 0)
         }
         Mistake::DuplicateNo(r) => {
             let r = r.index(rows - 1) + 2;
             records[r][0] = records[r - 1][0].clone();
-            ("duplicate-no", r, 0)
+            (Some(Code::DuplicateNo), r, 0)
         }
         Mistake::Bytes(r) => {
             if matches!(t.format, Format::ShiftJis | Format::Xlsx) {
@@ -636,7 +636,7 @@ fn inject(t: &mut GenTable, records: &mut Vec<Vec<String>>, m: &Mistake) -> (&'s
             }
             let r = r.index(rows) + 1;
             records[r][2].insert_str(0, RAW[0].0);
-            ("encoding", r, 0)
+            (Some(Code::Encoding), r, 0)
         }
         // A quote opening the 階層 cell: refused as CSV at it or where the quote turns out to
         // close; or, when a later quote closes it as RFC 4180 allows, the swallowed text is
@@ -647,7 +647,7 @@ fn inject(t: &mut GenTable, records: &mut Vec<Vec<String>>, m: &Mistake) -> (&'s
             }
             let r = r.index(rows) + 1;
             records[r][1] = RAW[1].0.to_string();
-            ("*", r, usize::MAX)
+            (None, r, usize::MAX)
         }
     }
 }
@@ -687,14 +687,14 @@ proptest! {
         }
         let line = lines[record];
         prop_assert!(
-            errs.iter().any(|f| (f.code == code || code == "*")
+            errs.iter().any(|f| code.is_none_or(|c| f.code == c)
                 && match col {
                     usize::MAX => f.location.line >= line && f.location.col >= 1,
                     0 => f.location.line == line,
                     col => f.location.line == line && f.location.col == col,
                 }),
             "expected {} at {}:{}:{}, got {:?}",
-            code, file.display(), line, col, errs.iter().map(|f| f.to_string()).collect::<Vec<_>>()
+            code.map_or("any code".to_string(), |c| c.to_string()), file.display(), line, col, errs.iter().map(|f| f.to_string()).collect::<Vec<_>>()
         );
     }
 }

@@ -2,7 +2,7 @@
 //! (`seeds/000_cb154c5dc3bd9e83.txt`); line numbers are the file's own.
 
 use rolesite::config::Project;
-use rolesite::diag::Severity;
+use rolesite::diag::{Code, Severity};
 use rolesite::model::{Basis, Kind, Row, Table};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -59,11 +59,11 @@ fn no_errors_and_the_known_warnings() {
         "{:?}",
         t.findings.iter().find(|f| f.severity == Severity::Error)
     );
-    let count = |code: &str| t.findings.iter().filter(|f| f.code == code).count();
-    assert_eq!(count("gap"), 3);
-    assert_eq!(count("lost-section"), 2, "lines 87 and 195 summarise lost pages");
-    assert_eq!(count("description-column"), 3, "sections at lines 101, 281 and 418");
-    assert_eq!(count("header-width"), 2, "sections at lines 101 and 418");
+    let count = |code: Code| t.findings.iter().filter(|f| f.code == code).count();
+    assert_eq!(count(Code::Gap), 3);
+    assert_eq!(count(Code::LostSection), 2, "lines 87 and 195 summarise lost pages");
+    assert_eq!(count(Code::DescriptionColumn), 3, "sections at lines 101, 281 and 418");
+    assert_eq!(count(Code::HeaderWidth), 2, "sections at lines 101 and 418");
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn tasks_with_lost_cells_are_tasks() {
         let r = row(no);
         assert_eq!(r.kind, Kind::Task, "項番{no} {}", r.name);
         assert!(r.roles.is_empty());
-        assert!(r.has_flag("lost-cells") && r.has_flag("no-roles"), "項番{no}: {:?}", r.flags);
+        assert!(r.has_flag(Code::LostCells) && r.has_flag(Code::NoRoles), "項番{no}: {:?}", r.flags);
     }
     // 776/777 プロジェクト完了報告 and 786 通常運用 stay headings.
     for no in [776, 777, 786] {
@@ -132,7 +132,7 @@ fn gaps_where_the_numbering_jumps() {
     for first_after in [252, 672, 916] {
         let r = row(first_after);
         assert_eq!(r.parent, None);
-        assert!(r.has_flag("parent-unknown"), "項番{first_after}");
+        assert!(r.has_flag(Code::ParentUnknown), "項番{first_after}");
     }
 }
 
@@ -146,7 +146,7 @@ fn roles_follow_the_header_columns() {
     assert_eq!(r.roles[0].column, "厚生労働省・日本年金機構");
 }
 
-fn findings_at(line: usize, col: usize) -> Vec<&'static str> {
+fn findings_at(line: usize, col: usize) -> Vec<Code> {
     table().findings.iter().filter(|f| f.location.line == line && f.location.col == col).map(|f| f.code).collect()
 }
 
@@ -167,7 +167,10 @@ fn curated_and_uncertain_columns_in_the_garbled_section() {
     assert!(findings_at(349, 4).is_empty(), "{:?}", findings_at(349, 4));
     for col in 6..=18 {
         let codes = findings_at(349, col);
-        assert!(codes.contains(&"unknown-column") || codes.contains(&"duplicate-column"), "column {col}: {codes:?}");
+        assert!(
+            codes.contains(&Code::UnknownColumn) || codes.contains(&Code::DuplicateColumn),
+            "column {col}: {codes:?}"
+        );
     }
     let r = row(916);
     let primary = r.roles.iter().find(|x| x.role.symbol() == "◎").unwrap();
@@ -188,7 +191,7 @@ fn symbols_under_duplicated_headers_are_uncertain() {
         let is_mark = |c: &&str| matches!(*c, "◎" | "○");
         if cells[4..18].iter().any(is_mark) {
             marked += 1;
-            assert!(row(no).has_flag("uncertain-columns"), "項番{no}");
+            assert!(row(no).has_flag(Code::UncertainColumns), "項番{no}");
         }
         let dev_main: Vec<_> = row(no).roles.iter().filter(|r| r.vendor.as_deref() == Some("dev-main")).collect();
         assert_eq!(dev_main.len(), usize::from(is_mark(&cells[3])), "項番{no}");

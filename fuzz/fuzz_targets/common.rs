@@ -4,14 +4,14 @@
 use rolesite::assemble::columns::Strictness;
 use rolesite::assemble::{assemble, Source};
 use rolesite::config::Project;
-use rolesite::diag::{Error, Finding, Severity};
+use rolesite::diag::{Code, Error, Finding, Severity};
 use rolesite::read::catalog::Catalog;
 use rolesite::read::RawTable;
 use std::path::Path;
 use std::sync::OnceLock;
 
 /// Codes whose location is a whole file, not a line.
-const FILE_LEVEL: [&str; 3] = ["no-table", "xlsx", "unknown-input"];
+const FILE_LEVEL: [Code; 3] = [Code::NoTable, Code::Xlsx, Code::UnknownInput];
 
 /// Whether `location` is in `file`; a workbook's sheets are labelled `book.xlsx[sheet]`.
 fn names(location: &Path, file: &Path) -> bool {

@@ -2,7 +2,7 @@
 //! here: a symbol goes to a vendor only where the header names it (or a curated mapping
 //! says so, with its reason); everything else stays `uncertain`.
 
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location};
 use crate::model::{Basis, Role, RoleKind};
 use crate::read::catalog::Catalog;
 use crate::read::RawSection;
@@ -112,7 +112,7 @@ fn one(
     match strictness {
         Strictness::Clean => {
             findings.push(Finding::error(
-                "unknown-column",
+                Code::UnknownColumn,
                 at,
                 format!("column {text:?} names no vendor in vendors.csv (by id, name or alias); prefix it with ? to keep it as uncertain"),
             ));
@@ -120,7 +120,7 @@ fn one(
         }
         Strictness::Seed => {
             findings.push(Finding::warning(
-                "unknown-column",
+                Code::UnknownColumn,
                 at,
                 format!("列見出し「{text}」はどの事業者にも当たらないため、この列の記号は事業者不明とする"),
             ));
@@ -149,7 +149,7 @@ fn demote_duplicates(
         // Readers know a vendor by its name, never by its id.
         let name = catalog.vendors.iter().find(|v| v.id == vendor).map_or(vendor.as_str(), |v| v.short.as_str());
         findings.push(Finding::warning(
-            "duplicate-column",
+            Code::DuplicateColumn,
             section.location.clone().with_col(positions[0]),
             format!("第{list}列の見出しがすべて同じ事業者({name})を指すため、これらの列の記号は事業者不明とする"),
         ));
@@ -184,7 +184,7 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
     let widest = section.rows.iter().map(|r| r.width).max().unwrap_or(0);
     if section.width > 0 && widest > 2 && widest != section.width {
         findings.push(Finding::warning(
-            "header-width",
+            Code::HeaderWidth,
             section.location.clone(),
             format!(
                 "見出しは{}列あるが、行は{widest}列まで: 記号は列の位置で読み、事業者見出しのない列の記号は事業者不明とする",
@@ -206,7 +206,7 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
             .filter(|t| !t.is_empty())
             .map_or(String::new(), |t| format!("(その列の見出しは「{t}」)"));
         findings.push(Finding::warning(
-            "description-column",
+            Code::DescriptionColumn,
             section.location.clone(),
             format!(
                 "見出しでは作業内容が第{}列だが、作業内容は第{actual}列にある{under}",
@@ -228,7 +228,7 @@ mod tests {
         RawSection { location: Location::new("seed.txt", 10), columns, ..RawSection::default() }
     }
 
-    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+    fn codes(findings: &[Finding]) -> Vec<Code> {
         findings.iter().map(|f| f.code).collect()
     }
 
@@ -261,7 +261,7 @@ mod tests {
             assert_eq!(cols[&pos].basis, Basis::Uncertain);
             assert_eq!(cols[&pos].vendor, None);
         }
-        assert_eq!(codes(&f), vec!["duplicate-column"]);
+        assert_eq!(codes(&f), vec![Code::DuplicateColumn]);
         assert_eq!(f[0].location.col, 4);
     }
 
@@ -273,11 +273,11 @@ mod tests {
         let mut f = Vec::new();
         let cols = attribute(&section(&[garbled]), &shipped(), Strictness::Seed, &mut f);
         assert_eq!((cols[&3].basis, cols[&3].vendor.as_ref()), (Basis::Uncertain, None));
-        assert_eq!((f[0].code, f[0].severity), ("unknown-column", crate::diag::Severity::Warning));
+        assert_eq!((f[0].code, f[0].severity), (Code::UnknownColumn, crate::diag::Severity::Warning));
         let mut f = Vec::new();
         let cols = attribute(&section(&[garbled]), &shipped(), Strictness::Clean, &mut f);
         assert!(cols.is_empty());
-        assert_eq!((f[0].code, f[0].severity), ("unknown-column", crate::diag::Severity::Error));
+        assert_eq!((f[0].code, f[0].severity), (Code::UnknownColumn, crate::diag::Severity::Error));
     }
 
     #[test]
@@ -324,7 +324,7 @@ mod tests {
         s.rows = vec![row(5, Some(5)), row(2, None), row(5, Some(5))];
         let mut f = Vec::new();
         shape_findings(&s, &mut f);
-        assert_eq!(codes(&f), vec!["header-width", "description-column"]);
+        assert_eq!(codes(&f), vec![Code::HeaderWidth, Code::DescriptionColumn]);
         assert!(f[1].message.contains("第5列"), "{}", f[1].message);
         s.width = 5;
         s.description_col = Some(5);

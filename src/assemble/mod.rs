@@ -4,7 +4,7 @@ pub mod columns;
 pub mod outline;
 
 use crate::config::Project;
-use crate::diag::Finding;
+use crate::diag::{Code, Finding};
 use crate::model::{Document, Kind, Legend, RoleKind, Row, Table};
 use crate::read::catalog::Catalog;
 use crate::read::{Level, RawDocument, RawLost, RawTable};
@@ -120,7 +120,7 @@ fn infer_outline(rows: &mut [Row]) {
         row.level = level;
         if lost_cells {
             row.flags.push(crate::model::Flag {
-                code: "lost-cells",
+                code: Code::LostCells,
                 message:
                     "記号も作業内容もないが、隣の作業と同じ名前の別版(括弧書き違い)のため、セルが失われた作業と判断"
                         .into(),
@@ -138,7 +138,7 @@ fn merge(merged: &mut BTreeMap<u32, Row>, rows: Vec<Row>, overrides: bool, findi
         match merged.get(&row.no) {
             Some(old) if repeated_here || !overrides => findings.push(
                 Finding::error(
-                    "duplicate-no",
+                    Code::DuplicateNo,
                     row.source.clone(),
                     format!("項番 {} already stands at {}", row.no, old.source),
                 )

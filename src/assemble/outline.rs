@@ -1,7 +1,7 @@
 //! The outline of the table: which symbol-less rows are headings, their levels, every
 //! row's parent heading, and the numbering gaps where the outline was lost.
 
-use crate::diag::{Finding, Location};
+use crate::diag::{Code, Finding, Location};
 use crate::model::{Flag, Gap, Kind, Row};
 use crate::read::text::key;
 use crate::read::RawLost;
@@ -125,7 +125,7 @@ pub fn parents(rows: &mut [Row]) {
             Slot::Known(no) => Some(no),
             Slot::Unknown => {
                 row.flags.push(Flag {
-                    code: "parent-unknown",
+                    code: Code::ParentUnknown,
                     message: "項番の欠番の直後にあり、上位の見出しは欠落部分にあって不明".into(),
                 });
                 None
@@ -157,7 +157,7 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
             Some((_, l)) => format!("原本にはこのページの代わりに要約の段落だけが残る({}行目)", l.line),
             None => format!("原本の{}行目と{}行目の間に何も残っていない", a.source.line, b.source.line),
         };
-        findings.push(Finding::warning("gap", b.source.clone(), format!("{range}: {reason}")));
+        findings.push(Finding::warning(Code::Gap, b.source.clone(), format!("{range}: {reason}")));
         out.push(Gap {
             from: a.no + 1,
             to: b.no - 1,
@@ -168,7 +168,7 @@ pub fn gaps(rows: &[Row], lost: &[(std::path::PathBuf, RawLost)], findings: &mut
     }
     for (file, l) in lost {
         findings.push(Finding::warning(
-            "lost-section",
+            Code::LostSection,
             Location::new(file, l.line),
             format!("抽出の過程で表のページが失われ、要約だけが残る: {}", l.text),
         ));
@@ -269,9 +269,9 @@ mod tests {
         parents(&mut rows);
         let p: Vec<Option<u32>> = rows.iter().map(|r| r.parent).collect();
         assert_eq!(p, vec![None, Some(1), Some(2), None, None, None, Some(253)]);
-        assert!(rows[3].has_flag("parent-unknown"), "57 follows the gap 4–56");
-        assert!(rows[4].has_flag("parent-unknown") && rows[5].has_flag("parent-unknown"));
-        assert!(!rows[6].has_flag("parent-unknown"));
+        assert!(rows[3].has_flag(Code::ParentUnknown), "57 follows the gap 4–56");
+        assert!(rows[4].has_flag(Code::ParentUnknown) && rows[5].has_flag(Code::ParentUnknown));
+        assert!(!rows[6].has_flag(Code::ParentUnknown));
 
         let lost = vec![(PathBuf::from("seed.txt"), RawLost { line: 7, text: "Table with 16 columns".into() })];
         let mut findings = Vec::new();
@@ -280,6 +280,6 @@ mod tests {
         assert_eq!(gaps[0].lost_text, None);
         assert_eq!(gaps[1].lost_text.as_deref(), Some("Table with 16 columns"));
         let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
-        assert_eq!(codes, vec!["gap", "gap", "lost-section"]);
+        assert_eq!(codes, vec![Code::Gap, Code::Gap, Code::LostSection]);
     }
 }

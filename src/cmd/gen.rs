@@ -4,7 +4,7 @@
 //! a heading stands about every 8 rows, in three levels; each task has one ◎ and one to six
 //! ○. The data is invented and says so in its title.
 
-use rolesite::diag::{Error, Location};
+use rolesite::diag::{Code, Error, Location};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -163,7 +163,7 @@ pub fn roles_csv(items: usize, vendor_count: usize, seed: u64) -> String {
 pub fn run(args: &Args) -> anyhow::Result<i32> {
     let dir = &args.dir;
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-        return Err(Error::at("gen", Location::file_only(dir), "folder is not empty: give a new one").into());
+        return Err(Error::at(Code::Gen, Location::file_only(dir), "folder is not empty: give a new one").into());
     }
     let vendor_count = args.vendors as usize;
     std::fs::create_dir_all(dir.join("seeds"))?;

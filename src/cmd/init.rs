@@ -1,6 +1,6 @@
 //! `rolesite init DIR`: a new site that builds at once, with the default theme written out.
 
-use rolesite::diag::{Error, Location};
+use rolesite::diag::{Code, Error, Location};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -37,7 +37,7 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
 
 pub fn init(dir: &Path) -> rolesite::diag::Result<()> {
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
-        return Err(Error::at("init", Location::file_only(dir), "folder is not empty; choose a new one"));
+        return Err(Error::at(Code::Init, Location::file_only(dir), "folder is not empty; choose a new one"));
     }
     let files: Vec<(PathBuf, &str)> = vec![
         ("site.toml".into(), SITE_TOML),

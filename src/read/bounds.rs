@@ -4,7 +4,7 @@
 //! inflated here once, streaming, counting the bytes each part really holds (a declared
 //! size can lie) and the longest XML event in it, and refused, located, past a limit.
 
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -43,7 +43,7 @@ pub const FILE_LIMIT: u64 = 128 << 20;
 /// whatever its name.
 pub fn check(label: &Path, bytes: &[u8]) -> Result<()> {
     check_size(label, bytes.len() as u64)?;
-    check_package(bytes, &LIMITS).map_err(|m| Error::at("xlsx", Location::file_only(label), m))
+    check_package(bytes, &LIMITS).map_err(|m| Error::at(Code::Xlsx, Location::file_only(label), m))
 }
 
 fn check_package(bytes: &[u8], limits: &Limits) -> Result<(), String> {
@@ -81,7 +81,7 @@ pub fn check_size(label: &Path, size: u64) -> Result<()> {
         return Ok(());
     }
     let message = format!("the file is {}, more than the {} a workbook may be", mib(size), mib(FILE_LIMIT));
-    Err(Error::at("xlsx", Location::file_only(label), message))
+    Err(Error::at(Code::Xlsx, Location::file_only(label), message))
 }
 
 fn mib(bytes: u64) -> String {

@@ -2,7 +2,7 @@
 //! subsystems, and column interpretations decided by hand with their reasons.
 
 use super::text::{decode, key};
-use crate::diag::{Error, Finding, Location, Result};
+use crate::diag::{Code, Error, Finding, Location, Result};
 use crate::model::{Subsystem, Vendor};
 use std::collections::HashMap;
 use std::path::Path;
@@ -25,19 +25,23 @@ pub(crate) fn records(path: &Path, required: &[&str]) -> Result<Vec<(usize, Hash
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::at("csv", Location::new(path, 1), format!("malformed CSV: {e}")))?
+        .map_err(|e| Error::at(Code::Csv, Location::new(path, 1), format!("malformed CSV: {e}")))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     if let Some(missing) = required.iter().find(|r| !header.iter().any(|h| h == *r)) {
-        return Err(Error::at("header", Location::new(path, 1), format!("header must name the column {missing:?}")));
+        return Err(Error::at(
+            Code::Header,
+            Location::new(path, 1),
+            format!("header must name the column {missing:?}"),
+        ));
     }
     let mut out = Vec::new();
     let mut lines = super::text::Lines::new(&text);
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(1, |p| super::text::Lines::new(&text).at(p.byte()));
-            Error::at("csv", Location::new(path, line), format!("malformed CSV: {e}"))
+            Error::at(Code::Csv, Location::new(path, line), format!("malformed CSV: {e}"))
         })?;
         let line = record.position().map_or(0, |p| lines.at(p.byte()));
         let map = header.iter().cloned().zip(record.iter().map(|c| c.trim().to_string())).collect();
@@ -97,11 +101,11 @@ impl Catalog {
         let at = Location::new(path, line);
         let id = rec.get("id").cloned().unwrap_or_default();
         if let Err(msg) = check_slug(&id) {
-            return findings.push(Finding::error("bad-id", at, msg));
+            return findings.push(Finding::error(Code::BadId, at, msg));
         }
         let name = rec.get("name").cloned().unwrap_or_default();
         if name.is_empty() {
-            return findings.push(Finding::error("bad-vendor", at, format!("vendor {id} has no name")));
+            return findings.push(Finding::error(Code::BadVendor, at, format!("vendor {id} has no name")));
         }
         let vendor = Vendor {
             short: rec.get("short").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| name.clone()),
@@ -116,7 +120,7 @@ impl Catalog {
         for (spelling, k) in [&vendor.id, &vendor.name].into_iter().chain(&vendor.aliases).zip(&spellings) {
             if let Some(&other) = self.by_key.get(k) {
                 let msg = format!("{spelling:?} already names vendor {}", self.vendors[other].id);
-                return findings.push(Finding::error("duplicate-vendor", at, msg));
+                return findings.push(Finding::error(Code::DuplicateVendor, at, msg));
             }
         }
         let index = self.vendors.len();
@@ -129,7 +133,7 @@ impl Catalog {
     fn add_subsystem(&mut self, path: &Path, line: usize, rec: &HashMap<String, String>, findings: &mut Vec<Finding>) {
         let id = rec.get("id").cloned().unwrap_or_default();
         if let Err(msg) = check_slug(&id) {
-            return findings.push(Finding::error("bad-id", Location::new(path, line), msg));
+            return findings.push(Finding::error(Code::BadId, Location::new(path, line), msg));
         }
         let name = rec.get("name").cloned().unwrap_or_default();
         self.subsystems.push(Subsystem { id, name, aliases: list(rec.get("aliases")) });
@@ -140,10 +144,10 @@ impl Catalog {
         let vendor = rec.get("vendor").cloned().unwrap_or_default();
         let reason = rec.get("reason").cloned().unwrap_or_default();
         if self.resolve(&vendor) != Some(vendor.as_str()) {
-            return findings.push(Finding::error("bad-curation", at, format!("unknown vendor id {vendor:?}")));
+            return findings.push(Finding::error(Code::BadCuration, at, format!("unknown vendor id {vendor:?}")));
         }
         if reason.is_empty() {
-            return findings.push(Finding::error("bad-curation", at, "a curated mapping must state its reason"));
+            return findings.push(Finding::error(Code::BadCuration, at, "a curated mapping must state its reason"));
         }
         let header = rec.get("header").cloned().unwrap_or_default();
         self.curation.insert(key(&header), (vendor, reason));

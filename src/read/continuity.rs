@@ -5,7 +5,7 @@
 
 use super::catalog::records;
 use crate::config::Project;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::path::PathBuf;
 
 pub const ALIASES_FILE: &str = "aliases.csv";
@@ -65,7 +65,7 @@ pub fn load(project: &Project) -> Result<Continuity> {
             let at = Location::new(&path, line);
             let field = |name: &str| rec.get(name).cloned().unwrap_or_default();
             if field("date").is_empty() || field("reason").is_empty() {
-                return Err(Error::at("retired", at, "a retired page needs its date and its reason"));
+                return Err(Error::at(Code::Retired, at, "a retired page needs its date and its reason"));
             }
             check_date(&field("date"), &at)?;
             let see = rec.get("see").filter(|s| !s.is_empty()).map(|s| url(s, &at)).transpose()?;
@@ -82,7 +82,7 @@ pub fn load(project: &Project) -> Result<Continuity> {
     for (url, at) in out.declared() {
         if let Some(first) = seen.insert(url, at) {
             let message = format!("{url} is declared twice (also at {first})");
-            return Err(Error::at("continuity", at.clone(), message));
+            return Err(Error::at(Code::Continuity, at.clone(), message));
         }
     }
     Ok(out)
@@ -97,7 +97,7 @@ fn check_date(date: &str, at: &Location) -> Result<()> {
     let message = format!(
         "date {date:?} is not a date: write it as 2026-11-25 or 2026-11, or in the era of the document (令和8年11月25日)"
     );
-    Err(Error::at("retired", at.clone(), message))
+    Err(Error::at(Code::Retired, at.clone(), message))
 }
 
 /// A site-relative URL as the manifest writes it: `items/704/`, `vendors/dev-main/`,
@@ -113,7 +113,7 @@ pub fn url(text: &str, at: &Location) -> Result<String> {
         let message = format!(
             "{text:?} is not a URL of the site: write it as urls.json does, such as items/704/ or vendors/dev-main/"
         );
-        return Err(Error::at("continuity", at.clone(), message));
+        return Err(Error::at(Code::Continuity, at.clone(), message));
     }
     let last = parts[parts.len() - 1];
     let file = last.contains('.') && !last.ends_with('.');

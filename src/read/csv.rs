@@ -3,7 +3,7 @@
 
 use super::text::{clean, decode};
 use super::{parse_no, Level, RawRow, RawSection, RawTable};
-use crate::diag::{Error, Finding, Location, Result};
+use crate::diag::{Code, Error, Finding, Location, Result};
 use crate::model::RoleKind;
 use rayon::prelude::*;
 use std::path::Path;
@@ -120,7 +120,7 @@ fn check_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
                 let next = bytes.get(i + 1).copied();
                 if !matches!(next, None | Some(b'\n') | Some(b'\r')) && next != Some(delimiter) {
                     let message = "text after a closing quote: inside a quoted cell write a quote as \"\"";
-                    return Err(Error::at("csv", Location::new(path, line).with_col(col), message));
+                    return Err(Error::at(Code::Csv, Location::new(path, line).with_col(col), message));
                 }
                 open = None;
                 at_cell_start = false;
@@ -131,7 +131,7 @@ fn check_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
         i += 1;
     }
     match open {
-        Some((l, c)) => Err(Error::at("csv", Location::new(path, l).with_col(c), "this quote is never closed")),
+        Some((l, c)) => Err(Error::at(Code::Csv, Location::new(path, l).with_col(c), "this quote is never closed")),
         None => Ok(()),
     }
 }
@@ -142,7 +142,7 @@ fn csv_error(path: &Path, text: &str, e: &::csv::Error) -> Error {
         ::csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
         _ => format!("malformed CSV: {e}"),
     };
-    Error::at("csv", Location::new(path, line.max(1)), message)
+    Error::at(Code::Csv, Location::new(path, line.max(1)), message)
 }
 
 /// The role of each header cell, by its text.
@@ -224,7 +224,7 @@ pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<
     let mut records = records.into_iter().filter(|(_, cells)| cells.cells().any(|(_, c)| !c.trim().is_empty()));
     let Some((header_line, header)) = records.next() else {
         return Err(Error::at(
-            "empty",
+            Code::Empty,
             Location::new(path, 1),
             "file is empty: expected a header 項番,階層,作業項目,…,作業内容",
         ));
@@ -243,10 +243,9 @@ pub fn from_records<R: Record>(path: &Path, records: Vec<(usize, R)>) -> Result<
         let at = || Location::new(path, header_line).with_col(col + 1);
         table.findings.extend(super::large_cell(at, text));
     }
-    let no_at = fields
-        .iter()
-        .position(|f| *f == Field::No)
-        .ok_or_else(|| Error::at("no-header", Location::new(path, header_line), "header has no 項番 (or no) column"))?;
+    let no_at = fields.iter().position(|f| *f == Field::No).ok_or_else(|| {
+        Error::at(Code::NoHeader, Location::new(path, header_line), "header has no 項番 (or no) column")
+    })?;
     let mut section = RawSection {
         location: Location::new(path, header_line),
         columns,
@@ -283,7 +282,7 @@ fn read_row(
     let at = |col: usize| Location::new(path, line).with_col(col);
     let no_text = cells.cell(no_at);
     let Some(no) = parse_no(no_text) else {
-        findings.push(Finding::error("bad-no", at(no_at + 1), format!("項番 must be a number, found {no_text:?}")));
+        findings.push(Finding::error(Code::BadNo, at(no_at + 1), format!("項番 must be a number, found {no_text:?}")));
         return None;
     };
     let mut row = RawRow { location: Location::new(path, line), no, level: Level::Task, ..RawRow::default() };
@@ -297,7 +296,7 @@ fn read_row(
             Field::Level => {
                 row.level = level(cell).unwrap_or_else(|| {
                     findings.push(Finding::error(
-                        "bad-level",
+                        Code::BadLevel,
                         at(i + 1),
                         format!("階層 must be 1, 2, 3 or blank, found {cell:?}"),
                     ));
@@ -316,7 +315,7 @@ fn read_row(
             Field::Vendor if cell.is_empty() => {}
             Field::Vendor if RoleKind::from_symbol(cell).is_some() => row.marks.push((i + 1, cell.to_string())),
             Field::Vendor => findings.push(Finding::error(
-                "unknown-symbol",
+                Code::UnknownSymbol,
                 at(i + 1),
                 format!("cell holds {:?}; expected ◎, ○ (〇, ◯) or nothing", truncate(cell)),
             )),

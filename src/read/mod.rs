@@ -9,7 +9,7 @@ pub mod seed;
 pub mod text;
 pub mod xlsx;
 
-use crate::diag::{Error, Finding, Location, Result};
+use crate::diag::{Code, Error, Finding, Location, Result};
 use std::path::{Path, PathBuf};
 
 /// One input file as read: its sections of rows, plus what the seed says about itself.
@@ -108,7 +108,7 @@ pub fn read_input(path: &Path, sheets: &crate::config::Sheets) -> Result<RawTabl
         "csv" | "tsv" => csv::read(path),
         "xlsx" | "xlsm" | "xls" | "ods" => xlsx::read(path, sheets),
         _ => Err(Error::at(
-            "unknown-input",
+            Code::UnknownInput,
             Location::file_only(path),
             format!("cannot read .{ext} files; use the seed text (.txt), .csv or .xlsx"),
         )),
@@ -128,7 +128,7 @@ pub fn large_cell(at: impl FnOnce() -> Location, text: &str) -> Option<Finding> 
         let size = text.len() as f64 / 1024.0;
         let size = if size < 1024.0 { format!("{size:.0} KiB") } else { format!("{:.1} MiB", size / 1024.0) };
         Finding::warning(
-            "large-cell",
+            Code::LargeCell,
             at(),
             format!(
                 "this cell holds {size} of text (over {} KiB); it is copied into every page and data file that shows it",

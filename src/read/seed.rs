@@ -3,7 +3,7 @@
 
 use super::text::{clean, decode};
 use super::{parse_no, RawDocument, RawLost, RawRow, RawSection, RawTable};
-use crate::diag::{Error, Finding, Location, Result};
+use crate::diag::{Code, Error, Finding, Location, Result};
 use crate::model::RoleKind;
 use std::path::Path;
 
@@ -33,7 +33,7 @@ pub fn parse(path: &Path, text: &str) -> Result<RawTable> {
     }
     if table.sections.is_empty() {
         return Err(Error::at(
-            "no-table",
+            Code::NoTable,
             Location::file_only(path),
             "no table found: expected a tab-separated header line starting with 項番",
         ));
@@ -119,7 +119,7 @@ fn read_row(
     let c = cells(text);
     let location = Location::new(path, line);
     let no = parse_no(c[0]).ok_or_else(|| {
-        Error::at("bad-no", location.clone().with_col(1), format!("項番 must be a number, found {:?}", c[0]))
+        Error::at(Code::BadNo, location.clone().with_col(1), format!("項番 must be a number, found {:?}", c[0]))
     })?;
     let mut row = RawRow {
         location,
@@ -139,7 +139,7 @@ fn read_row(
             row.marks.push((col, cell.to_string()));
         } else if cell.chars().count() <= 2 && description_col.is_none_or(|d| col < d) {
             findings.push(Finding::error(
-                "unknown-symbol",
+                Code::UnknownSymbol,
                 Location::new(path, line).with_col(col),
                 format!("cell holds {cell:?}; expected ◎, ○ or nothing"),
             ));
@@ -177,7 +177,7 @@ fn prose_line(
         legend(path, line, symbol, label, doc, table);
     } else if text.starts_with('…') {
         table.findings.push(Finding::info(
-            "legend-variant",
+            Code::LegendVariant,
             Location::new(path, line),
             format!("記号のない凡例の行: {text}"),
         ));
@@ -211,7 +211,7 @@ fn legend(path: &Path, line: usize, symbol: String, label: String, doc: &mut Raw
     match doc.legend.iter().find(|(s, _)| *s == symbol) {
         None => doc.legend.push((symbol, label)),
         Some((_, first)) if *first != label => table.findings.push(Finding::info(
-            "legend-variant",
+            Code::LegendVariant,
             Location::new(path, line),
             format!("{symbol}の凡例がここでは「{label}」、最初の記載では「{first}」"),
         )),
@@ -258,7 +258,7 @@ mod tests {
         ));
         assert_eq!(t.document.unwrap().legend[0].1, "主たる作業");
         let codes: Vec<_> = t.findings.iter().map(|f| (f.code, f.location.line)).collect();
-        assert_eq!(codes, vec![("legend-variant", 8), ("legend-variant", 9)]);
+        assert_eq!(codes, vec![(Code::LegendVariant, 8), (Code::LegendVariant, 9)]);
     }
 
     /// Trap: the header spans more cells than its rows use, and the description is not in
@@ -315,7 +315,7 @@ mod tests {
     fn stray_cell_text_is_a_located_error() {
         let t = parse_str("項番\t作業項目\tA\tB\t作業内容\n1\tx\t△\t◎\ty\n");
         let f = &t.findings[0];
-        assert_eq!((f.code, f.location.line, f.location.col), ("unknown-symbol", 2, 3));
+        assert_eq!((f.code, f.location.line, f.location.col), (Code::UnknownSymbol, 2, 3));
     }
 
     #[test]

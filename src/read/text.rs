@@ -1,6 +1,6 @@
 //! Bytes → text with encoding detection, and the normalisation used to compare names.
 
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
 
@@ -25,7 +25,7 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
     let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
     Err(Error::at(
-        "encoding",
+        Code::Encoding,
         Location::new(path, line).with_col(col),
         "text is neither UTF-8 nor Shift_JIS (CP932); save it as UTF-8",
     ))
@@ -41,7 +41,7 @@ pub fn refuse_nul(path: &Path, text: &str) -> Result<()> {
     let line = before.matches('\n').count() + 1;
     let col = before[line_start..].chars().count() + 1;
     Err(Error::at(
-        "nul",
+        Code::Nul,
         Location::new(path, line).with_col(col),
         "a NUL character: table text never holds one (is the file damaged, or UTF-16?); save it as UTF-8",
     ))

@@ -4,7 +4,7 @@
 use super::csv::{Record, SparseRow};
 use super::{bounds, RawTable};
 use crate::config::Sheets;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use calamine::{open_workbook_auto_from_rs, open_workbook_from_rs, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek};
@@ -45,11 +45,11 @@ fn open<'a>(label: &Path, bytes: &'a [u8]) -> Result<calamine::Sheets<Cursor<&'a
 }
 
 fn bad(label: &Path, message: String) -> Error {
-    Error::at("xlsx", Location::file_only(label), message)
+    Error::at(Code::Xlsx, Location::file_only(label), message)
 }
 
 fn cannot_open(path: &Path, e: calamine::Error) -> Error {
-    Error::at("xlsx", Location::file_only(path), format!("cannot open workbook: {e}"))
+    Error::at(Code::Xlsx, Location::file_only(path), format!("cannot open workbook: {e}"))
 }
 
 fn read_book<RS: Read + Seek>(path: &Path, mut book: calamine::Sheets<RS>, sheets: &Sheets) -> Result<RawTable> {
@@ -98,7 +98,7 @@ fn sheet_records<RS: Read + Seek>(
             let text = cell_text(cell);
             if text.contains('\0') {
                 return Err(Error::at(
-                    "nul",
+                    Code::Nul,
                     Location::new(label, r as usize + 1).with_col(c as usize + 1),
                     "the cell holds a NUL character: table text never holds one (is the workbook damaged?)",
                 ));

@@ -30,7 +30,7 @@ impl Block {
     pub fn join(blocks: Vec<Block>) -> Block {
         let key = blocks.iter().map(|b| b.key).collect::<Option<Vec<u128>>>().map(|keys| {
             let bytes: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
-            xxhash_rust::xxh3::xxh3_128(&bytes)
+            crate::hash::bytes(&bytes)
         });
         Block { key, parts: blocks.into_iter().flat_map(|b| b.parts).collect() }
     }

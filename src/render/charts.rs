@@ -7,9 +7,9 @@
 
 use super::views::{RowLink, VendorLink};
 use super::{Block, Site};
+use crate::html::escape_into;
 use crate::index::Tally;
 use crate::model::{Basis, RoleKind, Row};
-use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -742,7 +742,7 @@ pub fn quality_strip<'a>(site: &Site<'a>, from: &str) -> Strip<'a> {
     let flagged = t
         .rows
         .iter()
-        .filter(|r| r.flags.iter().any(|f| crate::check::severity(f.code) >= crate::diag::Severity::Warning))
+        .filter(|r| r.flags.iter().any(|f| f.severity() >= crate::diag::Severity::Warning))
         .map(|r| Tick {
             x: round((f64::from(r.no - first) + 0.5) * scale),
             link: RowLink::new(r, from),
@@ -750,7 +750,7 @@ pub fn quality_strip<'a>(site: &Site<'a>, from: &str) -> Strip<'a> {
                 "項番{} {}: {}",
                 r.no,
                 r.name,
-                r.flags.iter().map(|f| super::views::flag_label(f.code)).collect::<Vec<_>>().join("、")
+                r.flags.iter().map(|f| f.code.label()).collect::<Vec<_>>().join("、")
             ),
         })
         .collect();

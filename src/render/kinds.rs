@@ -2,7 +2,7 @@
 
 use super::views::*;
 use super::Site;
-use crate::diag::{Finding, Result, Severity};
+use crate::diag::{Code, Finding, Result, Severity};
 use crate::model::{Basis, Document, RoleKind, Row, Subsystem, Vendor};
 use crate::pages::ContentPage;
 use crate::urls;
@@ -48,13 +48,13 @@ pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
 }
 
 fn finding_counts(findings: &[Finding]) -> Vec<FindingCount> {
-    let mut counts: BTreeMap<(&'static str, Severity), usize> = BTreeMap::new();
+    let mut counts: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         *counts.entry((f.code, f.severity)).or_default() += 1;
     }
     counts
         .into_iter()
-        .map(|((code, severity), count)| FindingCount { code, severity, label: flag_label(code), count })
+        .map(|((code, severity), count)| FindingCount { code, severity, label: code.label(), count })
         .collect()
 }
 
@@ -73,7 +73,7 @@ fn row_view(r: &Row) -> RowView<'_> {
 
 #[derive(Serialize)]
 pub struct FlagView<'a> {
-    code: &'static str,
+    code: Code,
     label: &'static str,
     message: &'a str,
     /// Whether it puts the row's roles in doubt (`Flag::questions_roles`).
@@ -110,7 +110,7 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
             .iter()
             .map(|f| FlagView {
                 code: f.code,
-                label: flag_label(f.code),
+                label: f.code.label(),
                 message: &f.message,
                 questions_roles: f.questions_roles(),
             })
@@ -430,7 +430,7 @@ pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>>
         children: RowLink::list(t, ix.children.get(&row.no).map_or(&[], |v| v.as_slice()), from),
         grid: grid(site, &below, false, from)?,
         tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
-        parent_unknown: row.has_flag("parent-unknown"),
+        parent_unknown: row.has_flag(Code::ParentUnknown),
         map: super::charts::phase_map(site, row, from),
     })
 }
@@ -704,9 +704,9 @@ pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Result<Matrix<'a>> {
 #[derive(Serialize)]
 pub struct FindingView {
     /// Set on the first finding of each code, so the counts table can link to it.
-    anchor: Option<&'static str>,
+    anchor: Option<Code>,
     location: String,
-    code: &'static str,
+    code: Code,
     label: &'static str,
     severity: Severity,
     message: String,
@@ -714,7 +714,7 @@ pub struct FindingView {
 
 #[derive(Serialize)]
 pub struct FlagGroup<'a> {
-    code: &'static str,
+    code: Code,
     label: &'static str,
     rows: Vec<RowLink<'a>>,
 }
@@ -739,26 +739,26 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
             anchor: None,
             location: format!("{}:{}", crate::export::display_path(root, &f.location.file), f.location.line),
             code: f.code,
-            label: flag_label(f.code),
+            label: f.code.label(),
             severity: f.severity,
             message: f.message.clone(),
         })
         .collect();
     document.sort_by(|a, b| (a.location.len(), &a.location, a.code).cmp(&(b.location.len(), &b.location, b.code)));
-    let mut anchored = std::collections::HashSet::from(["gap"]);
+    let mut anchored = std::collections::HashSet::from([Code::Gap]);
     for f in &mut document {
         if anchored.insert(f.code) {
             f.anchor = Some(f.code);
         }
     }
-    let mut codes: Vec<&'static str> = t.rows.iter().flat_map(|r| r.flags.iter().map(|f| f.code)).collect();
+    let mut codes: Vec<Code> = t.rows.iter().flat_map(|r| r.flags.iter().map(|f| f.code)).collect();
     codes.sort();
     codes.dedup();
     let flagged = codes
         .into_iter()
         .map(|code| FlagGroup {
             code,
-            label: flag_label(code),
+            label: code.label(),
             rows: t.rows.iter().filter(|r| r.has_flag(code)).map(|r| RowLink::new(r, from)).collect(),
         })
         .collect();

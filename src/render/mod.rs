@@ -145,14 +145,14 @@ impl Site<'_> {
         *self.outline.get_or_init(|| {
             let rows: Vec<_> =
                 self.table.rows.iter().map(|r| (r.no, r.kind, r.level, r.parent, &r.name, &r.flags)).collect();
-            xxhash_rust::xxh3::xxh3_128(&postcard::to_allocvec(&rows).expect("numbers and strings"))
+            crate::hash::bytes(&postcard::to_allocvec(&rows).expect("numbers and strings"))
         })
     }
 }
 
 /// A view that could not be hashed or made into a template context.
 fn view_error(e: impl std::fmt::Display) -> Error {
-    Error::at("template", Default::default(), e.to_string())
+    Error::at(crate::diag::Code::Template, Default::default(), e.to_string())
 }
 
 /// A file made, with `done`'s answer for a template page (see `render`).
@@ -226,19 +226,19 @@ pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::F
         .filter(|w| w[0].path == w[1].path)
         .map(|w| match declared_at(&w[0].path) {
             Some((url, at)) => crate::diag::Finding::error(
-                "continuity",
+                crate::diag::Code::Continuity,
                 at.clone(),
                 format!("{url} is a file the site writes: nothing else can stand there"),
             ),
             // A file a person put in (static/, content/) is where the clash is told.
             None => match w.iter().find_map(|p| p.source.as_ref()) {
                 Some(source) => crate::diag::Finding::error(
-                    "duplicate-file",
+                    crate::diag::Code::DuplicateFile,
                     crate::diag::Location::file_only(source),
                     format!("the site writes a file of its own at {}: give this one another name", w[0].path),
                 ),
                 None => crate::diag::Finding::error(
-                    "duplicate-file",
+                    crate::diag::Code::DuplicateFile,
                     Default::default(),
                     format!("two files would be written at {}", w[0].path),
                 ),
@@ -377,7 +377,7 @@ fn inputs_key<B: Serialize, O: Serialize>(theme: &Theme, template: &str, base: &
             bytes.extend_from_slice(name.as_bytes());
         }
         let bytes = postcard::to_extend(own, postcard::to_extend(base, bytes)?)?;
-        let key = xxhash_rust::xxh3::xxh3_128(&bytes);
+        let key = crate::hash::bytes(&bytes);
         // Keep a large page's buffer from staying allocated for the life of the process.
         if bytes.capacity() <= 1 << 20 {
             *buf = bytes;
@@ -403,7 +403,7 @@ fn sitemap<'p>(base: &str, pages: impl Iterator<Item = &'p Page>) -> String {
     let own = |p: &&Page| p.listing.as_ref().is_some_and(|(k, _)| !["heading", "alias", "retired", "data"].contains(k));
     for p in pages.filter(own) {
         let url = urls::url_of_file(&p.path);
-        let loc = crate::theme::escape_html(&urls::absolute(base, url));
+        let loc = crate::html::escape(&urls::absolute(base, url));
         out.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
     }
     out.push_str("</urlset>\n");

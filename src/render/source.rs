@@ -4,9 +4,9 @@
 //! files. An item or phase page links to its line (`source/1-101/index.html#L112`).
 
 use super::Site;
+use crate::html::escape_into;
 use crate::model::{Row, SourceText};
 use crate::plan::{self, Part};
-use crate::theme::escape_into;
 use crate::urls;
 use serde::Serialize;
 use std::fmt::Write;

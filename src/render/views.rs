@@ -1,7 +1,7 @@
 //! View structs that borrow the model: what each template sees, named so grep finds where
 //! a template variable comes from.
 
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::index::{Index, Tally};
 use crate::model::{Basis, Role, RoleKind, Row, Table, Vendor};
 use crate::urls;
@@ -50,7 +50,7 @@ pub struct RowLink<'a> {
 /// A row flag as a tag: its code for styles and scripts, its name for readers.
 #[derive(Serialize)]
 pub struct FlagTag {
-    pub code: &'static str,
+    pub code: Code,
     pub label: &'static str,
     /// The same name, as themes written for an earlier version print it.
     pub short: &'static str,
@@ -66,7 +66,7 @@ impl<'a> RowLink<'a> {
             flags: row
                 .flags
                 .iter()
-                .map(|f| FlagTag { code: f.code, label: flag_label(f.code), short: flag_label(f.code) })
+                .map(|f| FlagTag { code: f.code, label: f.code.label(), short: f.code.label() })
                 .collect(),
         }
     }
@@ -190,7 +190,7 @@ pub fn tree<'a>(table: &'a Table, ix: &Index, from: &str) -> Vec<TreeNode<'a>> {
             level: h.level.unwrap_or(1),
             href: urls::href(from, &urls::phase(h.no)),
             tasks: ix.tasks_under.get(&h.no).map_or(0, Vec::len),
-            parent_unknown: h.has_flag("parent-unknown"),
+            parent_unknown: h.has_flag(Code::ParentUnknown),
             gap: None,
         });
     }
@@ -200,34 +200,8 @@ pub fn tree<'a>(table: &'a Table, ix: &Index, from: &str) -> Vec<TreeNode<'a>> {
 /// Counts of findings by code and severity, for the quality summary.
 #[derive(Serialize)]
 pub struct FindingCount {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub label: &'static str,
     pub count: usize,
-}
-
-/// The one Japanese name of each kind of finding: in tags, headings, tables and tooltips
-/// alike, so a reader meets one name for one kind everywhere. (The codes stay in data
-/// attributes, the JSON files and `rolesite check`.)
-pub fn flag_label(code: &str) -> &'static str {
-    match code {
-        "no-roles" => "記号なし",
-        "no-primary" => "○のみで◎なし",
-        "primary-mismatch" => "列ずれの疑い",
-        "uncertain-columns" => "事業者不明の列",
-        "duplicate-no" => "項番の重複",
-        "duplicate-name" => "同名の作業",
-        "parent-unknown" => "上位見出しの欠落",
-        "lost-cells" => "セルの欠落",
-        "gap" => "項番の欠番",
-        "lost-section" => "欠落したページ",
-        "description-column" => "作業内容の列ずれ",
-        "header-width" => "見出しと行の列数の食い違い",
-        "unknown-column" => "読めない列見出し",
-        "duplicate-column" => "重複した列見出し",
-        "legend-variant" => "凡例の表記ゆれ",
-        "unknown-symbol" => "凡例にない記号",
-        "large-cell" => "大きすぎるセル",
-        _ => "その他の指摘",
-    }
 }

@@ -197,7 +197,7 @@ fn too_large() -> io::Error {
 /// Tera's escaping of what a template prints, counting it when it goes into a buffer of
 /// Tera's.
 pub fn escape(text: &str) -> String {
-    let out = super::escape_html(text);
+    let out = crate::html::escape(text);
     if GATHERING.get() == 0 {
         return out;
     }

@@ -6,7 +6,7 @@
 mod journal;
 pub mod owner;
 
-use crate::diag::{Error, Result};
+use crate::diag::{Code, Error, Result};
 use crate::page::Page;
 use journal::{beside, Journal};
 pub use owner::Output;
@@ -123,7 +123,11 @@ pub(crate) fn real_folders<'a>(out: &Path, paths: impl Iterator<Item = &'a Strin
     let mut seen = std::collections::HashSet::new();
     for path in paths {
         if !plain(path) {
-            return Err(Error::at("output", crate::diag::Location::file_only(&out.join(path)), "is not a plain path"));
+            return Err(Error::at(
+                Code::Output,
+                crate::diag::Location::file_only(&out.join(path)),
+                "is not a plain path",
+            ));
         }
         let mut folder = out.to_path_buf();
         for part in Path::new(path).parent().into_iter().flat_map(Path::components) {
@@ -135,7 +139,7 @@ pub(crate) fn real_folders<'a>(out: &Path, paths: impl Iterator<Item = &'a Strin
                 Ok(m) if !m.is_dir() => {
                     let message = "is a link or a file where the site has a folder: rolesite writes nothing \
                                    through it; remove it, or build without --watch to have it reported";
-                    return Err(Error::at("output", crate::diag::Location::file_only(&folder), message));
+                    return Err(Error::at(Code::Output, crate::diag::Location::file_only(&folder), message));
                 }
                 _ => {}
             }
@@ -161,7 +165,7 @@ pub fn keep_aside(out: &Path, names: &[&str]) -> Result<Aside> {
     let kept = Aside(beside(&real, "kept", std::process::id()));
     if std::fs::symlink_metadata(&kept.0).is_ok() && !owner::is_marked(&kept.0) {
         let message = "stands where serve keeps the published site's files, and is not rolesite's: move it away";
-        return Err(Error::at("output", crate::diag::Location::file_only(&kept.0), message));
+        return Err(Error::at(Code::Output, crate::diag::Location::file_only(&kept.0), message));
     }
     remove(&kept.0)?;
     std::fs::create_dir_all(&kept.0).map_err(|e| Error::io(&kept.0, e))?;
@@ -254,7 +258,7 @@ impl<'p> Sink<'p> {
         // provided it is marked as rolesite's.
         if std::fs::symlink_metadata(&tmp).is_ok() && !owner::is_marked(&tmp) {
             let message = "stands where rolesite makes its new site, and is not rolesite's: move it away";
-            return Err(Error::at("output", crate::diag::Location::file_only(&tmp), message));
+            return Err(Error::at(Code::Output, crate::diag::Location::file_only(&tmp), message));
         }
         remove(&tmp)?;
         std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;

@@ -6,7 +6,7 @@
 //! `.git`) or stop the build until the user moves them or allows their removal (`--clean`).
 
 use crate::config::Project;
-use crate::diag::{Error, Location, Result};
+use crate::diag::{Code, Error, Location, Result};
 use crate::page::Page;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ impl Output {
 /// The real folder `named` (at `absolute`) stands for: itself, or where a link leads. A
 /// file, or a link to nothing or to a file, is refused; a folder not made yet is made later.
 fn resolve(named: &Path, absolute: &Path) -> Result<PathBuf> {
-    let here = |m: String| Error::at("output", Location::file_only(named), m);
+    let here = |m: String| Error::at(Code::Output, Location::file_only(named), m);
     match std::fs::symlink_metadata(absolute) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(real_prefix(absolute)),
         Err(e) => Err(Error::io(named, e)),
@@ -91,7 +91,7 @@ fn real_prefix(path: &Path) -> PathBuf {
 
 /// Refuse an output that is, holds or lies inside what the project is made from.
 fn refuse_overlap(project: &Project, named: &Path, dir: &Path) -> Result<()> {
-    let here = |m: String| Err(Error::at("output", Location::file_only(named), m));
+    let here = |m: String| Err(Error::at(Code::Output, Location::file_only(named), m));
     let root = project.real_root()?;
     if root.starts_with(dir) {
         return here(format!(
@@ -158,7 +158,7 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
         return Ok(Before::Unmarked(files.chain([crate::manifest::FILE.to_string()]).collect()));
     }
     Err(Error::at(
-        "output",
+        Code::Output,
         Location::file_only(&output.named),
         "is not empty, and rolesite did not make it (it has no .rolesite marker and no urls.json of a site): a \
          build replaces its output folder whole, so it writes only into a folder of its own. Name an empty or new \
@@ -218,7 +218,7 @@ pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page]) -> Result
     }
     let mut walk = walkdir::WalkDir::new(&output.dir).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
     while let Some(entry) = walk.next() {
-        let entry = entry.map_err(|e| Error::at("output", Location::file_only(&output.named), e.to_string()))?;
+        let entry = entry.map_err(|e| Error::at(Code::Output, Location::file_only(&output.named), e.to_string()))?;
         let rel = relative(&output.dir, entry.path());
         if entry.depth() == 1 && rel.starts_with('.') && rel != MARKER && rel != JOURNAL {
             survey.carried.push(rel);
@@ -253,7 +253,7 @@ fn foreign_files(output: &Output, foreign: &[String]) -> Error {
          the site goes in the project's static/ folder), or build with --clean to let it go",
         foreign.len()
     );
-    Error::at("output-foreign", Location::file_only(&output.named), message)
+    Error::at(Code::OutputForeign, Location::file_only(&output.named), message)
 }
 
 /// `path` under `dir`, with `/` between its parts, as page paths are written.

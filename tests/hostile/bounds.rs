@@ -5,6 +5,7 @@
 //! the binary: a located message, its exit code, and its peak memory.
 
 use crate::common::project;
+use rolesite::diag::Code;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -354,8 +355,8 @@ fn a_cell_beyond_the_header_reads_as_in_a_csv() {
             .collect::<Vec<_>>()
     };
     let from_csv = findings(&[("seeds/roles.csv", csv.as_bytes())]);
-    assert!(from_csv.iter().any(|f| f.0 == "unknown-symbol" && (f.2, f.3) == (2, 16_384)), "{from_csv:?}");
-    assert!(from_csv.iter().any(|f| f.0 == "uncertain-columns" && f.2 == 3), "{from_csv:?}");
+    assert!(from_csv.iter().any(|f| f.0 == Code::UnknownSymbol && (f.2, f.3) == (2, 16_384)), "{from_csv:?}");
+    assert!(from_csv.iter().any(|f| f.0 == Code::UncertainColumns && f.2 == 3), "{from_csv:?}");
     assert_eq!(findings(&[("seeds/roles.xlsx", &workbook)]), from_csv);
 }
 

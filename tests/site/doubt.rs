@@ -2,6 +2,7 @@
 //! (The counts themselves are held to `data/roles.json` in tests/charts.rs.)
 
 use super::{resolve, sel, site, text, ROOT};
+use rolesite::diag::Code;
 use scraper::Html;
 use std::collections::BTreeSet;
 
@@ -78,6 +79,8 @@ fn each_finding_kind_has_one_name_on_every_page() {
             if let Some((_, name)) = names.iter().find(|(c, _)| c == code) {
                 assert_eq!(&text(tag), name, "{page}: the tag of {code}");
             }
+            let code: Code = code.parse().unwrap_or_else(|e| panic!("{page}: {e}"));
+            assert_eq!(text(tag), code.label(), "{page}: the tag of {code}");
         }
     }
 }
