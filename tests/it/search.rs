@@ -1,7 +1,7 @@
 //! Search in a real browser: the seed site opened from `file://` and through `serve`,
 //! driven key by key in headless Chromium; and the ranking, on small indexes made for it.
 
-mod common;
+use crate::common;
 
 use common::chromium::{self, driven, file_url, wait_until};
 use headless_chrome::Tab;
@@ -453,7 +453,7 @@ fn ranking_by_field_closeness_and_number() {
 
 /// Not a test: the figures in README's search table. Builds a generated 10,000-task table
 /// (`rolesite gen`), opens it from `file://`, and times loading the index and each query.
-/// `cargo test --release --test search -- --ignored --nocapture`
+/// `cargo test --release --test it search:: -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn measure_index_size_and_query_time() {
