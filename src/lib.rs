@@ -8,7 +8,7 @@
 //! (site.toml, the list of inputs), `read` (the tables, the catalog, the URL files), `pages`
 //! (content/) and `theme`; the published site by `baseline`, and by `write`, which looks at
 //! the folder it replaces. Only `write` writes. Output paths are made only in `urls`.
-//! Modules use only modules below them, with no circle of imports (`tests/modules.rs`).
+//! Modules use only modules below them, with no circle of imports (`tests/it/modules.rs`).
 
 pub mod assemble;
 pub mod baseline;

@@ -49,7 +49,7 @@ fn a_link_anywhere_among_the_sources_is_refused_by_name() {
         let link = dir.path().join(at);
         std::fs::create_dir_all(link.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(outside.path().join(target), &link).unwrap();
-        let (code, stderr) = crate::build(dir.path());
+        let (code, stderr) = super::build(dir.path());
         assert_eq!(code, 1, "{at}: {stderr}");
         assert!(stderr.contains(&format!("{at}: error[symlink]")), "{at}: {stderr}");
         assert!(!dir.path().join("out").exists(), "{at}: nothing is written");
@@ -64,7 +64,7 @@ fn a_source_folder_that_leads_out_of_the_project_is_refused() {
     std::fs::remove_dir_all(dir.path().join("content")).unwrap();
     std::fs::write(outside.path().join("page.md"), format!("+++\ntitle = \"外\"\n+++\n{SECRET}\n")).unwrap();
     std::os::unix::fs::symlink(outside.path(), dir.path().join("content")).unwrap();
-    let (code, stderr) = crate::build(dir.path());
+    let (code, stderr) = super::build(dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("content: error[outside-project]: leads out of the project"), "{stderr}");
     publishes_no_secret(dir.path());
@@ -79,14 +79,14 @@ fn a_named_input_may_be_a_link_only_to_a_file_inside_the_project() {
     // Inside: read as the file it leads to.
     std::fs::write(dir.path().join("tables.csv"), "項番,作業項目,b,作業内容\n2,内側の作業,◎,説明\n").unwrap();
     std::os::unix::fs::symlink(dir.path().join("tables.csv"), dir.path().join("extra.csv")).unwrap();
-    let (code, stderr) = crate::build(dir.path());
+    let (code, stderr) = super::build(dir.path());
     assert_eq!(code, 0, "{stderr}");
     assert!(std::fs::read_to_string(dir.path().join("out/items/2/index.html")).unwrap().contains("内側の作業"));
     // Outside: refused, and the site built before stays as it was.
     let before = std::fs::read(dir.path().join("out/items/2/index.html")).unwrap();
     std::fs::remove_file(dir.path().join("extra.csv")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("hr.csv"), dir.path().join("extra.csv")).unwrap();
-    let (code, stderr) = crate::build(dir.path());
+    let (code, stderr) = super::build(dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("extra.csv: error[outside-project]"), "{stderr}");
     assert_eq!(std::fs::read(dir.path().join("out/items/2/index.html")).unwrap(), before);
@@ -95,7 +95,7 @@ fn a_named_input_may_be_a_link_only_to_a_file_inside_the_project() {
     let climbing =
         format!("[[inputs]]\npath = \"../{}/hr.csv\"\n", outside.path().file_name().unwrap().to_string_lossy());
     std::fs::write(dir.path().join("site.toml"), climbing).unwrap();
-    let (code, stderr) = crate::build(dir.path());
+    let (code, stderr) = super::build(dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error[outside-project]"), "{stderr}");
 }
@@ -112,7 +112,7 @@ fn a_fifo_among_the_seeds_or_named_as_input_is_refused_at_once() {
             std::fs::write(dir.path().join("site.toml"), "[[inputs]]\npath = \"seeds/pipe.csv\"\n").unwrap();
         }
         let start = Instant::now();
-        let (code, stderr) = crate::build(dir.path());
+        let (code, stderr) = super::build(dir.path());
         assert!(start.elapsed() < Duration::from_secs(20), "the build waited on the FIFO");
         assert_eq!(code, 1, "{stderr}");
         assert!(stderr.contains("pipe.csv: error[not-a-file]"), "named {named}: {stderr}");

@@ -5,7 +5,7 @@
 //! accessibility problem on the pages with pictures, and screenshots are kept in
 //! `target/screenshots/` for a person to look at.
 
-mod common;
+use crate::common;
 
 use common::chromium::{driven, file_url};
 use scraper::{ElementRef, Html, Selector};

@@ -3,7 +3,7 @@
 //! `retired.csv` may carry what must never reach the pages. Each is refused with its
 //! location, in little time, and the site built before is left as it was.
 
-use super::common::{project, roles_csv, VENDORS};
+use crate::common::{project, roles_csv, VENDORS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

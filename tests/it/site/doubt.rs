@@ -1,5 +1,5 @@
 //! Doubt where readers look, in readers' words; every number of the original answers.
-//! (The counts themselves are held to `data/roles.json` in tests/charts.rs.)
+//! (The counts themselves are held to `data/roles.json` in tests/it/charts.rs.)
 
 use super::{resolve, sel, site, text, ROOT};
 use rolesite::diag::Code;

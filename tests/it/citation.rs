@@ -10,9 +10,9 @@
 //!   would reach the clipboard is recorded by replacing those two functions in the page
 //!   before the click, so the tests do not depend on the machine's clipboard.
 //!
-//! Needs Chromium like tests/browser.rs (`ROLESITE_CHROMIUM` to use another binary).
+//! Needs Chromium like tests/it/browser.rs (`ROLESITE_CHROMIUM` to use another binary).
 
-mod common;
+use crate::common;
 
 use common::chromium::{self, file_url};
 use headless_chrome::Tab;
@@ -194,7 +194,7 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
     // The script is the theme's, copied as it is.
     assert_eq!(
         read(site, "assets/site.js"),
-        include_str!("../themes/default/static/site.js"),
+        include_str!("../../themes/default/static/site.js"),
         "assets/site.js is the theme's site.js"
     );
     assert_eq!(text(all(&html(site, "items/704/index.html"), "code.citation")[0]), CITATION_704);
@@ -202,7 +202,7 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
 
 #[test]
 fn site_js_is_small_self_contained_and_uses_no_inline_handlers() {
-    let js = include_str!("../themes/default/static/site.js");
+    let js = include_str!("../../themes/default/static/site.js");
     assert!(js.len() < 8 * 1024, "site.js is {} bytes", js.len());
     for bad in [
         "http:",

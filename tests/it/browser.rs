@@ -11,9 +11,9 @@
 //! The same site, and a generated one, are also held to the W3C Nu HTML checker
 //! (`vnu.jar`, pinned and fetched by `.ci/test`; it needs Java): no error on any page.
 
-mod common;
-#[path = "browser/screens.rs"]
 mod screens;
+
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -551,7 +551,7 @@ fn stylesheet_and_japanese_glyphs_render_from_file_url() {
 }
 
 // (e) Nothing fetched from outside the site is covered statically by
-// tests/site.rs (`no_external_requests_anywhere`,
+// tests/it/site.rs (`no_external_requests_anywhere`,
 // `every_internal_link_resolves_and_none_leaves_the_site`).
 
 // ---------------------------------------------------------------------------

@@ -2,12 +2,9 @@
 //! site, the old one or the new one, never a mix and never missing; and a build replaces
 //! only a folder of its own, and in it only what it wrote (`publish/ownership.rs`).
 
-mod common;
-mod publish {
-    pub mod interrupted;
-    pub mod ownership;
-    pub mod sequences;
-}
+mod interrupted;
+mod ownership;
+mod sequences;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -20,9 +20,9 @@
 //! log `PWNED-CONTROL`, and a second build with `trust_html = true` must run vectors from
 //! its Markdown pages (while its data fields stay escaped).
 //!
-//! Needs Chromium like tests/browser.rs (`ROLESITE_CHROMIUM` to use another binary).
+//! Needs Chromium like tests/it/browser.rs (`ROLESITE_CHROMIUM` to use another binary).
 
-mod common;
+use crate::common;
 
 use scraper::{ElementRef, Html, Selector};
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-#[path = "site/doubt.rs"]
 mod doubt;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn rolesite(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rolesite")).args(args).output().unwrap();
@@ -144,7 +143,7 @@ fn one_page_per_item_phase_vendor_and_subsystem() {
     assert_eq!(lost, 194 + 344 + 125);
     assert_eq!(s.count("items/"), 323 + lost, "every 項番 is citable as items/N/");
     // 72 numbered seed lines are empty after the name; 25 of them are variants of the task
-    // beside them whose cells were lost (tests/seed.rs), which leaves 47 headings.
+    // beside them whose cells were lost (tests/it/seed.rs), which leaves 47 headings.
     let seed = std::fs::read_to_string(Path::new(ROOT).join("seeds/000_cb154c5dc3bd9e83.txt")).unwrap();
     let empty = seed
         .lines()

@@ -1,5 +1,4 @@
-//! Helpers shared by the integration tests. Each test binary uses some of them only.
-#![allow(dead_code)]
+//! Helpers shared by the topics of the integration tests.
 
 pub mod chromium;
 

@@ -1,7 +1,7 @@
 //! Search in a real browser: the seed site opened from `file://` and through `serve`,
 //! driven key by key in headless Chromium; and the ranking, on small indexes made for it.
 
-mod common;
+use crate::common;
 
 use common::chromium::{self, driven, file_url, wait_until};
 use headless_chrome::Tab;
@@ -96,6 +96,11 @@ fn shown_urls(tab: &Tab, base: &str) -> Vec<String> {
 /// Open `page` and type `query` into its search box, key by key, as a reader does.
 fn open_and_type(tab: &Tab, page: &str, query: &str) {
     tab.navigate_to(page).unwrap().wait_until_navigated().unwrap();
+    focus_and_type(tab, query);
+}
+
+/// Focus the search box with `/`, once the script has shown it, and type `query` key by key.
+fn focus_and_type(tab: &Tab, query: &str) {
     wait_until(
         tab,
         "the search box",
@@ -138,14 +143,7 @@ fn shown(tab: &Tab) -> Vec<u32> {
 
 /// Focus search with `/`, type `query` key by key, and wait for its results.
 fn type_query(tab: &Tab, query: &str) {
-    wait_until(
-        tab,
-        "the search box",
-        "!!document.getElementById('search-input') && !document.getElementById('site-search').hidden",
-    );
-    tab.press_key("/").unwrap();
-    wait_until(tab, "focus on the search box", "document.activeElement.id === 'search-input'");
-    tab.type_str(query).unwrap();
+    focus_and_type(tab, query);
     let expected = serde_json::to_string(query).unwrap();
     wait_until(
         tab,
@@ -454,7 +452,7 @@ fn ranking_by_field_closeness_and_number() {
 /// Not a test: the figures in docs/PERFORMANCE.md's search table. Builds a generated
 /// 10,000-task table (`rolesite gen`), opens it from `file://`, and times loading the index
 /// and each query.
-/// `cargo test --release --test search -- --ignored --nocapture`
+/// `cargo test --release --test it search:: -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn measure_index_size_and_query_time() {

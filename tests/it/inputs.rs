@@ -1,7 +1,7 @@
 //! Clean tables (CSV in UTF-8, UTF-8 with BOM, Shift_JIS; Excel), precedence between
 //! inputs, and the errors a user can cause: each located, none a panic.
 
-mod common;
+use crate::common;
 
 use common::project;
 use rolesite::config::Project;

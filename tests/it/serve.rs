@@ -1,7 +1,7 @@
 //! `rolesite serve` over real sockets: pages and types, the 404 page, traversal refused,
 //! a stalled client holding up nobody, 200 connections at once.
 
-mod common;
+use crate::common;
 
 use common::chromium;
 use std::io::{BufRead, BufReader, Read, Write};

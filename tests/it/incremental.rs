@@ -2,7 +2,7 @@
 //! checking and writing only what changed, and must leave exactly what a fresh build of the
 //! same project writes.
 
-mod common;
+use crate::common;
 
 use rolesite::baseline::Baseline;
 use rolesite::rebuild::{rebuild, Outcome, Session as Watch};

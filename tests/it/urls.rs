@@ -1,7 +1,7 @@
 //! Links that stay: urls.json, the refusal to drop a published URL, aliases (redirect
 //! pages), retirements (tombstones), the changes page, and `rolesite urls`.
 
-mod common;
+use crate::common;
 
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};

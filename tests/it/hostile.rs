@@ -2,12 +2,11 @@
 //! project, a hostile theme or configuration (`hostile/templates.rs`). These must work (or
 //! be refused safely), never crash.
 
-mod common;
-// A crate root finds its modules beside it; these live in hostile/, one file per topic.
-#[path = "hostile/templates.rs"]
+mod bounds;
+mod sources;
 mod templates;
 
-use common::project;
+use crate::common::project;
 use rolesite::config::Project;
 use std::path::Path;
 use std::process::Command;
@@ -62,8 +61,3 @@ fn a_hundred_thousand_rows_render() {
     let last = rendered.table.rows.last().unwrap();
     assert_eq!((last.no, last.source.line), (100_000, 100_001));
 }
-// Modules by topic live in tests/hostile/; a test crate root finds them by path.
-#[path = "hostile/bounds.rs"]
-mod bounds;
-#[path = "hostile/sources.rs"]
-mod sources;

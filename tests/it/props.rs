@@ -5,12 +5,12 @@
 //! The coverage-guided fuzz targets under `fuzz/` (nightly, cargo-fuzz) check the same
 //! contract on raw bytes; these run on stable in the ordinary `cargo test`, in about 10 s.
 //! A failure prints its shrunk input, and proptest saves it to
-//! `tests/props.proptest-regressions` to replay first next time. `PROPTEST_CASES=<n>` runs
+//! `tests/it/props.proptest-regressions` to replay first next time. `PROPTEST_CASES=<n>` runs
 //! more (or fewer) cases; `PROPTEST_RNG_SEED=<n>` fixes the otherwise random seed.
 
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence, Index};
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 use rolesite::config::{Project, Sheets};
 use rolesite::diag::{Code, Error, Finding, Location, Result, Severity};
 use rolesite::model::RoleKind;
@@ -18,7 +18,7 @@ use rolesite::read::{csv as clean_csv, seed, text, xlsx, RawTable};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-const SEED: &str = include_str!("../seeds/000_cb154c5dc3bd9e83.txt");
+const SEED: &str = include_str!("../../seeds/000_cb154c5dc3bd9e83.txt");
 const REFERENCE: [&str; 3] = ["vendors.csv", "subsystems.csv", "curation.csv"];
 
 /// Error codes located at a whole file rather than at a line.
@@ -192,9 +192,15 @@ const CSV_SAMPLES: &[&str] = &[
     "No.,作業項目,共通運用管理業者,作業内容\n１２,全角,◯,x\n",
 ];
 
-/// `n` cases, unless PROPTEST_CASES says otherwise.
+/// `n` cases, unless PROPTEST_CASES says otherwise; failures kept beside this file, in
+/// `props.proptest-regressions`. (Proptest's default would put them under a
+/// `proptest-regressions/` folder beside `tests/it/`, the folder of the test crate's
+/// `main.rs`.)
 fn cases(n: u32) -> Config {
-    let config = Config::default();
+    let config = Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..Config::default()
+    };
     if std::env::var_os("PROPTEST_CASES").is_some() {
         config
     } else {
@@ -780,11 +786,14 @@ const CHILD: &str = "ROLESITE_PROPS_READ_WORKBOOK";
 
 #[test]
 fn regression_hostile_workbooks_give_located_errors_not_crashes() {
+    // The child test's name as the harness knows it: its path below the crate root.
+    let child = concat!(module_path!(), "::read_one_workbook_in_a_child");
+    let child = child.split_once("::").map_or(child, |(_, below_root)| below_root);
     let mut failures = Vec::new();
     for name in CRASHING_WORKBOOKS {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/xlsx_bytes").join(name);
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "read_one_workbook_in_a_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .args(["--exact", child, "--ignored", "--nocapture", "--test-threads=1"])
             .env(CHILD, &path)
             .env("RUST_BACKTRACE", "0")
             .output()
@@ -794,6 +803,8 @@ fn regression_hostile_workbooks_give_located_errors_not_crashes() {
             let why = stderr.lines().find(|l| l.contains("panicked") || l.contains("memory allocation")).unwrap_or("");
             let next = stderr.lines().skip_while(|l| !l.contains("panicked")).nth(1).unwrap_or("");
             failures.push(format!("{name}: {} {why} {next}", out.status));
+        } else if !String::from_utf8_lossy(&out.stdout).contains("test result: ok. 1 passed") {
+            failures.push(format!("{name}: no test named {child} ran in the child"));
         }
     }
     assert!(failures.is_empty(), "workbooks that crash the reader:\n{}", failures.join("\n"));
