@@ -84,6 +84,13 @@ pub(crate) fn recover(output: &Output) -> Result<Vec<String>> {
         repair(dir, &journal)?;
     }
     let mut warnings = Vec::new();
+    // A journal a killed process was saving: the state it names never took effect, and
+    // left in place it would pass for a hidden file of the user's.
+    for scratch in journal_scratch(dir) {
+        if let Err(e) = std::fs::remove_file(&scratch) {
+            warnings.push(format!("{} (a leftover of a killed build, left in place)", Error::io(&scratch, e)));
+        }
+    }
     let mut stale: Vec<(PathBuf, u32)> = leftovers(output).into_iter().filter(|(_, pid)| !running(*pid)).collect();
     stale.sort();
     // A site that stepped aside and was never replaced (killed between two renames).
@@ -100,6 +107,22 @@ pub(crate) fn recover(output: &Output) -> Result<Vec<String>> {
         }
     }
     Ok(warnings)
+}
+
+/// The journals being saved (`.rolesite-journal.tmp-<pid>`) in `dir` by processes that no
+/// longer run.
+fn journal_scratch(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let prefix = format!("{JOURNAL}.tmp-");
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|p| p.parse().ok());
+            pid.is_some_and(|pid| !running(pid))
+        })
+        .map(|e| e.path())
+        .collect()
 }
 
 /// Finish an update a killed process committed, or undo one it had only prepared. (A
@@ -183,5 +206,19 @@ mod tests {
         assert_eq!(Journal::read(dir.path()), Some(journal));
         std::fs::write(dir.path().join(super::JOURNAL), "not a journal\n1\ncommitted\n").unwrap();
         assert_eq!(Journal::read(dir.path()), None);
+    }
+
+    /// A journal half-saved by a killed process goes; one this process is saving stays.
+    #[test]
+    fn a_journal_a_dead_process_was_saving_is_scratch() {
+        let dir = tempfile::tempdir().unwrap();
+        // Above the largest process id Linux gives (2^22): no process has it.
+        let dead = dir.path().join(format!("{}.tmp-{}", super::JOURNAL, (1u32 << 22) + 1000));
+        let live = dir.path().join(format!("{}.tmp-{}", super::JOURNAL, std::process::id()));
+        let other = dir.path().join(".rolesite-journal.tmp-x");
+        for f in [&dead, &live, &other] {
+            std::fs::write(f, "").unwrap();
+        }
+        assert_eq!(super::journal_scratch(dir.path()), vec![dead]);
     }
 }
