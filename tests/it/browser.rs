@@ -594,11 +594,7 @@ fn vnu_errors(dirs: &[&Path]) -> Vec<String> {
 fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("gen");
-    let gen = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["gen", project.to_str().unwrap(), "--items", "400", "--vendors", "8"])
-        .output()
-        .unwrap();
-    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+    crate::common::generated(&project, 400, 8);
     let generated = dir.path().join("gen-out");
     let build = Command::new(env!("CARGO_BIN_EXE_rolesite"))
         .args(["build", "-q", project.to_str().unwrap(), "-o", generated.to_str().unwrap()])

@@ -337,11 +337,7 @@ fn a_lost_number_says_its_range_and_links_its_page() {
 fn a_query_typed_while_the_index_loads_is_answered() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    let o = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["gen", project.to_str().unwrap(), "--items", "10000", "--vendors", "25"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::common::generated(&project, 10_000, 25);
     // One build, by the server, served over HTTP and opened from its folder.
     let out = dir.path().join("out");
     let server = Server::start(&project, Some(&out));
@@ -458,11 +454,7 @@ fn ranking_by_field_closeness_and_number() {
 fn measure_index_size_and_query_time() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    let o = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["gen", project.to_str().unwrap(), "--items", "10000", "--vendors", "25"])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    crate::common::generated(&project, 10_000, 25);
     let out = dir.path().join("out");
     build(&project, &out);
     // A picture of the results, to look at.

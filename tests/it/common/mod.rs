@@ -13,6 +13,16 @@ pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
+/// `rolesite gen` of `items` tasks and `vendors` vendor columns into `project`.
+pub fn generated(project: &std::path::Path, items: u32, vendors: u32) {
+    let (items, vendors) = (items.to_string(), vendors.to_string());
+    let gen = std::process::Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["gen", project.to_str().unwrap(), "--items", &items, "--vendors", &vendors])
+        .output()
+        .unwrap();
+    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+}
+
 /// Three vendors for small clean tables: the owner, a developer, an operator.
 pub const VENDORS: &str = "id,name\nowner,発注者\ndev,開発業者\nops,運用業者\n";
 
