@@ -56,6 +56,17 @@ pub struct VendorChanges {
     pub lost: Vec<RoleChange>,
 }
 
+impl Changes {
+    /// Whether nothing changed (or nothing was compared).
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.renamed.is_empty()
+            && self.renumbered.is_empty()
+            && self.vendors.is_empty()
+    }
+}
+
 /// A task where a vendor's role appeared or went: `role` is `primary` or `cooperating`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChange {
@@ -219,6 +230,23 @@ pub fn for_build(
     };
     let vendors: Vec<(&str, &str)> = table.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
     memo(diff(&before, &vendors, &entries(table), &moves), Some(before.clone()))
+}
+
+/// What changed from `old` to `new`, two revisions of one table, given the renumberings
+/// between them (old 項番 → new).
+pub fn between(old: &Table, new: &Table, moves: &BTreeMap<u32, u32>) -> Changes {
+    let owned = |e: Entry<&str>| Entry {
+        no: e.no,
+        heading: e.heading,
+        name: e.name.to_string(),
+        roles: e.roles.into_iter().map(|(v, r)| (v.to_string(), r)).collect(),
+    };
+    let before = Snapshot {
+        vendors: old.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
+        rows: entries(old).into_iter().map(owned).collect(),
+    };
+    let vendors: Vec<(&str, &str)> = new.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
+    diff(&before, &vendors, &entries(new), moves)
 }
 
 /// A build's changes with the renumberings they were computed under, for the next build.

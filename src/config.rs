@@ -21,6 +21,8 @@ pub struct Config {
     pub seeds: PathBuf,
     pub content: PathBuf,
     pub themes: PathBuf,
+    /// Released revisions (`rolesite release`), one folder each, published under `rev/`.
+    pub revisions: PathBuf,
     /// Files copied to the site's root as they are (`robots.txt`, `CNAME`).
     #[serde(rename = "static")]
     pub static_files: PathBuf,
@@ -105,6 +107,7 @@ impl Default for Config {
             content: "content".into(),
             themes: "themes".into(),
             static_files: "static".into(),
+            revisions: "revisions".into(),
             inputs: Vec::new(),
             trust_html: false,
             document: DocumentConfig::default(),

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 mod cmd;
 
-use cmd::{build, check, gen, init, serve, urls};
+use cmd::{build, check, gen, init, release, serve, urls};
 
 // Rendering allocates many small strings on every core, and the system allocator's own
 // bookkeeping (malloc_consolidate, unlink_chunk) weighed heavily on a rebuild. mimalloc 2
@@ -34,6 +34,8 @@ enum Command {
     Serve(serve::Args),
     /// Print every citable URL (urls.json), or check an older manifest against the data.
     Urls(urls::Args),
+    /// Freeze the current data as a published revision (revisions/<label>/).
+    Release(release::Args),
 }
 
 fn main() {
@@ -45,6 +47,7 @@ fn main() {
         Command::Gen(args) => gen::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Urls(args) => urls::run(args),
+        Command::Release(args) => release::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

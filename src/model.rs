@@ -115,8 +115,8 @@ pub struct Role {
     pub basis: Basis,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// 1-based position of the source column.
-    #[serde(skip)]
+    /// 1-based position of the source column: where a reader finds the symbol, and what
+    /// names a column no vendor can be named for. A released revision keeps it.
     pub col: usize,
 }
 

@@ -16,11 +16,14 @@ pub struct Page {
     /// How `urls.json` lists the page: its kind and title. `None` for files nobody cites
     /// (assets, the 404 page).
     pub listing: Option<(&'static str, String)>,
+    /// Already in the output as a whole tree the build takes over unrendered (a released
+    /// revision's frozen pages, see `write::frozen`): it holds no bytes, and nothing writes it.
+    pub in_place: bool,
 }
 
 impl Page {
     pub fn new(path: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Page {
-        Page { path: path.into(), bytes: bytes.into(), source: None, listing: None }
+        Page { path: path.into(), bytes: bytes.into(), source: None, listing: None, in_place: false }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::page::{insert_sorted, Page};
 use crate::progress::Progress;
 use crate::read::{self, catalog::Catalog};
 use crate::reuse::{ForNext, LastBuild, Memos, Taking};
-use crate::{changes, check, export, index, links, pages, plan, render, search, theme, urls, write};
+use crate::{changes, check, export, index, links, pages, plan, render, revisions, search, theme, urls, write};
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,20 +95,42 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     // are read beside it.
     let (loaded, inputs) = rayon::join(
         || load(project),
-        || -> Result<_> { Ok((pages::load(project)?, theme::load(project)?, read::continuity::load(project)?)) },
+        || -> Result<_> {
+            let (content, theme) = (pages::load(project)?, theme::load(project)?);
+            Ok((content, theme, read::continuity::load(project)?, revisions::load(project)?))
+        },
     );
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
-    let (content, theme, continuity) = inputs?;
+    let (content, theme, continuity, revisions) = inputs?;
+    let timeline = revisions::Timeline::new(&revisions, &table, renumbered(&continuity));
     // A build kept for the next hashes what else its pages are made from, and takes over
     // from the last what the edit since left alone.
-    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity));
+    let released: Vec<u128> = revisions.iter().map(|r| r.key).collect();
+    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity, &released));
     let taking = run.last.zip(context).map(|(last, context)| Taking::new(last, &table, context));
     let rows = taking.as_ref().map(Taking::rows);
     let specs = plan::specs(&table, &content, &continuity, baseline);
     Error::from_findings(&plan::check_continuity(&specs, &continuity))?;
+    // Each released revision's frozen pages: taken over where they stand whole, made from
+    // the same inputs; else made again.
+    let frozen: Vec<Frozen> = revisions
+        .par_iter()
+        .enumerate()
+        .map(|(k, rev)| frozen_plan(project, &theme, &revisions, k, run, rev))
+        .collect();
     clock.lap("read and check");
 
+    // Each page made goes out at once in a one-off build.
+    let done = |made: &mut render::Made| -> Result<Option<Summary>> {
+        match run.sink {
+            Some(sink) => sink.put(&mut made.page).map(Some),
+            None => {
+                run.progress.inspect(|p| p.step());
+                Ok(None)
+            }
+        }
+    };
     // The search index needs none of the pages: it is made beside everything else; and
     // `data/roles.json`, `data/roles.csv` and the changes beside the pages (see
     // `render::render`).
@@ -137,23 +159,26 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                 reuse: taking.as_ref().map(|t| t as &dyn render::Reuse),
                 fragments: Default::default(),
                 outline: Default::default(),
+                frozen: None,
+                previous: None,
+                timeline: Some(&timeline),
             };
-            // Counted as each file is written: the pages, the files made beside them, and
-            // the search index and `urls.json` after them.
+            // Counted as each file is written: the pages, the files made beside them, the
+            // frozen pages, and the search index and `urls.json` after them.
             if let Some(p) = run.progress {
-                let files = specs.len() + render::files_beside(&site);
+                let files = specs.len() + render::files_beside(&site) + frozen.iter().map(Frozen::files).sum::<usize>();
                 match run.sink {
                     Some(_) => p.stage("描画・書き込み", Some((files + 2) as u64)),
                     None => p.stage("描画", Some(specs.len() as u64 + 1)),
                 }
             }
-            render::render(&site, &specs, export, |made| match run.sink {
-                Some(sink) => sink.put(&mut made.page).map(Some),
-                None => {
-                    run.progress.inspect(|p| p.step());
-                    Ok(None)
-                }
-            })
+            let (mut made, exported) = render::render(&site, &specs, export, done)?;
+            for (k, plan) in frozen.into_iter().enumerate() {
+                made.extend(frozen_pages(project, &theme, &revisions, k, plan, &done)?);
+            }
+            // The frozen trees stand under rev/, among the site's other folders.
+            made.par_sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
+            Ok((made, exported))
         },
     );
     let (search, search_memo) = search;
@@ -180,7 +205,7 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     insert_made(&mut pages, &mut summaries, &mut kept, keep, manifest_page);
     Error::from_findings(&render::collisions(&pages, &continuity))?;
     let unchanged: Vec<bool> = match run.last {
-        Some(last) => pages.par_iter().map(|p| last.has_same(p)).collect(),
+        Some(last) => pages.par_iter().map(|p| p.in_place || last.has_same(p)).collect(),
         None => Vec::new(),
     };
     // The files the last build had and this one lacks: lost places for the link check,
@@ -215,6 +240,151 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         manifest: (manifest_key, Arc::clone(&manifest)),
     });
     Ok(Rendered { table, pages, manifest, unchanged, gone, next, stages: clock.laps })
+}
+
+/// Renumberings the URL files declare: an alias from one item URL to another (old → new).
+pub(crate) fn renumbered(continuity: &read::continuity::Continuity) -> std::collections::BTreeMap<u32, u32> {
+    let item_no = urls::item_no;
+    continuity.aliases.iter().filter_map(|a| Some((item_no(&a.old)?, item_no(&a.new)?))).collect()
+}
+
+/// What a build does with a released revision's frozen pages.
+enum Frozen {
+    /// They stand whole in the output, made from the same inputs: taken over, unread.
+    Taken(Vec<Page>),
+    /// They are made, from inputs that hash to this key.
+    Made(u128),
+}
+
+impl Frozen {
+    /// How many files it adds to the site (for a progress total).
+    fn files(&self) -> usize {
+        match self {
+            Frozen::Taken(pages) => pages.len(),
+            Frozen::Made(_) => 0,
+        }
+    }
+}
+
+/// Whether revision `k` is taken over or made: taken over when its tree stands whole where
+/// the site is written (a one-off build's output, or a watching process's last build) and
+/// was made from the same revision, the one before it, the theme, the settings its pages
+/// show and this version of rolesite.
+fn frozen_plan(
+    project: &Project,
+    theme: &theme::Theme,
+    revisions: &[revisions::Revision],
+    k: usize,
+    run: Run,
+    rev: &revisions::Revision,
+) -> Frozen {
+    let before = k.checked_sub(1).map_or(0, |j| revisions[j].key);
+    let config = &project.config;
+    let settings = format!("{:?}{:?}{}", config.base_url, config.citation.format, env!("CARGO_PKG_VERSION"));
+    let key = crate::hash::fields_key(&[
+        &rev.key.to_le_bytes(),
+        &before.to_le_bytes(),
+        &theme.fingerprint.to_le_bytes(),
+        settings.as_bytes(),
+    ]);
+    let prefix = rev.prefix();
+    let taken = match (run.last, run.sink) {
+        (Some(last), _) => last.stamp(&prefix).and_then(|stamp| write::frozen::listed(&prefix, key, &stamp)),
+        (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key),
+        (None, None) => None,
+    };
+    match taken {
+        Some(pages) => Frozen::Taken(pages),
+        None => Frozen::Made(key),
+    }
+}
+
+/// Revision `k`'s frozen pages as `plan` decided, each through `done` (with its stamp):
+/// taken over, or made from its data alone, every URL it was released with among them.
+fn frozen_pages(
+    project: &Project,
+    theme: &theme::Theme,
+    revisions: &[revisions::Revision],
+    k: usize,
+    plan: Frozen,
+    done: &(impl Fn(&mut render::Made) -> Result<Option<Summary>> + Sync),
+) -> Result<Vec<render::Answered<Option<Summary>>>> {
+    let rev = &revisions[k];
+    let key = match plan {
+        Frozen::Taken(pages) => {
+            let made = pages.into_iter().map(render::Made::file);
+            return made.map(|mut m| Ok((done(&mut m)?, m)).map(|(a, m)| (m, Some(a)))).collect();
+        }
+        Frozen::Made(key) => key,
+    };
+    // The size of each page is kept for the stamp: a one-off build drops its bytes.
+    let sized = |m: &mut render::Made| -> Result<(u64, Option<Summary>)> {
+        let size = m.page.bytes.len() as u64;
+        Ok((size, done(m)?))
+    };
+    let made = frozen_site(project, theme, revisions, k, sized)?;
+    released_urls(rev, made.iter().map(|(m, _)| &m.page))?;
+    let files = made.iter().map(|(m, a)| {
+        let size = a.as_ref().map_or(m.page.bytes.len() as u64, |(size, _)| *size);
+        (m.page.path.as_str(), size, m.page.listing.as_ref())
+    });
+    let stamp = write::frozen::stamp(&rev.prefix(), key, files);
+    let mut out: Vec<_> = made.into_iter().map(|(m, a)| (m, a.map(|(_, s)| s))).collect();
+    out.push((render::Made::file(stamp), None));
+    Ok(out)
+}
+
+/// Revision `k`'s frozen pages, made from its data alone (and its changes from the
+/// revision before), each page through `done`, the data files after them.
+pub(crate) fn frozen_site<S: Send>(
+    project: &Project,
+    theme: &theme::Theme,
+    revisions: &[revisions::Revision],
+    k: usize,
+    done: impl Fn(&mut render::Made) -> Result<S> + Sync,
+) -> Result<Vec<render::Answered<S>>> {
+    let rev = &revisions[k];
+    let previous = k.checked_sub(1).map(|j| &revisions[j]);
+    let catalog = Catalog::of(rev.table.vendors.clone(), rev.table.subsystems.clone());
+    let index = index::build(&rev.table, &catalog);
+    let (content, continuity, baseline) = (Vec::new(), Default::default(), Baseline::default());
+    let site = render::Site {
+        project,
+        table: &rev.table,
+        index: &index,
+        content: &content,
+        theme,
+        continuity: &continuity,
+        baseline: &baseline,
+        reuse: None,
+        fragments: Default::default(),
+        outline: Default::default(),
+        frozen: Some(rev),
+        previous,
+        timeline: None,
+    };
+    let changes = match previous {
+        Some(p) => changes::between(&p.table, &rev.table, &rev.moves()),
+        None => changes::Changes::default(),
+    };
+    render::frozen(&site, &plan::frozen_specs(&rev.table), &changes, done)
+}
+
+/// Every URL a revision was released with is among its frozen pages: a later rolesite
+/// that would make fewer is refused, naming them where `urls.json` lists them.
+fn released_urls<'p>(rev: &revisions::Revision, pages: impl Iterator<Item = &'p Page>) -> Result<()> {
+    let made: std::collections::HashSet<&str> =
+        pages.filter(|p| p.listing.is_some()).map(|p| p.path.as_str()).collect();
+    let prefix = rev.prefix();
+    let findings: Vec<diag::Finding> = (rev.urls.urls.iter())
+        .filter(|e| !made.contains(urls::file_of(&e.url).as_str()))
+        .map(|e| {
+            let message = format!("{} was released with revision {} and is not made from its data", e.url, rev.label());
+            diag::Finding::error(diag::Code::Revision, diag::Location::file_only(&rev.urls_file), message)
+        })
+        .collect();
+    debug_assert!(rev.urls.urls.iter().all(|e| e.url.starts_with(&prefix)), "released URLs stand under {prefix}");
+    Error::from_findings(&findings)
 }
 
 /// Add a file made after rendering at its place in path order, with nothing written of it

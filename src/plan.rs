@@ -30,6 +30,8 @@ pub enum Spec<'a> {
     Content(&'a ContentPage),
     /// Made last: the changes are computed while the other pages are rendered.
     Changes(&'a Changes),
+    /// The list of released revisions.
+    Revisions,
     Alias(&'a Alias),
     Tombstone(&'a Retired),
     /// A 項番 in a range the source lost (`items/100/`): a specification may cite it.
@@ -83,6 +85,7 @@ pub fn specs<'a>(
         Spec::Matrix,
         Spec::Quality,
         Spec::NotFound,
+        Spec::Revisions,
     ];
     for row in &table.rows {
         if row.is_heading() {
@@ -101,6 +104,28 @@ pub fn specs<'a>(
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         let lost = |no: &u32| lost_from_source(*no, continuity, baseline);
         specs.extend((gap.from..=gap.to).filter(lost).map(|no| Spec::Lost(gap, no)));
+    }
+    specs
+}
+
+/// A released revision's frozen pages (its changes page comes after them, see
+/// `Spec::Changes`): the pages of the table's data, with the 項番 its source lost; not
+/// the narrative pages, the URL files' pages or the source's lines, which it does not hold.
+pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
+    let mut specs =
+        vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
+    for row in &table.rows {
+        if row.is_heading() {
+            specs.push(Spec::Phase(row));
+            specs.push(Spec::Redirect(row));
+        } else {
+            specs.push(Spec::Item(row));
+        }
+    }
+    specs.extend(table.vendors.iter().map(Spec::Vendor));
+    specs.extend(table.subsystems.iter().map(Spec::Subsystem));
+    for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
+        specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
     }
     specs
 }
@@ -141,6 +166,7 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         Spec::Quality => d(urls::QUALITY.into(), Some("quality"), "quality.html", "quality", Shows::Table),
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
         Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),
+        Spec::Revisions => d(urls::REVISIONS.into(), Some("revisions"), "revisions.html", "revisions", Shows::Table),
         Spec::Alias(a) => d(a.old.clone(), Some("alias"), "redirect.html", "", Shows::Fixed),
         Spec::Tombstone(r) => d(r.url.clone(), Some("retired"), "tombstone.html", "", Shows::Fixed),
         // Made from the gap and the rows beside it, which an edit in place keeps.

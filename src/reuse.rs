@@ -42,6 +42,7 @@ impl LastFile {
             bytes: self.bytes.clone(),
             source: self.source.clone(),
             listing: self.listing.clone(),
+            in_place: false,
         };
         Made { page, key: self.key, fragments: self.fragments.clone() }
     }
@@ -105,7 +106,12 @@ impl LastBuild {
             .zip(made)
             .zip(found)
             .map(|((p, (key, fragments)), found)| {
-                let file = LastFile { key, bytes: p.bytes, found, listing: p.listing, source: p.source, fragments };
+                // A frozen tree is taken over whole, by its stamp: its pages' bytes are not
+                // kept (their stamp's are, and the ones of a tree taken over were never read).
+                let frozen =
+                    crate::urls::revision_of(&p.path).is_some() && !p.path.ends_with(crate::write::frozen::STAMP);
+                let bytes = if frozen { bytes::Bytes::new() } else { p.bytes };
+                let file = LastFile { key, bytes, found, listing: p.listing, source: p.source, fragments };
                 (p.path, file)
             })
             .collect();
@@ -132,6 +138,13 @@ impl LastBuild {
     /// Whether `page` holds the same bytes as the file of the same path in this build.
     pub fn has_same(&self, page: &Page) -> bool {
         self.files.get(&page.path).is_some_and(|k| same_buffer(&k.bytes, &page.bytes) || k.bytes == page.bytes)
+    }
+
+    /// The stamp of the frozen tree at `prefix` as this build wrote it (see
+    /// `write::frozen`): the tree stands as it was, in the folder this build wrote.
+    pub fn stamp(&self, prefix: &str) -> Option<bytes::Bytes> {
+        let file = self.files.get(&format!("{prefix}{}", crate::write::frozen::STAMP))?;
+        (!file.bytes.is_empty()).then(|| file.bytes.clone())
     }
 
     /// `urls.json` as this build made it, when the pages' listings hash to the same `key`.
@@ -196,8 +209,14 @@ impl crate::render::Reuse for Taking<'_> {
 /// narrative pages, the theme's templates and the URL files. Made from their debug form:
 /// any difference gives another hash, which costs no more than a whole render. (The site
 /// a watching session is held to stays the same for the session.)
-pub fn context_key(project: &Project, content: &[ContentPage], theme: &Theme, continuity: &Continuity) -> u128 {
-    let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}", theme.fingerprint);
+pub fn context_key(
+    project: &Project,
+    content: &[ContentPage],
+    theme: &Theme,
+    continuity: &Continuity,
+    revisions: &[u128],
+) -> u128 {
+    let text = format!("{project:?}\n{content:?}\n{continuity:?}\n{}\n{revisions:?}", theme.fingerprint);
     crate::hash::bytes(text.as_bytes())
 }
 

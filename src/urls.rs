@@ -20,6 +20,8 @@ pub const UNASSIGNED: &str = "unassigned/";
 pub const MATRIX: &str = "matrix/";
 pub const QUALITY: &str = "quality/";
 pub const CHANGES: &str = "changes/";
+/// The list of released revisions.
+pub const REVISIONS: &str = "revisions/";
 /// The page a server shows at a missing URL: a file, not a folder.
 pub const NOT_FOUND: &str = "404.html";
 
@@ -43,6 +45,16 @@ pub fn vendor(id: &str) -> String {
 
 pub fn subsystem(id: &str) -> String {
     format!("subsystems/{id}/")
+}
+
+/// Where a released revision's frozen pages stand: `rev/2016-05/`.
+pub fn revision(label: &str) -> String {
+    format!("rev/{label}/")
+}
+
+/// The label of the revision a frozen page belongs to (`rev/2016-05/items/704/` → 2016-05).
+pub fn revision_of(url: &str) -> Option<&str> {
+    url.strip_prefix("rev/")?.split('/').next().filter(|l| !l.is_empty())
 }
 
 /// A page of an input as written: its place among the inputs and its first line.

@@ -6,6 +6,7 @@ pub mod check;
 pub mod gen;
 pub mod init;
 pub mod progress;
+pub mod release;
 pub mod serve;
 pub mod urls;
 pub mod watch;

@@ -92,6 +92,7 @@ codes! {
     PrimaryMismatch = "primary-mismatch", "列ずれの疑い", Some(Warning);
     Read = "read", "読めないフォルダ", Some(Error);
     Retired = "retired", "削除したページの記載の誤り", Some(Error);
+    Revision = "revision", "版の記載の誤り", Some(Error);
     Symlink = "symlink", "シンボリックリンク", Some(Error);
     Template = "template", "テンプレートの誤り", Some(Error);
     Theme = "theme", "テーマの誤り", Some(Error);

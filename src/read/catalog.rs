@@ -153,6 +153,11 @@ impl Catalog {
         self.curation.insert(key(&header), (vendor, reason));
     }
 
+    /// The catalog a released revision lists: its vendors and subsystems, nothing curated.
+    pub fn of(vendors: Vec<Vendor>, subsystems: Vec<Subsystem>) -> Catalog {
+        Catalog { vendors, subsystems, ..Default::default() }
+    }
+
     /// The vendor id a header spelling names: its id, name or one of its aliases.
     pub fn resolve(&self, spelling: &str) -> Option<&str> {
         self.by_key.get(&key(spelling)).map(|&i| self.vendors[i].id.as_str())

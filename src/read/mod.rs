@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod catalog;
 pub mod continuity;
 pub mod csv;
+pub mod frozen;
 pub mod seed;
 pub mod text;
 pub mod xlsx;

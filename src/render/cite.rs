@@ -6,17 +6,33 @@ use super::Site;
 use crate::model::Row;
 use crate::urls;
 
-/// The citation of a row's page, at site-relative `url`.
+/// The citation of a row's page, at site-relative `url`: on a frozen page, of that
+/// revision's page, naming the revision.
 pub fn row(site: &Site, row: &Row, url: &str) -> String {
-    let d = &site.table.document;
+    match site.frozen {
+        Some(r) => pinned(site, r, row),
+        None => of(site, &site.table.document, None, row, url),
+    }
+}
+
+/// The citation of `row`'s frozen page in `revision` (`rev/<label>/items/<no>/`), naming
+/// the revision (…(別紙2, 平成28年5月版) 項番704…): what a specification cites, as it
+/// shows what was agreed then, whatever changes later.
+pub fn pinned(site: &Site, revision: &crate::revisions::Revision, row: &Row) -> String {
+    let url = format!("{}{}", revision.prefix(), urls::item(row.no));
+    of(site, &revision.table.document, Some(revision.edition()), row, &url)
+}
+
+fn of(site: &Site, d: &crate::model::Document, edition: Option<String>, row: &Row, url: &str) -> String {
     // A relative path means nothing pasted into a specification: without a base URL the
     // citation names the document and the row, and no address.
     let address = site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)).unwrap_or_default();
+    let date = edition.unwrap_or_else(|| d.date_label.clone().unwrap_or_default());
     let fields = [
         ("issuer", d.issuer.as_str()),
         ("title", d.title.as_str()),
         ("annex", d.annex.as_str()),
-        ("date", d.date_label.as_deref().unwrap_or("")),
+        ("date", date.as_str()),
         ("no", &row.no.to_string()),
         ("name", row.name.as_str()),
         ("url", &address),

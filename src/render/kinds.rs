@@ -92,7 +92,16 @@ pub struct Item<'a> {
     source_line: usize,
     /// The row's line on the page of its source, and how a reader names the place.
     source: Option<(String, String)>,
+    /// What a specification cites: the latest released revision's page of the row when
+    /// one has it, else this page.
     citation: String,
+    /// The page the citation names, site-relative, and its href from here.
+    permalink: String,
+    permalink_href: String,
+    /// The citation of this page (the working data), when `citation` is a revision's.
+    citation_latest: Option<String>,
+    /// 版ごとの担当: the row in each released revision and in the working data.
+    history: Vec<super::history::Held>,
 }
 
 pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
@@ -101,6 +110,7 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
     let at = tasks.binary_search(&row.no).ok();
     let neighbour =
         |i: Option<usize>| i.and_then(|i| tasks.get(i)).and_then(|n| t.row(*n)).map(|r| RowLink::new(r, from));
+    let (citation, citation_latest, permalink, here) = citations(site, row, from);
     Item {
         row: row_view(row),
         breadcrumb: RowLink::list(t, site.index.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
@@ -120,7 +130,29 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
         source_file: crate::export::display_path(&site.project.root, &row.source.file),
         source_line: row.source.line,
         source: super::source::of_row(site, row, from),
-        citation: super::cite::row(site, row, from),
+        citation,
+        permalink_href: urls::href(&here, &permalink),
+        permalink,
+        citation_latest,
+        history: super::history::item(site, row, from),
+    }
+}
+
+/// An item page's citations: the revision's page it pins (on a frozen page, its own; on a
+/// current page, the latest revision's that has the row), the page itself as the other
+/// choice, and where the pinned page stands. `from` is the page's URL, and where it
+/// stands in the site (`rev/<label>/…` on a frozen page).
+fn citations(site: &Site, row: &Row, from: &str) -> (String, Option<String>, String, String) {
+    let at = site.frozen.map_or_else(|| from.to_string(), |r| format!("{}{from}", r.prefix()));
+    let latest_revision = site.timeline.and_then(|t| {
+        t.revisions.iter().rev().find_map(|r| Some((r, r.table.row(row.no).filter(|x| !x.is_heading())?)))
+    });
+    match latest_revision {
+        Some((revision, then)) => {
+            let url = format!("{}{}", revision.prefix(), urls::item(row.no));
+            (super::cite::pinned(site, revision, then), Some(super::cite::row(site, row, from)), url, at)
+        }
+        None => (super::cite::row(site, row, from), None, at.clone(), at),
     }
 }
 
@@ -204,6 +236,9 @@ pub fn tombstone(site: &Site, r: &crate::read::continuity::Retired, from: &str) 
 /// (a removed row has none, unless an alias or a retirement stands at its URL).
 #[derive(Serialize)]
 pub struct ChangesPage {
+    /// On a revision's frozen changes page: the revisions compared (this one, and the one
+    /// before it).
+    between: Option<(String, Option<String>)>,
     compared: bool,
     empty: bool,
     added: Vec<ChangeLine>,
@@ -246,6 +281,7 @@ pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesP
         line(r.no, &r.name, label.to_string())
     };
     ChangesPage {
+        between: site.frozen.map(|r| (r.edition(), site.previous.map(|p| p.edition()))),
         compared: c.compared,
         empty: c.added.is_empty()
             && c.removed.is_empty()
@@ -542,6 +578,8 @@ pub struct VendorPage<'a> {
     /// The bars by phase, rendered (`vendor-bars.html`).
     bars: super::Block,
     standings: super::charts::Standings<'a>,
+    /// Per released revision, the roles gained and lost.
+    steps: Vec<super::history::VendorStep>,
 }
 
 /// A vendor page's bars, for `vendor-bars.html`.
@@ -610,6 +648,7 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
             Ok(Bars { bars: super::charts::vendor_bars(site, v, from) })
         })?,
         standings: super::charts::standings(site, v, from),
+        steps: super::history::vendor(site, &v.id, from),
     })
 }
 

@@ -3,6 +3,7 @@
 mod block;
 pub mod charts;
 mod cite;
+mod history;
 mod source;
 pub mod views;
 
@@ -74,6 +75,13 @@ pub struct Site<'a> {
     pub fragments: std::sync::Mutex<std::collections::HashMap<String, Fragments>>,
     /// See `Site::outline`: made once, when first asked for.
     pub outline: std::sync::OnceLock<u128>,
+    /// Set when rendering a released revision's frozen pages: they stand under its
+    /// `rev/<label>/`, and show its data alone.
+    pub frozen: Option<&'a crate::revisions::Revision>,
+    /// On frozen pages: the revision before it, whose data its changes page compares with.
+    pub previous: Option<&'a crate::revisions::Revision>,
+    /// The released revisions and the working data (current pages; `None` on frozen ones).
+    pub timeline: Option<&'a crate::revisions::Timeline<'a>>,
 }
 
 impl Site<'_> {
@@ -209,6 +217,41 @@ pub fn render<S: Send>(
     Ok((made, exported))
 }
 
+/// A released revision's frozen pages (`site.frozen`): those of `specs` (as
+/// `plan::frozen_specs` lists them) and its changes page (`changes`, from the revision
+/// before), each through `done` as soon as it is made; then its data files, left for the
+/// caller. All of it under `rev/<label>/`.
+pub fn frozen<S: Send>(
+    site: &Site,
+    specs: &[Spec],
+    changes: &crate::changes::Changes,
+    done: impl Fn(&mut Made) -> Result<S> + Sync,
+) -> Result<Vec<Answered<S>>> {
+    let revision = site.frozen.expect("a frozen site names its revision");
+    let view = site_view(site);
+    let changes_spec = [Spec::Changes(changes)];
+    let mut made = specs
+        .par_iter()
+        .chain(&changes_spec)
+        .map(|s| {
+            let mut made = render_one(site, &view, s, plan::describe(s))?;
+            let answer = done(&mut made)?;
+            Ok((made, Some(answer)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let prefix = revision.prefix();
+    let data = |path: &str, bytes: bytes::Bytes| {
+        let path = format!("{prefix}{path}");
+        (Made::file(Page { listing: Some(("data", path.clone())), ..Page::new(path, bytes) }), None)
+    };
+    made.push(data(urls::ROLES_JSON, revision.data.clone()));
+    made.push(data(urls::ROLES_CSV, crate::export::roles_csv(site.table, None, false).0.into()));
+    let changes = serde_json::to_string_pretty(changes).expect("strings and numbers") + "\n";
+    made.push(data(urls::CHANGES_JSON, changes.into()));
+    made.par_sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
+    Ok(made)
+}
+
 /// The files a site has besides the pages of `specs`: the changes page, the theme's files,
 /// the three data files and the site map (for a progress total).
 pub fn files_beside(site: &Site) -> usize {
@@ -264,7 +307,15 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
 fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Described) -> Result<Made> {
     let plan::Described { url, listed_as, template, nav, .. } = described;
     let u = url.as_str();
-    let page = |title: String| Meta { site, view, url: u, template, nav, title };
+    // A frozen page's title names its revision: in a browser's tab, and in `urls.json`.
+    let edition = site.frozen.map(|r| r.edition());
+    let page = |title: String| {
+        let title = match &edition {
+            Some(e) => format!("{title}({e})"),
+            None => title,
+        };
+        Meta { site, view, url: u, template, nav, title, note: note_for(site, spec) }
+    };
     // An alias is listed under its target's title, a retired page under the title it had;
     // every other page under its own.
     let mut listed = None;
@@ -283,6 +334,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
         Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),
+        Spec::Revisions => page("公開版".into()).render(history::revisions(site, u)),
         Spec::Alias(a) => {
             let (target, title) = kinds::alias(site, a, u);
             let rendered = page(format!("移動しました: {title}")).render(target);
@@ -308,7 +360,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
     };
     let listing = listed_as.map(|k| (k, listed.unwrap_or(title)));
     let fragments = site.fragments.lock().unwrap_or_else(|p| p.into_inner()).remove(u).unwrap_or_default();
-    Ok(Made { page: Page { path: urls::file_of(&url), bytes, source, listing }, key, fragments })
+    let path = match site.frozen {
+        Some(r) => format!("{}{}", r.prefix(), urls::file_of(&url)),
+        None => urls::file_of(&url),
+    };
+    Ok(Made { page: Page { path, bytes, source, listing, in_place: false }, key, fragments })
 }
 
 /// What every page shares: where it is, its template, its place in the navigation, its title.
@@ -319,6 +375,7 @@ struct Meta<'s, 'a> {
     template: &'static str,
     nav: &'static str,
     title: String,
+    note: Option<Note>,
 }
 
 impl Meta<'_, '_> {
@@ -326,15 +383,29 @@ impl Meta<'_, '_> {
     /// last build's bytes when template, theme and views are all the same as then.
     /// Returns the hash of those inputs with the bytes, and the page's title.
     fn render<V: Serialize>(self, own: V) -> Result<(Option<u128>, bytes::Bytes, String)> {
-        let Meta { site, view, url, template, nav, title } = self;
+        let Meta { site, view, url, template, nav, title, note } = self;
         let page_title = title.clone();
+        // A frozen page links within its revision (`root`), and to the site's assets and
+        // to the same page in the working data from the site's root.
+        let prefix = site.frozen.map(|r| r.prefix()).unwrap_or_default();
+        let at = format!("{prefix}{url}");
+        let revision = site.frozen.map(|r| Banner {
+            label: r.label().to_string(),
+            edition: r.edition(),
+            released: r.meta.released.clone(),
+            latest: urls::href(&at, url),
+            revisions: urls::href(&at, urls::REVISIONS),
+        });
         let base = Base {
             site: view,
             root: root_for(site, url),
             page_title: title,
             url: url.to_string(),
-            canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, url)),
+            canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, &at)),
             nav_current: nav,
+            site_root: urls::root_of(&at),
+            revision,
+            revision_note: note,
         };
         let key = match site.reuse {
             Some(_) => Some(inputs_key(site.theme, template, &base, &own).map_err(view_error)?),
@@ -354,6 +425,37 @@ impl Meta<'_, '_> {
             |ctx| site.theme.render(template, ctx, url),
         )?;
         Ok((key, html.into(), page_title))
+    }
+}
+
+/// What a current page says of the released revisions: an item page of its row, a page
+/// that shows the whole table of the table. Pages that show one row or none say nothing,
+/// as an edit elsewhere would not make them again.
+fn note_for(site: &Site, spec: &Spec) -> Option<Note> {
+    let timeline = site.timeline.filter(|t| !t.is_empty())?;
+    let latest = timeline.revisions.last()?;
+    let href = |from: &str| urls::href(from, urls::REVISIONS);
+    let name = latest.name();
+    match spec {
+        Spec::Item(row) => {
+            let differs = timeline.row_differs(row.no)?;
+            let text = match (differs, latest.table.row(row.no).is_some()) {
+                (false, _) => format!("この作業は公開版の最新({name})と同じ内容です。"),
+                (true, true) => format!("この作業は公開版の最新({name})から変更されています。"),
+                (true, false) => format!("この作業は公開版の最新({name})にはありません。"),
+            };
+            Some(Note { text, differs, href: href(&urls::item(row.no)) })
+        }
+        _ if matches!(plan::describe(spec).shows, Shows::Table) => {
+            let url = plan::describe(spec).url;
+            let differs = timeline.working_differs;
+            let text = match differs {
+                false => format!("このサイトのデータは公開版の最新({name})と同じです。"),
+                true => format!("このサイトのデータは公開版の最新({name})から変更されています。"),
+            };
+            Some(Note { text, differs, href: href(&url) })
+        }
+        _ => None,
     }
 }
 

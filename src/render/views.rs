@@ -18,6 +18,34 @@ pub struct Base<'a> {
     pub url: String,
     pub canonical: Option<String>,
     pub nav_current: &'static str,
+    /// Relative prefix back to the root of the whole site, where the assets and the search
+    /// index stand: `root` itself, except on a revision's frozen pages, whose `root` is the
+    /// revision's.
+    pub site_root: String,
+    /// On a frozen page: which revision it shows.
+    pub revision: Option<Banner>,
+    /// On a current page: how its data stands against the latest released revision.
+    pub revision_note: Option<Note>,
+}
+
+/// What a frozen page says of itself: the revision, its date, and the same page in the
+/// working data (`latest`), whose URL lasts as every URL does.
+#[derive(Serialize)]
+pub struct Banner {
+    pub label: String,
+    pub edition: String,
+    pub released: String,
+    pub latest: String,
+    pub revisions: String,
+}
+
+/// A current page's word on the released revisions: `differs` when its data is not the
+/// latest revision's; with a link to the list of revisions.
+#[derive(Serialize, Hash)]
+pub struct Note {
+    pub text: String,
+    pub differs: bool,
+    pub href: String,
 }
 
 #[derive(Serialize)]

@@ -160,10 +160,11 @@ fn repair(dir: &Path, journal: &Journal) -> Result<()> {
 /// into the output, where they were, unless the output has them (the swap happened).
 fn give_back(leftover: &Path, dir: &Path) -> Result<()> {
     let Some(journal) = Journal::read(leftover).filter(|j| j.state == "carry") else { return Ok(()) };
-    // Entries at the top only, as they were carried.
-    for name in journal.names.iter().filter(|n| super::plain(n) && !n.contains('/')) {
+    // Entries at the top, and frozen trees (`rev/2016-05`) into the folder they were in.
+    for name in journal.names.iter().filter(|n| super::plain(n)) {
         let (from, to) = (leftover.join(name), dir.join(name));
-        if std::fs::symlink_metadata(&from).is_ok() && std::fs::symlink_metadata(&to).is_err() {
+        let home = to.parent().is_some_and(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()));
+        if home && std::fs::symlink_metadata(&from).is_ok() && std::fs::symlink_metadata(&to).is_err() {
             std::fs::rename(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
     }

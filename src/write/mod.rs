@@ -3,6 +3,7 @@
 //! only into a folder it owns (`owner`), and leaves a journal of any update in progress
 //! for the next run to finish (`journal`).
 
+pub mod frozen;
 mod journal;
 pub mod owner;
 
@@ -271,8 +272,16 @@ impl<'p> Sink<'p> {
     }
 
     /// Write `page` into the new site, and hand back what the link check needs of it: its
-    /// bytes go.
+    /// bytes go. A page in place is not written: its tree is moved in whole by `finish`.
     pub fn put(&self, page: &mut Page) -> Result<crate::links::Summary> {
+        if page.in_place {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.linked.fetch_add(1, Ordering::Relaxed);
+            if let Some(p) = self.progress {
+                p.step();
+            }
+            return Ok(crate::links::Summary::default());
+        }
         self.write(page)?;
         let summary = crate::links::Summary::of(&page.path, &page.bytes);
         page.bytes = bytes::Bytes::new();
@@ -295,6 +304,11 @@ impl<'p> Sink<'p> {
         Ok(linked)
     }
 
+    /// The output folder the new site will replace: where frozen trees are taken over from.
+    pub fn output_dir(&self) -> &Path {
+        &self.output.dir
+    }
+
     /// A page already put, read back from the new site.
     pub fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(self.tmp.join(path))
@@ -310,10 +324,12 @@ impl<'p> Sink<'p> {
         let list = owner::marker(pages.iter().map(|p| p.path.as_str()));
         std::fs::write(&marker, list).map_err(|e| Error::io(&marker, e))?;
         self.mark_old_site()?;
-        self.carry(&survey.carried)?;
+        // The hidden entries, and the frozen trees taken over whole (`frozen`).
+        let moving: Vec<String> = survey.carried.iter().cloned().chain(frozen::taken_trees(pages)).collect();
+        self.carry(&moving)?;
         let (out, tmp, old) = (&self.output.dir, &self.tmp, &self.old);
         if let Err(e) = swap(out, tmp, old) {
-            give_back(tmp, out, &survey.carried);
+            give_back(tmp, out, &moving);
             return Err(e);
         }
         // The old site now stands at one of the two scratch names.
@@ -349,7 +365,8 @@ impl<'p> Sink<'p> {
         Journal::new("carry", names.to_vec(), Vec::new()).save(&self.tmp)?;
         for name in names {
             let (from, to) = (self.output.dir.join(name), self.tmp.join(name));
-            if let Err(e) = std::fs::rename(&from, &to) {
+            let made = to.parent().map_or(Ok(()), std::fs::create_dir_all);
+            if let Err(e) = made.and_then(|_| std::fs::rename(&from, &to)) {
                 give_back(&self.tmp, &self.output.dir, names);
                 return Err(Error::io(&from, e));
             }

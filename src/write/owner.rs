@@ -102,7 +102,8 @@ fn refuse_overlap(project: &Project, named: &Path, dir: &Path) -> Result<()> {
     }
     let config = &project.config;
     let sources = [("seeds", &config.seeds), ("content", &config.content), ("themes", &config.themes)];
-    for (what, folder) in sources.into_iter().chain([("static", &config.static_files)]) {
+    let more = [("static", &config.static_files), ("revisions", &config.revisions)];
+    for (what, folder) in sources.into_iter().chain(more) {
         let source = real_prefix(&project.path(folder));
         let relation = match () {
             _ if source == dir => "is",
@@ -216,10 +217,16 @@ pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page]) -> Result
     if std::fs::symlink_metadata(&output.dir).is_err() {
         return Ok(survey);
     }
+    // A frozen tree taken over was looked at whole when it was (`frozen::in_place`).
+    let taken = super::frozen::taken_trees(pages);
     let mut walk = walkdir::WalkDir::new(&output.dir).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| Error::at(Code::Output, Location::file_only(&output.named), e.to_string()))?;
         let rel = relative(&output.dir, entry.path());
+        if entry.file_type().is_dir() && taken.contains(&rel) {
+            walk.skip_current_dir();
+            continue;
+        }
         if entry.depth() == 1 && rel.starts_with('.') && rel != MARKER && rel != JOURNAL {
             survey.carried.push(rel);
             // Only a folder's own contents are skipped: for a file, this would skip the

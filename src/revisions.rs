@@ -1,0 +1,393 @@
+//! Released revisions: `rolesite release` freezes the data as it stands into
+//! `revisions/<label>/` (its `roles.json`, the URLs its frozen pages publish, and what it
+//! was released as), for the maintainer to commit. Every build publishes each revision
+//! under `rev/<label>/` and compares consecutive ones from their frozen data alone: each
+//! row's history, each vendor's gains and losses, the list of revisions. Nothing here
+//! depends on what the last build happened to be.
+
+use crate::changes::{self, Changes};
+use crate::config::Project;
+use crate::diag::{Code, Error, Location, Result};
+use crate::manifest::Manifest;
+use crate::model::{RoleKind, Row, Table};
+use crate::urls;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The files of a revision's folder.
+pub const DATA: &str = "roles.json";
+pub const META: &str = "revision.json";
+pub const URLS: &str = "urls.json";
+
+/// What a revision was released as (`revision.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub label: String,
+    /// Its place among the revisions, from 1: the order they were released in.
+    pub sequence: u32,
+    /// The day it was released (ISO 8601).
+    pub released: String,
+    /// Rows given a new 項番 since the revision before, as `aliases.csv` declared them
+    /// when it was released (old → new).
+    #[serde(default)]
+    pub moves: Vec<(u32, u32)>,
+}
+
+/// One released revision, read back.
+pub struct Revision {
+    pub meta: Meta,
+    pub table: Table,
+    /// The URLs its frozen pages publish, as released: each must still be published.
+    pub urls: Manifest,
+    /// Where `urls.json` was read, to report a URL it lists at its place.
+    pub urls_file: PathBuf,
+    /// Its `roles.json` as released: published as the revision's data.
+    pub data: bytes::Bytes,
+    /// A hash of its three files: what its frozen pages are made from, with the theme.
+    pub key: u128,
+}
+
+impl Revision {
+    pub fn label(&self) -> &str {
+        &self.meta.label
+    }
+
+    /// Where its frozen pages stand: `rev/<label>/`.
+    pub fn prefix(&self) -> String {
+        urls::revision(&self.meta.label)
+    }
+
+    /// How readers and citations name it: the document's date with 版 (平成28年5月版) when
+    /// the label is that date, else the label (2026-12-a版).
+    pub fn edition(&self) -> String {
+        edition(&self.meta.label, &self.table)
+    }
+
+    /// Its edition with its label where the edition does not show it: 平成28年5月版
+    /// (2016-05), 2026-12版.
+    pub fn name(&self) -> String {
+        match self.edition() {
+            e if e == format!("{}版", self.meta.label) => e,
+            e => format!("{e}({})", self.meta.label),
+        }
+    }
+
+    pub fn moves(&self) -> BTreeMap<u32, u32> {
+        self.meta.moves.iter().copied().collect()
+    }
+}
+
+/// How a revision labelled `label` of `table` is named.
+pub fn edition(label: &str, table: &Table) -> String {
+    let d = &table.document;
+    match (&d.date, &d.date_label) {
+        (Some(date), Some(shown)) if date == label => format!("{shown}版"),
+        _ => format!("{label}版"),
+    }
+}
+
+/// A label is a folder name and part of every frozen URL: letters, digits, `.`, `_` and
+/// `-`, starting with a letter or digit.
+pub fn check_label(label: &str) -> std::result::Result<(), String> {
+    let ok = !label.is_empty()
+        && label.len() <= 64
+        && label.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{label:?} cannot label a revision: use up to 64 letters, digits, '.', '_' or '-', starting with a \
+             letter or digit (2016-05, 2026-12-a)"
+        )),
+    }
+}
+
+/// The revisions folder of `project`, refused when it leads out of the project.
+pub fn folder(project: &Project) -> Result<PathBuf> {
+    project.source_dir(&project.config.revisions)
+}
+
+/// Every released revision of `project`, in the order they were released. A folder that
+/// is not a whole, valid revision is refused with its place.
+pub fn load(project: &Project) -> Result<Vec<Revision>> {
+    let dir = folder(project)?;
+    if std::fs::symlink_metadata(&dir).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if kind.is_symlink() {
+            let message = "is a symbolic link: a revision is a folder of the project, so that nothing from elsewhere \
+                           is published as one";
+            return Err(Error::at(Code::Symlink, Location::file_only(&path), message));
+        }
+        if !kind.is_dir() {
+            let message = "is not a revision's folder: revisions/ holds one folder per released revision";
+            return Err(Error::at(Code::Revision, Location::file_only(&path), message));
+        }
+        check_label(&name).map_err(|m| Error::at(Code::Revision, Location::file_only(&path), m))?;
+        folders.push(path);
+    }
+    let mut revisions = folders.par_iter().map(|f| read_one(f)).collect::<Result<Vec<_>>>()?;
+    revisions.sort_by_key(|r| r.meta.sequence);
+    for pair in revisions.windows(2) {
+        if pair[0].meta.sequence == pair[1].meta.sequence {
+            let at = Location::file_only(&dir.join(pair[1].label()).join(META));
+            let message = format!(
+                "has the sequence {} of revision {} too: each revision has its own place",
+                pair[1].meta.sequence,
+                pair[0].label()
+            );
+            return Err(Error::at(Code::Revision, at, message));
+        }
+    }
+    Ok(revisions)
+}
+
+/// One revision's folder.
+fn read_one(dir: &Path) -> Result<Revision> {
+    let (meta_file, data_file, urls_file) = (dir.join(META), dir.join(DATA), dir.join(URLS));
+    let meta_text = crate::files::text(&meta_file, "revision.json")?;
+    let meta: Meta = serde_json::from_str(&meta_text).map_err(|e| {
+        let at = Location::new(&meta_file, e.line()).with_col(e.column());
+        Error::at(Code::Revision, at, format!("not a revision's revision.json: {e}"))
+    })?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if meta.label != name {
+        let message = format!(
+            "labels the revision {:?}, but its folder is {name:?}: a revision's folder is its label",
+            meta.label
+        );
+        return Err(Error::at(Code::Revision, Location::new(&meta_file, 1), message));
+    }
+    let data_text = crate::files::text(&data_file, "a revision's roles.json")?;
+    let table = crate::read::frozen::read_text(&data_file, &data_text)?;
+    let urls_text = crate::files::text(&urls_file, "a revision's urls.json")?;
+    let urls = crate::manifest::Published::parse(&urls_file, &urls_text)?.manifest;
+    let key = crate::hash::fields_key(&[meta_text.as_bytes(), data_text.as_bytes(), urls_text.as_bytes()]);
+    Ok(Revision { meta, table, urls, urls_file, data: data_text.into_bytes().into(), key })
+}
+
+/// The revisions and the working data, in order: what changed from each to the next.
+pub struct Timeline<'a> {
+    pub revisions: &'a [Revision],
+    pub working: &'a Table,
+    /// Renumberings in the working data since the last revision (`aliases.csv`).
+    pub moves: BTreeMap<u32, u32>,
+    /// What changed into each revision from the one before (the first: nothing compared),
+    /// and last into the working data from the latest revision.
+    pub steps: Vec<Changes>,
+    /// Whether the working data differs from the latest revision in anything a page
+    /// shows of a row (name, description, roles, flags), or in its rows.
+    pub working_differs: bool,
+}
+
+impl<'a> Timeline<'a> {
+    pub fn new(revisions: &'a [Revision], working: &'a Table, moves: BTreeMap<u32, u32>) -> Timeline<'a> {
+        let tables: Vec<&Table> = revisions.iter().map(|r| &r.table).chain([working]).collect();
+        let mut all_moves: Vec<BTreeMap<u32, u32>> = revisions.iter().map(Revision::moves).collect();
+        all_moves.push(moves.clone());
+        let steps = (0..tables.len())
+            .into_par_iter()
+            .map(|i| match i {
+                0 => Changes::default(),
+                _ => changes::between(tables[i - 1], tables[i], &all_moves[i]),
+            })
+            .collect();
+        let working_differs = revisions.last().is_some_and(|latest| {
+            let (a, b) = (&latest.table.rows, &working.rows);
+            a.len() != b.len() || a.par_iter().zip(b).any(|(x, y)| x.no != y.no || !same_row(x, y))
+        });
+        Timeline { revisions, working, moves, steps, working_differs }
+    }
+
+    /// No revisions: nothing to compare.
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+
+    /// What changed into the working data since the latest revision (`None` without one).
+    pub fn since_latest(&self) -> Option<&Changes> {
+        (!self.revisions.is_empty()).then(|| self.steps.last()).flatten()
+    }
+
+    /// Whether the working row `no` differs from the latest revision's (or the latest has
+    /// none): what the current page says of itself.
+    pub fn row_differs(&self, no: u32) -> Option<bool> {
+        let latest = self.revisions.last()?;
+        let now = self.working.row(no);
+        let then = latest.table.row(self.number_before(self.revisions.len(), no)?);
+        Some(match (then, now) {
+            (Some(a), Some(b)) => !same_row(a, b),
+            (None, None) => false,
+            _ => true,
+        })
+    }
+
+    /// The 項番 the row numbered `no` in state `k + 1` had in state `k` (a renumbering read
+    /// backwards). States are the revisions, then the working data.
+    fn number_before(&self, k_plus_one: usize, no: u32) -> Option<u32> {
+        let table = |k: usize| self.revisions.get(k).map_or(self.working, |r| &r.table);
+        let moves = match self.revisions.get(k_plus_one) {
+            Some(r) => r.moves(),
+            None => self.moves.clone(),
+        };
+        let (before, after) = (table(k_plus_one - 1), table(k_plus_one));
+        let moved = moves.iter().find(|(old, new)| {
+            **new == no && before.row(no).is_none() && before.row(**old).is_some() && after.row(**old).is_none()
+        });
+        Some(moved.map_or(no, |(old, _)| *old))
+    }
+
+    /// Row `no` of the working data through every state it exists in: each revision (and
+    /// the working data), with what changed from the state before.
+    pub fn history(&self, no: u32) -> Vec<Held<'a>> {
+        if self.revisions.is_empty() {
+            return Vec::new();
+        }
+        let n = self.revisions.len();
+        // Its number in each state, read backwards from the working data.
+        let mut numbers = vec![no; n + 1];
+        for k in (1..=n).rev() {
+            numbers[k - 1] = self.number_before(k, numbers[k]).unwrap_or(numbers[k]);
+        }
+        let table = |k: usize| self.revisions.get(k).map_or(self.working, |r| &r.table);
+        let mut out = Vec::new();
+        for k in 0..=n {
+            let (t, num) = (table(k), numbers[k]);
+            let row = t.row(num);
+            let before = k.checked_sub(1).map(|j| (table(j), table(j).row(numbers[j])));
+            let marks = match (before, row) {
+                (None, _) => Vec::new(),
+                (Some((_, None)), None) => continue,
+                (Some((was_t, None)), Some(_)) => match in_gap(was_t, num) {
+                    true => vec![Mark::new("recovered", "原本の欠落から回復".into())],
+                    false => vec![Mark::new("added", "追加".into())],
+                },
+                (Some((_, Some(_))), None) => match in_gap(t, num) {
+                    true => vec![Mark::new("lost", "原本で欠落".into())],
+                    false => vec![Mark::new("removed", "削除".into())],
+                },
+                (Some((was_t, Some(was))), Some(now)) => marks(was_t, was, t, now),
+            };
+            if row.is_none() && k == 0 {
+                continue;
+            }
+            out.push(Held { state: k, revision: self.revisions.get(k), table: t, no: num, row, marks });
+        }
+        out
+    }
+
+    /// Each revision's (and last the working data's) roles gained and lost by `vendor`.
+    pub fn vendor_steps(&self, vendor: &str) -> Vec<(Option<&'a Revision>, &changes::VendorChanges)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(k, c)| Some((self.revisions.get(k), c.vendors.iter().find(|v| v.id == vendor)?)))
+            .collect()
+    }
+}
+
+/// Whether `no` falls in a range of 項番 the source of `table` lost.
+fn in_gap(table: &Table, no: u32) -> bool {
+    table.gaps.iter().any(|g| g.from <= no && no <= g.to)
+}
+
+/// A row in one state of the timeline.
+pub struct Held<'a> {
+    /// Its place: a revision's index, or `revisions.len()` for the working data.
+    pub state: usize,
+    /// `None` for the working data.
+    pub revision: Option<&'a Revision>,
+    /// The table of that state.
+    pub table: &'a Table,
+    pub no: u32,
+    /// `None` where the row was removed or lost in this state.
+    pub row: Option<&'a Row>,
+    /// What changed from the state before.
+    pub marks: Vec<Mark>,
+}
+
+/// One change of a row between two states: a kind (for styling and tests) and its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl Mark {
+    fn new(kind: &'static str, text: String) -> Mark {
+        Mark { kind, text }
+    }
+}
+
+/// Each vendor's roles of a row (attributed ones), in vendor order.
+fn roles_of(row: &Row) -> BTreeMap<&str, RoleKind> {
+    let mut out: BTreeMap<&str, RoleKind> = BTreeMap::new();
+    for (v, r) in row.attributed() {
+        let slot = out.entry(v).or_insert(r.role);
+        *slot = (*slot).min(r.role);
+    }
+    out
+}
+
+fn same_row(a: &Row, b: &Row) -> bool {
+    let roles = |r: &Row| r.roles.iter().map(|x| (x.vendor.clone(), x.role, x.basis)).collect::<Vec<_>>();
+    let flags = |r: &Row| r.flags.iter().map(|f| f.code).collect::<Vec<_>>();
+    (a.kind, &a.name, &a.description) == (b.kind, &b.name, &b.description)
+        && roles(a) == roles(b)
+        && flags(a) == flags(b)
+}
+
+/// The changes of a row from `was` (in `was_t`) to `now` (in `t`).
+fn marks(was_t: &Table, was: &Row, t: &Table, now: &Row) -> Vec<Mark> {
+    let name = |t: &Table, id: &str| t.vendor(id).map_or(id.to_string(), |v| v.short.clone());
+    let mut out = Vec::new();
+    if was.no != now.no {
+        out.push(Mark::new("renumbered", format!("項番変更 {} → {}", was.no, now.no)));
+    }
+    if was.name != now.name {
+        out.push(Mark::new("renamed", format!("名称変更「{}」→「{}」", was.name, now.name)));
+    }
+    let (a, b) = (roles_of(was), roles_of(now));
+    let holders = |m: &BTreeMap<&str, RoleKind>, k: RoleKind| -> Vec<String> {
+        m.iter().filter(|(_, r)| **r == k).map(|(v, _)| v.to_string()).collect()
+    };
+    let (pa, pb) = (holders(&a, RoleKind::Primary), holders(&b, RoleKind::Primary));
+    if pa != pb {
+        let list = |t: &Table, ids: &[String]| match ids.is_empty() {
+            true => "なし".to_string(),
+            false => ids.iter().map(|id| name(t, id)).collect::<Vec<_>>().join("・"),
+        };
+        out.push(Mark::new("primary", format!("◎ {} → {}", list(was_t, &pa), list(t, &pb))));
+    }
+    let (ca, cb) = (holders(&a, RoleKind::Cooperating), holders(&b, RoleKind::Cooperating));
+    for v in cb.iter().filter(|v| !ca.contains(v)) {
+        out.push(Mark::new("cooperating-added", format!("○ 追加: {}", name(t, v))));
+    }
+    for v in ca.iter().filter(|v| !cb.contains(v)) {
+        out.push(Mark::new("cooperating-removed", format!("○ 削除: {}", name(was_t, v))));
+    }
+    let unsure = |r: &Row| r.roles.iter().filter(|x| x.vendor.is_none()).count();
+    if unsure(was) != unsure(now) {
+        out.push(Mark::new("uncertain", format!("事業者不明の記号 {} → {}", unsure(was), unsure(now))));
+    }
+    for f in now.flags.iter().filter(|f| !was.has_flag(f.code)) {
+        out.push(Mark::new("flag-added", format!("指摘 追加: {}", f.code.label())));
+    }
+    for f in was.flags.iter().filter(|f| !now.has_flag(f.code)) {
+        out.push(Mark::new("flag-removed", format!("指摘 解消: {}", f.code.label())));
+    }
+    out
+}
