@@ -194,6 +194,10 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         pages.push(m.page);
     }
     insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(search::FILE, search));
+    if !revisions.is_empty() {
+        let released = Page::new(urls::SEARCH_REVISIONS, search::revisions_js(&revisions));
+        insert_made(&mut pages, &mut summaries, &mut kept, keep, released);
+    }
     clock.lap(match run.sink {
         Some(_) => "index, render, search and write",
         None => "index, render and search",

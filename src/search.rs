@@ -111,6 +111,29 @@ fn plain(html: &str) -> String {
     words.join(" ")
 }
 
+/// The released revisions' rows as the script that carries them, for a search that
+/// includes them (a box beside the search field): each revision's label and name, then
+/// each row as `[revision, 項番, kind, name]`. Matched by name and 項番 in the page, as
+/// it is loaded only when asked for; the latest revision's rows are the working data's,
+/// which the index covers.
+pub fn revisions_js(revisions: &[crate::revisions::Revision]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Revisions<'a> {
+        revs: Vec<(&'a str, String)>,
+        docs: Vec<(usize, u32, &'static str, &'a str)>,
+    }
+    let revs = revisions.iter().map(|r| (r.label(), r.edition())).collect();
+    let docs = revisions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.table.rows.iter().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
+        })
+        .collect();
+    let json = serde_json::to_string(&Revisions { revs, docs }).expect("strings and numbers");
+    format!("window.ROLESITE_REVISIONS = {json};\n").into_bytes()
+}
+
 /// The index as the script that carries it, and what the next build can take over from it
 /// (`earlier`, the same from the last build, with the positions of the rows changed since,
 /// as `plan::changed_rows` found them), made only when the build is kept for the next

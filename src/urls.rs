@@ -9,6 +9,8 @@ pub const ROLES_JSON: &str = "data/roles.json";
 pub const ROLES_CSV: &str = "data/roles.csv";
 pub const CHANGES_JSON: &str = "data/changes.json";
 pub const SEARCH_INDEX: &str = "assets/search-index.js";
+/// The released revisions' rows, loaded only by a search that includes them.
+pub const SEARCH_REVISIONS: &str = "assets/search-revisions.js";
 /// The site map, written when the site has a `base_url`.
 pub const SITEMAP: &str = "sitemap.xml";
 

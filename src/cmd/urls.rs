@@ -38,9 +38,13 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         print!("{}", manifest.to_json());
         return Ok(0);
     }
+    // A frozen page's revision in a fourth column: what a specification cites it as.
     for e in &manifest.urls {
         let url = if e.url.is_empty() { "./" } else { &e.url };
-        println!("{url}\t{}\t{}", e.kind, e.title);
+        match rolesite::urls::revision_of(&e.url) {
+            Some(label) => println!("{url}\t{}\t{}\t{label}", e.kind, e.title),
+            None => println!("{url}\t{}\t{}", e.kind, e.title),
+        }
     }
     Ok(0)
 }

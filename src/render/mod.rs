@@ -300,6 +300,8 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
         date: d.date.as_deref(),
         pages: site.content.iter().map(|p| NavPage { title: p.title.clone(), url: p.url.clone() }).collect(),
         base_url: site.project.config.base_url.as_deref(),
+        // A frozen page stands only where revisions are published.
+        revisions: site.frozen.is_some() || site.timeline.is_some_and(|t| !t.is_empty()),
     }
 }
 

@@ -57,6 +57,8 @@ pub struct SiteView<'a> {
     pub date: Option<&'a str>,
     pub pages: Vec<NavPage>,
     pub base_url: Option<&'a str>,
+    /// Whether the site publishes released revisions (a search may include them).
+    pub revisions: bool,
 }
 
 #[derive(Serialize, Clone)]

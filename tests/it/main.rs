@@ -21,6 +21,7 @@ mod modules;
 mod progress;
 mod props;
 mod publish;
+mod revisions;
 mod search;
 mod seed;
 mod serve;

@@ -311,7 +311,14 @@
     answered = query;
     list.textContent = '';
     shown.forEach(function (r, i) { list.appendChild(option(r, i, parsed.words)); });
-    var count = results.length + ' 件' + (results.length > MAX ? '(上位 ' + MAX + ' 件を表示)' : '');
+    // Rows of the released revisions, after the working data's, when asked for.
+    var older = released(query);
+    older.slice(0, MAX).forEach(function (d) {
+      list.appendChild(releasedOption(d, shown.length));
+      shown.push(d);
+    });
+    results = results.concat(older);
+    var count = results.length + ' 件' + (results.length > shown.length ? '(上位 ' + shown.length + ' 件を表示)' : '');
     open(!!parsed.q, results.length ? count : NONE, !results.length);
     select(shown.length ? 0 : -1);
   }
@@ -362,6 +369,62 @@
       open(true, '検索の索引を読み込めませんでした。', true);
     };
     document.head.appendChild(s);
+  }
+
+  // The released revisions (assets/search-revisions.js, made by src/search.rs), loaded
+  // only when the box beside the field asks for them: rows whose name holds every word
+  // of the query, or whose 項番 is one.
+  var withReleased = document.getElementById('search-revisions');
+  var releasedRows = null;
+  var releasedNames = [];
+
+  function released(query) {
+    if (!withReleased || !withReleased.checked || !releasedRows) return [];
+    var words = norm(query).replace(/項番/g, ' ').split(/\s+/).filter(Boolean);
+    if (!words.length) return [];
+    var out = [];
+    var docs = releasedRows.docs;
+    for (var i = 0; i < docs.length; i++) {
+      var name = releasedNames[i] || (releasedNames[i] = norm(docs[i][3]));
+      var no = String(docs[i][1]);
+      if (words.every(function (w) { return no === w || name.indexOf(w) >= 0; })) out.push(docs[i]);
+    }
+    return out;
+  }
+
+  function releasedOption(d, i) {
+    var rev = releasedRows.revs[d[0]];
+    var li = document.createElement('li');
+    li.id = 'search-result-' + i;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', 'false');
+    var a = document.createElement('a');
+    a.href = root + 'rev/' + rev[0] + '/' + (d[2] === 'h' ? 'phases/' : 'items/') + d[1] + '/index.html';
+    a.tabIndex = -1;
+    a.appendChild(part('span', 'kind', rev[1]));
+    a.appendChild(part('span', 'no', '項番' + d[1]));
+    a.appendChild(part('span', 'name', d[3]));
+    li.appendChild(a);
+    li.addEventListener('mousedown', function (e) { e.preventDefault(); });
+    return li;
+  }
+
+  function loadReleased(then) {
+    if (window.ROLESITE_REVISIONS) releasedRows = window.ROLESITE_REVISIONS;
+    if (releasedRows) return then();
+    var s = document.createElement('script');
+    s.src = root + 'assets/search-revisions.js';
+    s.onload = function () { releasedRows = window.ROLESITE_REVISIONS; then(); };
+    s.onerror = function () { open(true, '過去の公開版の一覧を読み込めませんでした。', true); };
+    document.head.appendChild(s);
+  }
+
+  if (withReleased) {
+    withReleased.addEventListener('change', function () {
+      var again = function () { if (index && input.value.trim()) { show(input.value); input.focus(); } };
+      if (withReleased.checked) loadReleased(again);
+      else again();
+    });
   }
 
   // The lost ranges are few and asked for by number only: found once, not through terms.
