@@ -51,6 +51,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/lost.html",
     "templates/source.html",
     "templates/changes.html",
+    "templates/revisions.html",
     "static/style.css",
     "static/site.js",
     "static/search.js",

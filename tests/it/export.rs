@@ -442,7 +442,8 @@ fn row_704_carries_the_symbols_of_its_seed_line() {
         .map(|(i, c)| {
             let column = header[i];
             let vendor = names.iter().find(|(n, _)| n == column).map(|(_, id)| id.clone()).expect("a catalog vendor heads the column");
-            json!({ "vendor": vendor, "column": column, "role": if *c == "◎" { "primary" } else { "cooperating" }, "basis": "source" })
+            // `col` is the cell's place in the line, from 1.
+            json!({ "vendor": vendor, "column": column, "role": if *c == "◎" { "primary" } else { "cooperating" }, "basis": "source", "col": i + 1 })
         })
         .collect();
     assert_eq!(expected.len(), 7, "704 has one ◎ and six ○ in the seed");
