@@ -405,7 +405,11 @@ impl Meta<'_, '_> {
             url: url.to_string(),
             canonical: site.project.config.base_url.as_deref().map(|b| urls::absolute(b, &at)),
             nav_current: nav,
-            site_root: urls::root_of(&at),
+            // The 404 page of a site with a base URL names it in full, as `root` does.
+            site_root: match site.frozen {
+                Some(_) => urls::root_of(&at),
+                None => root_for(site, url),
+            },
             revision,
             revision_note: note,
         };

@@ -26,7 +26,11 @@ use std::sync::{Arc, OnceLock};
 
 /// What a specification needs: issuer, title, annex, date, 項番 and name; without a base URL
 /// no address (a relative path means nothing pasted elsewhere).
+/// The seed ships its first revision (2016-05): an item page's citation, the one its button
+/// copies, names that revision's frozen page; the working page's own comes second.
 const CITATION_704: &str =
+    "厚生労働省年金局事業管理課システム室『関連業者との役割分担表』(別紙2, 平成28年5月版) 項番704「総合テスト実施」";
+const CITATION_704_LATEST: &str =
     "厚生労働省年金局事業管理課システム室『関連業者との役割分担表』(別紙2, 平成28年5月) 項番704「総合テスト実施」";
 const BASE_URL: &str = "https://intra.example/roles/";
 const CITATION_704_ABSOLUTE: &str =
@@ -155,31 +159,35 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
             continue;
         }
         tasks += 1;
-        let want = format!("{issuer}『{title}』({annex}, {date}) 項番{no}「{}」", row["name"].as_str().unwrap());
+        // The released revision's page first (the seed ships 2016-05, the same data), then
+        // this page's own.
+        let name = row["name"].as_str().unwrap();
+        let want = [
+            format!("{issuer}『{title}』({annex}, {date}版) 項番{no}「{name}」"),
+            format!("{issuer}『{title}』({annex}, {date}) 項番{no}「{name}」"),
+        ];
 
         let citations = all(&doc, "code.citation");
-        assert_eq!(citations.len(), 1, "{page}: code.citation");
-        assert_eq!(text(citations[0]), want, "{page}: the citation");
+        assert_eq!(citations.iter().map(|c| text(*c)).collect::<Vec<_>>(), want, "{page}: the citations");
 
         let buttons = all(&doc, "button");
-        assert_eq!(buttons.len(), 1, "{page}: buttons");
-        let b = buttons[0].value();
-        assert_eq!(b.attr("type"), Some("button"), "{page}: the button submits nothing");
-        assert_eq!(b.attr("class"), Some("copy-citation"), "{page}");
-        assert!(b.attr("hidden").is_some(), "{page}: without script the button stays hidden");
-        assert_eq!(text(buttons[0]), "引用をコピー", "{page}: the button's label");
-        assert!(b.attrs().all(|(name, _)| !name.starts_with("on")), "{page}: no inline handler");
-
         let status = all(&doc, ".copy-status");
-        assert_eq!(status.len(), 1, "{page}: .copy-status");
-        assert_eq!(status[0].value().attr("aria-live"), Some("polite"), "{page}: the status is a polite live region");
-        assert_eq!(text(status[0]), "", "{page}: the status starts empty");
-
-        // Button and status stand beside the citation, in the same <dd>, which site.js uses.
-        let parent = |e: ElementRef| e.parent().and_then(ElementRef::wrap).map(|p| p.id());
-        assert_eq!(parent(buttons[0]), parent(citations[0]), "{page}: the button is beside the citation");
-        assert_eq!(parent(status[0]), parent(citations[0]), "{page}: the status is beside the citation");
-        assert_eq!(citations[0].parent().and_then(ElementRef::wrap).unwrap().value().name(), "dd");
+        assert_eq!((buttons.len(), status.len()), (2, 2), "{page}: a button and a status per citation");
+        for ((button, status), citation) in buttons.iter().zip(&status).zip(&citations) {
+            let b = button.value();
+            assert_eq!(b.attr("type"), Some("button"), "{page}: the button submits nothing");
+            assert_eq!(b.attr("class"), Some("copy-citation"), "{page}");
+            assert!(b.attr("hidden").is_some(), "{page}: without script the button stays hidden");
+            assert_eq!(text(*button), "引用をコピー", "{page}: the button's label");
+            assert!(b.attrs().all(|(name, _)| !name.starts_with("on")), "{page}: no inline handler");
+            assert_eq!(status.value().attr("aria-live"), Some("polite"), "{page}: the status is a polite live region");
+            assert_eq!(text(*status), "", "{page}: the status starts empty");
+            // Button and status stand beside their citation, in the same <dd>, which site.js uses.
+            let parent = |e: ElementRef| e.parent().and_then(ElementRef::wrap).map(|p| p.id());
+            assert_eq!(parent(*button), parent(*citation), "{page}: the button is beside the citation");
+            assert_eq!(parent(*status), parent(*citation), "{page}: the status is beside the citation");
+            assert_eq!(citation.parent().and_then(ElementRef::wrap).unwrap().value().name(), "dd");
+        }
 
         let scripts = all(&doc, "script");
         let srcs: Vec<Option<&str>> = scripts.iter().map(|s| s.value().attr("src")).collect();
@@ -197,7 +205,8 @@ fn every_task_page_has_its_citation_a_hidden_copy_button_and_a_live_status() {
         include_str!("../../themes/default/static/site.js"),
         "assets/site.js is the theme's site.js"
     );
-    assert_eq!(text(all(&html(site, "items/704/index.html"), "code.citation")[0]), CITATION_704);
+    let on_704 = all(&html(site, "items/704/index.html"), "code.citation").into_iter().map(text).collect::<Vec<_>>();
+    assert_eq!(on_704, [CITATION_704, CITATION_704_LATEST]);
 }
 
 #[test]
@@ -628,5 +637,5 @@ fn site_js_runs_without_errors_on_pages_without_a_citation() {
     }
     // And on an item page, site.js itself has run (the button shows) without errors.
     let tab = open(&chrome, site, "items/704/index.html");
-    assert_eq!(eval(&tab, "document.querySelectorAll('button.copy-citation:not([hidden])').length"), 1);
+    assert_eq!(eval(&tab, "document.querySelectorAll('button.copy-citation:not([hidden])').length"), 2);
 }

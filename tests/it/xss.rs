@@ -645,10 +645,10 @@ fn the_catalogue_has_at_least_30_distinct_vectors() {
 #[test]
 fn no_built_page_holds_executable_markup() {
     let s = site(false);
-    // home, 404, matrix, quality, unassigned, changes, three indexes, all.md, the table as
-    // written (one source page); then per vector two items (task and heading), a phase, a
-    // vendor, a subsystem and a Markdown page
-    let expected = 11 + 6 * VECTORS.len();
+    // home, 404, matrix, quality, unassigned, changes, revisions, three indexes, all.md, the
+    // table as written (one source page); then per vector two items (task and heading), a
+    // phase, a vendor, a subsystem and a Markdown page
+    let expected = 12 + 6 * VECTORS.len();
     assert_eq!(s.pages.len(), expected, "pages built");
     let found = all_problems(s);
     assert!(found.is_empty(), "{} problems:\n{}", found.len(), found.join("\n"));
