@@ -1,4 +1,4 @@
-//! Rebuild when the project changes: seeds/, content/, themes/, static/ and site.toml are
+//! Rebuild when the project changes: seeds/, content/, themes/, static/, revisions/ and site.toml are
 //! watched (notify, debounced so an editor's burst of writes is one rebuild). Each rebuild
 //! is the library's (`rolesite::rebuild`); `serve` runs the watcher in a process of its
 //! own, which tells it each outcome as a [`Report`].
@@ -155,9 +155,9 @@ fn watch_sources(dir: &Path, debouncer: &mut Debouncer, watched: &mut Vec<PathBu
 
 type Debouncer = notify_debouncer_full::Debouncer<notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>;
 
-fn sources(project: &Project) -> [PathBuf; 4] {
+fn sources(project: &Project) -> [PathBuf; 5] {
     let c = &project.config;
-    [&c.seeds, &c.content, &c.themes, &c.static_files].map(|f| project.path(f))
+    [&c.seeds, &c.content, &c.themes, &c.static_files, &c.revisions].map(|f| project.path(f))
 }
 
 /// Whether a batch of events wrote to the project: `site.toml`, or a file under a source
