@@ -156,14 +156,17 @@ pub fn parse_no(text: &str) -> Option<u32> {
 pub struct Stamp(Vec<(PathBuf, u64, i128, u64)>);
 
 impl Stamp {
-    /// `site.toml`, the files in `seeds/` and `content/`, the theme's files and every input
-    /// `site.toml` names. Unreadable entries are left out; the read itself reports them.
+    /// `site.toml`, the files in `seeds/` and `content/`, the theme's files, the released
+    /// revisions' files and every input `site.toml` names. Unreadable entries are left out;
+    /// the read itself reports them.
     pub fn of(project: &crate::config::Project) -> Stamp {
         let c = &project.config;
         let theme = project.path(&c.themes).join(&c.theme);
         let shallow = [project.path(&c.seeds), project.path(&c.content)];
+        let revisions = project.path(&c.revisions);
         let passthrough = project.path(&c.static_files);
-        let walks = shallow.iter().map(|d| (d, 1)).chain([(&theme, usize::MAX), (&passthrough, usize::MAX)]);
+        let deep = [(&theme, usize::MAX), (&passthrough, usize::MAX), (&revisions, 2)];
+        let walks = shallow.iter().map(|d| (d, 1)).chain(deep);
         let mut files: Vec<PathBuf> = walks
             .flat_map(|(dir, depth)| walkdir::WalkDir::new(dir).max_depth(depth).follow_links(false))
             .filter_map(|e| e.ok())
