@@ -82,6 +82,9 @@ pub struct Run<'a> {
     /// Where each page is written as soon as it is made (a one-off build): then the pages
     /// returned hold no bytes, and the site never stands in memory whole.
     pub sink: Option<&'a write::Sink<'a>>,
+    /// The output folder the site will replace, for a build with no sink (a watching
+    /// process's first): the frozen trees that stand whole there are taken over.
+    pub output: Option<&'a std::path::Path>,
 }
 
 /// Everything but the write: `check` of the data, then the site rendered, its links checked
@@ -293,7 +296,10 @@ fn frozen_plan(
     ]);
     let prefix = rev.prefix();
     let taken = match (run.last, run.sink) {
-        (Some(last), _) => last.stamp(&prefix).and_then(|stamp| write::frozen::listed(&prefix, key, &stamp)),
+        (Some(last), _) => last
+            .stamp(&prefix)
+            .and_then(|stamp| write::frozen::listed(&prefix, key, &stamp))
+            .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
         (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key),
         (None, None) => None,
     };
@@ -484,7 +490,7 @@ pub fn build(
             Some(p) => Baseline::load_named(p)?,
             None => Baseline::load(&output.dir)?,
         };
-        let rendered = render_site(project, &baseline, Run { progress, sink: Some(&sink), last: None })?;
+        let rendered = render_site(project, &baseline, Run { progress, sink: Some(&sink), last: None, output: None })?;
         Ok((rendered, sink))
     })
     .and_then(|(mut rendered, sink)| {

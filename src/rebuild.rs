@@ -132,7 +132,9 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
         // The first build, and any after the output folder was replaced, take over nothing.
         let usable = last.as_ref().filter(|l| l.still_at(&out));
         let none = LastBuild::default();
-        let run = pipeline::Run { last: Some(usable.unwrap_or(&none)), ..Default::default() };
+        // A whole write (the first) takes the frozen trees standing in the output over.
+        let whole = usable.is_none().then_some(out.as_path());
+        let run = pipeline::Run { last: Some(usable.unwrap_or(&none)), output: whole, ..Default::default() };
         let rendered = pipeline::settled(&project, || pipeline::render_site(&project, baseline, run))?;
         let written_at = Instant::now();
         let written = match usable {

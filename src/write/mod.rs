@@ -272,24 +272,28 @@ impl<'p> Sink<'p> {
     }
 
     /// Write `page` into the new site, and hand back what the link check needs of it: its
-    /// bytes go. A page in place is not written: its tree is moved in whole by `finish`.
+    /// bytes go.
     pub fn put(&self, page: &mut Page) -> Result<crate::links::Summary> {
+        self.write(page)?;
         if page.in_place {
-            self.files.fetch_add(1, Ordering::Relaxed);
-            self.linked.fetch_add(1, Ordering::Relaxed);
-            if let Some(p) = self.progress {
-                p.step();
-            }
             return Ok(crate::links::Summary::default());
         }
-        self.write(page)?;
         let summary = crate::links::Summary::of(&page.path, &page.bytes);
         page.bytes = bytes::Bytes::new();
         Ok(summary)
     }
 
     /// Write `page` into the new site, keeping it whole: whether it was linked from the old.
+    /// A page in place is not written: its tree is moved in whole by `finish`.
     fn write(&self, page: &Page) -> Result<bool> {
+        if page.in_place {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.linked.fetch_add(1, Ordering::Relaxed);
+            if let Some(p) = self.progress {
+                p.step();
+            }
+            return Ok(true);
+        }
         let path = self.tmp.join(&page.path);
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
