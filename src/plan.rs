@@ -87,16 +87,7 @@ pub fn specs<'a>(
         Spec::NotFound,
         Spec::Revisions,
     ];
-    for row in &table.rows {
-        if row.is_heading() {
-            specs.push(Spec::Phase(row));
-            specs.push(Spec::Redirect(row));
-        } else {
-            specs.push(Spec::Item(row));
-        }
-    }
-    specs.extend(table.vendors.iter().map(Spec::Vendor));
-    specs.extend(table.subsystems.iter().map(Spec::Subsystem));
+    specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
     specs.extend(continuity.aliases.iter().map(Spec::Alias));
     specs.extend(continuity.retired.iter().map(Spec::Tombstone));
@@ -114,20 +105,21 @@ pub fn specs<'a>(
 pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     let mut specs =
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
-    for row in &table.rows {
-        if row.is_heading() {
-            specs.push(Spec::Phase(row));
-            specs.push(Spec::Redirect(row));
-        } else {
-            specs.push(Spec::Item(row));
-        }
-    }
-    specs.extend(table.vendors.iter().map(Spec::Vendor));
-    specs.extend(table.subsystems.iter().map(Spec::Subsystem));
+    specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
     }
     specs
+}
+
+/// A page per row (a heading's phase page and its items/ redirect, a task's item page),
+/// per vendor and per subsystem: what the current site and a frozen revision share.
+fn rows_and_catalog(table: &Table) -> impl Iterator<Item = Spec<'_>> {
+    let rows = table.rows.iter().flat_map(|row| match row.is_heading() {
+        true => vec![Spec::Phase(row), Spec::Redirect(row)],
+        false => vec![Spec::Item(row)],
+    });
+    rows.chain(table.vendors.iter().map(Spec::Vendor)).chain(table.subsystems.iter().map(Spec::Subsystem))
 }
 
 /// The most 項番 of one gap that get a page of their own. A range lost from a document is

@@ -238,15 +238,17 @@ impl<'a> Timeline<'a> {
     /// backwards). States are the revisions, then the working data.
     fn number_before(&self, k_plus_one: usize, no: u32) -> Option<u32> {
         let table = |k: usize| self.revisions.get(k).map_or(self.working, |r| &r.table);
-        let moves = match self.revisions.get(k_plus_one) {
-            Some(r) => r.moves(),
-            None => self.moves.clone(),
+        // Asked for every row of every item page: the renumberings are walked where they
+        // stand, not copied.
+        let mut moves: Box<dyn Iterator<Item = (u32, u32)>> = match self.revisions.get(k_plus_one) {
+            Some(r) => Box::new(r.meta.moves.iter().copied()),
+            None => Box::new(self.moves.iter().map(|(o, n)| (*o, *n))),
         };
         let (before, after) = (table(k_plus_one - 1), table(k_plus_one));
-        let moved = moves.iter().find(|(old, new)| {
-            **new == no && before.row(no).is_none() && before.row(**old).is_some() && after.row(**old).is_none()
+        let moved = moves.find(|&(old, new)| {
+            new == no && before.row(no).is_none() && before.row(old).is_some() && after.row(old).is_none()
         });
-        Some(moved.map_or(no, |(old, _)| *old))
+        Some(moved.map_or(no, |(old, _)| old))
     }
 
     /// Row `no` of the working data through every state it exists in: each revision (and
