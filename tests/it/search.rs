@@ -337,7 +337,7 @@ fn a_lost_number_says_its_range_and_links_its_page() {
 fn a_query_typed_while_the_index_loads_is_answered() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    crate::common::generated(&project, 10_000, 25);
+    crate::common::generated(&project, 2_000, 25);
     // One build, by the server, served over HTTP and opened from its folder.
     let out = dir.path().join("out");
     let server = Server::start(&project, Some(&out));
@@ -347,7 +347,7 @@ fn a_query_typed_while_the_index_loads_is_answered() {
         tab.navigate_to(&format!("{base}index.html")).unwrap().wait_until_navigated().unwrap();
         wait_until(&tab, "the search box", "!document.getElementById('site-search').hidden");
         // The index's <script> element is held back until the query is typed, so the test
-        // does not depend on how fast the machine loads 3.4 MB: typing over the DevTools
+        // does not depend on how fast the machine loads the index: typing over the DevTools
         // protocol can be slower than that here.
         tab.evaluate(
             "(function () {

@@ -909,7 +909,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--dump-dom",
 ];
 
-const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
+/// Long enough for a machine busy with the other browser tests: a hang (an opened dialog)
+/// is told by reaching it.
+const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(180);
 
 use common::chromium::file_url;
 
