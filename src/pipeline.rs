@@ -100,28 +100,29 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         || load(project),
         || -> Result<_> {
             let (content, theme) = (pages::load(project)?, theme::load(project)?);
-            Ok((content, theme, read::continuity::load(project)?, revisions::load(project)?))
+            let released = revisions::load(project, run.last.and_then(LastBuild::released), &|label, key| {
+                validated_before(run, label, key)
+            })?;
+            Ok((content, theme, read::continuity::load(project)?, released))
         },
     );
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
-    let (content, theme, continuity, revisions) = inputs?;
-    let timeline = revisions::Timeline::new(&revisions, &table, renumbered(&continuity));
+    let (content, theme, continuity, released) = inputs?;
+    let revisions = &released.revisions[..];
+    let timeline = revisions::Timeline::new(&released, &table, renumbered(&continuity));
     // A build kept for the next hashes what else its pages are made from, and takes over
     // from the last what the edit since left alone.
-    let released: Vec<u128> = revisions.iter().map(|r| r.key).collect();
-    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity, &released));
+    let keys: Vec<u128> = revisions.iter().map(|r| r.key).collect();
+    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity, &keys));
     let taking = run.last.zip(context).map(|(last, context)| Taking::new(last, &table, context));
     let rows = taking.as_ref().map(Taking::rows);
     let specs = plan::specs(&table, &content, &continuity, baseline);
     Error::from_findings(&plan::check_continuity(&specs, &continuity))?;
     // Each released revision's frozen pages: taken over where they stand whole, made from
     // the same inputs; else made again.
-    let frozen: Vec<Frozen> = revisions
-        .par_iter()
-        .enumerate()
-        .map(|(k, rev)| frozen_plan(project, &theme, &revisions, k, run, rev))
-        .collect();
+    let frozen: Vec<Frozen> =
+        revisions.par_iter().enumerate().map(|(k, rev)| frozen_plan(project, &theme, revisions, k, run, rev)).collect();
     clock.lap("read and check");
 
     // Each page made goes out at once in a one-off build.
@@ -177,7 +178,7 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
             }
             let (mut made, exported) = render::render(&site, &specs, export, done)?;
             for (k, plan) in frozen.into_iter().enumerate() {
-                made.extend(frozen_pages(project, &theme, &revisions, k, plan, &done)?);
+                made.extend(frozen_pages(project, &theme, revisions, k, plan, &done)?);
             }
             // The frozen trees stand under rev/, among the site's other folders.
             made.par_sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
@@ -197,9 +198,9 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         pages.push(m.page);
     }
     insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(search::FILE, search));
-    if !revisions.is_empty() {
-        let released = Page::new(urls::SEARCH_REVISIONS, search::revisions_js(&revisions));
-        insert_made(&mut pages, &mut summaries, &mut kept, keep, released);
+    if !released.is_empty() {
+        let search = Page::new(urls::SEARCH_REVISIONS, released.search.clone());
+        insert_made(&mut pages, &mut summaries, &mut kept, keep, search);
     }
     clock.lap(match run.sink {
         Some(_) => "index, render, search and write",
@@ -245,8 +246,25 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         found: checked.found,
         memos: Memos { roles: exported.roles, csv: exported.csv, search: search_memo, changes: exported.changes },
         manifest: (manifest_key, Arc::clone(&manifest)),
+        released: Arc::clone(&released),
     });
     Ok(Rendered { table, pages, manifest, unchanged, gone, next, stages: clock.laps })
+}
+
+/// Whether the revision data of folder `label`, hashing to `key`, was validated by the
+/// build that made its frozen tree where this build writes (its stamp says so): then its
+/// schema is not run again. Its bytes are the same; the model's checks run all the same.
+fn validated_before(run: Run, label: &str, key: u128) -> bool {
+    let prefix = urls::revision(label);
+    let stamp = match run.last.and_then(|last| last.stamp(&prefix)) {
+        Some(stamp) => Some(stamp.to_vec()),
+        None => run
+            .sink
+            .map(write::Sink::output_dir)
+            .or(run.output)
+            .and_then(|out| crate::files::bytes(&out.join(&prefix).join(write::frozen::STAMP)).ok()),
+    };
+    stamp.and_then(|s| write::frozen::validated(&s)) == Some(key)
 }
 
 /// Renumberings the URL files declare: an alias from one item URL to another (old → new).
@@ -338,7 +356,7 @@ fn frozen_pages(
         let size = a.as_ref().map_or(m.page.bytes.len() as u64, |(size, _)| *size);
         (m.page.path.as_str(), size, m.page.listing.as_ref())
     });
-    let stamp = write::frozen::stamp(&rev.prefix(), key, files);
+    let stamp = write::frozen::stamp(&rev.prefix(), key, rev.key, files);
     let mut out: Vec<_> = made.into_iter().map(|(m, a)| (m, a.map(|(_, s)| s))).collect();
     out.push((render::Made::file(stamp), None));
     Ok(out)
@@ -386,14 +404,15 @@ fn released_urls<'p>(rev: &revisions::Revision, pages: impl Iterator<Item = &'p 
     let made: std::collections::HashSet<&str> =
         pages.filter(|p| p.listing.is_some()).map(|p| p.path.as_str()).collect();
     let prefix = rev.prefix();
-    let findings: Vec<diag::Finding> = (rev.urls.urls.iter())
+    let released = rev.released_urls()?;
+    let findings: Vec<diag::Finding> = (released.urls.iter())
         .filter(|e| !made.contains(urls::file_of(&e.url).as_str()))
         .map(|e| {
             let message = format!("{} was released with revision {} and is not made from its data", e.url, rev.label());
             diag::Finding::error(diag::Code::Revision, diag::Location::file_only(&rev.urls_file), message)
         })
         .collect();
-    debug_assert!(rev.urls.urls.iter().all(|e| e.url.starts_with(&prefix)), "released URLs stand under {prefix}");
+    debug_assert!(released.urls.iter().all(|e| e.url.starts_with(&prefix)), "released URLs stand under {prefix}");
     Error::from_findings(&findings)
 }
 

@@ -27,7 +27,7 @@ pub fn release(project: &Project, label: Option<&str>, day: &str) -> Result<Rele
         let loaded = pipeline::load(project)?;
         Error::from_findings(&loaded.table.findings)?;
         let continuity = read::continuity::load(project)?;
-        Ok((loaded.table, continuity, theme::load(project)?, revisions::load(project)?))
+        Ok((loaded.table, continuity, theme::load(project)?, revisions::read(project, &|_, _| false)?))
     })?;
     let folder = revisions::folder(project)?;
     let at = Location::file_only(&folder);
@@ -56,9 +56,9 @@ pub fn release(project: &Project, label: Option<&str>, day: &str) -> Result<Rele
     let revision = Revision {
         meta,
         table: frozen,
-        urls: Manifest::default(),
         urls_file: PathBuf::new(),
-        data: data.clone().into_bytes().into(),
+        data_file: PathBuf::new(),
+        data: Some(data.clone().into_bytes().into()),
         key: 0,
     };
     existing.push(revision);

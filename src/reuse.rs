@@ -72,6 +72,9 @@ pub struct ForNext {
     pub memos: Memos,
     /// `urls.json`, with the hash of the pages' listings it was made from.
     pub manifest: (u128, Arc<Manifest>),
+    /// The released revisions as read, with their changes: read again only when a file of
+    /// theirs changes.
+    pub released: Arc<crate::revisions::Released>,
 }
 
 /// The last good build of a watching process, kept in memory until the next: with it the
@@ -89,6 +92,7 @@ pub struct LastBuild {
     /// Parts of its pages rendered by themselves, by the hash of their inputs.
     fragments: HashMap<u128, Arc<str>>,
     manifest: (u128, Arc<Manifest>),
+    released: Option<Arc<crate::revisions::Released>>,
     out: PathBuf,
     /// The output folder's identity when written, to notice that something else replaced
     /// or removed it (a `build` run by hand): then the next write is a whole one again.
@@ -99,7 +103,7 @@ impl LastBuild {
     /// Remember what was just written to `out`: the table, the pages (in path order) and
     /// what was made beside them.
     pub fn new(out: &Path, table: Table, pages: Vec<Page>, next: ForNext) -> LastBuild {
-        let ForNext { context, made, found, memos, manifest } = next;
+        let ForNext { context, made, found, memos, manifest, released } = next;
         let fragments = made.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
         let files = pages
             .into_iter()
@@ -115,7 +119,8 @@ impl LastBuild {
                 (p.path, file)
             })
             .collect();
-        LastBuild { table, context, memos, files, fragments, manifest, out: absolute(out), stamp: stamp(out) }
+        let (out, stamp) = (absolute(out), stamp(out));
+        LastBuild { table, context, memos, files, fragments, manifest, released: Some(released), out, stamp }
     }
 
     /// Whether `out` is still the folder this build wrote, so it can be updated in place.
@@ -145,6 +150,11 @@ impl LastBuild {
     pub fn stamp(&self, prefix: &str) -> Option<bytes::Bytes> {
         let file = self.files.get(&format!("{prefix}{}", crate::write::frozen::STAMP))?;
         (!file.bytes.is_empty()).then(|| file.bytes.clone())
+    }
+
+    /// The released revisions as this build read them.
+    pub fn released(&self) -> Option<&Arc<crate::revisions::Released>> {
+        self.released.as_ref()
     }
 
     /// `urls.json` as this build made it, when the pages' listings hash to the same `key`.

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The files of a revision's folder.
 pub const DATA: &str = "roles.json";
@@ -40,12 +41,15 @@ pub struct Meta {
 pub struct Revision {
     pub meta: Meta,
     pub table: Table,
-    /// The URLs its frozen pages publish, as released: each must still be published.
-    pub urls: Manifest,
-    /// Where `urls.json` was read, to report a URL it lists at its place.
+    /// Its `urls.json`: the URLs its frozen pages publish, as released, each of which
+    /// must still be published. Read when its tree is made (`released_urls`); a tree
+    /// taken over was made by a build that checked them, from the same bytes.
     pub urls_file: PathBuf,
-    /// Its `roles.json` as released: published as the revision's data.
-    pub data: bytes::Bytes,
+    /// Its `roles.json`, published as the revision's data when its tree is made: read
+    /// again then rather than held by every build (`settled` sees it changed meanwhile).
+    pub data_file: PathBuf,
+    /// Its `roles.json` when held instead (a revision being released, not yet written).
+    pub data: Option<bytes::Bytes>,
     /// A hash of its three files: what its frozen pages are made from, with the theme.
     pub key: u128,
 }
@@ -73,6 +77,20 @@ impl Revision {
             e if e == format!("{}版", self.meta.label) => e,
             e => format!("{e}({})", self.meta.label),
         }
+    }
+
+    /// Its `roles.json` as released.
+    pub fn data(&self) -> Result<bytes::Bytes> {
+        match &self.data {
+            Some(bytes) => Ok(bytes.clone()),
+            None => Ok(crate::files::bytes(&self.data_file)?.into()),
+        }
+    }
+
+    /// The URLs it was released with (its `urls.json`).
+    pub fn released_urls(&self) -> Result<Manifest> {
+        let text = crate::files::text(&self.urls_file, "a revision's urls.json")?;
+        Ok(crate::manifest::Published::parse(&self.urls_file, &text)?.manifest)
     }
 
     pub fn moves(&self) -> BTreeMap<u32, u32> {
@@ -110,9 +128,84 @@ pub fn folder(project: &Project) -> Result<PathBuf> {
     project.source_dir(&project.config.revisions)
 }
 
+/// The released revisions as a build reads them, with what changed between each two in a
+/// row: read and compared once, and kept by a watching process until a file of theirs
+/// changes (a release is rare; an edit of the working data is not).
+#[derive(Default)]
+pub struct Released {
+    /// In the order they were released.
+    pub revisions: Vec<Revision>,
+    /// What changed into each revision from the one before (the first: nothing compared).
+    pub steps: Vec<Changes>,
+    /// `assets/search-revisions.js`: every revision's rows for the search box.
+    pub search: bytes::Bytes,
+    /// Each file read, with its size, modification time and inode when read.
+    files: Vec<(PathBuf, Option<crate::read::FileMeta>)>,
+}
+
+impl Released {
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+}
+
 /// Every released revision of `project`, in the order they were released. A folder that
-/// is not a whole, valid revision is refused with its place.
-pub fn load(project: &Project) -> Result<Vec<Revision>> {
+/// is not a whole, valid revision is refused with its place. `last` is what the last build
+/// of a watching process read: taken as it is when no file of it changed. `validated`
+/// tells the data a build validated before (by folder and key; see `write::frozen`): its
+/// schema is not run again.
+pub fn load(
+    project: &Project,
+    last: Option<&Arc<Released>>,
+    validated: &(dyn Fn(&str, u128) -> bool + Sync),
+) -> Result<Arc<Released>> {
+    let folders = folders(project)?;
+    let files: Vec<(PathBuf, Option<crate::read::FileMeta>)> = (folders.iter())
+        .flat_map(|f| [META, DATA, URLS].map(|n| f.join(n)))
+        .map(|f| {
+            let stamp = crate::read::meta(&f);
+            (f, stamp)
+        })
+        .collect();
+    if let Some(last) = last.filter(|l| l.files == files) {
+        return Ok(Arc::clone(last));
+    }
+    let revisions = read_all(&folders, validated)?;
+    let steps = (0..revisions.len())
+        .into_par_iter()
+        .map(|i| match i {
+            0 => Changes::default(),
+            _ => changes::between(&revisions[i - 1].table, &revisions[i].table, &revisions[i].moves()),
+        })
+        .collect();
+    let search = crate::search::revisions_js(&revisions).into();
+    Ok(Arc::new(Released { revisions, steps, search, files }))
+}
+
+/// Every released revision of `project`, read afresh, in the order they were released.
+pub fn read(project: &Project, validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Result<Vec<Revision>> {
+    read_all(&folders(project)?, validated)
+}
+
+fn read_all(folders: &[PathBuf], validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Result<Vec<Revision>> {
+    let mut revisions = folders.par_iter().map(|f| read_one(f, validated)).collect::<Result<Vec<_>>>()?;
+    revisions.sort_by_key(|r| r.meta.sequence);
+    for pair in revisions.windows(2) {
+        if pair[0].meta.sequence == pair[1].meta.sequence {
+            let at = Location::file_only(&pair[1].urls_file.with_file_name(META));
+            let message = format!(
+                "has the sequence {} of revision {} too: each revision has its own place",
+                pair[1].meta.sequence,
+                pair[0].label()
+            );
+            return Err(Error::at(Code::Revision, at, message));
+        }
+    }
+    Ok(revisions)
+}
+
+/// The folders of `project`'s revisions folder, each checked to be a revision's.
+fn folders(project: &Project) -> Result<Vec<PathBuf>> {
     let dir = folder(project)?;
     if std::fs::symlink_metadata(&dir).is_err() {
         return Ok(Vec::new());
@@ -138,24 +231,12 @@ pub fn load(project: &Project) -> Result<Vec<Revision>> {
         check_label(&name).map_err(|m| Error::at(Code::Revision, Location::file_only(&path), m))?;
         folders.push(path);
     }
-    let mut revisions = folders.par_iter().map(|f| read_one(f)).collect::<Result<Vec<_>>>()?;
-    revisions.sort_by_key(|r| r.meta.sequence);
-    for pair in revisions.windows(2) {
-        if pair[0].meta.sequence == pair[1].meta.sequence {
-            let at = Location::file_only(&dir.join(pair[1].label()).join(META));
-            let message = format!(
-                "has the sequence {} of revision {} too: each revision has its own place",
-                pair[1].meta.sequence,
-                pair[0].label()
-            );
-            return Err(Error::at(Code::Revision, at, message));
-        }
-    }
-    Ok(revisions)
+    folders.sort();
+    Ok(folders)
 }
 
 /// One revision's folder.
-fn read_one(dir: &Path) -> Result<Revision> {
+fn read_one(dir: &Path, validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Result<Revision> {
     let (meta_file, data_file, urls_file) = (dir.join(META), dir.join(DATA), dir.join(URLS));
     let meta_text = crate::files::text(&meta_file, "revision.json")?;
     let meta: Meta = serde_json::from_str(&meta_text).map_err(|e| {
@@ -171,44 +252,42 @@ fn read_one(dir: &Path) -> Result<Revision> {
         return Err(Error::at(Code::Revision, Location::new(&meta_file, 1), message));
     }
     let data_text = crate::files::text(&data_file, "a revision's roles.json")?;
-    let table = crate::read::frozen::read_text(&data_file, &data_text)?;
     let urls_text = crate::files::text(&urls_file, "a revision's urls.json")?;
-    let urls = crate::manifest::Published::parse(&urls_file, &urls_text)?.manifest;
     let key = crate::hash::fields_key(&[meta_text.as_bytes(), data_text.as_bytes(), urls_text.as_bytes()]);
-    Ok(Revision { meta, table, urls, urls_file, data: data_text.into_bytes().into(), key })
+    let table = match validated(&name, key) {
+        true => crate::read::frozen::read_validated(&data_file, &data_text)?,
+        false => crate::read::frozen::read_text(&data_file, &data_text)?,
+    };
+    Ok(Revision { meta, table, urls_file, data_file, data: None, key })
 }
 
 /// The revisions and the working data, in order: what changed from each to the next.
 pub struct Timeline<'a> {
     pub revisions: &'a [Revision],
+    /// What changed into each revision from the one before (`Released::steps`).
+    released_steps: &'a [Changes],
     pub working: &'a Table,
     /// Renumberings in the working data since the last revision (`aliases.csv`).
     pub moves: BTreeMap<u32, u32>,
-    /// What changed into each revision from the one before (the first: nothing compared),
-    /// and last into the working data from the latest revision.
-    pub steps: Vec<Changes>,
+    /// What changed into the working data from the latest revision.
+    working_step: Changes,
     /// Whether the working data differs from the latest revision in anything a page
     /// shows of a row (name, description, roles, flags), or in its rows.
     pub working_differs: bool,
 }
 
 impl<'a> Timeline<'a> {
-    pub fn new(revisions: &'a [Revision], working: &'a Table, moves: BTreeMap<u32, u32>) -> Timeline<'a> {
-        let tables: Vec<&Table> = revisions.iter().map(|r| &r.table).chain([working]).collect();
-        let mut all_moves: Vec<BTreeMap<u32, u32>> = revisions.iter().map(Revision::moves).collect();
-        all_moves.push(moves.clone());
-        let steps = (0..tables.len())
-            .into_par_iter()
-            .map(|i| match i {
-                0 => Changes::default(),
-                _ => changes::between(tables[i - 1], tables[i], &all_moves[i]),
-            })
-            .collect();
+    pub fn new(released: &'a Released, working: &'a Table, moves: BTreeMap<u32, u32>) -> Timeline<'a> {
+        let revisions = &released.revisions[..];
+        let working_step = match revisions.last() {
+            Some(latest) => changes::between(&latest.table, working, &moves),
+            None => Changes::default(),
+        };
         let working_differs = revisions.last().is_some_and(|latest| {
             let (a, b) = (&latest.table.rows, &working.rows);
             a.len() != b.len() || a.par_iter().zip(b).any(|(x, y)| x.no != y.no || !same_row(x, y))
         });
-        Timeline { revisions, working, moves, steps, working_differs }
+        Timeline { revisions, released_steps: &released.steps, working, moves, working_step, working_differs }
     }
 
     /// No revisions: nothing to compare.
@@ -218,7 +297,13 @@ impl<'a> Timeline<'a> {
 
     /// What changed into the working data since the latest revision (`None` without one).
     pub fn since_latest(&self) -> Option<&Changes> {
-        (!self.revisions.is_empty()).then(|| self.steps.last()).flatten()
+        (!self.revisions.is_empty()).then_some(&self.working_step)
+    }
+
+    /// What changed into state `k` (a revision's index, or `revisions.len()` for the
+    /// working data) from the state before.
+    pub fn step(&self, k: usize) -> &Changes {
+        self.released_steps.get(k).unwrap_or(&self.working_step)
     }
 
     /// Whether the working row `no` differs from the latest revision's (or the latest has
@@ -292,8 +377,7 @@ impl<'a> Timeline<'a> {
 
     /// Each revision's (and last the working data's) roles gained and lost by `vendor`.
     pub fn vendor_steps(&self, vendor: &str) -> Vec<(Option<&'a Revision>, &changes::VendorChanges)> {
-        self.steps
-            .iter()
+        (self.released_steps.iter().chain([&self.working_step]))
             .enumerate()
             .skip(1)
             .filter_map(|(k, c)| Some((self.revisions.get(k), c.vendors.iter().find(|v| v.id == vendor)?)))
@@ -361,6 +445,9 @@ fn marks(was_t: &Table, was: &Row, t: &Table, now: &Row) -> Vec<Mark> {
     }
     if was.name != now.name {
         out.push(Mark::new("renamed", format!("名称変更「{}」→「{}」", was.name, now.name)));
+    }
+    if was.description != now.description {
+        out.push(Mark::new("described", "作業内容の変更".into()));
     }
     let (a, b) = (roles_of(was), roles_of(now));
     let holders = |m: &BTreeMap<&str, RoleKind>, k: RoleKind| -> Vec<String> {

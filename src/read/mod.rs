@@ -194,15 +194,19 @@ impl Stamp {
     }
 }
 
+/// A file's size, modification time (ns) and inode.
+pub(crate) type FileMeta = (u64, i128, u64);
+
+/// A file's size, modification time and inode, read without following a link.
 #[cfg(unix)]
-fn meta(path: &Path) -> Option<(u64, i128, u64)> {
+pub(crate) fn meta(path: &Path) -> Option<FileMeta> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::symlink_metadata(path).ok()?;
     Some((m.len(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()), m.ino()))
 }
 
 #[cfg(not(unix))]
-fn meta(path: &Path) -> Option<(u64, i128, u64)> {
+pub(crate) fn meta(path: &Path) -> Option<FileMeta> {
     let m = std::fs::symlink_metadata(path).ok()?;
     let time = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
     Some((m.len(), time, 0))

@@ -25,6 +25,17 @@ pub struct Held {
     pub flags: Vec<FlagTag>,
     pub marks: Vec<Mark>,
     pub working: bool,
+    /// Revisions in a row that hold it as the state before did: shown as one line instead
+    /// (its other fields are then those of the first of them). Empty for a state shown
+    /// whole.
+    pub unchanged: Vec<Unchanged>,
+}
+
+/// A revision holding a row as the revision before it did.
+#[derive(Serialize)]
+pub struct Unchanged {
+    pub edition: String,
+    pub href: Option<String>,
 }
 
 /// One ◎/○ of a row in a revision, with its vendor as that revision names it.
@@ -37,33 +48,56 @@ pub struct HeldRole {
     pub vendor: Option<String>,
 }
 
-/// Each state row `row` of the working data stands in, oldest first.
+/// Each state row `row` of the working data stands in, oldest first. Revisions that hold
+/// it unchanged from the one before are told in one line per run, not repeated whole: a
+/// row of a table released ten times mostly reads 「r02版・…・r10版: 変更なし」.
 pub fn item(site: &Site, row: &Row, from: &str) -> Vec<Held> {
     let Some(timeline) = site.timeline else { return Vec::new() };
-    timeline
-        .history(row.no)
-        .into_iter()
-        .map(|h| {
-            let edition = h.revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition);
-            let href = h
-                .revision
-                .zip(h.row)
-                .map(|(r, row)| urls::href(from, &format!("{}{}", r.prefix(), urls::row(row.no, row.is_heading()))));
-            Held {
-                edition,
-                label: h.revision.map(|r| r.label().to_string()),
-                released: h.revision.map(|r| r.meta.released.clone()),
-                href,
-                no: h.no,
-                present: h.row.is_some(),
-                name: h.row.map(|r| r.name.clone()),
-                roles: h.row.map(|r| roles(h.table, r)).unwrap_or_default(),
-                flags: h.row.map(flags).unwrap_or_default(),
-                marks: h.marks,
-                working: h.revision.is_none(),
+    let mut out: Vec<Held> = Vec::new();
+    for h in timeline.history(row.no) {
+        let edition = h.revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition);
+        let href = h
+            .revision
+            .zip(h.row)
+            .map(|(r, row)| urls::href(from, &format!("{}{}", r.prefix(), urls::row(row.no, row.is_heading()))));
+        let as_before = h.revision.is_some() && h.row.is_some() && h.marks.is_empty();
+        if as_before && out.last().is_some_and(|last| last.present) {
+            let unchanged = Unchanged { edition: edition.clone(), href: href.clone() };
+            match out.last_mut().filter(|last| !last.unchanged.is_empty()) {
+                Some(run) => run.unchanged.push(unchanged),
+                None => out.push(Held {
+                    edition,
+                    label: None,
+                    released: None,
+                    href,
+                    no: h.no,
+                    present: true,
+                    name: None,
+                    roles: Vec::new(),
+                    flags: Vec::new(),
+                    marks: Vec::new(),
+                    working: false,
+                    unchanged: vec![unchanged],
+                }),
             }
-        })
-        .collect()
+            continue;
+        }
+        out.push(Held {
+            edition,
+            label: h.revision.map(|r| r.label().to_string()),
+            released: h.revision.map(|r| r.meta.released.clone()),
+            href,
+            no: h.no,
+            present: h.row.is_some(),
+            name: h.row.map(|r| r.name.clone()),
+            roles: h.row.map(|r| roles(h.table, r)).unwrap_or_default(),
+            flags: h.row.map(flags).unwrap_or_default(),
+            marks: h.marks,
+            working: h.revision.is_none(),
+            unchanged: Vec::new(),
+        });
+    }
+    out
 }
 
 fn roles(table: &Table, row: &Row) -> Vec<HeldRole> {
@@ -190,7 +224,7 @@ pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
     let Some(timeline) = site.timeline else { return RevisionsPage { revisions: Vec::new(), working: None } };
     let line = |k: usize, revision: Option<&Revision>| {
         let table = revision.map_or(timeline.working, |r| &r.table);
-        let c = &timeline.steps[k];
+        let c = timeline.step(k);
         let count = |f: &dyn Fn(&Row, &crate::model::Role) -> bool| {
             table.tasks().flat_map(|row| row.roles.iter().map(move |r| (row, r))).filter(|(row, r)| f(row, r)).count()
         };

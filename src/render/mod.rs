@@ -244,7 +244,7 @@ pub fn frozen<S: Send>(
         let path = format!("{prefix}{path}");
         (Made::file(Page { listing: Some(("data", path.clone())), ..Page::new(path, bytes) }), None)
     };
-    made.push(data(urls::ROLES_JSON, revision.data.clone()));
+    made.push(data(urls::ROLES_JSON, revision.data()?));
     made.push(data(urls::ROLES_CSV, crate::export::roles_csv(site.table, None, false).0.into()));
     let changes = serde_json::to_string_pretty(changes).expect("strings and numbers") + "\n";
     made.push(data(urls::CHANGES_JSON, changes.into()));

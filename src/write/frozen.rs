@@ -17,6 +17,10 @@ pub const STAMP: &str = "frozen.json";
 struct Stamp {
     /// The hash of what the tree was made from, in hex.
     key: String,
+    /// The hash of the revision's files (`Revision::key`), in hex: data this build
+    /// validated, which a later build of the same bytes need not validate again.
+    #[serde(default)]
+    data: String,
     files: Vec<Listed>,
 }
 
@@ -59,6 +63,7 @@ const KINDS: [&str; 18] = [
 pub fn stamp<'p>(
     prefix: &str,
     key: u128,
+    data: u128,
     files: impl Iterator<Item = (&'p str, u64, Option<&'p (&'static str, String)>)>,
 ) -> Page {
     let files = files
@@ -69,8 +74,19 @@ pub fn stamp<'p>(
             title: listing.map(|(_, t)| t.clone()),
         })
         .collect();
-    let stamp = Stamp { key: format!("{key:032x}"), files };
+    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files };
     Page::new(format!("{prefix}{STAMP}"), serde_json::to_vec(&stamp).expect("strings and numbers"))
+}
+
+/// The revision data (`Revision::key`) the build that wrote `stamp` validated.
+pub fn validated(stamp: &[u8]) -> Option<u128> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(default)]
+        data: String,
+    }
+    let head: Head = serde_json::from_slice(stamp).ok()?;
+    u128::from_str_radix(&head.data, 16).ok()
 }
 
 /// The files of the tree at `prefix` as a build takes them over (`Page::in_place`, the
@@ -156,7 +172,7 @@ mod tests {
             std::fs::write(path, &p.bytes).unwrap();
         }
         let stamp =
-            stamp("rev/a/", 7, pages.iter().map(|p| (p.path.as_str(), p.bytes.len() as u64, p.listing.as_ref())));
+            stamp("rev/a/", 7, 9, pages.iter().map(|p| (p.path.as_str(), p.bytes.len() as u64, p.listing.as_ref())));
         std::fs::write(dir.join(&stamp.path), &stamp.bytes).unwrap();
         pages
     }

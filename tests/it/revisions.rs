@@ -120,6 +120,14 @@ fn released_revisions_stay_as_released_and_every_row_tells_its_history() {
         ]
     );
     assert!(rows[2].starts_with("作業中のデータ") && rows[2].contains("変更なし"), "{}", rows[2]);
+    // A row both revisions hold alike: the second is one line, linking its frozen page.
+    let same = page(&out, "items/708");
+    let rows = texts(&same, "section[aria-labelledby=history] tbody tr");
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    assert!(rows[1].starts_with("2026-12版") && rows[1].contains("前の版と同じ"), "{}", rows[1]);
+    let sel = Selector::parse("tr.same a").unwrap();
+    let links: Vec<&str> = same.select(&sel).map(|a| a.attr("href").unwrap()).collect();
+    assert_eq!(links, ["../../rev/2026-12/items/708/index.html"]);
 
     // The revisions page and the second revision's changes list exactly the edits.
     let list = texts(&page(&out, "revisions"), "table.revisions tbody tr");
