@@ -178,7 +178,8 @@ pub fn load(
             _ => changes::between(&revisions[i - 1].table, &revisions[i].table, &revisions[i].moves()),
         })
         .collect();
-    let search = crate::search::revisions_js(&revisions).into();
+    let named: Vec<_> = revisions.iter().map(|r| (r.label(), r.edition(), &r.table)).collect();
+    let search = crate::search::revisions_js(&named).into();
     Ok(Arc::new(Released { revisions, steps, search, files }))
 }
 

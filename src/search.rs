@@ -116,18 +116,19 @@ fn plain(html: &str) -> String {
 /// each row as `[revision, 項番, kind, name]`. Matched by name and 項番 in the page, as
 /// it is loaded only when asked for; the latest revision's rows are the working data's,
 /// which the index covers.
-pub fn revisions_js(revisions: &[crate::revisions::Revision]) -> Vec<u8> {
+/// `revisions` gives each revision's label, name (平成28年5月版) and table, in order.
+pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Table)]) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Revisions<'a> {
-        revs: Vec<(&'a str, String)>,
+        revs: Vec<(&'a str, &'a str)>,
         docs: Vec<(usize, u32, &'static str, &'a str)>,
     }
-    let revs = revisions.iter().map(|r| (r.label(), r.edition())).collect();
+    let revs = revisions.iter().map(|(label, edition, _)| (*label, edition.as_str())).collect();
     let docs = revisions
         .iter()
         .enumerate()
-        .flat_map(|(i, r)| {
-            r.table.rows.iter().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
+        .flat_map(|(i, (_, _, table))| {
+            table.rows.iter().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
         })
         .collect();
     let json = serde_json::to_string(&Revisions { revs, docs }).expect("strings and numbers");
