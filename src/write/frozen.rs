@@ -93,7 +93,11 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
 /// stamp among them), read from `stamp` (its bytes): when it was made from inputs that
 /// hashed to `key`. `None` when it was not, or the stamp cannot be read.
 pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Vec<Page>> {
-    let read: Stamp = serde_json::from_slice(stamp).ok()?;
+    pages_of(prefix, key, serde_json::from_slice(stamp).ok()?, stamp)
+}
+
+/// `listed`, of the stamp `read` already parsed from `stamp`.
+fn pages_of(prefix: &str, key: u128, read: Stamp, stamp: &[u8]) -> Option<Vec<Page>> {
     if read.key != format!("{key:032x}") {
         return None;
     }
@@ -122,8 +126,10 @@ pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Vec<Page>> {
 pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Vec<Page>> {
     let tree = out.join(prefix);
     let stamp = crate::files::bytes(&tree.join(STAMP)).ok()?;
-    let listed = listed(prefix, key, &stamp)?;
     let read: Stamp = serde_json::from_slice(&stamp).ok()?;
+    if read.key != format!("{key:032x}") {
+        return None;
+    }
     let sizes: std::collections::HashMap<&str, u64> = read.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
     let mut seen = 0;
     for entry in walkdir::WalkDir::new(&tree).follow_links(false) {
@@ -145,7 +151,11 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Vec<Page>> {
         }
         seen += 1;
     }
-    (seen == sizes.len()).then_some(listed)
+    if seen != sizes.len() {
+        return None;
+    }
+    drop(sizes);
+    pages_of(prefix, key, read, &stamp)
 }
 
 /// The trees among `pages` a build takes over (`rev/2016-05`, no slash at the end): where
