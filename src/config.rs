@@ -65,6 +65,19 @@ pub struct Input {
     pub overrides: bool,
     #[serde(default)]
     pub sheets: Sheets,
+    /// Which table of a Word document (.docx) holds the roles; by default its only table,
+    /// else the first with a 項番 header.
+    #[serde(default)]
+    pub table: Option<TableChoice>,
+}
+
+/// A table of a Word document: its number in document order (from 1), or words of the
+/// caption or heading it stands under (the last paragraph with text before it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum TableChoice {
+    Number(u32),
+    Caption(String),
 }
 
 /// Which sheets of a workbook hold the table.
@@ -155,7 +168,7 @@ impl Project {
         }
         let seeds = self.source_dir(&self.config.seeds)?;
         let found = crate::files::list(&seeds, is_table_file)?;
-        Ok(found.into_iter().map(|path| Input { path, overrides: false, sheets: Sheets::First }).collect())
+        Ok(found.into_iter().map(|path| Input { path, overrides: false, sheets: Sheets::First, table: None }).collect())
     }
 
     /// A source folder (`seeds/`, `content/`, `themes/`) under the root, refused when it
@@ -199,7 +212,10 @@ fn outside(path: &Path, real: &Path) -> Error {
 /// A role table among `seeds/`, by name: not a reference file, with a table's extension.
 fn is_table_file(name: &str) -> bool {
     let ext = Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    !REFERENCE_FILES.contains(&name) && ["txt", "csv", "tsv", "xlsx"].contains(&ext.as_str())
+    // Word and Excel keep a lock file (`~$roles.docx`) beside a document while it is open.
+    !REFERENCE_FILES.contains(&name)
+        && !name.starts_with("~$")
+        && ["txt", "csv", "tsv", "xlsx", "xls", "ods", "docx"].contains(&ext.as_str())
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Config> {

@@ -35,7 +35,7 @@ pub fn load(project: &Project) -> Result<Loaded> {
     Error::from_findings(&findings)?;
     let mut sources = Vec::new();
     for input in project.inputs()? {
-        let raw = read::read_input(&input.path, &input.sheets)?;
+        let raw = read::read_input(&input)?;
         let strictness = if raw.document.is_some() { Strictness::Seed } else { Strictness::Clean };
         sources.push(Source { raw, overrides: input.overrides, strictness });
     }

@@ -58,6 +58,7 @@ codes! {
     Continuity = "continuity", "URLの引継ぎの誤り", Some(Error);
     Csv = "csv", "CSVの誤り", Some(Error);
     DescriptionColumn = "description-column", "作業内容の列ずれ", Some(Warning);
+    Docx = "docx", "読めないWord文書", Some(Error);
     DuplicateColumn = "duplicate-column", "重複した列見出し", Some(Warning);
     DuplicateFile = "duplicate-file", "同じ場所に書くファイル", Some(Error);
     DuplicateName = "duplicate-name", "同名の作業", Some(Info);

@@ -42,8 +42,13 @@ pub const FILE_LIMIT: u64 = 128 << 20;
 /// checked, images too: calamine reads whatever part the workbook's relationships name,
 /// whatever its name.
 pub fn check(label: &Path, bytes: &[u8]) -> Result<()> {
-    check_size(label, bytes.len() as u64)?;
-    check_package(bytes, &LIMITS).map_err(|m| Error::at(Code::Xlsx, Location::file_only(label), m))
+    check_as(label, bytes, Code::Xlsx)
+}
+
+/// [`check`], refusing with `code` (a Word document is a zip package of XML parts too).
+pub fn check_as(label: &Path, bytes: &[u8], code: Code) -> Result<()> {
+    check_size_as(label, bytes.len() as u64, code)?;
+    check_package(bytes, &LIMITS).map_err(|m| Error::at(code, Location::file_only(label), m))
 }
 
 fn check_package(bytes: &[u8], limits: &Limits) -> Result<(), String> {
@@ -77,11 +82,16 @@ fn check_package(bytes: &[u8], limits: &Limits) -> Result<(), String> {
 
 /// Refuse a workbook file larger than [`FILE_LIMIT`] (before reading it, given its size).
 pub fn check_size(label: &Path, size: u64) -> Result<()> {
+    check_size_as(label, size, Code::Xlsx)
+}
+
+/// [`check_size`], refusing with `code`.
+pub fn check_size_as(label: &Path, size: u64, code: Code) -> Result<()> {
     if size <= FILE_LIMIT {
         return Ok(());
     }
-    let message = format!("the file is {}, more than the {} a workbook may be", mib(size), mib(FILE_LIMIT));
-    Err(Error::at(Code::Xlsx, Location::file_only(label), message))
+    let message = format!("the file is {}, more than the {} a table file may be", mib(size), mib(FILE_LIMIT));
+    Err(Error::at(code, Location::file_only(label), message))
 }
 
 fn mib(bytes: u64) -> String {

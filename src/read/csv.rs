@@ -165,6 +165,11 @@ fn field(header: &str) -> Field {
     }
 }
 
+/// Whether a header cell names the 項番 column.
+pub fn is_no_header(text: &str) -> bool {
+    field(text) == Field::No
+}
+
 /// The cells of one record by 0-based column. A CSV line is read dense; a sheet's row
 /// holds only the cells with something in them ([`SparseRow`]), so a cell far to the right
 /// costs no more than one beside the header.

@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod catalog;
 pub mod continuity;
 pub mod csv;
+pub mod docx;
 pub mod frozen;
 pub mod seed;
 pub mod text;
@@ -102,16 +103,24 @@ pub enum Level {
 }
 
 /// Read any supported input by its extension.
-pub fn read_input(path: &Path, sheets: &crate::config::Sheets) -> Result<RawTable> {
+pub fn read_input(input: &crate::config::Input) -> Result<RawTable> {
+    let path = &input.path;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if input.table.is_some() && ext != "docx" {
+        let message = "site.toml chooses a table of this input (table = …), which only a Word document (.docx) holds";
+        return Err(Error::at(Code::UnknownInput, Location::file_only(path), message));
+    }
     match ext.as_str() {
         "txt" | "md" => seed::read(path),
         "csv" | "tsv" => csv::read(path),
-        "xlsx" | "xlsm" | "xls" | "ods" => xlsx::read(path, sheets),
+        "xlsx" | "xlsm" | "xls" | "ods" => xlsx::read(path, &input.sheets),
+        "docx" => docx::read(path, input.table.as_ref()),
         _ => Err(Error::at(
             Code::UnknownInput,
             Location::file_only(path),
-            format!("cannot read .{ext} files; use the seed text (.txt), .csv or .xlsx"),
+            format!(
+                "cannot read .{ext} files; use the seed text (.txt), .csv, .xlsx, .xls, .ods or a Word table (.docx)"
+            ),
         )),
     }
 }

@@ -574,6 +574,55 @@ fn roles_csv_round_trips_through_a_fresh_project() {
     assert!(errs.is_empty(), "the round-tripped roles.json violates the schema:\n{}", errs.join("\n"));
 }
 
+/// The seed's table as a Word table: its roles.csv laid out as a specification lays it out,
+/// a header of two rows (関連業者 spanning the vendors' columns, 項番, 階層, 作業項目 and 作業内容
+/// merged down beside it), each heading's name spanning the vendor columns it leaves empty,
+/// each description's lines as paragraphs. Read from the .docx, it is the table read from
+/// the CSV: every row, role and flag.
+#[test]
+fn the_seeds_table_as_a_word_table_reads_as_its_csv() {
+    use crate::common::office::{cell, docx, table, Cell};
+    let csv = seed_site().csv();
+    let from_csv = lib_build(fresh_project(&[("roles.csv", &csv)]).path());
+    let text = String::from_utf8(csv).unwrap();
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let n = records[0].len();
+    let vendors = 3..n - 1;
+    let header = [cell("項番"), cell("階層"), cell("作業項目")].map(Cell::restart);
+    let mut rows = vec![
+        [header.to_vec(), vec![cell("関連業者").span(vendors.len()), cell("作業内容").restart()]].concat(),
+        [vec![Cell::continued(); 3], vendors.clone().map(|i| cell(&records[0][i])).collect(), vec![Cell::continued()]]
+            .concat(),
+    ];
+    let mut spanned = 0;
+    for r in &records[1..] {
+        let heading = !r[1].is_empty() && vendors.clone().all(|i| r[i].is_empty());
+        let mut cells = vec![cell(&r[0]), cell(&r[1])];
+        match heading {
+            true => {
+                spanned += 1;
+                cells.push(cell(&r[2]).span(1 + vendors.len()));
+            }
+            false => cells.extend((2..n - 1).map(|i| cell(&r[i]))),
+        }
+        cells.push(cell(&r[n - 1]));
+        rows.push(cells);
+    }
+    assert!(spanned > 10, "headings span the vendor columns: {spanned}");
+    let from_docx = lib_build(fresh_project(&[("roles.docx", &docx(&table(&rows)))]).path());
+    assert_eq!(from_docx.rows.len(), from_csv.rows.len());
+    for (a, b) in summary(&from_csv).iter().zip(summary(&from_docx)) {
+        assert_eq!(*a, b, "row {}", a.0);
+    }
+    let flags =
+        |t: &Table| t.rows.iter().map(|r| r.flags.iter().map(|f| f.code).collect::<Vec<_>>()).collect::<Vec<_>>();
+    assert_eq!(flags(&from_docx), flags(&from_csv));
+    let roles = from_docx.rows.iter().map(|r| r.roles.len()).sum::<usize>();
+    assert!(from_docx.rows.len() > 300 && roles > 500, "{} rows, {roles} roles", from_docx.rows.len());
+}
+
 fn first_difference(a: &[u8], b: &[u8]) -> String {
     let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
     match a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y) {

@@ -10,7 +10,7 @@ use rolesite::model::{Basis, Kind, RoleKind, Row, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const VENDORS: &str = "id,name,short,aliases\nowner,発注者,発注者,厚生労働省・日本年金機構\nvendor-a,A社,A,A業者|Ａ社\nvendor-b,B社,B,B業務\n";
+pub(crate) const VENDORS: &str = "id,name,short,aliases\nowner,発注者,発注者,厚生労働省・日本年金機構\nvendor-a,A社,A,A業者|Ａ社\nvendor-b,B社,B,B業務\n";
 
 const ROLES: &str = "項番,階層,作業項目,owner,A業者,B業務,作業内容\n\
 1,1,統合業務関連,,,,\n\
@@ -19,17 +19,17 @@ const ROLES: &str = "項番,階層,作業項目,owner,A業者,B業務,作業内�
 4,,\"レビュー・承認, 最終\",◎,〇,◯,\"複数行の\n説明\"\n\
 5,,記号のない作業,,,,\n";
 
-fn load(dir: &Path) -> rolesite::diag::Result<Table> {
+pub(crate) fn load(dir: &Path) -> rolesite::diag::Result<Table> {
     rolesite::load(&Project::load(dir)?).map(|l| l.table)
 }
 
 /// One role without its position: vendor, role, basis, column text.
-type RoleEssence = (Option<String>, RoleKind, Basis, String);
+pub(crate) type RoleEssence = (Option<String>, RoleKind, Basis, String);
 /// One row without where it came from: no, kind, level, name, description, parent, roles.
-type RowEssence = (u32, Kind, Option<u8>, String, String, Option<u32>, Vec<RoleEssence>);
+pub(crate) type RowEssence = (u32, Kind, Option<u8>, String, String, Option<u32>, Vec<RoleEssence>);
 
 /// The model without where it came from: what must be equal across encodings and formats.
-fn essence(t: &Table) -> Vec<RowEssence> {
+pub(crate) fn essence(t: &Table) -> Vec<RowEssence> {
     t.rows
         .iter()
         .map(|r: &Row| {
@@ -39,7 +39,7 @@ fn essence(t: &Table) -> Vec<RowEssence> {
         .collect()
 }
 
-fn errors(t: &Table) -> Vec<String> {
+pub(crate) fn errors(t: &Table) -> Vec<String> {
     t.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string()).collect()
 }
 
@@ -177,7 +177,7 @@ fn later_overriding_input_replaces_rows_by_number() {
     assert!(e[0].contains("fix.csv:2: error[duplicate-no]") && e[0].contains("roles.csv:4"), "{}", e[0]);
 }
 
-fn rolesite(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn rolesite(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rolesite")).args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),

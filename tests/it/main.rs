@@ -14,6 +14,7 @@ mod browser;
 mod charts;
 mod citation;
 mod export;
+mod formats;
 mod hostile;
 mod incremental;
 mod inputs;

@@ -1,6 +1,7 @@
 //! Helpers shared by the topics of the integration tests.
 
 pub mod chromium;
+pub mod office;
 
 /// A project folder holding `files` (path under the project, bytes).
 pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
