@@ -226,6 +226,49 @@ fn search_works_through_serve() {
     virus_then_704(&tab, &format!("{}phases/", server.base));
 }
 
+/// Search covers the working data; the box 「過去の公開版も」 adds the released revisions'
+/// rows, loaded with a `<script>` only when ticked (so from `file://` too), each after the
+/// working data's results, named by its edition and leading to its frozen page; unticked,
+/// they go again. The seed ships with its first revision released (2016-05).
+#[test]
+fn released_revisions_are_searched_only_when_asked() {
+    let chrome = driven();
+    let tab = chrome.browser.new_tab().unwrap();
+    let base = format!("{}/", file_url(site()));
+    let released = |tab: &Tab| shown_urls(tab, &base).into_iter().filter(|u| u.starts_with("rev/")).collect::<Vec<_>>();
+    open_and_type(&tab, &format!("{base}phases/index.html"), "全体実施計画書");
+    wait_for_results(&tab, "全体実施計画書");
+    let current = shown_urls(&tab, &base);
+    assert!(current.contains(&"items/4/".to_string()), "{current:?}");
+    assert!(released(&tab).is_empty(), "the working data only, by default: {current:?}");
+    let loaded = "!!window.ROLESITE_REVISIONS || !!document.querySelector('script[src$=\"search-revisions.js\"]')";
+    assert_eq!(tab.evaluate(loaded, false).unwrap().value, Some(serde_json::Value::Bool(false)), "not loaded unasked");
+
+    tab.evaluate("document.getElementById('search-revisions').click()", false).unwrap();
+    wait_until(
+        &tab,
+        "the released rows",
+        "Array.from(document.querySelectorAll('#search-results a')).some(a => a.href.includes('/rev/2016-05/items/4/'))",
+    );
+    let all = shown_urls(&tab, &base);
+    let first_released = all.iter().position(|u| u.starts_with("rev/")).unwrap();
+    assert!(all[..first_released].contains(&"items/4/".to_string()), "working data first: {all:?}");
+    assert!(all[first_released..].iter().all(|u| u.starts_with("rev/2016-05/")), "then the released: {all:?}");
+    assert!(
+        (0..all.len())
+            .filter(|i| all[*i] == "rev/2016-05/items/4/")
+            .any(|i| result_text(&tab, i).contains("平成28年5月版")),
+        "named by its edition"
+    );
+    tab.evaluate("document.getElementById('search-revisions').click()", false).unwrap();
+    wait_until(
+        &tab,
+        "the released rows gone",
+        "document.querySelectorAll('#search-results a').length > 0 && \
+         !Array.from(document.querySelectorAll('#search-results a')).some(a => a.href.includes('/rev/'))",
+    );
+}
+
 /// The text of the `n`th result shown.
 fn result_text(tab: &Tab, n: usize) -> String {
     let js = format!("document.querySelectorAll('#search-results [role=option]')[{n}].textContent");
