@@ -235,18 +235,30 @@ pub fn for_build(
 /// What changed from `old` to `new`, two revisions of one table, given the renumberings
 /// between them (old 項番 → new).
 pub fn between(old: &Table, new: &Table, moves: &BTreeMap<u32, u32>) -> Changes {
-    let owned = |e: Entry<&str>| Entry {
-        no: e.no,
-        heading: e.heading,
-        name: e.name.to_string(),
-        roles: e.roles.into_iter().map(|(v, r)| (v.to_string(), r)).collect(),
-    };
-    let before = Snapshot {
-        vendors: old.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
-        rows: entries(old).into_iter().map(owned).collect(),
-    };
+    since(&Snapshot::of(old), new, moves)
+}
+
+/// `between`, from a snapshot of the older table made once (`Snapshot::of`): a watching
+/// process compares every rebuild's table with the same latest revision.
+pub fn since(old: &Snapshot, new: &Table, moves: &BTreeMap<u32, u32>) -> Changes {
     let vendors: Vec<(&str, &str)> = new.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
-    diff(&before, &vendors, &entries(new), moves)
+    diff(old, &vendors, &entries(new), moves)
+}
+
+impl Snapshot {
+    /// What changes are computed from in `table`.
+    pub fn of(table: &Table) -> Snapshot {
+        let owned = |e: Entry<&str>| Entry {
+            no: e.no,
+            heading: e.heading,
+            name: e.name.to_string(),
+            roles: e.roles.into_iter().map(|(v, r)| (v.to_string(), r)).collect(),
+        };
+        Snapshot {
+            vendors: table.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
+            rows: entries(table).into_iter().map(owned).collect(),
+        }
+    }
 }
 
 /// A build's changes with the renumberings they were computed under, for the next build.

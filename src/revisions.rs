@@ -139,6 +139,9 @@ pub struct Released {
     pub steps: Vec<Changes>,
     /// `assets/search-revisions.js`: every revision's rows for the search box.
     pub search: bytes::Bytes,
+    /// The latest revision as changes are computed from it: each build compares its
+    /// working data with it.
+    latest: Option<changes::Snapshot>,
     /// Each file read, with its size, modification time and inode when read.
     files: Vec<(PathBuf, Option<crate::read::FileMeta>)>,
 }
@@ -180,7 +183,8 @@ pub fn load(
         .collect();
     let named: Vec<_> = revisions.iter().map(|r| (r.label(), r.edition(), &r.table)).collect();
     let search = crate::search::revisions_js(&named).into();
-    Ok(Arc::new(Released { revisions, steps, search, files }))
+    let latest = revisions.last().map(|r| changes::Snapshot::of(&r.table));
+    Ok(Arc::new(Released { revisions, steps, search, latest, files }))
 }
 
 /// Every released revision of `project`, read afresh, in the order they were released.
@@ -280,9 +284,10 @@ pub struct Timeline<'a> {
 impl<'a> Timeline<'a> {
     pub fn new(released: &'a Released, working: &'a Table, moves: BTreeMap<u32, u32>) -> Timeline<'a> {
         let revisions = &released.revisions[..];
-        let working_step = match revisions.last() {
-            Some(latest) => changes::between(&latest.table, working, &moves),
-            None => Changes::default(),
+        let working_step = match (&released.latest, revisions.last()) {
+            (Some(snapshot), _) => changes::since(snapshot, working, &moves),
+            (None, Some(latest)) => changes::between(&latest.table, working, &moves),
+            (None, None) => Changes::default(),
         };
         let working_differs = revisions.last().is_some_and(|latest| {
             let (a, b) = (&latest.table.rows, &working.rows);
@@ -430,11 +435,13 @@ fn roles_of(row: &Row) -> BTreeMap<&str, RoleKind> {
 }
 
 fn same_row(a: &Row, b: &Row) -> bool {
-    let roles = |r: &Row| r.roles.iter().map(|x| (x.vendor.clone(), x.role, x.basis)).collect::<Vec<_>>();
-    let flags = |r: &Row| r.flags.iter().map(|f| f.code).collect::<Vec<_>>();
+    // Asked of every row of every build: compared in place, nothing copied.
+    fn role(x: &crate::model::Role) -> (Option<&str>, RoleKind, crate::model::Basis) {
+        (x.vendor.as_deref(), x.role, x.basis)
+    }
     (a.kind, &a.name, &a.description) == (b.kind, &b.name, &b.description)
-        && roles(a) == roles(b)
-        && flags(a) == flags(b)
+        && a.roles.iter().map(role).eq(b.roles.iter().map(role))
+        && a.flags.iter().map(|f| f.code).eq(b.flags.iter().map(|f| f.code))
 }
 
 /// The changes of a row from `was` (in `was_t`) to `now` (in `t`).
