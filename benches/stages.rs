@@ -63,7 +63,7 @@ fn stages(c: &mut Criterion) {
                 project.config.output = tmp.path().join(format!("out-{k}"));
                 rolesite::write::Output::locate(&project, false).unwrap()
             },
-            |out| black_box(rolesite::write::write(&out, &rendered.pages).unwrap()),
+            |out| black_box(rolesite::write::write(&out, &rendered.pages, &rendered.trees).unwrap()),
             criterion::BatchSize::PerIteration,
         )
     });

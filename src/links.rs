@@ -2,7 +2,7 @@
 //! becomes a finding. Our own templates write the HTML, so scanning attributes suffices.
 
 use crate::diag::{Code, Finding, Location};
-use crate::page::Page;
+use crate::page::{held, Page, Tree};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
@@ -121,7 +121,12 @@ pub struct Found {
 /// lost an id they lead to: such pages are read and checked again.
 ///
 /// `pages` are in path order, as a build makes them, each path once.
-pub fn check(pages: &[Page], earlier: Option<(&dyn Earlier, &[bool], &[String])>, keep: bool) -> Checked {
+pub fn check(
+    pages: &[Page],
+    trees: &[Tree],
+    earlier: Option<(&dyn Earlier, &[bool], &[String])>,
+    keep: bool,
+) -> Checked {
     debug_assert!(pages.windows(2).all(|w| w[0].path < w[1].path), "pages in path order");
     let unchanged = |at: usize| earlier.is_some_and(|(_, same, _)| same[at]);
     let before = |p: &Page| earlier.and_then(|(e, _, _)| e.found(&p.path));
@@ -154,7 +159,7 @@ pub fn check(pages: &[Page], earlier: Option<(&dyn Earlier, &[bool], &[String])>
             s.targets = Some(targets);
         });
     // Both in path order, as pages are made: looked up without building maps.
-    let places = Places { pages, scans: &scans };
+    let places = Places { pages, scans: &scans, trees };
     let findings = scans
         .par_iter()
         .flat_map_iter(|s| {
@@ -176,10 +181,12 @@ pub fn check(pages: &[Page], earlier: Option<(&dyn Earlier, &[bool], &[String])>
     Checked { findings, found }
 }
 
-/// All pages, and the HTML pages' scans, both in path order.
+/// All pages, and the HTML pages' scans, both in path order; and the frozen trees taken
+/// over whole.
 struct Places<'s, 'p> {
     pages: &'p [Page],
     scans: &'s [Scan<'p>],
+    trees: &'p [Tree],
 }
 
 /// What a link may lead to: the site's files, and the ids of its HTML pages.
@@ -191,12 +198,15 @@ trait Lookup {
 
 impl Lookup for Places<'_, '_> {
     fn has_file(&self, path: &str) -> bool {
-        self.pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_ok()
+        self.pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_ok() || held(self.trees, path)
     }
 
     fn has_id(&self, path: &str, id: &str) -> Option<bool> {
-        let at = self.scans.binary_search_by(|s| s.page.path.as_str().cmp(path)).ok()?;
-        Some(self.scans[at].ids.contains(id))
+        match self.scans.binary_search_by(|s| s.page.path.as_str().cmp(path)) {
+            Ok(at) => Some(self.scans[at].ids.contains(id)),
+            // A page of a tree taken over is not read: no id of it is known.
+            Err(_) => (path.ends_with(".html") && held(self.trees, path)).then_some(false),
+        }
     }
 }
 
@@ -279,11 +289,20 @@ impl Lookup for Hashed {
 /// kept for a next build.
 pub fn check_written(
     pages: &[Page],
+    trees: &[Tree],
     summaries: &[Summary],
     read: impl Fn(&str) -> std::io::Result<Vec<u8>> + Sync,
 ) -> Checked {
     debug_assert_eq!(pages.len(), summaries.len(), "every page written");
     let mut hashed = Hashed::default();
+    // A page of a tree taken over is not read: no id of it is known.
+    for f in trees.iter().flat_map(|t| t.files.iter()) {
+        let file = place(&f.path, None);
+        hashed.files.insert(file);
+        if f.path.ends_with(".html") {
+            hashed.html.insert(file);
+        }
+    }
     for (p, summary) in pages.iter().zip(summaries) {
         let file = place(&p.path, None);
         hashed.files.insert(file);
@@ -525,13 +544,13 @@ mod tests {
                 r##"<a href="../1/index.html#top">1</a> <a href="../../items/1/index.html#top">1</a>"##,
             ),
         ];
-        let whole = super::check(&pages, None, false);
+        let whole = super::check(&pages, &[], None, false);
         let bytes: std::collections::HashMap<String, Vec<u8>> =
             pages.iter().map(|p| (p.path.clone(), p.bytes.to_vec())).collect();
         let summaries: Vec<_> = pages.iter().map(|p| super::Summary::of(&p.path, &p.bytes)).collect();
         let written: Vec<Page> = pages.iter().map(|p| Page { bytes: Default::default(), ..p.clone() }).collect();
         let read = |path: &str| bytes.get(path).cloned().ok_or(std::io::ErrorKind::NotFound.into());
-        let checked = super::check_written(&written, &summaries, read);
+        let checked = super::check_written(&written, &[], &summaries, read);
         let messages = |c: &super::Checked| c.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>();
         assert_eq!(messages(&checked), messages(&whole));
         // What the page above holds: the missing id, the climb, the home page's missing id

@@ -16,8 +16,8 @@ pub struct Page {
     /// How `urls.json` lists the page: its kind and title. `None` for files nobody cites
     /// (assets, the 404 page).
     pub listing: Option<(&'static str, String)>,
-    /// Already in the output as a whole tree the build takes over unrendered (a released
-    /// revision's frozen pages, see `write::frozen`): it holds no bytes, and nothing writes it.
+    /// Already in the output, the stamp of a whole tree the build takes over unrendered (a
+    /// released revision's frozen pages, see `Tree` and `write::frozen`): nothing writes it.
     pub in_place: bool,
 }
 
@@ -31,4 +31,39 @@ impl Page {
 pub fn insert_sorted(pages: &mut Vec<Page>, page: Page) {
     let at = pages.partition_point(|p| p.path < page.path);
     pages.insert(at, page);
+}
+
+/// A frozen tree taken over whole: its files stand in the output as its stamp lists them,
+/// unread, and a build carries it as one (its stamp among the pages, in place), not as
+/// the thousands of files it holds: nothing of it is made, compared, checked or written.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// `rev/2016-05/`.
+    pub prefix: String,
+    /// The hash of what it was made from.
+    pub key: u128,
+    /// Its files but the stamp, in path order.
+    pub files: std::sync::Arc<[TreeFile]>,
+    /// Its stamp, in place, with its bytes: a watching process takes the tree over by
+    /// them next time.
+    pub stamp: Page,
+}
+
+/// A file of a tree taken over, and how `urls.json` lists it.
+#[derive(Debug, Clone)]
+pub struct TreeFile {
+    pub path: String,
+    pub listing: Option<(&'static str, String)>,
+}
+
+impl Tree {
+    /// Whether the tree holds the file at `path` (its stamp aside).
+    pub fn holds(&self, path: &str) -> bool {
+        path.starts_with(&self.prefix) && self.files.binary_search_by(|f| f.path.as_str().cmp(path)).is_ok()
+    }
+}
+
+/// Whether one of `trees` holds the file at `path`.
+pub fn held(trees: &[Tree], path: &str) -> bool {
+    trees.iter().any(|t| t.holds(path))
 }

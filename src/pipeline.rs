@@ -12,7 +12,7 @@ use crate::diag::{self, Error, Result};
 use crate::links::Summary;
 use crate::manifest::{self, Manifest};
 use crate::model::Table;
-use crate::page::{insert_sorted, Page};
+use crate::page::{insert_sorted, Page, Tree};
 use crate::progress::Progress;
 use crate::read::{self, catalog::Catalog};
 use crate::reuse::{ForNext, LastBuild, Memos, Taking};
@@ -55,8 +55,11 @@ pub fn load(project: &Project) -> Result<Loaded> {
 /// The whole site, checked; in memory, or written as it was made (`Run::sink`).
 pub struct Rendered {
     pub table: Table,
-    /// Every file, in path order. Written out by the sink, they hold no bytes.
+    /// Every file, in path order, but those of the frozen trees taken over whole (each
+    /// tree's stamp is among them, in place). Written out by the sink, they hold no bytes.
     pub pages: Vec<Page>,
+    /// The frozen trees taken over whole, in path order: their files stand where they are.
+    pub trees: Vec<Tree>,
     /// Every citable URL, as `urls.json` (among `pages`) lists it.
     pub manifest: Arc<Manifest>,
     /// Which of `pages` the last build had with the same bytes, by place (a build that
@@ -177,16 +180,26 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                 }
             }
             let (mut made, exported) = render::render(&site, &specs, export, done)?;
+            let mut trees = Vec::new();
             for (k, plan) in frozen.into_iter().enumerate() {
-                made.extend(frozen_pages(project, &theme, revisions, k, plan, &done)?);
+                match plan {
+                    Frozen::Taken(tree) => {
+                        let mut stamp = render::Made::file(tree.stamp.clone());
+                        let summary = done(&mut stamp)?;
+                        made.push((stamp, Some(summary)));
+                        trees.push(tree);
+                    }
+                    Frozen::Made(key) => made.extend(frozen_pages(project, &theme, revisions, k, key, &done)?),
+                }
             }
             // The frozen trees stand under rev/, among the site's other folders.
             made.par_sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
-            Ok((made, exported))
+            trees.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+            Ok((made, exported, trees))
         },
     );
     let (search, search_memo) = search;
-    let (made, exported) = rendered?;
+    let (made, exported, trees) = rendered?;
     let mut pages = Vec::with_capacity(made.len() + 2);
     let mut summaries: Vec<Option<Summary>> = Vec::with_capacity(made.len() + 2);
     let mut kept = Vec::new();
@@ -209,16 +222,16 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
 
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
-    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, baseline, run.last)?;
+    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, &trees, baseline, run.last)?;
     insert_made(&mut pages, &mut summaries, &mut kept, keep, manifest_page);
-    Error::from_findings(&render::collisions(&pages, &continuity))?;
+    Error::from_findings(&render::collisions(&pages, &trees, &continuity))?;
     let unchanged: Vec<bool> = match run.last {
         Some(last) => pages.par_iter().map(|p| p.in_place || last.has_same(p)).collect(),
         None => Vec::new(),
     };
     // The files the last build had and this one lacks: lost places for the link check,
     // files to remove for the write.
-    let gone = run.last.map(|last| last.gone(&pages)).unwrap_or_default();
+    let gone = run.last.map(|last| last.gone(&pages, &trees)).unwrap_or_default();
     clock.lap("manifest");
 
     let checked = match run.sink {
@@ -229,11 +242,11 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                 .zip(summaries)
                 .map(|(page, summary)| summary.map_or_else(|| sink.put(page), Ok))
                 .collect::<Result<Vec<Summary>>>()?;
-            links::check_written(&pages, &summaries, |path| sink.read(path))
+            links::check_written(&pages, &trees, &summaries, |path| sink.read(path))
         }
         None => {
             let earlier = run.last.map(|last| (last as &dyn links::Earlier, unchanged.as_slice(), gone.as_slice()));
-            links::check(&pages, earlier, keep)
+            links::check(&pages, &trees, earlier, keep)
         }
     };
     Error::from_findings(&checked.findings)?;
@@ -247,8 +260,9 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         memos: Memos { roles: exported.roles, csv: exported.csv, search: search_memo, changes: exported.changes },
         manifest: (manifest_key, Arc::clone(&manifest)),
         released: Arc::clone(&released),
+        trees: trees.clone(),
     });
-    Ok(Rendered { table, pages, manifest, unchanged, gone, next, stages: clock.laps })
+    Ok(Rendered { table, pages, trees, manifest, unchanged, gone, next, stages: clock.laps })
 }
 
 /// Whether the revision data of folder `label`, hashing to `key`, was validated by the
@@ -276,16 +290,17 @@ pub(crate) fn renumbered(continuity: &read::continuity::Continuity) -> std::coll
 /// What a build does with a released revision's frozen pages.
 enum Frozen {
     /// They stand whole in the output, made from the same inputs: taken over, unread.
-    Taken(Vec<Page>),
+    Taken(Tree),
     /// They are made, from inputs that hash to this key.
     Made(u128),
 }
 
 impl Frozen {
-    /// How many files it adds to the site (for a progress total).
+    /// How many files it adds to the site as it is made (for a progress total): a tree
+    /// taken over is one, its stamp.
     fn files(&self) -> usize {
         match self {
-            Frozen::Taken(pages) => pages.len(),
+            Frozen::Taken(_) => 1,
             Frozen::Made(_) => 0,
         }
     }
@@ -315,36 +330,30 @@ fn frozen_plan(
     let prefix = rev.prefix();
     let taken = match (run.last, run.sink) {
         (Some(last), _) => last
-            .stamp(&prefix)
-            .and_then(|stamp| write::frozen::listed(&prefix, key, &stamp))
+            .tree(&prefix, key)
+            .or_else(|| write::frozen::listed(&prefix, key, &last.stamp(&prefix)?))
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
         (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key),
         (None, None) => None,
     };
     match taken {
-        Some(pages) => Frozen::Taken(pages),
+        Some(tree) => Frozen::Taken(tree),
         None => Frozen::Made(key),
     }
 }
 
-/// Revision `k`'s frozen pages as `plan` decided, each through `done` (with its stamp):
-/// taken over, or made from its data alone, every URL it was released with among them.
+/// Revision `k`'s frozen pages, made from its data alone (from inputs that hashed to
+/// `key`), each through `done` (with its stamp last), every URL it was released with among
+/// them.
 fn frozen_pages(
     project: &Project,
     theme: &theme::Theme,
     revisions: &[revisions::Revision],
     k: usize,
-    plan: Frozen,
+    key: u128,
     done: &(impl Fn(&mut render::Made) -> Result<Option<Summary>> + Sync),
 ) -> Result<Vec<render::Answered<Option<Summary>>>> {
     let rev = &revisions[k];
-    let key = match plan {
-        Frozen::Taken(pages) => {
-            let made = pages.into_iter().map(render::Made::file);
-            return made.map(|mut m| Ok((done(&mut m)?, m)).map(|(a, m)| (m, Some(a)))).collect();
-        }
-        Frozen::Made(key) => key,
-    };
     // The size of each page is kept for the stamp: a one-off build drops its bytes.
     let sized = |m: &mut render::Made| -> Result<(u64, Option<Summary>)> {
         let size = m.page.bytes.len() as u64;
@@ -439,13 +448,20 @@ fn insert_made(
 /// they are the same, and the same manifest was already held to the same baseline.
 fn publish_manifest(
     pages: &[Page],
+    trees: &[Tree],
     baseline: &Baseline,
     last: Option<&LastBuild>,
 ) -> Result<(u128, Page, Arc<Manifest>)> {
-    let listed = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
-    let fields: Vec<&[u8]> =
-        listed().flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()]).collect();
+    let made = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
+    // A tree taken over lists what its key says it was made from: hashed by that key.
+    let tree_keys: Vec<[u8; 16]> = trees.iter().map(|t| t.key.to_le_bytes()).collect();
+    let fields: Vec<&[u8]> = made()
+        .flat_map(|(path, (kind, title))| [path.as_bytes(), kind.as_bytes(), title.as_bytes()])
+        .chain(trees.iter().zip(&tree_keys).flat_map(|(t, k)| [t.prefix.as_bytes(), &k[..]]))
+        .collect();
     let key = crate::hash::fields_key(&fields);
+    let in_trees = trees.iter().flat_map(|t| t.files.iter().filter_map(|f| Some((&f.path, f.listing.as_ref()?))));
+    let listed = || made().chain(in_trees.clone());
     if let Some((page, manifest)) = last.and_then(|last| last.manifest(key)) {
         return Ok((key, page, manifest));
     }
@@ -514,7 +530,7 @@ pub fn build(
     })
     .and_then(|(mut rendered, sink)| {
         let start = Instant::now();
-        let written = sink.finish(&rendered.pages)?;
+        let written = sink.finish(&rendered.pages, &rendered.trees)?;
         rendered.stages.push(("swap", start.elapsed()));
         Ok((rendered, written))
     })

@@ -138,9 +138,12 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
         let rendered = pipeline::settled(&project, || pipeline::render_site(&project, baseline, run))?;
         let written_at = Instant::now();
         let written = match usable {
-            Some(_) => crate::write::update(&output, &rendered.pages, &rendered.unchanged, &rendered.gone)
-                .map(|(w, r)| (w, Some(r))),
-            None => crate::write::write(&output, &rendered.pages).map(|w| (w, None)),
+            Some(_) => {
+                let (pages, trees) = (&rendered.pages, &rendered.trees);
+                crate::write::update(&output, pages, trees, &rendered.unchanged, &rendered.gone)
+                    .map(|(w, r)| (w, Some(r)))
+            }
+            None => crate::write::write(&output, &rendered.pages, &rendered.trees).map(|w| (w, None)),
         };
         let Ok(written) = written else {
             // After a failed update the folder is partly new: forget it, so the next build

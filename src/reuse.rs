@@ -6,7 +6,7 @@ use crate::config::Project;
 use crate::links::{Earlier, Found};
 use crate::manifest::Manifest;
 use crate::model::Table;
-use crate::page::Page;
+use crate::page::{Page, Tree};
 use crate::pages::ContentPage;
 use crate::plan::{Edit, Shows};
 use crate::read::continuity::Continuity;
@@ -75,6 +75,8 @@ pub struct ForNext {
     /// The released revisions as read, with their changes: read again only when a file of
     /// theirs changes.
     pub released: Arc<crate::revisions::Released>,
+    /// The frozen trees taken over whole.
+    pub trees: Vec<Tree>,
 }
 
 /// The last good build of a watching process, kept in memory until the next: with it the
@@ -93,6 +95,9 @@ pub struct LastBuild {
     fragments: HashMap<u128, Arc<str>>,
     manifest: (u128, Arc<Manifest>),
     released: Option<Arc<crate::revisions::Released>>,
+    /// The frozen trees it took over whole, by their prefix: their files are not among
+    /// `files`.
+    trees: HashMap<String, Tree>,
     out: PathBuf,
     /// The output folder's identity when written, to notice that something else replaced
     /// or removed it (a `build` run by hand): then the next write is a whole one again.
@@ -103,7 +108,7 @@ impl LastBuild {
     /// Remember what was just written to `out`: the table, the pages (in path order) and
     /// what was made beside them.
     pub fn new(out: &Path, table: Table, pages: Vec<Page>, next: ForNext) -> LastBuild {
-        let ForNext { context, made, found, memos, manifest, released } = next;
+        let ForNext { context, made, found, memos, manifest, released, trees } = next;
         let fragments = made.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
         let files = pages
             .into_iter()
@@ -120,7 +125,8 @@ impl LastBuild {
             })
             .collect();
         let (out, stamp) = (absolute(out), stamp(out));
-        LastBuild { table, context, memos, files, fragments, manifest, released: Some(released), out, stamp }
+        let trees = trees.into_iter().map(|t| (t.prefix.clone(), t)).collect();
+        LastBuild { table, context, memos, files, fragments, manifest, released: Some(released), trees, out, stamp }
     }
 
     /// Whether `out` is still the folder this build wrote, so it can be updated in place.
@@ -128,16 +134,31 @@ impl LastBuild {
         self.out == absolute(out) && self.stamp.is_some() && stamp(out) == self.stamp
     }
 
-    /// The files of this build that `pages` (in path order, as a build makes them) no
-    /// longer has. Usually none: that is told by counting the pages it had.
-    pub fn gone(&self, pages: &[Page]) -> Vec<String> {
+    /// The files of this build that `pages` (in path order, as a build makes them) and
+    /// `trees` (taken over whole) no longer have. Usually none: that is told by counting
+    /// the pages it had, and by the trees being the same.
+    pub fn gone(&self, pages: &[Page], trees: &[Tree]) -> Vec<String> {
         use rayon::prelude::*;
+        let made = |path: &str| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_ok();
+        let kept = |path: &str| made(path) || crate::page::held(trees, path);
+        let mut gone = Vec::new();
         let still = pages.par_iter().filter(|p| self.files.contains_key(&p.path)).count();
-        if still == self.files.len() {
-            return Vec::new();
+        if still != self.files.len() {
+            gone.extend(self.files.keys().filter(|path| !kept(path)).cloned());
         }
-        let gone = self.files.keys().filter(|path| pages.binary_search_by(|p| p.path.as_str().cmp(path)).is_err());
-        gone.cloned().collect()
+        for old in self.trees.values() {
+            let same = trees.iter().any(|t| t.prefix == old.prefix && Arc::ptr_eq(&t.files, &old.files));
+            if !same {
+                gone.extend(old.files.iter().map(|f| &f.path).filter(|path| !kept(path)).cloned());
+            }
+        }
+        gone
+    }
+
+    /// The frozen tree at `prefix` as this build took it over, when it was made from
+    /// inputs that hashed to `key`: it stands as it was, in the folder this build wrote.
+    pub fn tree(&self, prefix: &str, key: u128) -> Option<Tree> {
+        self.trees.get(prefix).filter(|t| t.key == key).cloned()
     }
 
     /// Whether `page` holds the same bytes as the file of the same path in this build.

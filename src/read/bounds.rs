@@ -90,7 +90,8 @@ pub fn check_size_as(label: &Path, size: u64, code: Code) -> Result<()> {
     if size <= FILE_LIMIT {
         return Ok(());
     }
-    let message = format!("the file is {}, more than the {} a table file may be", mib(size), mib(FILE_LIMIT));
+    let what = if code == Code::Docx { "a Word document" } else { "a workbook" };
+    let message = format!("the file is {}, more than the {} {what} may be", mib(size), mib(FILE_LIMIT));
     Err(Error::at(code, Location::file_only(label), message))
 }
 

@@ -14,7 +14,7 @@ use crate::config::Project;
 use crate::diag::{Error, Result};
 use crate::index::Index;
 use crate::model::Table;
-use crate::page::Page;
+use crate::page::{Page, Tree};
 use crate::pages::ContentPage;
 use crate::plan::{self, Shows, Spec};
 use crate::read::continuity::Continuity;
@@ -262,11 +262,13 @@ pub fn files_beside(site: &Site) -> usize {
 /// retirement declared where the site writes a file of its own (`urls.json`, an asset, the
 /// search index). Reported where it was declared. Template pages are caught earlier, by
 /// `check_continuity`; this catches every file, whichever stage adds it.
-pub fn collisions(pages: &[Page], continuity: &Continuity) -> Vec<crate::diag::Finding> {
+pub fn collisions(pages: &[Page], trees: &[Tree], continuity: &Continuity) -> Vec<crate::diag::Finding> {
     let declared_at = |path: &str| continuity.declared().find(|(url, _)| urls::file_of(url) == path);
-    pages
-        .windows(2)
-        .filter(|w| w[0].path == w[1].path)
+    // A file made where a frozen tree taken over has one: the two stand as one pair.
+    let in_trees = pages.iter().filter(|p| crate::page::held(trees, &p.path)).map(|p| [p, p]);
+    let pairs = pages.windows(2).filter(|w| w[0].path == w[1].path).map(|w| [&w[0], &w[1]]);
+    pairs
+        .chain(in_trees)
         .map(|w| match declared_at(&w[0].path) {
             Some((url, at)) => crate::diag::Finding::error(
                 crate::diag::Code::Continuity,

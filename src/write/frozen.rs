@@ -6,7 +6,7 @@
 //! nothing else (no link, no file put in since): a one-off build moves the tree into the
 //! new site whole (`Sink::finish`), a watching process leaves it where it is.
 
-use crate::page::Page;
+use crate::page::{Page, Tree, TreeFile};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -21,11 +21,11 @@ struct Stamp {
     /// validated, which a later build of the same bytes need not validate again.
     #[serde(default)]
     data: String,
-    files: Vec<Listed>,
+    files: Vec<Entry>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct Listed {
+struct Entry {
     /// Under the output folder.
     path: String,
     size: u64,
@@ -67,7 +67,7 @@ pub fn stamp<'p>(
     files: impl Iterator<Item = (&'p str, u64, Option<&'p (&'static str, String)>)>,
 ) -> Page {
     let files = files
-        .map(|(path, size, listing)| Listed {
+        .map(|(path, size, listing)| Entry {
             path: path.to_string(),
             size,
             kind: listing.map(|(k, _)| k.to_string()),
@@ -89,41 +89,42 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
     u128::from_str_radix(&head.data, 16).ok()
 }
 
-/// The files of the tree at `prefix` as a build takes them over (`Page::in_place`, the
-/// stamp among them), read from `stamp` (its bytes): when it was made from inputs that
-/// hashed to `key`. `None` when it was not, or the stamp cannot be read.
-pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Vec<Page>> {
-    pages_of(prefix, key, serde_json::from_slice(stamp).ok()?, stamp)
+/// The tree at `prefix` as a build takes it over, read from `stamp` (its bytes): when it
+/// was made from inputs that hashed to `key`. `None` when it was not, or the stamp cannot
+/// be read.
+pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Tree> {
+    tree_of(prefix, key, serde_json::from_slice(stamp).ok()?, stamp)
 }
 
 /// `listed`, of the stamp `read` already parsed from `stamp`.
-fn pages_of(prefix: &str, key: u128, read: Stamp, stamp: &[u8]) -> Option<Vec<Page>> {
+fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: &[u8]) -> Option<Tree> {
     if read.key != format!("{key:032x}") {
         return None;
     }
-    let mut pages = Vec::with_capacity(read.files.len() + 1);
+    let (mut files, own) = (Vec::with_capacity(read.files.len()), format!("{prefix}{STAMP}"));
     for f in read.files {
-        if !f.path.starts_with(prefix) || !super::plain(&f.path) {
+        if !f.path.starts_with(prefix) || !super::plain(&f.path) || f.path == own {
             return None;
         }
         let listing = match (f.kind, f.title) {
             (Some(k), Some(t)) => Some((*KINDS.iter().find(|x| **x == k)?, t)),
             _ => None,
         };
-        pages.push(Page { listing, in_place: true, ..Page::new(f.path, bytes::Bytes::new()) });
+        files.push(TreeFile { path: f.path, listing });
     }
-    // The stamp keeps its bytes: a watching process takes the tree over by them next time.
-    let stamp = bytes::Bytes::copy_from_slice(stamp);
-    pages.push(Page { in_place: true, ..Page::new(format!("{prefix}{STAMP}"), stamp) });
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
-    Some(pages)
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if files.windows(2).any(|w| w[0].path == w[1].path) {
+        return None;
+    }
+    let stamp = Page { in_place: true, ..Page::new(own, bytes::Bytes::copy_from_slice(stamp)) };
+    Some(Tree { prefix: prefix.to_string(), key, files: files.into(), stamp })
 }
 
 /// The tree at `prefix` in the folder `out`, when it stands whole as its stamp lists it and
 /// was made from inputs that hashed to `key` (see `listed`): walked without following a
 /// link, each entry a folder or a regular file, each file listed with its size, and no file
 /// besides.
-pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Vec<Page>> {
+pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
     let tree = out.join(prefix);
     let stamp = crate::files::bytes(&tree.join(STAMP)).ok()?;
     let read: Stamp = serde_json::from_slice(&stamp).ok()?;
@@ -155,7 +156,7 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Vec<Page>> {
         return None;
     }
     drop(sizes);
-    pages_of(prefix, key, read, &stamp)
+    tree_of(prefix, key, read, &stamp)
 }
 
 /// The trees among `pages` a build takes over (`rev/2016-05`, no slash at the end): where
@@ -191,13 +192,12 @@ mod tests {
     fn a_whole_tree_is_taken_over_and_any_change_in_it_is_not() {
         let dir = tempfile::tempdir().unwrap();
         tree(dir.path());
-        let pages = in_place(dir.path(), "rev/a/", 7).expect("whole");
-        assert_eq!(
-            pages.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(),
-            ["rev/a/assets.txt", "rev/a/frozen.json", "rev/a/items/1/index.html"]
-        );
-        assert!(pages.iter().all(|p| p.in_place && (p.bytes.is_empty() != p.path.ends_with(STAMP))));
-        assert_eq!(pages[2].listing, Some(("item", "項番1 設計".into())));
+        let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
+        let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html"]);
+        assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
+        assert_eq!(tree.files[1].listing, Some(("item", "項番1 設計".into())));
+        assert!(tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt"));
         assert!(in_place(dir.path(), "rev/a/", 8).is_none(), "made from other inputs");
         let extra = dir.path().join("rev/a/items/1/extra.html");
         std::fs::write(&extra, "x").unwrap();

@@ -8,7 +8,7 @@ mod journal;
 pub mod owner;
 
 use crate::diag::{Code, Error, Result};
-use crate::page::Page;
+use crate::page::{Page, Tree};
 use journal::{beside, Journal};
 pub use owner::Output;
 use owner::{Before, MARKER};
@@ -39,10 +39,24 @@ pub struct Written {
 
 /// Write `pages` as the whole new site of `output`, swapped in at once (a watching
 /// process's first build; pages keep their bytes).
-pub fn write(output: &Output, pages: &[Page]) -> Result<Written> {
+pub fn write(output: &Output, pages: &[Page], trees: &[Tree]) -> Result<Written> {
     let sink = Sink::open(output, None)?;
     pages.par_iter().try_for_each(|p| sink.write(p).map(drop))?;
-    sink.finish(pages)
+    sink.finish(pages, trees)
+}
+
+/// The marker of a site of `pages` and the frozen trees `trees` taken over whole: every
+/// file rolesite wrote there.
+fn marker_of(pages: &[Page], trees: &[Tree]) -> Vec<u8> {
+    // Both in path order (trees in prefix order, none inside another): merged, not sorted.
+    let mut made = pages.iter().map(|p| p.path.as_str()).peekable();
+    let mut held = trees.iter().flat_map(|t| t.files.iter().map(|f| f.path.as_str())).peekable();
+    let merged = std::iter::from_fn(|| match (made.peek(), held.peek()) {
+        (Some(a), Some(b)) if b < a => held.next(),
+        (Some(_), _) => made.next(),
+        (None, _) => held.next(),
+    });
+    owner::marker(merged)
 }
 
 /// Bring a folder this process wrote last time to `pages` in place: the changed files only
@@ -56,9 +70,15 @@ pub fn write(output: &Output, pages: &[Page]) -> Result<Written> {
 /// link: on ext4, freeing a large file's pages inside the rename took most of a rebuild's
 /// write. The old files are removed when the returned [`Replaced`] is dropped, after the
 /// rebuild has been reported.
-pub fn update(output: &Output, pages: &[Page], unchanged: &[bool], gone: &[String]) -> Result<(Written, Replaced)> {
+pub fn update(
+    output: &Output,
+    pages: &[Page],
+    trees: &[Tree],
+    unchanged: &[bool],
+    gone: &[String],
+) -> Result<(Written, Replaced)> {
     let out = &output.dir;
-    let marker = Page::new(MARKER, owner::marker(pages.iter().map(|p| p.path.as_str())));
+    let marker = Page::new(MARKER, marker_of(pages, trees));
     let marker_changed = std::fs::read(out.join(MARKER)).map_or(true, |b| *b != *marker.bytes);
     let changed: Vec<&Page> = pages
         .iter()
@@ -95,8 +115,10 @@ pub fn update(output: &Output, pages: &[Page], unchanged: &[bool], gone: &[Strin
         }
     }
     let bytes = pages.iter().map(|p| p.bytes.len()).sum();
-    let unchanged = unchanged.iter().filter(|same| **same).count();
-    let written = Written { files: pages.len(), bytes, unchanged, removed: gone.len(), ..Default::default() };
+    let in_trees = trees.iter().map(|t| t.files.len()).sum::<usize>();
+    let unchanged = unchanged.iter().filter(|same| **same).count() + in_trees;
+    let files = pages.len() + in_trees;
+    let written = Written { files, bytes, unchanged, removed: gone.len(), ..Default::default() };
     Ok((written, retired))
 }
 
@@ -321,11 +343,11 @@ impl<'p> Sink<'p> {
     /// Put the new site in place of the old; `pages` (in path order) are all it holds.
     /// The old folder's files rolesite did not write are carried over or refused first
     /// (`owner::survey`), before anything of the old site is touched.
-    pub fn finish(mut self, pages: &[Page]) -> Result<Written> {
+    pub fn finish(mut self, pages: &[Page], trees: &[Tree]) -> Result<Written> {
         debug_assert_eq!(self.files.load(Ordering::Relaxed), pages.len(), "every page put once");
         let survey = owner::survey(&self.output, &self.before, pages)?;
         let marker = self.tmp.join(MARKER);
-        let list = owner::marker(pages.iter().map(|p| p.path.as_str()));
+        let list = marker_of(pages, trees);
         std::fs::write(&marker, list).map_err(|e| Error::io(&marker, e))?;
         self.mark_old_site()?;
         // The hidden entries, and the frozen trees taken over whole (`frozen`).
@@ -341,10 +363,11 @@ impl<'p> Sink<'p> {
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings
             .extend(cleanup.into_iter().filter_map(|r| r.err()).map(|e| format!("{e} (the old site, left in place)")));
+        let in_trees = trees.iter().map(|t| t.files.len()).sum::<usize>();
         Ok(Written {
-            files: pages.len(),
+            files: pages.len() + in_trees,
             bytes: self.bytes.load(Ordering::Relaxed),
-            unchanged: self.linked.load(Ordering::Relaxed),
+            unchanged: self.linked.load(Ordering::Relaxed) + in_trees,
             removed: survey.removed,
             carried: survey.carried,
             warnings,

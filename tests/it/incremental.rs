@@ -398,3 +398,68 @@ fn an_edit_of_the_seed_text_matches_a_fresh_build() {
     assert!(std::fs::read_to_string(s.out.join("items/704/index.html")).unwrap().contains("総合テストの実施"));
     assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
 }
+
+/// Released revisions under a watching process: a frozen tree is made once, then taken over
+/// whole by every rebuild (its files not rewritten: the same inodes) while the working data
+/// is edited, re-made when a template changes, removed whole with its revision, and the
+/// site matches a fresh build at each step.
+#[test]
+fn frozen_trees_are_taken_over_whole_by_every_rebuild() {
+    let mut s = Session::new(&[("seeds/vendors.csv", VENDORS.as_bytes()), ("seeds/roles.csv", roles(ROWS).as_bytes())]);
+    let release = |s: &Session, label: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rolesite"))
+            .args(["release", s.project.to_str().unwrap(), "--label", label])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let frozen = |s: &Session, label: &str| {
+        let all = inodes(&s.out);
+        let prefix = format!("rev/{label}/");
+        all.into_iter().filter(|(p, _)| p.starts_with(&prefix)).collect::<BTreeMap<_, _>>()
+    };
+    release(&s, "r1");
+    s.rebuild();
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+    let r1 = frozen(&s, "r1");
+    assert!(r1.len() > 10 && r1.contains_key("rev/r1/items/6/index.html"), "{r1:?}");
+    let mut rows: Vec<String> = ROWS.iter().map(|r| r.to_string()).collect();
+    let mut edit = |s: &mut Session, at: usize, row: &str| {
+        rows[at] = row.to_string();
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        s.write("seeds/roles.csv", &roles(&refs));
+        s.rebuild()
+    };
+    let (written, unchanged, _) = edit(&mut s, 5, "6,,総合テスト実施,◎,○,○,本番相当の環境で");
+    assert!(written > 0 && unchanged > r1.len(), "{written} written, {unchanged} unchanged");
+    assert_eq!(frozen(&s, "r1"), r1, "the frozen tree is not rewritten");
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+
+    release(&s, "r2");
+    s.rebuild();
+    assert_eq!(frozen(&s, "r1"), r1, "a second release leaves the first tree");
+    let r2 = frozen(&s, "r2");
+    assert!(!r2.is_empty());
+    edit(&mut s, 1, "2,,基本設計,◎,,○,方針を決める");
+    assert_eq!((frozen(&s, "r1"), frozen(&s, "r2")), (r1.clone(), r2.clone()), "both trees taken over");
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+
+    // A template change re-makes the frozen pages too; the next edit takes them over again.
+    let base = rolesite::theme::DEFAULT_FILES.iter().find(|(n, _)| *n == "templates/base.html").unwrap().1;
+    s.write("themes/default/templates/base.html", &base.replace("</footer>", "<p>改訂版</p></footer>"));
+    s.rebuild();
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+    let remade = frozen(&s, "r1");
+    assert!(std::fs::read_to_string(s.out.join("rev/r1/items/6/index.html")).unwrap().contains("改訂版"));
+    edit(&mut s, 2, "3,,詳細設計,○,◎,○,画面と帳票");
+    assert_eq!(frozen(&s, "r1"), remade, "taken over again after it was re-made");
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+
+    // The session is held to the site published before it began, which had no revision:
+    // a revision released and removed within it goes, its whole tree with it.
+    std::fs::remove_dir_all(s.project.join("revisions/r1")).unwrap();
+    let (_, _, removed) = s.rebuild();
+    assert!(removed >= remade.len() && frozen(&s, "r1").is_empty(), "{removed} removed");
+    assert_eq!(frozen(&s, "r2").len(), r2.len());
+    assert_same_as_fresh(&s.project, &s.out, &s.watch.baseline);
+}
