@@ -10,7 +10,7 @@
 //! output are removed only when they carry rolesite's marker and name a process no longer
 //! running: a folder of the user's that only looks like one is left alone.
 
-use super::owner::{is_marked, Output, JOURNAL};
+use super::owner::{holds_nothing, is_marked, Output, JOURNAL};
 use crate::diag::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -173,7 +173,7 @@ fn give_back(leftover: &Path, dir: &Path) -> Result<()> {
 
 /// Scratch folders of rolesite's beside the output (`.out.tmp-<pid>`, `.out.old-<pid>`,
 /// and `serve`'s `.out.kept-<pid>`), with their process: those named so and carrying the
-/// marker or a journal.
+/// marker or a journal, or holding nothing (see `owner::holds_nothing`).
 fn leftovers(output: &Output) -> Vec<(PathBuf, u32)> {
     let name = output.name();
     let Ok(entries) = std::fs::read_dir(output.parent()) else { return Vec::new() };
@@ -185,7 +185,9 @@ fn leftovers(output: &Output) -> Vec<(PathBuf, u32)> {
     entries
         .filter_map(|e| e.ok())
         .filter_map(|e| Some((e.path(), ours(e.file_name().to_str()?)?)))
-        .filter(|(p, _)| p.is_dir() && !p.is_symlink() && (is_marked(p) || p.join(JOURNAL).exists()))
+        .filter(|(p, _)| {
+            p.is_dir() && !p.is_symlink() && (is_marked(p) || p.join(JOURNAL).exists() || holds_nothing(p))
+        })
         .collect()
 }
 
@@ -210,6 +212,25 @@ mod tests {
     }
 
     /// A journal half-saved by a killed process goes; one this process is saving stays.
+    #[test]
+    fn a_scratch_folder_killed_before_its_marker_goes_and_one_holding_anything_else_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let output = super::Output { named: out.clone(), dir: out.clone(), clean: false };
+        let dead = (1u32 << 22) + 1000;
+        let folder = |n: u32| dir.path().join(format!(".out.tmp-{}", dead + n));
+        // Made, its marker not yet written; its marker half written; a file of someone's.
+        std::fs::create_dir(folder(0)).unwrap();
+        std::fs::create_dir(folder(1)).unwrap();
+        std::fs::write(folder(1).join(super::super::owner::MARKER), "rolesite output").unwrap();
+        std::fs::create_dir(folder(2)).unwrap();
+        std::fs::write(folder(2).join("notes.txt"), "x").unwrap();
+        super::recover(&output).unwrap();
+        assert!(!folder(0).exists() && !folder(1).exists(), "nothing lost: removed");
+        assert!(folder(2).join("notes.txt").exists(), "a folder holding a file it cannot tell stays");
+    }
+
     #[test]
     fn a_journal_a_dead_process_was_saving_is_scratch() {
         let dir = tempfile::tempdir().unwrap();

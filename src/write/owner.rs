@@ -194,6 +194,21 @@ pub(crate) fn is_marked(dir: &Path) -> bool {
     std::fs::read(dir.join(MARKER)).is_ok_and(|b| b.starts_with(MARKER_HEAD.as_bytes()))
 }
 
+/// Whether `dir` holds nothing but, at most, the beginning of an empty marker: what a
+/// process killed while it made a scratch folder (between the folder and its marker) or
+/// removed one (between the marker and the folder) leaves. Removing it loses nothing.
+pub(crate) fn holds_nothing(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let empty_marker = format!("{MARKER_HEAD}\n");
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.file_name() == MARKER
+                && e.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::read(e.path()).is_ok_and(|b| empty_marker.as_bytes().starts_with(&b))
+        })
+    })
+}
+
 /// What becomes of the old folder's contents when the new site replaces it.
 #[derive(Debug, Default)]
 pub(crate) struct Survey {
