@@ -57,6 +57,11 @@ pub struct TreeFile {
 }
 
 impl Tree {
+    /// Its folder under the output (`rev/2016-05`, no slash at the end).
+    pub fn folder(&self) -> String {
+        self.prefix.trim_end_matches('/').to_string()
+    }
+
     /// Whether the tree holds the file at `path` (its stamp aside).
     pub fn holds(&self, path: &str) -> bool {
         path.starts_with(&self.prefix) && self.files.binary_search_by(|f| f.path.as_str().cmp(path)).is_ok()

@@ -284,11 +284,8 @@ pub struct Timeline<'a> {
 impl<'a> Timeline<'a> {
     pub fn new(released: &'a Released, working: &'a Table, moves: BTreeMap<u32, u32>) -> Timeline<'a> {
         let revisions = &released.revisions[..];
-        let working_step = match (&released.latest, revisions.last()) {
-            (Some(snapshot), _) => changes::since(snapshot, working, &moves),
-            (None, Some(latest)) => changes::between(&latest.table, working, &moves),
-            (None, None) => Changes::default(),
-        };
+        let working_step =
+            released.latest.as_ref().map_or_else(Changes::default, |latest| changes::since(latest, working, &moves));
         let working_differs = revisions.last().is_some_and(|latest| {
             let (a, b) = (&latest.table.rows, &working.rows);
             a.len() != b.len() || a.par_iter().zip(b).any(|(x, y)| x.no != y.no || !same_row(x, y))

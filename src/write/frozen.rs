@@ -159,13 +159,6 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
     tree_of(prefix, key, read, &stamp)
 }
 
-/// The trees among `pages` a build takes over (`rev/2016-05`, no slash at the end): where
-/// an in-place stamp stands.
-pub fn taken_trees(pages: &[Page]) -> Vec<String> {
-    let stamp = format!("/{STAMP}");
-    pages.iter().filter(|p| p.in_place).filter_map(|p| p.path.strip_suffix(&stamp)).map(str::to_string).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

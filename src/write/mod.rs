@@ -45,6 +45,11 @@ pub fn write(output: &Output, pages: &[Page], trees: &[Tree]) -> Result<Written>
     sink.finish(pages, trees)
 }
 
+/// The files the frozen trees taken over hold, counted as written unchanged.
+fn files_in(trees: &[Tree]) -> usize {
+    trees.iter().map(|t| t.files.len()).sum()
+}
+
 /// The marker of a site of `pages` and the frozen trees `trees` taken over whole: every
 /// file rolesite wrote there.
 fn marker_of(pages: &[Page], trees: &[Tree]) -> Vec<u8> {
@@ -115,7 +120,7 @@ pub fn update(
         }
     }
     let bytes = pages.iter().map(|p| p.bytes.len()).sum();
-    let in_trees = trees.iter().map(|t| t.files.len()).sum::<usize>();
+    let in_trees = files_in(trees);
     let unchanged = unchanged.iter().filter(|same| **same).count() + in_trees;
     let files = pages.len() + in_trees;
     let written = Written { files, bytes, unchanged, removed: gone.len(), ..Default::default() };
@@ -345,13 +350,13 @@ impl<'p> Sink<'p> {
     /// (`owner::survey`), before anything of the old site is touched.
     pub fn finish(mut self, pages: &[Page], trees: &[Tree]) -> Result<Written> {
         debug_assert_eq!(self.files.load(Ordering::Relaxed), pages.len(), "every page put once");
-        let survey = owner::survey(&self.output, &self.before, pages)?;
+        let survey = owner::survey(&self.output, &self.before, pages, trees)?;
         let marker = self.tmp.join(MARKER);
         let list = marker_of(pages, trees);
         std::fs::write(&marker, list).map_err(|e| Error::io(&marker, e))?;
         self.mark_old_site()?;
         // The hidden entries, and the frozen trees taken over whole (`frozen`).
-        let moving: Vec<String> = survey.carried.iter().cloned().chain(frozen::taken_trees(pages)).collect();
+        let moving: Vec<String> = survey.carried.iter().cloned().chain(trees.iter().map(Tree::folder)).collect();
         self.carry(&moving)?;
         let (out, tmp, old) = (&self.output.dir, &self.tmp, &self.old);
         if let Err(e) = swap(out, tmp, old) {
@@ -363,7 +368,7 @@ impl<'p> Sink<'p> {
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings
             .extend(cleanup.into_iter().filter_map(|r| r.err()).map(|e| format!("{e} (the old site, left in place)")));
-        let in_trees = trees.iter().map(|t| t.files.len()).sum::<usize>();
+        let in_trees = files_in(trees);
         Ok(Written {
             files: pages.len() + in_trees,
             bytes: self.bytes.load(Ordering::Relaxed),

@@ -7,7 +7,7 @@
 
 use crate::config::Project;
 use crate::diag::{Code, Error, Location, Result};
-use crate::page::Page;
+use crate::page::{Page, Tree};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -221,7 +221,7 @@ pub(crate) struct Survey {
 /// Sort the old folder's contents against the new site's `pages` (in path order): its own
 /// files are replaced or removed, hidden entries at the top carried over, and any other
 /// file refused unless the output was opened with `clean`.
-pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page]) -> Result<Survey> {
+pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page], trees: &[Tree]) -> Result<Survey> {
     let new = |rel: &str| pages.binary_search_by(|p| p.path.as_str().cmp(rel)).is_ok();
     let ours = |rel: &str| match before {
         Before::Nothing => false,
@@ -233,7 +233,7 @@ pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page]) -> Result
         return Ok(survey);
     }
     // A frozen tree taken over was looked at whole when it was (`frozen::in_place`).
-    let taken = super::frozen::taken_trees(pages);
+    let taken: Vec<String> = trees.iter().map(Tree::folder).collect();
     let mut walk = walkdir::WalkDir::new(&output.dir).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| Error::at(Code::Output, Location::file_only(&output.named), e.to_string()))?;
