@@ -156,6 +156,8 @@ impl Snapshot {
     fn from_json(bytes: &[u8], file: &std::path::Path) -> Result<Snapshot> {
         #[derive(Deserialize)]
         struct Export {
+            #[serde(default)]
+            document: Option<Doc>,
             vendors: Vec<V>,
             rows: Vec<R>,
         }
@@ -172,6 +174,11 @@ impl Snapshot {
             roles: Vec<Ro>,
         }
         #[derive(Deserialize)]
+        struct Doc {
+            #[serde(default)]
+            legend: Vec<crate::legend::Entry>,
+        }
+        #[derive(Deserialize)]
         struct Ro {
             vendor: Option<String>,
             role: String,
@@ -181,10 +188,13 @@ impl Snapshot {
             let at = Location::new(file, e.line()).with_col(e.column());
             Error::at(Code::Previous, at, format!("the previous site's data cannot be read: {e}"))
         })?;
+        let entries = export.document.map(|d| d.legend).unwrap_or_default();
+        let legend = crate::legend::Legend::from_entries(entries).unwrap_or_default();
         let rows = export.rows.into_iter().map(|row| {
             let mut e = Entry { no: row.no, heading: row.kind == "heading", name: row.name, roles: Vec::new() };
             for role in row.roles.into_iter().filter(|r| r.basis != "uncertain") {
-                let kind = if role.role == "primary" { RoleKind::Primary } else { RoleKind::Cooperating };
+                // A role its legend does not name is left out, as an unattributed one is.
+                let Some(kind) = legend.by_id(&role.role) else { continue };
                 if let Some(vendor) = role.vendor {
                     e.add_role(vendor, kind);
                 }
@@ -364,10 +374,7 @@ fn diff(old: &Snapshot, vendors: &[(&str, &str)], new: &[Entry<&str>], moves: &B
 }
 
 fn role_name(role: RoleKind) -> &'static str {
-    match role {
-        RoleKind::Primary => "primary",
-        RoleKind::Cooperating => "cooperating",
-    }
+    role.id()
 }
 
 #[cfg(test)]
@@ -375,7 +382,7 @@ mod tests {
     use super::*;
 
     fn snapshot(rows: &[(u32, &str)], roles: &[(u32, &str, &str)]) -> Snapshot {
-        let kind = |r: &str| if r == "primary" { RoleKind::Primary } else { RoleKind::Cooperating };
+        let kind = |r: &str| crate::legend::Legend::standard().by_id(r).unwrap();
         let rows = rows.iter().map(|(no, n)| Entry {
             no: *no,
             heading: false,

@@ -2,7 +2,8 @@
 
 use crate::assemble::outline::parentheticals;
 use crate::diag::{Code, Finding};
-use crate::model::{Basis, Flag, RoleKind, Row, Table};
+use crate::legend::Legend;
+use crate::model::{Basis, Flag, Row, Table};
 use crate::read::catalog::Catalog;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -13,10 +14,11 @@ pub fn check(table: &mut Table, catalog: &Catalog) {
     let keys: Vec<Option<String>> =
         table.rows.par_iter().map(|r| (!r.is_heading()).then(|| crate::read::text::key(&r.name))).collect();
     let name_counts = task_name_counts(&table.rows, &keys);
+    let legend = &table.document.legend;
     table.rows.par_iter_mut().zip(&keys).filter_map(|(r, k)| Some((r, k.as_deref()?))).for_each(|(row, key)| {
         let flags: Vec<Flag> = [
-            no_roles(row),
-            no_primary(row),
+            no_roles(row, legend),
+            no_primary(row, legend),
             uncertain_columns(row),
             primary_mismatch(row, catalog),
             duplicate_name(row, &name_counts[key]),
@@ -49,13 +51,20 @@ fn flag(code: Code, message: impl Into<String>) -> Option<Flag> {
     Some(Flag { code, message: message.into() })
 }
 
-fn no_roles(row: &Row) -> Option<Flag> {
-    row.roles.is_empty().then(|| flag(Code::NoRoles, "◎も○もない作業"))?
+/// No symbol of the legend at all: 「◎も○もない作業」.
+fn no_roles(row: &Row, legend: &Legend) -> Option<Flag> {
+    let all: Vec<&str> = legend.kinds.iter().map(|k| k.symbol()).collect();
+    row.roles.is_empty().then(|| flag(Code::NoRoles, format!("{}もない作業", all.join("も"))))?
 }
 
-fn no_primary(row: &Row) -> Option<Flag> {
-    (!row.roles.is_empty() && row.primaries().next().is_none())
-        .then(|| flag(Code::NoPrimary, "○はあるが◎がなく、作業を行う者が示されていない"))?
+/// Symbols, but none of the heaviest kind: nobody is shown doing the work.
+fn no_primary(row: &Row, legend: &Legend) -> Option<Flag> {
+    let (heaviest, rest) = legend.kinds.split_first()?;
+    let rest: Vec<&str> = rest.iter().map(|k| k.symbol()).collect();
+    (!row.roles.is_empty() && row.primaries().next().is_none()).then(|| {
+        let message = format!("{}はあるが{}がなく、作業を行う者が示されていない", rest.join("・"), heaviest.symbol());
+        flag(Code::NoPrimary, message)
+    })?
 }
 
 fn uncertain_columns(row: &Row) -> Option<Flag> {
@@ -69,7 +78,7 @@ fn uncertain_columns(row: &Row) -> Option<Flag> {
 /// attribute sits with another vendor: the typical sign of cells shifted in extraction.
 fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     let primaries: Vec<&str> =
-        row.attributed().filter(|(_, r)| r.role == RoleKind::Primary).map(|(vendor, _)| vendor).collect();
+        row.attributed().filter(|(_, r)| r.role.is_heaviest()).map(|(vendor, _)| vendor).collect();
     if primaries.is_empty() {
         return None;
     }
@@ -191,13 +200,16 @@ mod tests {
 
     #[test]
     fn each_rule_flags_its_row() {
-        use RoleKind::*;
         let flags = flags_of(vec![
-            task(1, "全体実施計画書の作成", vec![role(Some("mhlw-jps"), Cooperating), role(Some("dev-main"), Primary)]),
+            task(
+                1,
+                "全体実施計画書の作成",
+                vec![role(Some("mhlw-jps"), RoleKind::cooperating()), role(Some("dev-main"), RoleKind::primary())],
+            ),
             task(2, "監視", vec![]),
-            task(3, "報告", vec![role(Some("mhlw-jps"), Cooperating)]),
-            task(4, "確認", vec![role(Some("mhlw-jps"), Primary), role(None, Cooperating)]),
-            task(5, "報告", vec![role(Some("mhlw-jps"), Primary)]),
+            task(3, "報告", vec![role(Some("mhlw-jps"), RoleKind::cooperating())]),
+            task(4, "確認", vec![role(Some("mhlw-jps"), RoleKind::primary()), role(None, RoleKind::cooperating())]),
+            task(5, "報告", vec![role(Some("mhlw-jps"), RoleKind::primary())]),
         ]);
         assert_eq!(
             flags,
@@ -215,21 +227,20 @@ mod tests {
     /// elsewhere: seed 8 and 698 are such rows.
     #[test]
     fn primary_mismatch_by_vendor_and_by_subsystem() {
-        use RoleKind::*;
         let flags = flags_of(vec![
-            task(8, "実施計画書の作成(共通運用管理業務)", vec![role(Some("kojin2-renkei-dev"), Primary)]),
-            task(9, "実施計画書の作成(共通運用管理業務)", vec![role(Some("common-ops"), Primary)]),
+            task(8, "実施計画書の作成(共通運用管理業務)", vec![role(Some("kojin2-renkei-dev"), RoleKind::primary())]),
+            task(9, "実施計画書の作成(共通運用管理業務)", vec![role(Some("common-ops"), RoleKind::primary())]),
             task(
                 698,
                 "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))",
-                vec![role(Some("common-ops"), Primary)],
+                vec![role(Some("common-ops"), RoleKind::primary())],
             ),
             task(
                 699,
                 "総合テスト計画・準備(個人番号管理サブシステム(2次開発情報連携分))",
-                vec![role(Some("kojin2-renkei-dev"), Primary)],
+                vec![role(Some("kojin2-renkei-dev"), RoleKind::primary())],
             ),
-            task(700, "障害調査(統計・業務分析サブシステム)", vec![role(None, Primary)]),
+            task(700, "障害調査(統計・業務分析サブシステム)", vec![role(None, RoleKind::primary())]),
         ]);
         assert!(flags[0].contains(&Code::PrimaryMismatch), "{flags:?}");
         assert!(!flags[1].contains(&Code::PrimaryMismatch));

@@ -34,6 +34,32 @@ pub struct Config {
     pub document: DocumentConfig,
     /// How an item page cites itself (see `render::cite`).
     pub citation: CitationConfig,
+    /// The legend, in order of weight (`[[roles]] symbol = "△" name = "確認"`): it decides
+    /// what the cells mean, over the document's own legend lines. Empty: the document's,
+    /// else ◎/○.
+    pub roles: Vec<crate::legend::RoleConfig>,
+    /// How cells use the legend.
+    pub legend: LegendConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LegendConfig {
+    /// A cell may hold several symbols (`A/R`, `R・A`), each its own role.
+    pub several: bool,
+}
+
+impl Config {
+    /// The legend `[[roles]]` states, or `None` to take the document's.
+    pub fn legend(&self) -> std::result::Result<Option<crate::legend::Legend>, String> {
+        if self.roles.is_empty() {
+            return match self.legend.several {
+                true => Err("[legend] several = true needs the legend it applies to: list it as [[roles]]".into()),
+                false => Ok(None),
+            };
+        }
+        crate::legend::Legend::configured(&self.roles, self.legend.several).map(Some)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -125,6 +151,8 @@ impl Default for Config {
             trust_html: false,
             document: DocumentConfig::default(),
             citation: CitationConfig::default(),
+            roles: Vec::new(),
+            legend: LegendConfig::default(),
         }
     }
 }
@@ -232,6 +260,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
     }
     if let Some(Err(message)) = config.base_url.as_deref().map(check_base_url) {
         return Err(Error::at(Code::Config, Location::new(path, line_of("base_url")), message));
+    }
+    if let Err(message) = config.legend() {
+        let line = text.lines().position(|l| l.trim_start().starts_with("[[roles]]")).map_or(1, |i| i + 1);
+        return Err(Error::at(Code::Config, Location::new(path, line), message));
     }
     if let Some(format) = &config.citation.format {
         if let Err(message) = check_citation(format) {

@@ -223,6 +223,7 @@ pub fn roles_csv(table: &Table, earlier: Option<(&CsvMemo, &[usize])>, remember:
     let cols = columns(table, &placed);
     let position: std::collections::HashMap<&Col, usize> = cols.iter().enumerate().map(|(i, c)| (c, i)).collect();
     let kept = earlier.filter(|(m, _)| m.cols == cols);
+    let several = table.document.legend.several;
     let rows: Vec<Arc<str>> = table
         .rows
         .par_iter()
@@ -230,16 +231,22 @@ pub fn roles_csv(table: &Table, earlier: Option<(&CsvMemo, &[usize])>, remember:
         .enumerate()
         .map(|(i, (row, roles))| {
             kept_row(kept.map(|(m, changed)| (m.rows.as_slice(), changed)), i).unwrap_or_else(|| {
-                // A column's first role on the row is the one shown.
-                let mut marks = vec![""; cols.len()];
+                // A column's first role on the row is the one shown; every one, as `A/R`,
+                // where the legend lets a cell hold several (it reads back the same).
+                let mut marks = vec![String::new(); cols.len()];
                 for (col, role) in roles {
                     let mark = &mut marks[position[col]];
                     if mark.is_empty() {
-                        *mark = role.role.symbol();
+                        mark.push_str(role.role.symbol());
+                    } else if several {
+                        mark.push('/');
+                        mark.push_str(role.role.symbol());
                     }
                 }
                 let (no, level) = (row.no.to_string(), row.level.map_or(String::new(), |l| l.to_string()));
-                let fields = [no.as_str(), level.as_str(), row.name.as_str()].into_iter().chain(marks);
+                let fields = [no.as_str(), level.as_str(), row.name.as_str()]
+                    .into_iter()
+                    .chain(marks.iter().map(String::as_str));
                 csv_line(fields.chain([row.description.as_str()])).into()
             })
         })

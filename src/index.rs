@@ -34,10 +34,23 @@ impl Tally {
 pub struct VendorIndex {
     /// The vendor's position in `table.vendors`.
     pub position: usize,
-    pub primary: Vec<u32>,
-    pub cooperating: Vec<u32>,
+    /// Its tasks for each kind of role, by the kind's place in the legend (the heaviest
+    /// first), each in table order.
+    pub roles: Vec<Vec<u32>>,
     /// Header spellings this vendor's roles were read under.
     pub spellings: BTreeSet<String>,
+}
+
+impl VendorIndex {
+    /// Its tasks with a role of the heaviest kind (◎).
+    pub fn primary(&self) -> &[u32] {
+        self.roles.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// Its tasks with a role of `kind`.
+    pub fn of(&self, kind: RoleKind) -> &[u32] {
+        self.roles.get(kind.rank()).map_or(&[], Vec::as_slice)
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -62,15 +75,19 @@ pub struct Index {
     pub marks: FxHashMap<u32, Vec<(usize, RoleKind)>>,
     /// Tasks whose roles are in doubt (`Row::roles_in_doubt`): counted apart everywhere.
     pub doubtful: FxHashSet<u32>,
+    /// How many kinds of role the legend has.
+    pub kinds: usize,
 }
 
 pub fn build(table: &Table, catalog: &Catalog) -> Index {
-    let mut ix = Index::default();
+    let mut ix = Index { kinds: table.document.legend.kinds.len(), ..Index::default() };
+    let kinds = ix.kinds;
     // Vendors are looked up for every role of every row: by a hash of the id, into a list
     // by position, made into the map by id at the end.
     let position: FxHashMap<&str, usize> = table.vendors.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)).collect();
-    let mut vendors: Vec<VendorIndex> =
-        (0..table.vendors.len()).map(|position| VendorIndex { position, ..Default::default() }).collect();
+    let mut vendors: Vec<VendorIndex> = (0..table.vendors.len())
+        .map(|position| VendorIndex { position, roles: vec![Vec::new(); kinds], ..Default::default() })
+        .collect();
     // The subsystems each task names: the one costly look at a row's text, made on all cores.
     let subsystems: Vec<Vec<&str>> = table
         .rows
@@ -115,7 +132,7 @@ fn add_row(
         if !marks.contains(&(v.position, role.role)) {
             marks.push((v.position, role.role));
         }
-        let list = if role.role == RoleKind::Primary { &mut v.primary } else { &mut v.cooperating };
+        let list = &mut v.roles[role.role.rank()];
         if list.last() != Some(&row.no) {
             list.push(row.no);
         }
@@ -153,19 +170,16 @@ impl Index {
         self.marks.get(&no).map_or(&[], Vec::as_slice)
     }
 
-    /// Each vendor's ◎ and ○ counts over `tasks`, by position in `table.vendors`; `None`
-    /// for a vendor with no role there. A task counts once per symbol, as its grid row
-    /// shows it.
-    pub fn vendor_counts(&self, vendors: usize, tasks: &[u32]) -> Vec<Option<(Tally, Tally)>> {
-        let mut counts = vec![None; vendors];
+    /// Each vendor's counts per kind of role (in legend order) over `tasks`, by position
+    /// in `table.vendors`; `None` for a vendor with no role there. A task counts once per
+    /// symbol, as its grid row shows it.
+    pub fn vendor_counts(&self, vendors: usize, tasks: &[u32]) -> Vec<Option<Vec<Tally>>> {
+        let mut counts: Vec<Option<Vec<Tally>>> = vec![None; vendors];
         for no in tasks {
             let doubtful = self.doubtful.contains(no);
             for &(at, role) in self.marks(*no) {
-                let c: &mut (Tally, Tally) = counts[at].get_or_insert_default();
-                match role {
-                    RoleKind::Primary => c.0.add(doubtful),
-                    RoleKind::Cooperating => c.1.add(doubtful),
-                }
+                let c = counts[at].get_or_insert_with(|| vec![Tally::default(); self.kinds]);
+                c[role.rank()].add(doubtful);
             }
         }
         counts

@@ -21,6 +21,7 @@ pub mod files;
 pub mod hash;
 pub mod html;
 pub mod index;
+pub mod legend;
 pub mod links;
 pub mod manifest;
 pub mod model;

@@ -13,25 +13,9 @@ pub struct Document {
     pub date: Option<String>,
     /// The date as the document writes it (`平成28年5月`).
     pub date_label: Option<String>,
-    pub legend: Vec<Legend>,
+    /// What each symbol stands for: from `site.toml`, the document, or the standard ◎/○.
+    pub legend: crate::legend::Legend,
     pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Legend {
-    pub symbol: String,
-    pub role: RoleKind,
-    pub label: String,
-}
-
-impl Document {
-    /// The legend every role table shares, used when a source states none.
-    pub fn default_legend() -> Vec<Legend> {
-        vec![
-            Legend { symbol: "◎".into(), role: RoleKind::Primary, label: "主たる作業".into() },
-            Legend { symbol: "○".into(), role: RoleKind::Cooperating, label: "作業協力".into() },
-        ]
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,39 +44,7 @@ pub enum Kind {
     Task,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleKind {
-    Primary,
-    Cooperating,
-}
-
-impl RoleKind {
-    /// The symbol as the legend writes it.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            RoleKind::Primary => "◎",
-            RoleKind::Cooperating => "○",
-        }
-    }
-
-    /// The symbol in words, so a role reads aloud and prints without the legend.
-    pub fn label(self) -> &'static str {
-        match self {
-            RoleKind::Primary => "主担当",
-            RoleKind::Cooperating => "協力",
-        }
-    }
-
-    /// ◎ is primary; ○ and its look-alikes 〇 (U+3007) and ◯ (U+25EF) are cooperating.
-    pub fn from_symbol(s: &str) -> Option<RoleKind> {
-        match s.trim() {
-            "◎" => Some(RoleKind::Primary),
-            "○" | "〇" | "◯" => Some(RoleKind::Cooperating),
-            _ => None,
-        }
-    }
-}
+pub use crate::legend::RoleKind;
 
 /// Why a role is attributed to its vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -164,7 +116,7 @@ impl Row {
     }
 
     pub fn primaries(&self) -> impl Iterator<Item = &Role> {
-        self.roles.iter().filter(|r| r.role == RoleKind::Primary)
+        self.roles.iter().filter(|r| r.role.is_heaviest())
     }
 
     /// The roles that count for a vendor, with its id. A symbol in a column no vendor can

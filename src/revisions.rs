@@ -411,22 +411,24 @@ pub struct Held<'a> {
 /// One change of a row between two states: a kind (for styling and tests) and its words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mark {
-    pub kind: &'static str,
+    pub kind: String,
     pub text: String,
 }
 
 impl Mark {
-    fn new(kind: &'static str, text: String) -> Mark {
-        Mark { kind, text }
+    fn new(kind: &str, text: String) -> Mark {
+        Mark { kind: kind.to_string(), text }
     }
 }
 
-/// Each vendor's roles of a row (attributed ones), in vendor order.
-fn roles_of(row: &Row) -> BTreeMap<&str, RoleKind> {
-    let mut out: BTreeMap<&str, RoleKind> = BTreeMap::new();
+/// Each vendor's kinds of role on a row (attributed ones), in vendor order.
+fn roles_of(row: &Row) -> BTreeMap<&str, Vec<RoleKind>> {
+    let mut out: BTreeMap<&str, Vec<RoleKind>> = BTreeMap::new();
     for (v, r) in row.attributed() {
-        let slot = out.entry(v).or_insert(r.role);
-        *slot = (*slot).min(r.role);
+        let kinds = out.entry(v).or_default();
+        if !kinds.contains(&r.role) {
+            kinds.push(r.role);
+        }
     }
     out
 }
@@ -455,23 +457,31 @@ fn marks(was_t: &Table, was: &Row, t: &Table, now: &Row) -> Vec<Mark> {
         out.push(Mark::new("described", "作業内容の変更".into()));
     }
     let (a, b) = (roles_of(was), roles_of(now));
-    let holders = |m: &BTreeMap<&str, RoleKind>, k: RoleKind| -> Vec<String> {
-        m.iter().filter(|(_, r)| **r == k).map(|(v, _)| v.to_string()).collect()
+    let holders = |m: &BTreeMap<&str, Vec<RoleKind>>, k: RoleKind| -> Vec<String> {
+        m.iter().filter(|(_, r)| r.contains(&k)).map(|(v, _)| v.to_string()).collect()
     };
-    let (pa, pb) = (holders(&a, RoleKind::Primary), holders(&b, RoleKind::Primary));
-    if pa != pb {
-        let list = |t: &Table, ids: &[String]| match ids.is_empty() {
-            true => "なし".to_string(),
-            false => ids.iter().map(|id| name(t, id)).collect::<Vec<_>>().join("・"),
-        };
-        out.push(Mark::new("primary", format!("◎ {} → {}", list(was_t, &pa), list(t, &pb))));
-    }
-    let (ca, cb) = (holders(&a, RoleKind::Cooperating), holders(&b, RoleKind::Cooperating));
-    for v in cb.iter().filter(|v| !ca.contains(v)) {
-        out.push(Mark::new("cooperating-added", format!("○ 追加: {}", name(t, v))));
-    }
-    for v in ca.iter().filter(|v| !cb.contains(v)) {
-        out.push(Mark::new("cooperating-removed", format!("○ 削除: {}", name(was_t, v))));
+    // Each kind of either legend, the heaviest first: who holds the heaviest moves from
+    // some to others; the others are added and removed vendor by vendor.
+    let mut kinds: Vec<RoleKind> = t.document.legend.kinds.clone();
+    kinds.extend(was_t.document.legend.kinds.iter().filter(|k| !t.document.legend.kinds.contains(k)));
+    for k in kinds {
+        let (ka, kb) = (holders(&a, k), holders(&b, k));
+        if k.is_heaviest() {
+            if ka != kb {
+                let list = |t: &Table, ids: &[String]| match ids.is_empty() {
+                    true => "なし".to_string(),
+                    false => ids.iter().map(|id| name(t, id)).collect::<Vec<_>>().join("・"),
+                };
+                out.push(Mark::new("primary", format!("{} {} → {}", k.symbol(), list(was_t, &ka), list(t, &kb))));
+            }
+            continue;
+        }
+        for v in kb.iter().filter(|v| !ka.contains(v)) {
+            out.push(Mark::new(&format!("{}-added", k.id()), format!("{} 追加: {}", k.symbol(), name(t, v))));
+        }
+        for v in ka.iter().filter(|v| !kb.contains(v)) {
+            out.push(Mark::new(&format!("{}-removed", k.id()), format!("{} 削除: {}", k.symbol(), name(was_t, v))));
+        }
     }
     let unsure = |r: &Row| r.roles.iter().filter(|x| x.vendor.is_none()).count();
     if unsure(was) != unsure(now) {

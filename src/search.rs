@@ -10,7 +10,7 @@
 //! term; the script then checks each query word as a substring of the normalised text and
 //! ranks by field and by how close the words stand.
 
-use crate::model::{RoleKind, Table};
+use crate::model::Table;
 use crate::pages::ContentPage;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -156,7 +156,7 @@ pub fn index_js(
     let position = |id: &str| table.vendors.iter().position(|v| v.id == id);
     for r in &table.rows {
         let mut vendors: Vec<usize> = Vec::new();
-        for kind in [RoleKind::Primary, RoleKind::Cooperating] {
+        for &kind in &table.document.legend.kinds {
             for role in r.roles.iter().filter(|x| x.role == kind) {
                 if let Some(at) = role.vendor.as_deref().and_then(position).filter(|at| !vendors.contains(at)) {
                     vendors.push(at);
@@ -597,7 +597,7 @@ mod tests {
         rows[0].roles.push(crate::model::Role {
             vendor: Some("renkei".into()),
             column: "2次連携".into(),
-            role: RoleKind::Primary,
+            role: crate::model::RoleKind::primary(),
             basis: crate::model::Basis::Source,
             reason: None,
             col: 3,

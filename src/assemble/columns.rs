@@ -3,6 +3,7 @@
 //! says so, with its reason); everything else stays `uncertain`.
 
 use crate::diag::{Code, Finding, Location};
+use crate::legend::{Cell, Legend};
 use crate::model::{Basis, Role, RoleKind};
 use crate::read::catalog::Catalog;
 use crate::read::RawSection;
@@ -164,18 +165,54 @@ fn demote_duplicates(
     }
 }
 
-/// Roles of one row: each mark through its column, or uncertain where no header names it.
-pub fn roles(marks: &[(usize, String)], columns: &BTreeMap<usize, Column>) -> Vec<Role> {
-    marks
-        .iter()
-        .filter_map(|(col, symbol)| {
-            let role = RoleKind::from_symbol(symbol)?;
-            Some(match columns.get(col) {
+/// Roles of one row: each mark through its column, or uncertain where no header names it,
+/// and each symbol through the legend. A mark the legend has no symbol for is an error in a
+/// clean table and a warning in the seed's extraction (kept in the findings, never mapped
+/// by guess).
+pub fn roles(
+    marks: &[(usize, String)],
+    columns: &BTreeMap<usize, Column>,
+    legend: &Legend,
+    strictness: Strictness,
+    at: &Location,
+) -> (Vec<Role>, Vec<Finding>) {
+    let mut roles = Vec::new();
+    let mut unknown = Vec::new();
+    for (col, text) in marks {
+        let kinds = match legend.read(text) {
+            Cell::Empty => continue,
+            Cell::Roles(kinds) => kinds,
+            Cell::Unknown(t) => {
+                let message = format!(
+                    "cell holds {:?}, which the legend has no symbol for: expected {} or nothing",
+                    truncate(&t),
+                    legend.symbols()
+                );
+                let at = at.clone().with_col(*col);
+                unknown.push(match strictness {
+                    Strictness::Clean => Finding::error(Code::UnknownSymbol, at, message),
+                    Strictness::Seed => Finding::warning(Code::UnknownSymbol, at, message),
+                });
+                continue;
+            }
+        };
+        for role in kinds {
+            roles.push(match columns.get(col) {
                 Some(c) => c.role(role, *col),
                 None => Column::uncertain("", format!("第{col}列には見出しがない")).role(role, *col),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    (roles, unknown)
+}
+
+/// At most 20 characters of a cell, for a message.
+fn truncate(s: &str) -> String {
+    let mut t: String = s.chars().take(20).collect();
+    if t.len() < s.len() {
+        t.push('…');
+    }
+    t
 }
 
 /// The section's own shape problems: rows wider or narrower than their header, and
@@ -219,6 +256,7 @@ pub fn shape_findings(section: &RawSection, findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Severity;
     use crate::read::catalog::tests::shipped;
     use crate::read::RawRow;
 
@@ -294,20 +332,35 @@ mod tests {
     fn curated_mapping_carries_its_reason() {
         let mut f = Vec::new();
         let cols = attribute(&section(&["開発等業者(統括業務委託者を含む)"]), &shipped(), Strictness::Seed, &mut f);
-        let role = cols[&3].role(RoleKind::Primary, 3);
+        let role = cols[&3].role(RoleKind::primary(), 3);
         assert_eq!((role.vendor.as_deref(), role.basis), (Some("dev-main"), Basis::Curated));
         assert!(role.reason.unwrap().contains("誤記"));
+    }
+
+    fn roles_of_clean(cols: &BTreeMap<usize, Column>, at: &Location) -> (Vec<Role>, Vec<Finding>) {
+        roles(&[(10, "△".into())], cols, &Legend::default(), Strictness::Clean, at)
     }
 
     #[test]
     fn marks_under_no_header_are_uncertain_roles() {
         let mut f = Vec::new();
         let cols = attribute(&section(&["共通運用管理業者"]), &shipped(), Strictness::Seed, &mut f);
-        let roles = roles(&[(3, "◎".into()), (9, "〇".into())], &cols);
-        assert_eq!((roles[0].vendor.as_deref(), roles[0].role), (Some("common-ops"), RoleKind::Primary));
+        let at = Location::new("seed.txt", 5);
+        let marks = [(3, "◎".into()), (9, "〇".into()), (10, "△".into())];
+        let (roles, unknown) = roles(&marks, &cols, &Legend::default(), Strictness::Seed, &at);
+        assert_eq!((roles[0].vendor.as_deref(), roles[0].role), (Some("common-ops"), RoleKind::primary()));
+        // A symbol the legend lacks is kept out of the roles and reported at its cell: a
+        // warning in the seed's extraction, an error in a clean table.
+        assert_eq!(roles.len(), 2);
+        assert_eq!(
+            (unknown[0].code, unknown[0].severity, unknown[0].location.col),
+            (Code::UnknownSymbol, Severity::Warning, 10)
+        );
+        let (_, clean) = roles_of_clean(&cols, &at);
+        assert_eq!(clean[0].severity, Severity::Error);
         assert_eq!(
             (roles[1].vendor.as_deref(), roles[1].basis, roles[1].role),
-            (None, Basis::Uncertain, RoleKind::Cooperating)
+            (None, Basis::Uncertain, RoleKind::cooperating())
         );
     }
 

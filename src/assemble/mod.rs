@@ -4,8 +4,9 @@ pub mod columns;
 pub mod outline;
 
 use crate::config::Project;
-use crate::diag::{Code, Finding};
-use crate::model::{Document, Kind, Legend, RoleKind, Row, Table};
+use crate::diag::{Code, Finding, Location};
+use crate::legend::Legend;
+use crate::model::{Document, Kind, Row, Table};
 use crate::read::catalog::Catalog;
 use crate::read::{Level, RawDocument, RawLost, RawTable};
 use columns::Strictness;
@@ -26,6 +27,7 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
     let mut merged: BTreeMap<u32, Row> = BTreeMap::new();
     let mut raw_doc: Option<RawDocument> = None;
     let mut texts = Vec::new();
+    let legend = legend(&sources, project, &mut findings);
     for Source { mut raw, overrides, strictness } in sources {
         texts.extend(source_texts(&mut raw));
         findings.extend(raw.findings.iter().cloned());
@@ -33,14 +35,14 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
         if raw_doc.is_none() {
             raw_doc = raw.document.clone();
         }
-        let rows = rows_of(raw, &catalog, strictness, &mut findings);
+        let rows = rows_of(raw, &catalog, &legend, strictness, &mut findings);
         merge(&mut merged, rows, overrides, &mut findings);
     }
     let mut rows: Vec<Row> = merged.into_values().collect();
     outline::parents(&mut rows);
     let gaps = outline::gaps(&rows, &lost, &mut findings);
     Table {
-        document: document(raw_doc, project),
+        document: document(raw_doc, legend, project),
         vendors: catalog.vendors,
         subsystems: catalog.subsystems,
         rows,
@@ -66,31 +68,39 @@ fn source_texts(raw: &mut RawTable) -> Vec<crate::model::SourceText> {
 
 /// Rows of one input: roles through each section's columns, then kinds and levels. The
 /// raw rows' texts are moved, not copied: a large table's are tens of megabytes.
-fn rows_of(raw: RawTable, catalog: &Catalog, strictness: Strictness, findings: &mut Vec<Finding>) -> Vec<Row> {
+fn rows_of(
+    raw: RawTable,
+    catalog: &Catalog,
+    legend: &Legend,
+    strictness: Strictness,
+    findings: &mut Vec<Finding>,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut levels = Vec::new();
     for mut section in raw.sections {
         let cols = columns::attribute(&section, catalog, strictness, findings);
         columns::shape_findings(&section, findings);
         // Each row's roles through the columns, on all cores.
-        let made: Vec<(Level, Row)> = std::mem::take(&mut section.rows)
+        let made: Vec<(Level, Row, Vec<Finding>)> = std::mem::take(&mut section.rows)
             .into_par_iter()
             .map(|r| {
+                let (roles, unknown) = columns::roles(&r.marks, &cols, legend, strictness, &r.location);
                 let row = Row {
                     no: r.no,
                     kind: Kind::Task,
                     level: None,
-                    roles: columns::roles(&r.marks, &cols),
+                    roles,
                     name: r.name,
                     description: r.description,
                     parent: None,
                     source: r.location,
                     flags: Vec::new(),
                 };
-                (r.level, row)
+                (r.level, row, unknown)
             })
             .collect();
-        for (level, row) in made {
+        for (level, row, unknown) in made {
+            findings.extend(unknown);
             levels.push(level);
             rows.push(row);
         }
@@ -151,18 +161,28 @@ fn merge(merged: &mut BTreeMap<u32, Row>, rows: Vec<Row>, overrides: bool, findi
     }
 }
 
-fn document(raw: Option<RawDocument>, project: &Project) -> Document {
+/// The legend the cells are read through: `site.toml`'s (`[[roles]]`), else the one the
+/// first input stating a legend states (the seed's legend lines), else ◎/○. A document's
+/// legend that gives one symbol twice is an error at its first input.
+fn legend(sources: &[Source], project: &Project, findings: &mut Vec<Finding>) -> Legend {
+    if let Ok(Some(legend)) = project.config.legend() {
+        return legend;
+    }
+    let stated = sources.iter().find_map(|s| s.raw.document.as_ref().filter(|d| !d.legend.is_empty()).map(|d| (s, d)));
+    match stated.map(|(s, d)| (s, Legend::stated(&d.legend))) {
+        Some((_, Ok(legend))) => legend,
+        Some((s, Err(message))) => {
+            findings.push(Finding::error(Code::UnknownSymbol, Location::file_only(&s.raw.file), message));
+            Legend::default()
+        }
+        None => Legend::default(),
+    }
+}
+
+fn document(raw: Option<RawDocument>, legend: Legend, project: &Project) -> Document {
     let raw = raw.unwrap_or_default();
     let cfg = &project.config.document;
     let date_label = cfg.date.clone().or(raw.date_label);
-    let mut legend: Vec<Legend> = raw
-        .legend
-        .iter()
-        .filter_map(|(s, l)| Some(Legend { symbol: s.clone(), role: RoleKind::from_symbol(s)?, label: l.clone() }))
-        .collect();
-    if legend.is_empty() {
-        legend = Document::default_legend();
-    }
     Document {
         title: project.config.title.clone().or(cfg.title.clone()).or(raw.title).unwrap_or_else(|| "役割分担表".into()),
         annex: cfg.annex.clone().or(raw.annex).unwrap_or_default(),

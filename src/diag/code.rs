@@ -102,7 +102,7 @@ codes! {
     // columns are read as well as they can be (`assemble::columns::Strictness`).
     UnknownColumn = "unknown-column", "読めない列見出し", None;
     UnknownInput = "unknown-input", "読めない形式の入力", Some(Error);
-    UnknownSymbol = "unknown-symbol", "凡例にない記号", Some(Error);
+    UnknownSymbol = "unknown-symbol", "凡例にない記号", None;
     UrlRemoved = "url-removed", "消えたURL", Some(Error);
     Xlsx = "xlsx", "読めないワークブック", Some(Error);
 }

@@ -4,7 +4,6 @@
 use super::text::{clean, decode};
 use super::{parse_no, Level, RawRow, RawSection, RawTable};
 use crate::diag::{Code, Error, Finding, Location, Result};
-use crate::model::RoleKind;
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -317,13 +316,9 @@ fn read_row(
                 row.description = cell.to_string();
                 row.description_col = Some(i + 1);
             }
-            Field::Vendor if cell.is_empty() => {}
-            Field::Vendor if RoleKind::from_symbol(cell).is_some() => row.marks.push((i + 1, cell.to_string())),
-            Field::Vendor => findings.push(Finding::error(
-                Code::UnknownSymbol,
-                at(i + 1),
-                format!("cell holds {:?}; expected ◎, ○ (〇, ◯) or nothing", truncate(cell)),
-            )),
+            Field::Vendor if cell.trim().is_empty() => {}
+            // What the cell holds is read through the legend by `assemble`.
+            Field::Vendor => row.marks.push((i + 1, cell.to_string())),
         }
     }
     Some(row)
@@ -337,14 +332,6 @@ fn level(cell: &str) -> Option<Level> {
         "3" => Some(Level::Heading(3)),
         _ => None,
     }
-}
-
-fn truncate(s: &str) -> String {
-    let mut t: String = s.chars().take(20).collect();
-    if t.len() < s.len() {
-        t.push('…');
-    }
-    t
 }
 
 #[cfg(test)]

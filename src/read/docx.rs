@@ -16,7 +16,6 @@ use super::csv::SparseRow;
 use super::{bounds, RawTable};
 use crate::config::TableChoice;
 use crate::diag::{Code, Error, Location, Result};
-use crate::model::RoleKind;
 use quick_xml::events::{BytesStart, Event};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -298,7 +297,7 @@ fn records(label: &Path, table: &WordTable) -> Result<Vec<(usize, SparseRow)>> {
                 false => cell.text(),
             };
             continues |= cell.continues;
-            if cell.span > 1 && RoleKind::from_symbol(&text).is_some() {
+            if cell.span > 1 && is_symbol_like(&text) {
                 let message = format!(
                     "{} stands in one cell merged across columns {} to {}: which of them holds it cannot be told; split \
                      the cell",
@@ -384,4 +383,33 @@ mod tests {
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].rows[0].cells[0].text(), "外\n内");
     }
+}
+
+/// Whether a merged cell's text reads as role symbols (`◎`, `R`, `A/R`): single characters,
+/// as a legend's symbols are, where a header spanning columns has words (関連業者). The
+/// legend is not known yet here; a symbol it lacks is reported by `assemble`.
+fn is_symbol_like(text: &str) -> bool {
+    crate::legend::Legend::standard().kind(text).is_some()
+        || (crate::legend::looks_like_symbols(text)
+            && text
+                .split(|c: char| {
+                    !c.is_alphanumeric()
+                        && !matches!(
+                            c,
+                            '◎' | '○'
+                                | '〇'
+                                | '◯'
+                                | '●'
+                                | '△'
+                                | '▲'
+                                | '□'
+                                | '■'
+                                | '◇'
+                                | '◆'
+                                | '☆'
+                                | '★'
+                                | '×'
+                        )
+                })
+                .all(|p| p.chars().count() <= 1))
 }

@@ -5,7 +5,8 @@
 //! is refused unless it is valid.
 
 use crate::diag::{Code, Error, Finding, Location, Result, Severity};
-use crate::model::{Basis, Document, Flag, Gap, Kind, Legend, Role, RoleKind, Row, Subsystem, Table, Vendor};
+use crate::legend::Legend;
+use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Subsystem, Table, Vendor};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -103,15 +104,8 @@ struct DocumentIn {
     issuer: String,
     date: Option<String>,
     date_label: Option<String>,
-    legend: Vec<LegendIn>,
+    legend: Vec<crate::legend::Entry>,
     notes: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct LegendIn {
-    symbol: String,
-    role: String,
-    label: String,
 }
 
 #[derive(Deserialize)]
@@ -178,29 +172,17 @@ struct GapIn {
 /// A fault the schema cannot state, at its JSON pointer.
 type Fault = (String, String);
 
-fn role_kind(s: &str) -> Option<RoleKind> {
-    match s {
-        "primary" => Some(RoleKind::Primary),
-        "cooperating" => Some(RoleKind::Cooperating),
-        _ => None,
-    }
-}
-
 impl Export {
     fn into_table(self) -> std::result::Result<Table, Fault> {
         let d = self.document;
-        let legend = d.legend.into_iter().enumerate().map(|(i, l)| {
-            let role =
-                role_kind(&l.role).ok_or_else(|| (format!("/document/legend/{i}/role"), "unknown role".into()))?;
-            Ok(Legend { symbol: l.symbol, role, label: l.label })
-        });
+        let legend = Legend::from_entries(d.legend).map_err(|(i, m)| (format!("/document/legend/{i}"), m))?;
         let document = Document {
             title: d.title,
             annex: d.annex,
             issuer: d.issuer,
             date: d.date,
             date_label: d.date_label,
-            legend: legend.collect::<std::result::Result<_, Fault>>()?,
+            legend,
             notes: d.notes,
         };
         let vendors: Vec<Vendor> = self
@@ -223,7 +205,7 @@ impl Export {
             self.subsystems.into_iter().map(|s| Subsystem { id: s.id, name: s.name, aliases: s.aliases }).collect();
         let mut rows: Vec<Row> = Vec::with_capacity(self.rows.len());
         for (i, r) in self.rows.into_iter().enumerate() {
-            let row = row(i, r, &vendors, &rows)?;
+            let row = row(i, r, &vendors, &document.legend, &rows)?;
             rows.push(row);
         }
         let gaps = self
@@ -243,7 +225,7 @@ impl Export {
 }
 
 /// Row `i` as the model holds it, checked against the vendors and the rows before it.
-fn row(i: usize, r: RowIn, vendors: &[Vendor], before: &[Row]) -> std::result::Result<Row, Fault> {
+fn row(i: usize, r: RowIn, vendors: &[Vendor], legend: &Legend, before: &[Row]) -> std::result::Result<Row, Fault> {
     let at = |field: &str| format!("/rows/{i}{field}");
     if let Some(last) = before.last().filter(|last| last.no >= r.no) {
         let message =
@@ -270,8 +252,9 @@ fn row(i: usize, r: RowIn, vendors: &[Vendor], before: &[Row]) -> std::result::R
         if let Some(v) = role.vendor.as_deref().filter(|v| !vendors.iter().any(|w| w.id == *v)) {
             return Err((at(&format!("/roles/{j}/vendor")), format!("{v} is not one of the vendors listed")));
         }
-        let kind =
-            role_kind(&role.role).ok_or_else(|| (at(&format!("/roles/{j}/role")), "unknown role".to_string()))?;
+        let kind = legend.by_id(&role.role).ok_or_else(|| {
+            (at(&format!("/roles/{j}/role")), format!("{} is no role the legend (/document/legend) names", role.role))
+        })?;
         roles.push(Role {
             vendor: role.vendor,
             column: role.column,
@@ -334,14 +317,15 @@ mod tests {
         let t = read_text(Path::new("r.json"), SMALL).unwrap();
         assert_eq!(t.rows.len(), 2);
         let role = &t.rows[1].roles[0];
-        assert_eq!((role.vendor.as_deref(), role.role, role.col), (Some("a"), RoleKind::Primary, 4));
+        assert_eq!((role.vendor.as_deref(), role.role, role.col), (Some("a"), crate::model::RoleKind::primary(), 4));
         assert_eq!(t.rows[1].source, Location::new("seeds/t.csv", 3));
     }
 
     #[test]
     fn each_fault_is_located_at_its_line() {
         let cases = [
-            (SMALL.replace("\"primary\", \"basis\"", "\"chief\", \"basis\""), 10, "schema"),
+            (SMALL.replace("\"primary\", \"basis\"", "\"chief\", \"basis\""), 10, "no role the legend"),
+            (SMALL.replace("\"primary\", \"basis\"", "\"ch ief\", \"basis\""), 10, "schema"),
             (SMALL.replace("\"vendor\": \"a\"", "\"vendor\": \"b\""), 10, "not one of the vendors"),
             (SMALL.replace("\"no\": 2", "\"no\": 1"), 9, "does not come after"),
             (SMALL.replace("\"items/2/\"", "\"items/3/\""), 10, "is not the page"),

@@ -4,7 +4,6 @@
 use super::text::{clean, decode};
 use super::{parse_no, RawDocument, RawLost, RawRow, RawSection, RawTable};
 use crate::diag::{Code, Error, Finding, Location, Result};
-use crate::model::RoleKind;
 use std::path::Path;
 
 pub fn read(path: &Path) -> Result<RawTable> {
@@ -135,14 +134,12 @@ fn read_row(
         if cell.is_empty() {
             continue;
         }
-        if RoleKind::from_symbol(cell).is_some() {
+        // Short cells before the description are symbols, read through the legend by
+        // `assemble` (a symbol it lacks is reported there, and kept out of the roles).
+        if crate::legend::Legend::standard().kind(cell).is_some()
+            || (crate::legend::looks_like_symbols(cell) && description_col.is_none_or(|d| col < d))
+        {
             row.marks.push((col, cell.to_string()));
-        } else if cell.chars().count() <= 2 && description_col.is_none_or(|d| col < d) {
-            findings.push(Finding::error(
-                Code::UnknownSymbol,
-                Location::new(path, line).with_col(col),
-                format!("cell holds {cell:?}; expected ◎, ○ or nothing"),
-            ));
         } else {
             findings.extend(super::large_cell(|| Location::new(path, line).with_col(col), cell));
             texts.push(clean(cell));
@@ -200,10 +197,13 @@ fn annex_line(rest: &str, doc: &mut RawDocument) {
     }
 }
 
+/// A legend line: a symbol, `…`, its wording (`◎…主たる作業`, `△…確認・承認`).
 fn legend_line(text: &str) -> Option<(String, String)> {
     let (symbol, label) = text.split_once('…')?;
-    RoleKind::from_symbol(symbol)?;
-    Some((symbol.trim().to_string(), label.trim().to_string()))
+    let symbol = symbol.trim();
+    let one = symbol.chars().count() == 1 && !symbol.chars().any(char::is_alphanumeric);
+    (one || crate::legend::Legend::standard().kind(symbol).is_some())
+        .then(|| (symbol.to_string(), label.trim().to_string()))
 }
 
 /// The legend is repeated on every page; keep the first and note the variants.
@@ -312,10 +312,19 @@ mod tests {
     }
 
     #[test]
-    fn stray_cell_text_is_a_located_error() {
+    fn short_cells_before_the_description_are_kept_for_the_legend_to_read() {
+        // What △ means is the legend's to say (assemble reports it when it says nothing).
         let t = parse_str("項番\t作業項目\tA\tB\t作業内容\n1\tx\t△\t◎\ty\n");
-        let f = &t.findings[0];
-        assert_eq!((f.code, f.location.line, f.location.col), (Code::UnknownSymbol, 2, 3));
+        let r = &t.sections[0].rows[0];
+        assert_eq!(r.marks, vec![(3, "△".to_string()), (4, "◎".to_string())]);
+        assert_eq!(r.description, "y");
+    }
+
+    #[test]
+    fn a_legend_line_with_another_symbol_is_read() {
+        let t = parse_str("◎…主たる作業\n△…確認・承認\n項番\t作業項目\tA\t作業内容\n1\tx\t△\ty\n");
+        let legend = &t.document.as_ref().unwrap().legend;
+        assert_eq!(legend[1], ("△".to_string(), "確認・承認".to_string()));
     }
 
     #[test]

@@ -27,9 +27,20 @@ const LABEL_W: u32 = 132;
 const NAME_LINES: usize = 5;
 const LINE_H: u32 = 14;
 
-/// ◎ in shades of blue, ○ in shades of brown: from light (one task) to dark (the most).
-const PRIMARY: ((f64, f64, f64), (f64, f64, f64)) = ((222.0, 235.0, 247.0), (8.0, 48.0, 107.0));
-const COOPERATING: ((f64, f64, f64), (f64, f64, f64)) = ((254.0, 237.0, 222.0), (140.0, 45.0, 4.0));
+/// The shades of each kind of role, in legend order, from light (one task) to dark (the
+/// most): ◎ blue, ○ brown, then green, purple, grey. A kind past them takes the last. The
+/// symbol is always written in the mark, so kinds differ in black and white too.
+const SCALES: [(Rgb, Rgb); 5] = [
+    ((222.0, 235.0, 247.0), (8.0, 48.0, 107.0)),
+    ((254.0, 237.0, 222.0), (140.0, 45.0, 4.0)),
+    ((229.0, 245.0, 224.0), (0.0, 68.0, 27.0)),
+    ((239.0, 237.0, 245.0), (63.0, 0.0, 125.0)),
+    ((240.0, 240.0, 240.0), (37.0, 37.0, 37.0)),
+];
+
+fn scale(kind: RoleKind) -> (Rgb, Rgb) {
+    SCALES[kind.rank().min(SCALES.len() - 1)]
+}
 
 /// One column of a load map: a phase.
 #[derive(Serialize)]
@@ -60,8 +71,8 @@ struct MapCell {
     x: u32,
     /// The phase's position among the columns and the counts, for tests and scripts.
     column: usize,
-    primary: Option<Mark>,
-    cooperating: Option<Mark>,
+    /// A mark per kind of role, in legend order.
+    marks: Vec<Option<Mark>>,
 }
 
 struct MapRow<'a> {
@@ -91,6 +102,8 @@ pub struct LoadMap {
     cell_w: u32,
     cell_h: u32,
     half: u32,
+    /// The legend's kinds, for the key.
+    kinds: Vec<super::views::KindView>,
 }
 
 /// The fragment of a vendor page that lists a column's tasks for a role, given the column,
@@ -174,34 +187,27 @@ pub fn phase_map(site: &Site, phase: &Row, from: &str) -> LoadMap {
     load_map(site, tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, from)
 }
 
-/// A vendor's ◎ and ○ in one column, and the first task of each.
-#[derive(Clone, Copy)]
+/// A vendor's tasks of each kind of role in one column, and the first task of each, in
+/// legend order.
+#[derive(Clone)]
 struct Count {
-    primary: Tally,
-    cooperating: Tally,
-    first_primary: u32,
-    first_cooperating: u32,
+    kinds: Vec<(Tally, u32)>,
 }
 
 impl Count {
-    const NONE: Count = Count {
-        primary: Tally { certain: 0, doubtful: 0 },
-        cooperating: Tally { certain: 0, doubtful: 0 },
-        first_primary: u32::MAX,
-        first_cooperating: u32::MAX,
-    };
+    fn none(kinds: usize) -> Count {
+        Count { kinds: vec![(Tally::default(), u32::MAX); kinds] }
+    }
 
     fn add(&mut self, kind: RoleKind, no: u32, doubtful: bool) {
-        match kind {
-            RoleKind::Primary => {
-                self.primary.add(doubtful);
-                self.first_primary = self.first_primary.min(no);
-            }
-            RoleKind::Cooperating => {
-                self.cooperating.add(doubtful);
-                self.first_cooperating = self.first_cooperating.min(no);
-            }
+        if let Some((tally, first)) = self.kinds.get_mut(kind.rank()) {
+            tally.add(doubtful);
+            *first = (*first).min(no);
         }
+    }
+
+    fn tally(&self, rank: usize) -> Tally {
+        self.kinds.get(rank).map_or_else(Tally::default, |k| k.0)
     }
 }
 
@@ -212,8 +218,8 @@ struct Counts {
 }
 
 impl Counts {
-    fn get(&self, vendor: usize, column: usize) -> Option<Count> {
-        self.cells[vendor * self.columns + column]
+    fn get(&self, vendor: usize, column: usize) -> Option<&Count> {
+        self.cells[vendor * self.columns + column].as_ref()
     }
 
     fn values(&self) -> impl Iterator<Item = &Count> {
@@ -230,11 +236,12 @@ impl Counts {
 fn count(site: &Site, tasks: &[u32], columns: &Columns, only: Option<usize>) -> Counts {
     let width = columns.names.len();
     let mut counts = Counts { columns: width, cells: vec![None; site.table.vendors.len() * width] };
+    let kinds = site.index.kinds;
     for &no in tasks {
         let Some(column) = (columns.of)(no) else { continue };
         let doubtful = site.index.doubtful.contains(&no);
         for &(vendor, kind) in site.index.marks(no).iter().filter(|(v, _)| only.is_none_or(|o| o == *v)) {
-            counts.cells[vendor * width + column].get_or_insert(Count::NONE).add(kind, no, doubtful);
+            counts.cells[vendor * width + column].get_or_insert_with(|| Count::none(kinds)).add(kind, no, doubtful);
         }
     }
     counts
@@ -247,8 +254,8 @@ fn count_unknown(site: &Site, tasks: &[u32], columns: &Columns) -> Vec<Option<Co
     for &no in tasks {
         let (Some(column), Some(row)) = ((columns.of)(no), site.table.row(no)) else { continue };
         let unknown = |kind| row.roles.iter().any(|r| r.role == kind && r.basis == Basis::Uncertain);
-        for kind in [RoleKind::Primary, RoleKind::Cooperating].into_iter().filter(|k| unknown(*k)) {
-            cells[column].get_or_insert(Count::NONE).add(kind, no, false);
+        for &kind in site.table.document.legend.kinds.iter().filter(|k| unknown(**k)) {
+            cells[column].get_or_insert_with(|| Count::none(site.index.kinds)).add(kind, no, false);
         }
     }
     cells
@@ -261,28 +268,30 @@ fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, fro
     let counts = count(site, tasks, &columns, None);
     let unknown = count_unknown(site, tasks, &columns);
     let all = || counts.values().chain(unknown.iter().flatten());
-    let max_of = |pick: fn(&Count) -> usize| all().map(pick).max().unwrap_or(0).max(1);
-    let max = (max_of(|c| c.primary.certain), max_of(|c| c.cooperating.certain));
+    let kinds = &t.document.legend.kinds;
+    let max: Vec<usize> =
+        (0..kinds.len()).map(|k| all().map(|c| c.tally(k).certain).max().unwrap_or(0).max(1)).collect();
     let vendors = t.vendors.iter().enumerate().filter(|(at, _)| all_vendors || counts.involves(*at));
     let mut rows: Vec<MapRow> = vendors
         .map(|(at, v)| {
             let page = urls::href(from, &urls::vendor(&v.id));
-            let cells: Vec<Option<Count>> = (0..columns.names.len()).map(|c| counts.get(at, c)).collect();
+            let cells: Vec<Option<Count>> = (0..columns.names.len()).map(|c| counts.get(at, c).cloned()).collect();
             let anchor = |column, role: &str, first| format!("{page}#{}", (columns.anchor)(column, role, first));
-            let cells = map_cells(&cells, &columns, max, &v.name, &anchor);
+            let cells = map_cells(&cells, &columns, kinds, &max, &v.name, &anchor);
             MapRow { y: 0, id: &v.id, short: &v.short, name: &v.name, href: page, cells }
         })
         .collect();
     if unknown.iter().any(Option::is_some) {
         let page = urls::href(from, "quality/");
         let anchor = |_, _: &str, _| format!("{page}#uncertain-columns");
-        let cells = map_cells(&unknown, &columns, max, UNKNOWN_NAME, &anchor);
+        let cells = map_cells(&unknown, &columns, kinds, &max, UNKNOWN_NAME, &anchor);
         rows.push(MapRow { y: 0, id: "", short: "事業者不明", name: UNKNOWN_NAME, href: page, cells });
     }
     let labels: Vec<Vec<String>> = columns.names.iter().map(|(name, _)| column_lines(name)).collect();
     let head_h = 8 + LINE_H * labels.iter().map(Vec::len).max().unwrap_or(1) as u32;
+    let cell_h = cell_height(kinds.len());
     for (i, row) in rows.iter_mut().enumerate() {
-        row.y = head_h + i as u32 * CELL_H;
+        row.y = head_h + i as u32 * cell_h;
     }
     let columns: Vec<MapColumn> = columns
         .names
@@ -299,57 +308,63 @@ fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, fro
         .collect();
     LoadMap {
         width: LABEL_W + columns.len() as u32 * CELL_W + 8,
-        height: head_h + rows.len() as u32 * CELL_H + 4,
+        height: head_h + rows.len() as u32 * cell_h + 4,
         columns,
         rows: rows.len(),
-        drawn: Block::new(None, draw_rows(&rows).into()),
-        table: Block::new(None, table_rows(&rows).into()),
+        drawn: Block::new(None, draw_rows(&rows, kinds).into()),
+        table: Block::new(None, table_rows(&rows, kinds).into()),
         label_w: LABEL_W,
         head_h,
         cell_w: CELL_W,
-        cell_h: CELL_H,
-        half: CELL_H / 2,
+        cell_h,
+        half: BAND_H,
+        kinds: super::views::KindView::all(&t.document.legend),
     }
+}
+
+/// A load map cell has a band per kind of role: two fill `CELL_H`.
+const BAND_H: u32 = CELL_H / 2;
+
+fn cell_height(kinds: usize) -> u32 {
+    BAND_H * kinds.max(2) as u32
 }
 
 /// What the load map's last row stands for.
 const UNKNOWN_NAME: &str = "事業者不明(事業者を特定できない列の記号)";
 
-/// One row's cells: each column's ◎ and ○, shaded by the certain count against the map's
-/// `max` (◎, ○), each linked where `anchor` says (column, role, first task).
+/// One row's cells: each column's mark per kind of role, shaded by the certain count
+/// against the map's `max` for that kind, each linked where `anchor` says (column, role,
+/// first task).
 fn map_cells(
     counts: &[Option<Count>],
     columns: &Columns,
-    max: (usize, usize),
+    kinds: &[RoleKind],
+    max: &[usize],
     who: &str,
     anchor: &dyn Fn(usize, &str, u32) -> String,
 ) -> Vec<MapCell> {
     (0..columns.names.len())
         .map(|column| {
-            let c = counts[column].unwrap_or(Count::NONE);
+            let c = counts[column].clone().unwrap_or_else(|| Count::none(kinds.len()));
             let phase = &columns.names[column].0;
-            let mark = |count: Tally, max: usize, scale, role: &str, word: &str, first: u32| {
+            let mark = |kind: RoleKind| {
+                let (count, first) = c.kinds[kind.rank()];
                 (count.total() > 0).then(|| {
                     // Only what is certain darkens a cell: doubtful tasks alone leave it white.
                     let fill = match count.certain {
                         0 => (255.0, 255.0, 255.0),
-                        n => shade(scale, n, max),
+                        n => shade(scale(kind), n, max[kind.rank()]),
                     };
                     Mark {
                         count,
                         ink: ink(fill),
                         fill: hex(fill),
-                        href: anchor(column, role, first),
-                        label: format!("{who}・{phase}: {word} {}", in_words(count)),
+                        href: anchor(column, kind.id(), first),
+                        label: format!("{who}・{phase}: {}({}) {}", kind.label(), kind.symbol(), in_words(count)),
                     }
                 })
             };
-            MapCell {
-                x: LABEL_W + column as u32 * CELL_W,
-                column,
-                primary: mark(c.primary, max.0, PRIMARY, "primary", "主担当(◎)", c.first_primary),
-                cooperating: mark(c.cooperating, max.1, COOPERATING, "cooperating", "協力(○)", c.first_cooperating),
-            }
+            MapCell { x: LABEL_W + column as u32 * CELL_W, column, marks: kinds.iter().map(|k| mark(*k)).collect() }
         })
         .collect()
 }
@@ -363,12 +378,13 @@ pub fn in_words(t: Tally) -> String {
     }
 }
 
-/// The vendors' rows of the picture: a label, then per column a frame and a mark for ◎
-/// above and ○ below, each a link to the vendor's list of exactly those tasks. The part in
-/// doubt follows the certain number as `+n`, set apart (italic, underlined with dashes) so
-/// it reads apart in black and white too; a mark of doubtful tasks alone has a dashed frame.
-fn draw_rows(rows: &[MapRow]) -> String {
-    let (w, h, half) = (CELL_W, CELL_H, CELL_H / 2);
+/// The vendors' rows of the picture: a label, then per column a frame and a band per kind
+/// of role (◎ above ○, in legend order), each a link to the vendor's list of exactly those
+/// tasks and written with its symbol. The part in doubt follows the certain number as `+n`,
+/// set apart (italic, underlined with dashes) so it reads apart in black and white too; a
+/// mark of doubtful tasks alone has a dashed frame.
+fn draw_rows(rows: &[MapRow], kinds: &[RoleKind]) -> String {
+    let (w, h, band) = (CELL_W, cell_height(kinds.len()), BAND_H);
     let mut out = String::new();
     for r in rows {
         let y = r.y;
@@ -376,22 +392,31 @@ fn draw_rows(rows: &[MapRow]) -> String {
         escape_into(&mut out, r.id);
         out.push_str("\">\n<a href=\"");
         escape_into(&mut out, &r.href);
-        let _ = write!(out, "\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>", LABEL_W - 8, y + half + 4);
+        let _ = write!(out, "\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>", LABEL_W - 8, y + h / 2 + 4);
         escape_into(&mut out, r.name);
         out.push_str("</title>");
         escape_into(&mut out, r.short);
         out.push_str("</text></a>\n");
         for c in &r.cells {
-            let count = |m: &Option<Mark>| m.as_ref().map_or(Tally::default(), |m| m.count);
-            let (p, k) = (count(&c.primary), count(&c.cooperating));
+            let _ = write!(out, "<g class=\"cell\" data-column=\"{}\"", c.column);
+            for (kind, mark) in kinds.iter().zip(&c.marks) {
+                let t = mark.as_ref().map_or(Tally::default(), |m| m.count);
+                out.push_str(" data-");
+                escape_into(&mut out, kind.id());
+                let _ = write!(out, "=\"{}\" data-", t.certain);
+                escape_into(&mut out, kind.id());
+                let _ = write!(out, "-doubtful=\"{}\"", t.doubtful);
+            }
             let _ = write!(
                 out,
-                "<g class=\"cell\" data-column=\"{}\" data-primary=\"{}\" data-primary-doubtful=\"{}\" data-cooperating=\"{}\" data-cooperating-doubtful=\"{}\"><rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#d8d8db\"/>",
-                c.column, p.certain, p.doubtful, k.certain, k.doubtful, c.x,
+                "><rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#d8d8db\"/>",
+                c.x
             );
-            let marks = [(&c.primary, y + 1, y + 14, '◎'), (&c.cooperating, y + half, y + half + 13, '○')];
-            for (mark, top, baseline, symbol) in marks {
+            for (i, (kind, mark)) in kinds.iter().zip(&c.marks).enumerate() {
                 let Some(m) = mark else { continue };
+                // The first band starts a unit below the frame, the others on their line.
+                let top = y + i as u32 * band + u32::from(i == 0);
+                let baseline = y + i as u32 * band + 14 - u32::from(i > 0);
                 out.push_str("<a href=\"");
                 escape_into(&mut out, &m.href);
                 out.push_str("\" aria-label=\"");
@@ -402,14 +427,16 @@ fn draw_rows(rows: &[MapRow]) -> String {
                     "\"><rect x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\"{frame} fill=\"",
                     c.x + 1,
                     w - 2,
-                    half - 1
+                    band - 1
                 );
                 escape_into(&mut out, &m.fill);
-                // ◎ in bold: it stands out from ○ in black and white too.
-                let weight = if symbol == '◎' { " font-weight=\"700\"" } else { "" };
+                // The heaviest in bold: it stands out from the others in black and white too.
+                let weight = if kind.is_heaviest() { " font-weight=\"700\"" } else { "" };
                 let _ = write!(out, "\"/><text x=\"{}\" y=\"{baseline}\"{weight} fill=\"", c.x + 4);
                 escape_into(&mut out, m.ink);
-                let _ = write!(out, "\">{symbol}{}", m.count.certain);
+                out.push_str("\">");
+                escape_into(&mut out, kind.symbol());
+                let _ = write!(out, "{}", m.count.certain);
                 if m.count.doubtful > 0 {
                     let _ = write!(
                         out,
@@ -426,9 +453,9 @@ fn draw_rows(rows: &[MapRow]) -> String {
     out
 }
 
-/// The same numbers as a table's rows: a vendor, then ◎ and ○ per column, the part in
-/// doubt apart.
-fn table_rows(rows: &[MapRow]) -> String {
+/// The same numbers as a table's rows: a vendor, then each kind's count per column, the
+/// part in doubt apart.
+fn table_rows(rows: &[MapRow], kinds: &[RoleKind]) -> String {
     let mut out = String::new();
     for r in rows {
         out.push_str("<tr><th scope=\"row\"><a href=\"");
@@ -438,12 +465,13 @@ fn table_rows(rows: &[MapRow]) -> String {
         out.push_str("</a></th>");
         for c in &r.cells {
             out.push_str("<td class=\"num\">");
-            let marks = [(&c.primary, '◎'), (&c.cooperating, '○')];
-            for (i, (mark, symbol)) in marks.into_iter().filter_map(|(m, s)| Some((m.as_ref()?, s))).enumerate() {
+            let marks = kinds.iter().zip(&c.marks).filter_map(|(k, m)| Some((k, m.as_ref()?)));
+            for (i, (kind, mark)) in marks.enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
-                let _ = write!(out, "{symbol}{}", mark.count.certain);
+                escape_into(&mut out, kind.symbol());
+                let _ = write!(out, "{}", mark.count.certain);
                 if mark.count.doubtful > 0 {
                     let _ = write!(out, " <span class=\"doubt\">+ 要確認 {}</span>", mark.count.doubtful);
                 }
@@ -544,8 +572,19 @@ pub struct Bar {
     lines: Vec<String>,
     label_y: u32,
     name: String,
-    primary: Option<BarMark>,
-    cooperating: Option<BarMark>,
+    /// A bar per kind of role, in legend order, each on its own line.
+    marks: Vec<BarSlot>,
+}
+
+/// A kind's place among a phase's bars: its bar, when the vendor has such tasks there.
+#[derive(Serialize)]
+pub struct BarSlot {
+    id: &'static str,
+    symbol: &'static str,
+    y: u32,
+    /// How the bar is painted (SVG attributes): ◎ solid, ○ hatched, the others dotted.
+    paint: &'static str,
+    mark: Option<BarMark>,
 }
 
 /// A bar: the certain tasks solid, those in doubt after them in a dashed frame.
@@ -562,6 +601,10 @@ pub struct BarMark {
 #[derive(Serialize)]
 pub struct VendorBars {
     bars: Vec<Bar>,
+    /// The legend's kinds, for the key, with each one's paint.
+    kinds: Vec<(super::views::KindView, &'static str)>,
+    /// Whether a kind past the second is drawn: its patterns are defined.
+    more: bool,
     width: u32,
     height: u32,
     label_w: u32,
@@ -570,29 +613,54 @@ pub struct VendorBars {
 
 const BAR_LABEL_W: u32 = 220;
 const BAR_W: u32 = 360;
-const BAR_ROW_H: u32 = 44;
+/// A phase's bars: 18 units a kind, 8 between phases.
+const BAR_H: u32 = 18;
+const BAR_GAP: u32 = 8;
+
+/// How a kind's bars are painted, by its place in the legend: solid, hatched, then dotted
+/// and cross-hatched, so that they differ in black and white.
+const BAR_PAINTS: [&str; 5] = [
+    " fill=\"#08306b\"",
+    " fill=\"url(#hatch-coop)\" stroke=\"#8c2d04\"",
+    " fill=\"url(#dots-3)\" stroke=\"#00441b\"",
+    " fill=\"url(#cross-4)\" stroke=\"#3f007d\"",
+    " fill=\"#ffffff\" stroke=\"#252525\" stroke-width=\"2\"",
+];
+
+fn bar_paint(kind: RoleKind) -> &'static str {
+    BAR_PAINTS[kind.rank().min(BAR_PAINTS.len() - 1)]
+}
 /// Room right of the longest bar for its number (`◎ 37 + 要確認 12`), so none is cut off.
 const BAR_TEXT_W: u32 = 150;
 
 pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> VendorBars {
     // The home map's row for this vendor, counted over its own tasks only.
     let vi = &site.index.vendors[&vendor.id];
-    let mut tasks: Vec<u32> = vi.primary.iter().chain(&vi.cooperating).copied().collect();
+    let kinds = &site.table.document.legend.kinds;
+    let row_h = BAR_H * kinds.len().max(2) as u32 + BAR_GAP;
+    let mut tasks: Vec<u32> = vi.roles.iter().flatten().copied().collect();
     tasks.sort_unstable();
     tasks.dedup();
     let columns = home_columns(site, from);
     let at = vi.position;
     let counts = count(site, &tasks, &columns, Some(at));
-    let max = counts.values().map(|c| c.primary.total().max(c.cooperating.total())).max().unwrap_or(1).max(1);
+    let max = counts.values().flat_map(|c| c.kinds.iter().map(|k| k.0.total())).max().unwrap_or(1).max(1);
     let width = |n: usize| (n as f64 / max as f64 * BAR_W as f64).round() as u32;
     // Links stay on this page: its own lists of the phase's tasks.
-    let bar = |column: usize, count: Tally, role: &str, word: &str, first: u32| {
+    let bar = |column: usize, kind: RoleKind, (count, first): (Tally, u32)| {
         (count.total() > 0).then(|| BarMark {
             count,
             width: width(count.certain).max(u32::from(count.certain > 0) * 2),
             doubt_width: width(count.doubtful).max(u32::from(count.doubtful > 0) * 2),
-            href: format!("#{}", (columns.anchor)(column, role, first)),
-            label: format!("{}・{}: {word} {}", vendor.name, columns.names[column].0, in_words(count)),
+            href: format!("#{}", (columns.anchor)(column, kind.id(), first)),
+            label: format!(
+                "{}・{}: {}({}) {}",
+                vendor.name,
+                columns.names[column].0,
+                kind.label(),
+                kind.symbol(),
+                in_words(count)
+            ),
         })
     };
     let bars: Vec<Bar> = (0..columns.names.len())
@@ -601,20 +669,27 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
         .map(|(i, (column, c))| {
             let name = columns.names[column].0.clone();
             let lines = wrap(&name, BAR_LABEL_W - 12, 2);
-            Bar {
-                y: i as u32 * BAR_ROW_H,
-                label_y: i as u32 * BAR_ROW_H + 24 - 7 * (lines.len() as u32 - 1),
-                lines,
-                name,
-                primary: bar(column, c.primary, "primary", "主担当(◎)", c.first_primary),
-                cooperating: bar(column, c.cooperating, "cooperating", "協力(○)", c.first_cooperating),
-            }
+            let y = i as u32 * row_h;
+            let marks = (kinds.iter().enumerate())
+                .map(|(k, kind)| BarSlot {
+                    id: kind.id(),
+                    symbol: kind.symbol(),
+                    y: y + 4 + k as u32 * BAR_H,
+                    paint: bar_paint(*kind),
+                    mark: bar(column, *kind, c.kinds[k]),
+                })
+                .collect();
+            Bar { y, label_y: y + row_h / 2 + 2 - 7 * (lines.len() as u32 - 1), lines, name, marks }
         })
         .collect();
     VendorBars {
         width: if bars.is_empty() { 0 } else { BAR_LABEL_W + BAR_W + BAR_TEXT_W },
-        height: bars.len() as u32 * BAR_ROW_H,
+        height: bars.len() as u32 * row_h,
         bars,
+        kinds: (super::views::KindView::all(&site.table.document.legend).into_iter())
+            .zip(kinds.iter().map(|k| bar_paint(*k)))
+            .collect(),
+        more: kinds.len() > 2,
         label_w: BAR_LABEL_W,
         bar_w: BAR_W,
     }
@@ -625,22 +700,41 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
 pub struct Standing<'a> {
     y: u32,
     link: VendorLink<'a>,
-    /// Widths of the certain ◎, the ◎ in doubt, the certain ○ and the ○ in doubt.
-    primary_w: u32,
-    primary_doubt_w: u32,
-    cooperating_w: u32,
-    cooperating_doubt_w: u32,
+    /// A bar per kind of role, in legend order, each the certain part then the part in doubt.
+    parts: Vec<StandingPart>,
+    /// Where the bars end.
+    end: u32,
+    /// Whether any of its counts is in doubt.
+    doubtful: bool,
     current: bool,
 }
 
-/// All vendors by their number of certain ◎, then certain ○, with the one a page is about
-/// marked. What is in doubt is drawn after, and counts for no place.
+#[derive(Serialize)]
+pub struct StandingPart {
+    id: &'static str,
+    symbol: &'static str,
+    count: Tally,
+    x: u32,
+    w: u32,
+    doubt_x: u32,
+    doubt_w: u32,
+    /// How the bar is painted (SVG attributes): the page's own vendor in the bars'
+    /// colours, the others in greys.
+    paint: &'static str,
+}
+
+/// All vendors by their number of certain roles of the heaviest kind, ties by the next
+/// kind, with the one a page is about marked. What is in doubt is drawn after, and counts
+/// for no place.
 #[derive(Serialize)]
 pub struct Standings<'a> {
     vendors: Vec<Standing<'a>>,
-    /// The vendor's place by certain ◎ (ties share a place) and the number of vendors.
+    /// The vendor's place by certain roles of the heaviest kind (ties share a place) and
+    /// the number of vendors.
     rank: usize,
     of: usize,
+    /// The heaviest kind's symbol and name, which the place is counted by.
+    by: (&'static str, &'static str),
     width: u32,
     height: u32,
     label_w: u32,
@@ -650,31 +744,69 @@ const RANK_ROW_H: u32 = 22;
 const RANK_LABEL_W: u32 = 140;
 const RANK_BAR_W: u32 = 420;
 
+/// A standing bar's paint: the page's own vendor (`current`) in the bars' colours, the
+/// others in greys that still tell the kinds apart.
+fn standing_paint(kind: RoleKind, current: bool) -> &'static str {
+    match (kind.rank(), current) {
+        (0, true) => " fill=\"#08306b\"",
+        (0, false) => " fill=\"#767676\"",
+        (1, true) => " fill=\"url(#hatch-coop)\" stroke=\"#8c2d04\" stroke-width=\"0.5\"",
+        (1, false) => " fill=\"#d0d0d0\" stroke=\"#767676\" stroke-width=\"0.5\"",
+        (2, true) => " fill=\"url(#dots-3)\" stroke=\"#00441b\" stroke-width=\"0.5\"",
+        (3, true) => " fill=\"url(#cross-4)\" stroke=\"#3f007d\" stroke-width=\"0.5\"",
+        (_, true) => " fill=\"#ffffff\" stroke=\"#252525\" stroke-width=\"1\"",
+        (_, false) => " fill=\"#f0f0f0\" stroke=\"#767676\" stroke-width=\"0.5\"",
+    }
+}
+
 pub fn standings<'a>(site: &Site<'a>, vendor: &crate::model::Vendor, from: &str) -> Standings<'a> {
+    let kinds = &site.table.document.legend.kinds;
     let mut all = VendorLink::all(site.table, site.index, from);
-    all.sort_by_key(|v| std::cmp::Reverse((v.primary.certain, v.cooperating.certain)));
-    let most = all.iter().map(|v| v.primary.total() + v.cooperating.total()).max().unwrap_or(0).max(1);
-    let own = all.iter().find(|v| v.id == vendor.id).map_or(0, |v| v.primary.certain);
-    let rank = 1 + all.iter().filter(|v| v.primary.certain > own).count();
+    all.sort_by_key(|v| std::cmp::Reverse(v.standing()));
+    let most = all.iter().map(|v| v.counts.iter().map(|t| t.total()).sum::<usize>()).max().unwrap_or(0).max(1);
+    let own = all.iter().find(|v| v.id == vendor.id).map_or(0, |v| v.primary().certain);
+    let rank = 1 + all.iter().filter(|v| v.primary().certain > own).count();
     let width = |n: usize| (n as f64 / most as f64 * RANK_BAR_W as f64).round() as u32;
     let of = all.len();
     let vendors = all
         .into_iter()
         .enumerate()
-        .map(|(i, link)| Standing {
-            y: i as u32 * RANK_ROW_H,
-            primary_w: width(link.primary.certain),
-            primary_doubt_w: width(link.primary.doubtful),
-            cooperating_w: width(link.cooperating.certain),
-            cooperating_doubt_w: width(link.cooperating.doubtful),
-            current: link.id == vendor.id,
-            link,
+        .map(|(i, link)| {
+            let current = link.id == vendor.id;
+            let mut x = RANK_LABEL_W;
+            let parts = (kinds.iter().zip(&link.counts))
+                .map(|(kind, &count)| {
+                    let (w, doubt_w) = (width(count.certain), width(count.doubtful));
+                    let part = StandingPart {
+                        id: kind.id(),
+                        symbol: kind.symbol(),
+                        count,
+                        x,
+                        w,
+                        doubt_x: x + w,
+                        doubt_w,
+                        paint: standing_paint(*kind, current),
+                    };
+                    x += w + doubt_w;
+                    part
+                })
+                .collect();
+            Standing {
+                y: i as u32 * RANK_ROW_H,
+                parts,
+                end: x,
+                doubtful: link.counts.iter().any(|t| t.doubtful > 0),
+                current,
+                link,
+            }
         })
         .collect();
+    let by = kinds.first().map_or(("", ""), |k| (k.symbol(), k.label()));
     Standings {
         vendors,
         rank,
         of,
+        by,
         width: RANK_LABEL_W + RANK_BAR_W + 200,
         height: of as u32 * RANK_ROW_H,
         label_w: RANK_LABEL_W,
@@ -767,7 +899,7 @@ mod tests {
 
     #[test]
     fn every_shade_carries_text_at_aa_contrast() {
-        for scale in [PRIMARY, COOPERATING] {
+        for scale in SCALES {
             for count in 1..=40 {
                 let fill = shade(scale, count, 40);
                 let text = if ink(fill) == "#ffffff" { (255.0, 255.0, 255.0) } else { (0.0, 0.0, 0.0) };
@@ -778,9 +910,9 @@ mod tests {
 
     #[test]
     fn shades_run_from_light_to_dark() {
-        assert_eq!(hex(shade(PRIMARY, 1, 10)), "#deebf7");
-        assert_eq!(hex(shade(PRIMARY, 10, 10)), "#08306b");
-        assert!(luminance(shade(PRIMARY, 3, 10)) > luminance(shade(PRIMARY, 4, 10)));
+        assert_eq!(hex(shade(SCALES[0], 1, 10)), "#deebf7");
+        assert_eq!(hex(shade(SCALES[0], 10, 10)), "#08306b");
+        assert!(luminance(shade(SCALES[0], 3, 10)) > luminance(shade(SCALES[0], 4, 10)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::views::FlagTag;
 use super::Site;
-use crate::model::{Basis, RoleKind, Row, Table};
+use crate::model::{Basis, Row, Table};
 use crate::revisions::{Mark, Revision, Timeline};
 use crate::urls;
 use serde::Serialize;
@@ -41,6 +41,8 @@ pub struct Unchanged {
 /// One ◎/○ of a row in a revision, with its vendor as that revision names it.
 #[derive(Serialize)]
 pub struct HeldRole {
+    /// The theme's class for its kind (`primary`, `coop`, `kind3`…).
+    pub class: String,
     pub symbol: &'static str,
     pub label: &'static str,
     pub primary: bool,
@@ -108,7 +110,8 @@ fn roles(table: &Table, row: &Row) -> Vec<HeldRole> {
         .map(|r| HeldRole {
             symbol: r.role.symbol(),
             label: r.role.label(),
-            primary: r.role == RoleKind::Primary,
+            primary: r.role.is_heaviest(),
+            class: r.role.class(),
             vendor: r
                 .vendor
                 .as_deref()
@@ -148,7 +151,7 @@ pub fn vendor(site: &Site, vendor: &str, from: &str) -> Vec<VendorStep> {
         .map(|(revision, v)| {
             // Gains link to the row as that revision has it; losses to the row before.
             let line = |c: &crate::changes::RoleChange, at: Option<&Revision>| StepLine {
-                symbol: if c.role == "primary" { "◎" } else { "○" },
+                symbol: site.table.document.legend.by_id(&c.role).map_or("", |k| k.symbol()),
                 no: c.no,
                 name: c.name.clone(),
                 href: page_of(timeline, at, c.no, from),
@@ -203,11 +206,9 @@ pub struct RevisionLine {
     pub changes_href: Option<String>,
     pub tasks: usize,
     pub headings: usize,
-    pub primary: usize,
-    pub cooperating: usize,
-    /// Of `primary` and `cooperating`, those on rows whose roles are in doubt (要確認).
-    pub primary_doubtful: usize,
-    pub cooperating_doubtful: usize,
+    /// Its attributed roles per kind, by the kind's place in the working data's legend
+    /// (`SiteView::kinds`); `doubtful`, those on rows whose roles are in doubt (要確認).
+    pub counts: Vec<crate::index::Tally>,
     pub uncertain: usize,
     pub compared: bool,
     pub added: usize,
@@ -228,7 +229,8 @@ pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
         let count = |f: &dyn Fn(&Row, &crate::model::Role) -> bool| {
             table.tasks().flat_map(|row| row.roles.iter().map(move |r| (row, r))).filter(|(row, r)| f(row, r)).count()
         };
-        let certain = |r: &crate::model::Role, kind: RoleKind| r.role == kind && r.basis != Basis::Uncertain;
+        let certain = |r: &crate::model::Role, rank: usize| r.role.rank() == rank && r.basis != Basis::Uncertain;
+        let kinds = site.table.document.legend.kinds.len();
         RevisionLine {
             edition: revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition),
             label: revision.map(|r| r.label().to_string()),
@@ -239,10 +241,12 @@ pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
             changes_href: revision.map(|r| urls::href(from, &format!("{}{}", r.prefix(), urls::CHANGES))),
             tasks: table.tasks().count(),
             headings: table.headings().count(),
-            primary: count(&|_, r| certain(r, RoleKind::Primary)),
-            cooperating: count(&|_, r| certain(r, RoleKind::Cooperating)),
-            primary_doubtful: count(&|row, r| certain(r, RoleKind::Primary) && row.roles_in_doubt()),
-            cooperating_doubtful: count(&|row, r| certain(r, RoleKind::Cooperating) && row.roles_in_doubt()),
+            counts: (0..kinds)
+                .map(|k| {
+                    let doubtful = count(&|row, r| certain(r, k) && row.roles_in_doubt());
+                    crate::index::Tally { certain: count(&|_, r| certain(r, k)), doubtful }
+                })
+                .collect(),
             uncertain: count(&|_, r| r.basis == Basis::Uncertain),
             compared: c.compared,
             added: c.added.len(),

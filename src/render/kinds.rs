@@ -277,8 +277,11 @@ pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesP
     };
     let heading = |h: bool| if h { "見出し".to_string() } else { String::new() };
     let role = |r: &crate::changes::RoleChange| {
-        let label = if r.role == "primary" { "◎ 主担当" } else { "○ 協力" };
-        line(r.no, &r.name, label.to_string())
+        let label = match site.table.document.legend.by_id(&r.role) {
+            Some(k) => format!("{} {}", k.symbol(), k.label()),
+            None => r.role.clone(),
+        };
+        line(r.no, &r.name, label)
     };
     ChangesPage {
         between: site.frozen.map(|r| (r.edition(), site.previous.map(|p| p.edition()))),
@@ -309,6 +312,8 @@ pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesP
 /// A vendor × task grid limited to the vendors involved.
 #[derive(Serialize)]
 pub struct Grid<'a> {
+    /// The legend's kinds: a row of counts in the foot for each.
+    kinds: Vec<super::views::KindView>,
     vendors: Vec<GridVendor<'a>>,
     /// How many rows `body` holds.
     rows: usize,
@@ -329,8 +334,8 @@ struct GridVendor<'a> {
     name: &'a str,
     short: &'a str,
     href: String,
-    primary: crate::index::Tally,
-    cooperating: crate::index::Tally,
+    /// Its tasks per kind, in legend order.
+    counts: Vec<crate::index::Tally>,
 }
 
 #[derive(Serialize)]
@@ -350,13 +355,15 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
     let counts = ix.vendor_counts(t.vendors.len(), &tasks);
     // Each vendor's column in this grid, by its position in the table.
     let mut column = vec![None; t.vendors.len()];
-    let mut vendors: Vec<(&Vendor, (crate::index::Tally, crate::index::Tally))> = Vec::new();
+    let mut vendors: Vec<(&Vendor, Vec<crate::index::Tally>)> = Vec::new();
     for (at, v) in t.vendors.iter().enumerate() {
         if all_vendors || counts[at].is_some() {
             column[at] = Some(vendors.len());
-            vendors.push((v, counts[at].unwrap_or_default()));
+            let tallies = counts[at].clone().unwrap_or_else(|| vec![Default::default(); ix.kinds]);
+            vendors.push((v, tallies));
         }
     }
+    let several = t.document.legend.several;
     let grid_rows: Vec<GridRow> = rows
         .iter()
         .map(|r| GridRow {
@@ -364,7 +371,7 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
             level: r.level,
             marks: match r.is_heading() {
                 true => String::new(),
-                false => marks(ix.marks(r.no), &column, vendors.len(), ix.doubtful.contains(&r.no)),
+                false => marks(ix.marks(r.no), &column, vendors.len(), ix.doubtful.contains(&r.no), several),
             },
             uncertain: r.roles.iter().filter(|x| x.basis == Basis::Uncertain).map(|x| x.role.symbol()).collect(),
         })
@@ -377,15 +384,15 @@ fn grid<'a>(site: &Site<'a>, rows: &[&'a Row], all_vendors: bool, from: &str) ->
         })
         .collect::<Result<_>>()?;
     Ok(Grid {
+        kinds: super::views::KindView::all(&t.document.legend),
         vendors: vendors
-            .iter()
-            .map(|&(v, (primary, cooperating))| GridVendor {
+            .into_iter()
+            .map(|(v, counts)| GridVendor {
                 id: &v.id,
                 name: &v.name,
                 short: &v.short,
                 href: urls::href(from, &urls::vendor(&v.id)),
-                primary,
-                cooperating,
+                counts,
             })
             .collect(),
         rows: rows.len(),
@@ -412,32 +419,49 @@ fn blocks(rows: &[&Row]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// A grid row's vendor cells, one `<td>` for each of the grid's `width` vendors: ◎ when
-/// the task names it for one, else ○ when for one, else empty; each symbol with its role in
-/// words for screen readers, and on a row whose roles are in doubt marked `?` (要確認).
-/// `column` places a vendor (by its position in the table) in the grid. Written here rather
-/// than looped over in `grid-rows.html`: a 10,000-task site has over a million such cells,
-/// and a Tera loop, which looks up every value it prints, costs far more than this one.
-fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, doubtful: bool) -> String {
-    let mut best: Vec<Option<RoleKind>> = vec![None; width];
+/// A grid row's vendor cells, one `<td>` for each of the grid's `width` vendors: the
+/// heaviest symbol the task names it with (every one, as `A/R`, where the legend lets a
+/// cell hold several), else empty; each symbol with its role in words for screen readers,
+/// and on a row whose roles are in doubt marked `?` (要確認). `column` places a vendor (by
+/// its position in the table) in the grid. Written here rather than looped over in
+/// `grid-rows.html`: a 10,000-task site has over a million such cells, and a Tera loop,
+/// which looks up every value it prints, costs far more than this one.
+fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, doubtful: bool, several: bool) -> String {
+    let mut cells: Vec<Vec<RoleKind>> = vec![Vec::new(); width];
     for &(at, role) in marks {
         if let Some(c) = column[at] {
-            best[c] = Some(best[c].map_or(role, |b| b.min(role)));
+            cells[c].push(role);
         }
     }
     let mut out = String::with_capacity(width * 24);
-    for cell in best {
-        out.push_str(match (cell, doubtful) {
-            (Some(RoleKind::Primary), false) => "<td class=\"c p\">◎<span class=\"vh\">主担当</span></td>",
-            (Some(RoleKind::Cooperating), false) => "<td class=\"c\">○<span class=\"vh\">協力</span></td>",
-            (Some(RoleKind::Primary), true) => {
-                "<td class=\"c p doubt\">◎<sup aria-hidden=\"true\">?</sup><span class=\"vh\">主担当(要確認)</span></td>"
-            }
-            (Some(RoleKind::Cooperating), true) => {
-                "<td class=\"c doubt\">○<sup aria-hidden=\"true\">?</sup><span class=\"vh\">協力(要確認)</span></td>"
-            }
-            (None, _) => "<td class=\"c\"></td>",
-        });
+    for mut cell in cells {
+        cell.sort();
+        cell.dedup();
+        if !several {
+            cell.truncate(1);
+        }
+        let Some(first) = cell.first() else {
+            out.push_str("<td class=\"c\"></td>");
+            continue;
+        };
+        let class = match first.rank() {
+            0 => " p".to_string(),
+            1 => String::new(),
+            _ => format!(" {}", first.class()),
+        };
+        // A legend's symbols and names come from site.toml: escaped like any text.
+        let symbols: Vec<&str> = cell.iter().map(|k| k.symbol()).collect();
+        let words: Vec<&str> = cell.iter().map(|k| k.label()).collect();
+        out.push_str("<td class=\"c");
+        out.push_str(&class);
+        out.push_str(if doubtful { " doubt\">" } else { "\">" });
+        crate::html::escape_into(&mut out, &symbols.join("/"));
+        if doubtful {
+            out.push_str("<sup aria-hidden=\"true\">?</sup>");
+        }
+        out.push_str("<span class=\"vh\">");
+        crate::html::escape_into(&mut out, &words.join("・"));
+        out.push_str(if doubtful { "(要確認)</span></td>" } else { "</span></td>" });
     }
     out
 }
@@ -570,11 +594,13 @@ fn by_phase<'a>(site: &Site<'a>, nos: &[u32], from: &str) -> Vec<PhaseGroup<'a>>
 pub struct VendorPage<'a> {
     vendor: &'a Vendor,
     spellings: Vec<&'a str>,
-    /// The lists of ◎ and ○ tasks by phase, rendered (`vendor-groups.html`).
-    primary: super::Block,
-    cooperating: super::Block,
-    primary_count: crate::index::Tally,
-    cooperating_count: crate::index::Tally,
+    /// A list of tasks by phase for each kind of role, heaviest first, rendered
+    /// (`vendor-groups.html`).
+    lists: Vec<super::Block>,
+    /// Its tasks per kind, in legend order.
+    counts: Vec<crate::index::Tally>,
+    /// Whether any of them is in doubt.
+    doubtful: bool,
     /// The bars by phase, rendered (`vendor-bars.html`).
     bars: super::Block,
     standings: super::charts::Standings<'a>,
@@ -590,9 +616,9 @@ struct Bars {
 
 /// One list of a vendor page, for `vendor-groups.html`: its groups come rendered.
 #[derive(Serialize)]
-struct Groups {
-    id: &'static str,
-    title: &'static str,
+struct Groups<'t> {
+    id: &'t str,
+    title: &'t str,
     count: crate::index::Tally,
     body: super::Block,
 }
@@ -600,14 +626,14 @@ struct Groups {
 /// A run of a list's groups, for `vendor-group-rows.html`.
 #[derive(Serialize)]
 struct GroupRows<'v, 'a> {
-    id: &'static str,
+    id: &'v str,
     groups: &'v [PhaseGroup<'a>],
 }
 
 /// A vendor's list, its groups rendered in runs of about 256 rows on all cores: the list of
 /// a large table's vendor has tens of thousands of rows, and rendered whole its template's
 /// context no longer fits the processor's caches, so each row costs more.
-fn vendor_list(site: &Site, from: &str, id: &'static str, title: &'static str, nos: &[u32]) -> Result<Groups> {
+fn vendor_list<'t>(site: &Site, from: &str, id: &'t str, title: &'t str, nos: &[u32]) -> Result<Groups<'t>> {
     let groups = by_phase(site, nos, from);
     let mut runs = Vec::new();
     let (mut start, mut rows) = (0, 0);
@@ -631,25 +657,38 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     // Each list is a fragment: an edit that moves another vendor's counts changes this
     // page's charts, not its lists, which are then taken from the last build.
     // A list shows its rows as the outline has them: it is known by their numbers.
-    let list = |id, title, nos: &[u32]| {
+    let list = |id: &str, title: &str, nos: &[u32]| {
         let groups = || vendor_list(site, from, id, title, nos);
         site.fragment_from(from, "vendor-groups.html", &(from, id, title, nos), groups)
     };
+    let kinds = &site.table.document.legend.kinds;
+    let lists = (kinds.iter()).map(|k| list(k.id(), &list_title(*k), vi.of(*k))).collect::<Result<Vec<_>>>()?;
+    let counts: Vec<crate::index::Tally> = vi.roles.iter().map(|nos| site.index.tally(nos)).collect();
     Ok(VendorPage {
         vendor: v,
         spellings: vi.spellings.iter().map(String::as_str).collect(),
-        primary: list("primary", "◎ 主担当の作業", &vi.primary)?,
-        cooperating: list("cooperating", "○ 協力する作業", &vi.cooperating)?,
-        primary_count: site.index.tally(&vi.primary),
-        cooperating_count: site.index.tally(&vi.cooperating),
+        lists,
+        doubtful: counts.iter().any(|c| c.doubtful > 0),
+        counts,
         // The bars count the vendor's own tasks, by the outline's top headings; which are
         // in doubt, the outline's flags tell.
-        bars: site.fragment_from(from, "vendor-bars.html", &(from, &v.name, &vi.primary, &vi.cooperating), || {
-            Ok(Bars { bars: super::charts::vendor_bars(site, v, from) })
-        })?,
+        bars: site.fragment_from(
+            from,
+            "vendor-bars.html",
+            &(from, &v.name, &vi.roles, &site.table.document.legend),
+            || Ok(Bars { bars: super::charts::vendor_bars(site, v, from) }),
+        )?,
         standings: super::charts::standings(site, v, from),
         steps: super::history::vendor(site, &v.id, from),
     })
+}
+
+/// The heading of a vendor's list of one kind of role: 「◎ 主担当の作業」, 「○ 協力する作業」.
+fn list_title(kind: RoleKind) -> String {
+    match kind.label() {
+        "協力" => format!("{} 協力する作業", kind.symbol()),
+        label => format!("{} {label}の作業", kind.symbol()),
+    }
 }
 
 #[derive(Serialize)]

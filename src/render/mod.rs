@@ -304,6 +304,7 @@ fn site_view<'a>(site: &Site<'a>) -> SiteView<'a> {
         base_url: site.project.config.base_url.as_deref(),
         // A frozen page stands only where revisions are published.
         revisions: site.frozen.is_some() || site.timeline.is_some_and(|t| !t.is_empty()),
+        kinds: views::KindView::all(&d.legend),
     }
 }
 

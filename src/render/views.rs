@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Severity};
 use crate::index::{Index, Tally};
-use crate::model::{Basis, Role, RoleKind, Row, Table, Vendor};
+use crate::model::{Basis, Role, Row, Table, Vendor};
 use crate::urls;
 use serde::Serialize;
 
@@ -59,6 +59,8 @@ pub struct SiteView<'a> {
     pub base_url: Option<&'a str>,
     /// Whether the site publishes released revisions (a search may include them).
     pub revisions: bool,
+    /// The legend's kinds of role, heaviest first.
+    pub kinds: Vec<KindView>,
 }
 
 #[derive(Serialize, Clone)]
@@ -115,6 +117,8 @@ pub struct RoleView<'a> {
     pub symbol: &'static str,
     pub label: &'static str,
     pub primary: bool,
+    /// The theme's class for its kind (`primary`, `coop`, `kind3`…).
+    pub class: String,
     pub basis: Basis,
     pub basis_label: &'static str,
     pub column: &'a str,
@@ -143,7 +147,8 @@ impl<'a> RoleView<'a> {
             href: vendor.map(|v| urls::href(from, &urls::vendor(&v.id))),
             symbol: role.role.symbol(),
             label: role.role.label(),
-            primary: role.role == RoleKind::Primary,
+            primary: role.role.is_heaviest(),
+            class: role.role.class(),
             basis: role.basis,
             basis_label: basis_label(role.basis),
             column: &role.column,
@@ -167,8 +172,47 @@ pub struct VendorLink<'a> {
     pub name: &'a str,
     pub short: &'a str,
     pub href: String,
-    pub primary: Tally,
-    pub cooperating: Tally,
+    /// Its tasks per kind of role, in legend order (`SiteView::kinds`).
+    pub counts: Vec<Tally>,
+}
+
+impl VendorLink<'_> {
+    /// Its tasks of the heaviest kind.
+    pub fn primary(&self) -> Tally {
+        self.counts.first().copied().unwrap_or_default()
+    }
+
+    /// Its certain counts, heaviest kind first: the order of a standing (ties by the next).
+    pub fn standing(&self) -> Vec<usize> {
+        self.counts.iter().map(|t| t.certain).collect()
+    }
+}
+
+/// A kind of role as every page names it (`SiteView::kinds`).
+#[derive(Serialize, Clone)]
+pub struct KindView {
+    pub id: &'static str,
+    pub symbol: &'static str,
+    pub label: &'static str,
+    /// The legend's wording (主たる作業).
+    pub meaning: &'static str,
+    pub class: String,
+}
+
+impl KindView {
+    pub fn all(legend: &crate::legend::Legend) -> Vec<KindView> {
+        legend
+            .kinds
+            .iter()
+            .map(|k| KindView {
+                id: k.id(),
+                symbol: k.symbol(),
+                label: k.label(),
+                meaning: &k.def().meaning,
+                class: k.class(),
+            })
+            .collect()
+    }
 }
 
 impl<'a> VendorLink<'a> {
@@ -183,8 +227,7 @@ impl<'a> VendorLink<'a> {
                     name: &v.name,
                     short: &v.short,
                     href: urls::href(from, &urls::vendor(&v.id)),
-                    primary: ix.tally(&vi.primary),
-                    cooperating: ix.tally(&vi.cooperating),
+                    counts: vi.roles.iter().map(|tasks| ix.tally(tasks)).collect(),
                 }
             })
             .collect()
