@@ -398,9 +398,12 @@ fn known() -> &'static [Known] {
     ]
 }
 
-/// A kind's id when none is given: an ASCII symbol in lower case (`R` → `r`), else
-/// `kind<N>` by its place.
+/// A kind's id when none is given: the standard one of ◎ and ○, an ASCII symbol in lower
+/// case (`R` → `r`), else `kind<N>` by its place.
 fn default_id(symbol: &str, i: usize) -> String {
+    if let Some(k) = known().iter().find(|k| k.symbol == symbol || k.variants.contains(&symbol)) {
+        return k.id.to_string();
+    }
     match symbol.chars().all(|c| c.is_ascii_alphanumeric()) {
         true => symbol.to_ascii_lowercase(),
         false => format!("kind{}", i + 1),

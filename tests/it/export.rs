@@ -563,8 +563,7 @@ fn roles_csv_round_trips_through_a_fresh_project() {
     assert_eq!(ranges(&seed), ranges(&table));
     assert!(table.gaps.iter().all(|g| g.lost_text.is_none()), "a CSV has no lost-page paragraphs");
 
-    let defaults =
-        Document { title: "役割分担表".into(), legend: Document::default_legend(), ..Document::default() };
+    let defaults = Document { title: "役割分担表".into(), legend: Default::default(), ..Document::default() };
     assert_eq!(table.document, defaults, "a clean CSV carries no title block");
 
     let second_csv = fs::read(project.path().join("out/data/roles.csv")).expect("the second roles.csv");

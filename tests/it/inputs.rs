@@ -59,9 +59,9 @@ fn clean_csv_reads_levels_roles_and_quoted_cells() {
     assert_eq!(
         roles,
         vec![
-            (Some("owner"), RoleKind::Primary),
-            (Some("vendor-a"), RoleKind::Cooperating),
-            (Some("vendor-b"), RoleKind::Cooperating)
+            (Some("owner"), RoleKind::primary()),
+            (Some("vendor-a"), RoleKind::cooperating()),
+            (Some("vendor-b"), RoleKind::cooperating())
         ],
         "〇 (U+3007) and ◯ (U+25EF) are ○"
     );
@@ -97,7 +97,7 @@ fn utf8_bom_and_shift_jis_read_like_plain_utf8() {
     assert_eq!(essence(&load(shift_jis.path()).unwrap()), expected);
 }
 
-fn write_xlsx(path: &Path, sheets: &[(&str, &str)]) {
+pub(crate) fn write_xlsx(path: &Path, sheets: &[(&str, &str)]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     for (name, csv) in sheets {
         let sheet = book.add_worksheet();

@@ -18,6 +18,7 @@ mod formats;
 mod hostile;
 mod incremental;
 mod inputs;
+mod legends;
 mod modules;
 mod progress;
 mod props;

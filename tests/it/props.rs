@@ -509,7 +509,9 @@ fn expected(t: &GenTable) -> Vec<RowEssence> {
                 .cells
                 .iter()
                 .zip(&t.columns)
-                .filter_map(|(cell, (id, _))| RoleKind::from_symbol(cell).map(|k| (Some(id.clone()), k)))
+                .filter_map(|(cell, (id, _))| {
+                    rolesite::legend::Legend::standard().kind(cell).map(|k| (Some(id.clone()), k))
+                })
                 .collect();
             (r.no, r.level, text::clean(&r.name), r.description.trim().to_string(), roles)
         })

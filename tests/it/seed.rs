@@ -74,8 +74,10 @@ fn title_block() {
     assert_eq!(d.issuer, "厚生労働省年金局事業管理課システム室");
     assert_eq!(d.date_label.as_deref(), Some("平成28年5月"));
     assert_eq!(d.date.as_deref(), Some("2016-05"));
-    assert_eq!(d.legend.iter().map(|l| l.symbol.as_str()).collect::<Vec<_>>(), vec!["◎", "○"]);
-    assert!(d.legend[1].label.starts_with("当該業務に関して作業担当と密に連携し"));
+    // The legend as the document states it: its lines, not an assumption.
+    assert_eq!(d.legend.kinds.iter().map(|k| k.symbol()).collect::<Vec<_>>(), vec!["◎", "○"]);
+    assert!(d.legend.kinds[1].def().meaning.starts_with("当該業務に関して作業担当と密に連携し"));
+    assert_eq!(d.legend.kinds.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["主担当", "協力"]);
     assert!(d.notes.iter().any(|n| n.starts_with("(※)")), "{:?}", d.notes);
 }
 
