@@ -20,7 +20,7 @@ pub fn check(table: &mut Table, catalog: &Catalog) {
             no_roles(row, legend),
             no_primary(row, legend),
             uncertain_columns(row),
-            primary_mismatch(row, catalog),
+            primary_mismatch(row, catalog, legend),
             duplicate_name(row, &name_counts[key]),
         ]
         .into_iter()
@@ -76,7 +76,8 @@ fn uncertain_columns(row: &Row) -> Option<Flag> {
 
 /// The name designates a vendor or subsystem (in a parenthetical) while every ◎ we can
 /// attribute sits with another vendor: the typical sign of cells shifted in extraction.
-fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
+fn primary_mismatch(row: &Row, catalog: &Catalog, legend: &Legend) -> Option<Flag> {
+    let p = legend.heaviest()?.symbol();
     let primaries: Vec<&str> =
         row.attributed().filter(|(_, r)| r.role.is_heaviest()).map(|(vendor, _)| vendor).collect();
     if primaries.is_empty() {
@@ -86,12 +87,12 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
     if let Some(named) = groups.iter().find_map(|g| catalog.designated_vendor(g)) {
         return (!primaries.contains(&named)).then(|| {
             let (named, primaries) = (vendor_names(catalog, &[named]), vendor_names(catalog, &primaries));
-            flag(Code::PrimaryMismatch, format!("作業名は事業者 {named} を指すが、◎は {primaries} にある"))
+            flag(Code::PrimaryMismatch, format!("作業名は事業者 {named} を指すが、{p}は {primaries} にある"))
         })?;
     }
     let subsystems: Vec<&str> = groups.iter().flat_map(|g| catalog.subsystems_in(g)).collect();
     if subsystems.is_empty() {
-        return named_in_text(row, catalog, &primaries);
+        return named_in_text(row, catalog, &primaries, p);
     }
     let serves = |v: &str| {
         catalog.vendors.iter().any(|x| x.id == v && x.subsystems.iter().any(|s| subsystems.contains(&s.as_str())))
@@ -100,7 +101,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
         flag(
             Code::PrimaryMismatch,
             format!(
-                "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
+                "作業名はサブシステム {} を指すが、{p}はそれを担当しない {} にある",
                 subsystem_names(catalog, &subsystems),
                 vendor_names(catalog, &primaries)
             ),
@@ -113,7 +114,7 @@ fn primary_mismatch(row: &Row, catalog: &Catalog) -> Option<Flag> {
 /// no subsystem of its own (the owner, the operators) works across them all, so its ◎ is
 /// never at odds with such a name. Vendors named in the running text are not checked: in
 /// the tables seen they receive the work (`…保守業務の引継`: handed over to them by the ◎).
-fn named_in_text(row: &Row, catalog: &Catalog, primaries: &[&str]) -> Option<Flag> {
+fn named_in_text(row: &Row, catalog: &Catalog, primaries: &[&str], p: &str) -> Option<Flag> {
     let subsystems = catalog.subsystems_in(&row.name);
     if subsystems.is_empty() {
         return None;
@@ -125,7 +126,7 @@ fn named_in_text(row: &Row, catalog: &Catalog, primaries: &[&str]) -> Option<Fla
         flag(
             Code::PrimaryMismatch,
             format!(
-                "作業名はサブシステム {} を指すが、◎はそれを担当しない {} にある",
+                "作業名はサブシステム {} を指すが、{p}はそれを担当しない {} にある",
                 subsystem_names(catalog, &subsystems),
                 vendor_names(catalog, primaries)
             ),

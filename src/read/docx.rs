@@ -343,6 +343,35 @@ fn fold_header(grid: Vec<(usize, Vec<(usize, String)>)>, continued: &[bool]) -> 
     out
 }
 
+/// Whether a merged cell's text reads as role symbols (`◎`, `R`, `A/R`): single characters,
+/// as a legend's symbols are, where a header spanning columns has words (関連業者). The
+/// legend is not known yet here; a symbol it lacks is reported by `assemble`.
+fn is_symbol_like(text: &str) -> bool {
+    crate::legend::Legend::standard().kind(text).is_some()
+        || (crate::legend::looks_like_symbols(text)
+            && text
+                .split(|c: char| {
+                    !c.is_alphanumeric()
+                        && !matches!(
+                            c,
+                            '◎' | '○'
+                                | '〇'
+                                | '◯'
+                                | '●'
+                                | '△'
+                                | '▲'
+                                | '□'
+                                | '■'
+                                | '◇'
+                                | '◆'
+                                | '☆'
+                                | '★'
+                                | '×'
+                        )
+                })
+                .all(|p| p.chars().count() <= 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,33 +412,4 @@ mod tests {
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].rows[0].cells[0].text(), "外\n内");
     }
-}
-
-/// Whether a merged cell's text reads as role symbols (`◎`, `R`, `A/R`): single characters,
-/// as a legend's symbols are, where a header spanning columns has words (関連業者). The
-/// legend is not known yet here; a symbol it lacks is reported by `assemble`.
-fn is_symbol_like(text: &str) -> bool {
-    crate::legend::Legend::standard().kind(text).is_some()
-        || (crate::legend::looks_like_symbols(text)
-            && text
-                .split(|c: char| {
-                    !c.is_alphanumeric()
-                        && !matches!(
-                            c,
-                            '◎' | '○'
-                                | '〇'
-                                | '◯'
-                                | '●'
-                                | '△'
-                                | '▲'
-                                | '□'
-                                | '■'
-                                | '◇'
-                                | '◆'
-                                | '☆'
-                                | '★'
-                                | '×'
-                        )
-                })
-                .all(|p| p.chars().count() <= 1))
 }

@@ -759,10 +759,15 @@ pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
     let none = rows().filter(|r| r.roles.is_empty()).count();
     let cooperating = rows().filter(|r| !r.roles.is_empty() && r.primaries().next().is_none()).count();
     let unknown = nos.len() - none - cooperating;
+    // Named by the legend: ◎ and ○ in the standard one, R and A, C, I in RACI.
+    let kinds = &site.table.document.legend.kinds;
+    let (p, name) = kinds.first().map_or(("", ""), |k| (k.symbol(), k.label()));
+    let others: Vec<&str> = kinds.iter().skip(1).map(|k| k.symbol()).collect();
+    let others = others.join("・");
     Rows {
         intro: format!(
-            "◎(主担当)を担う事業者を名指しできない作業です。内訳は、記号が一つもない作業 {none} 件、○のみで◎がない作業 \
-             {cooperating} 件、◎が事業者を特定できない列にしかない作業 {unknown} 件。原本のセル欠落や列ずれの可能性があります。"
+            "{p}({name})を担う事業者を名指しできない作業です。内訳は、記号が一つもない作業 {none} 件、{others}のみで{p}がない作業 \
+             {cooperating} 件、{p}が事業者を特定できない列にしかない作業 {unknown} 件。原本のセル欠落や列ずれの可能性があります。"
         ),
         groups: by_phase(site, nos, from),
         count: nos.len(),

@@ -334,7 +334,10 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Vendors => page("事業者".into()).render(kinds::vendors(site, u)),
         Spec::Subsystem(s) => page(s.name.clone()).render(kinds::subsystem(site, s, u)?),
         Spec::Subsystems => page("サブシステム".into()).render(kinds::subsystems(site, u)),
-        Spec::Unassigned => page("◎を担う事業者を特定できない作業".into()).render(kinds::unassigned(site, u)),
+        Spec::Unassigned => {
+            let heaviest = site.table.document.legend.heaviest().map_or("", |k| k.symbol());
+            page(format!("{heaviest}を担う事業者を特定できない作業")).render(kinds::unassigned(site, u))
+        }
         Spec::Matrix => page("役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),

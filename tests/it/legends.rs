@@ -224,6 +224,12 @@ fn a_raci_word_table_keeps_each_letter_of_a_cell_as_its_own_role() {
     let counts: Vec<(&str, &str)> =
         ["data-r", "data-a", "data-c", "data-i"].iter().map(|k| (*k, cells[0][*k].as_str())).collect();
     assert_eq!(counts, [("data-r", "1"), ("data-a", "1"), ("data-c", "0"), ("data-i", "1")]);
+    // What names the heaviest kind names it by the legend: the navigation, the page of
+    // tasks nobody is named for.
+    let unassigned = page(&out, "unassigned/index.html");
+    let nav: Vec<String> = unassigned.select(&select("nav a[aria-current='page']")).map(text).collect();
+    assert_eq!(nav, ["R未特定"]);
+    assert_eq!(text(unassigned.select(&select("h1")).next().unwrap()), "Rを担う事業者を特定できない作業");
     // The grid's cell shows the whole cell, the heaviest first.
     let phase = page(&out, "phases/1/index.html");
     let row = phase.select(&select("table.grid tbody tr")).find(|r| text(*r).contains("移行計画の策定")).unwrap();
