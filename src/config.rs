@@ -95,6 +95,11 @@ pub struct Input {
     /// else the first with a 項番 header.
     #[serde(default)]
     pub table: Option<TableChoice>,
+    /// Where this input writes the legend's symbols otherwise: each glyph with the id or
+    /// symbol of the kind it stands for (`symbols = { "●" = "◎" }`), for inputs kept with
+    /// different symbols for the same roles.
+    #[serde(default)]
+    pub symbols: std::collections::BTreeMap<String, String>,
 }
 
 /// A table of a Word document: its number in document order (from 1), or words of the
@@ -196,7 +201,9 @@ impl Project {
         }
         let seeds = self.source_dir(&self.config.seeds)?;
         let found = crate::files::list(&seeds, is_table_file)?;
-        Ok(found.into_iter().map(|path| Input { path, overrides: false, sheets: Sheets::First, table: None }).collect())
+        let input =
+            |path| Input { path, overrides: false, sheets: Sheets::First, table: None, symbols: Default::default() };
+        Ok(found.into_iter().map(input).collect())
     }
 
     /// A source folder (`seeds/`, `content/`, `themes/`) under the root, refused when it

@@ -321,6 +321,26 @@ impl Legend {
         }
     }
 
+    /// This legend with more glyphs for its kinds (glyph → a kind's id or symbol), as one
+    /// input writes them; the kinds stay the same kinds.
+    pub fn with_glyphs(&self, glyphs: &std::collections::BTreeMap<String, String>) -> Result<Legend, String> {
+        if glyphs.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut defs: Vec<KindDef> = self.kinds.iter().map(|k| k.def().clone()).collect();
+        for (glyph, kind) in glyphs {
+            let at = self.kinds.iter().position(|k| k.id() == kind || k.symbol() == kind).ok_or_else(|| {
+                format!(
+                    "symbols gives {glyph} to {kind:?}, which the legend has no kind for: use one of {}",
+                    self.symbols()
+                )
+            })?;
+            defs[at].variants.push(glyph.trim().to_string());
+        }
+        let legend = Legend { kinds: defs.into_iter().map(RoleKind::new).collect(), several: self.several };
+        legend.check().map(|_| legend)
+    }
+
     /// The kind a symbol (or one of its variants) stands for.
     pub fn kind(&self, symbol: &str) -> Option<RoleKind> {
         let s = symbol.trim();

@@ -37,7 +37,7 @@ pub fn load(project: &Project) -> Result<Loaded> {
     for input in project.inputs()? {
         let raw = read::read_input(&input)?;
         let strictness = if raw.document.is_some() { Strictness::Seed } else { Strictness::Clean };
-        sources.push(Source { raw, overrides: input.overrides, strictness });
+        sources.push(Source { raw, overrides: input.overrides, strictness, symbols: input.symbols });
     }
     if sources.is_empty() {
         return Err(Error::at(

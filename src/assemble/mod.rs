@@ -19,6 +19,8 @@ pub struct Source {
     pub raw: RawTable,
     pub overrides: bool,
     pub strictness: Strictness,
+    /// This input's own glyphs for the legend's kinds (`[[inputs]] symbols`).
+    pub symbols: BTreeMap<String, String>,
 }
 
 pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Table {
@@ -28,14 +30,22 @@ pub fn assemble(sources: Vec<Source>, catalog: Catalog, project: &Project) -> Ta
     let mut raw_doc: Option<RawDocument> = None;
     let mut texts = Vec::new();
     let legend = legend(&sources, project, &mut findings);
-    for Source { mut raw, overrides, strictness } in sources {
+    for Source { mut raw, overrides, strictness, symbols } in sources {
         texts.extend(source_texts(&mut raw));
         findings.extend(raw.findings.iter().cloned());
         lost.extend(raw.lost.iter().map(|l| (raw.file.clone(), l.clone())));
         if raw_doc.is_none() {
             raw_doc = raw.document.clone();
         }
-        let rows = rows_of(raw, &catalog, &legend, strictness, &mut findings);
+        // The input's own glyphs, where it has any: an unknown kind is an error at the input.
+        let own = match legend.with_glyphs(&symbols) {
+            Ok(own) => own,
+            Err(message) => {
+                findings.push(Finding::error(Code::Config, Location::file_only(&raw.file), message));
+                legend.clone()
+            }
+        };
+        let rows = rows_of(raw, &catalog, &own, strictness, &mut findings);
         merge(&mut merged, rows, overrides, &mut findings);
     }
     let mut rows: Vec<Row> = merged.into_values().collect();

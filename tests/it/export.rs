@@ -189,7 +189,9 @@ fn schema_rejects_what_the_shape_forbids() {
         json["rows"][task]["roles"].as_array().unwrap().iter().position(|x| x["basis"] == "source").unwrap();
     type Mutation = Box<dyn Fn(&mut Value)>;
     let mutations: Vec<(&str, Mutation)> = vec![
-        ("role \"main\"", Box::new(move |j| j["rows"][task]["roles"][0]["role"] = json!("main"))),
+        // A role names a kind of the legend by its id (ASCII); which kinds there are, the
+        // reader checks against document.legend (read::frozen).
+        ("role \"主担当\"", Box::new(move |j| j["rows"][task]["roles"][0]["role"] = json!("主担当"))),
         ("kind \"section\"", Box::new(move |j| j["rows"][task]["kind"] = json!("section"))),
         ("row without no", Box::new(move |j| _ = j["rows"][task].as_object_mut().unwrap().remove("no"))),
         ("no as a string", Box::new(move |j| j["rows"][task]["no"] = json!("704"))),
@@ -238,8 +240,9 @@ fn schema_rejects_what_the_shape_forbids() {
         ("date with full-width digits", Box::new(|j| j["document"]["date"] = json!("２０１６-０５"))),
         ("document without date_label", Box::new(|j| _ = j["document"].as_object_mut().unwrap().remove("date_label"))),
         ("empty legend", Box::new(|j| j["document"]["legend"] = json!([]))),
-        ("legend role \"main\"", Box::new(|j| j["document"]["legend"][0]["role"] = json!("main"))),
-        ("legend symbol △", Box::new(|j| j["document"]["legend"][0]["symbol"] = json!("△"))),
+        ("legend role \"main kind\"", Box::new(|j| j["document"]["legend"][0]["role"] = json!("main kind"))),
+        ("legend symbol empty", Box::new(|j| j["document"]["legend"][0]["symbol"] = json!(""))),
+        ("legend variants as a string", Box::new(|j| j["document"]["legend"][1]["variants"] = json!("〇"))),
         ("notes as a string", Box::new(|j| j["document"]["notes"] = json!("note"))),
         ("vendor id with upper case", Box::new(|j| j["vendors"][0]["id"] = json!("MHLW"))),
         ("vendor id ending in a hyphen", Box::new(|j| j["vendors"][0]["id"] = json!("mhlw-"))),

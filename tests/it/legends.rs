@@ -264,3 +264,32 @@ fn a_symbol_outside_the_standard_legend_is_a_located_error_in_a_clean_table() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("site.toml:1:") && err.contains("gives ● to both"), "{err}");
 }
+
+#[test]
+fn inputs_kept_with_different_symbols_read_as_one_legend() {
+    // The office's table writes ◎/○; the vendor's own copy writes ●/・ for the same roles.
+    let ours = format!("{HEADER}\n1,1,設計,,,,\n2,,基本設計,◎,○,,\n");
+    let theirs = format!("{HEADER}\n3,,詳細設計,・,●,,\n");
+    let config = "[[inputs]]\npath = \"seeds/ours.csv\"\n\n[[inputs]]\npath = \"seeds/theirs.csv\"\nsymbols = { \"●\" = \"primary\", \"・\" = \"○\" }\n";
+    let dir = project(&[
+        ("seeds/vendors.csv", VENDORS.as_bytes()),
+        ("seeds/ours.csv", ours.as_bytes()),
+        ("seeds/theirs.csv", theirs.as_bytes()),
+        ("site.toml", config.as_bytes()),
+    ]);
+    let out = build(dir.path());
+    assert_eq!(item_roles(&out, 2), triples(&[("発注者", "◎", "主担当"), ("A社", "○", "協力")]));
+    assert_eq!(item_roles(&out, 3), triples(&[("A社", "◎", "主担当"), ("発注者", "○", "協力")]));
+    // The glyphs are the input's own: ● in the office's table is still outside the legend.
+    std::fs::write(dir.path().join("seeds/ours.csv"), format!("{HEADER}\n1,1,設計,,,,\n2,,基本設計,●,○,,\n")).unwrap();
+    let (code, _, err) = rolesite(&["build", "-q", "-o", "fresh", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("seeds/ours.csv:3:4:") && err.contains("\"●\""), "{err}");
+    // A glyph given to a kind the legend lacks is an error at that input.
+    let config = config.replace("\"primary\"", "\"lead\"");
+    std::fs::write(dir.path().join("site.toml"), config).unwrap();
+    let (code, out, err) = rolesite(&["check", dir.path().to_str().unwrap()]);
+    let err = format!("{out}{err}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("theirs.csv") && err.contains("\"lead\", which the legend has no kind for"), "{err}");
+}
