@@ -219,6 +219,12 @@ impl Export {
                 location: Location::default(),
             })
             .collect();
+        // Whether the legend let a cell hold several symbols is not written down; the data
+        // shows it: a vendor with two roles at one column.
+        let mut document = document;
+        document.legend.several = rows.iter().any(|r| {
+            r.roles.iter().enumerate().any(|(i, a)| r.roles[..i].iter().any(|b| b.col == a.col && b.vendor == a.vendor))
+        });
         let findings = rows.iter().flat_map(findings_of).collect();
         Ok(Table { document, vendors, subsystems, rows, gaps, findings, sources: Vec::new() })
     }

@@ -238,6 +238,16 @@ fn a_raci_word_table_keeps_each_letter_of_a_cell_as_its_own_role() {
     // roles.csv writes the A/R cell back as one cell, and reads as the same roles.
     let csv = std::fs::read_to_string(out.join("data/roles.csv")).unwrap();
     assert!(csv.contains(",R/A,C,I,"), "{csv}");
+    // Released, the revision's frozen pages read its legend back from its roles.json: the
+    // same kinds, and the A/R cell whole.
+    let (code, _, err) = rolesite(&["release", dir.path().to_str().unwrap(), "--label", "r1"]);
+    assert_eq!(code, 0, "{err}");
+    let out = build(dir.path());
+    assert_eq!(item_roles(&out, 2), item_roles(&out.join("rev/r1"), 2));
+    let frozen = page(&out, "rev/r1/phases/1/index.html");
+    let row = frozen.select(&select("table.grid tbody tr")).find(|r| text(*r).contains("移行計画の策定")).unwrap();
+    let marks: Vec<String> = row.select(&select("td.c")).map(|c| c.text().next().unwrap_or("").to_string()).collect();
+    assert_eq!(marks, ["R/A", "C", "I", ""]);
     // A letter outside the legend: located at the Word table's row and column.
     std::fs::write(dir.path().join("spec.docx"), raci_docx(["A/R", "X", "I"])).unwrap();
     let (code, out, err) = rolesite(&["check", dir.path().to_str().unwrap()]);
