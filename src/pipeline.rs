@@ -189,7 +189,10 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                         made.push((stamp, Some(summary)));
                         trees.push(tree);
                     }
-                    Frozen::Made(key) => made.extend(frozen_pages(project, &theme, revisions, k, key, &done)?),
+                    Frozen::Made(key) => {
+                        let written = run.sink.map(write::Sink::scratch);
+                        made.extend(frozen_pages(project, &theme, revisions, (k, key), written, &done)?)
+                    }
                 }
             }
             // The frozen trees stand under rev/, among the site's other folders.
@@ -344,13 +347,13 @@ fn frozen_plan(
 
 /// Revision `k`'s frozen pages, made from its data alone (from inputs that hashed to
 /// `key`), each through `done` (with its stamp last), every URL it was released with among
-/// them.
+/// them. `written`: where `done` wrote them, when it did (its folders' times go in the stamp).
 fn frozen_pages(
     project: &Project,
     theme: &theme::Theme,
     revisions: &[revisions::Revision],
-    k: usize,
-    key: u128,
+    (k, key): (usize, u128),
+    written: Option<&std::path::Path>,
     done: &(impl Fn(&mut render::Made) -> Result<Option<Summary>> + Sync),
 ) -> Result<Vec<render::Answered<Option<Summary>>>> {
     let rev = &revisions[k];
@@ -359,13 +362,20 @@ fn frozen_pages(
         let size = m.page.bytes.len() as u64;
         Ok((size, done(m)?))
     };
-    let made = frozen_site(project, theme, revisions, k, sized)?;
+    let mut made = frozen_site(project, theme, revisions, k, sized)?;
     released_urls(rev, made.iter().map(|(m, _)| &m.page))?;
+    // The data files are made after the pages: out before the stamp, which takes the times
+    // of the tree's folders as written.
+    if written.is_some() {
+        for (m, a) in made.iter_mut().filter(|(_, a)| a.is_none()) {
+            *a = Some(sized(m)?);
+        }
+    }
     let files = made.iter().map(|(m, a)| {
         let size = a.as_ref().map_or(m.page.bytes.len() as u64, |(size, _)| *size);
         (m.page.path.as_str(), size, m.page.listing.as_ref())
     });
-    let stamp = write::frozen::stamp(&rev.prefix(), key, rev.key, files);
+    let stamp = write::frozen::stamp(&rev.prefix(), key, rev.key, files, written);
     let mut out: Vec<_> = made.into_iter().map(|(m, a)| (m, a.map(|(_, s)| s))).collect();
     out.push((render::Made::file(stamp), None));
     Ok(out)

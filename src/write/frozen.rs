@@ -22,6 +22,12 @@ struct Stamp {
     #[serde(default)]
     data: String,
     files: Vec<Entry>,
+    /// Each folder below the tree's own, with its modification time (ns) once the tree was
+    /// written: a file put in, removed or renamed there since changes it. Absent when the
+    /// tree was written after its stamp was made (a watching process's), and then the
+    /// tree is walked instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dirs: Vec<(String, i128)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,8 +71,9 @@ pub fn stamp<'p>(
     key: u128,
     data: u128,
     files: impl Iterator<Item = (&'p str, u64, Option<&'p (&'static str, String)>)>,
+    written: Option<&Path>,
 ) -> Page {
-    let files = files
+    let files: Vec<Entry> = files
         .map(|(path, size, listing)| Entry {
             path: path.to_string(),
             size,
@@ -74,8 +81,34 @@ pub fn stamp<'p>(
             title: listing.map(|(_, t)| t.clone()),
         })
         .collect();
-    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files };
+    let dirs = written.and_then(|root| dir_times(root, prefix, &files)).unwrap_or_default();
+    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files, dirs };
     Page::new(format!("{prefix}{STAMP}"), serde_json::to_vec(&stamp).expect("strings and numbers"))
+}
+
+/// The folders below the tree at `prefix` that hold `files`, each with its modification
+/// time as it stands under `root` (where the tree was written); `None` if one cannot be
+/// read.
+fn dir_times(root: &Path, prefix: &str, files: &[Entry]) -> Option<Vec<(String, i128)>> {
+    let mut dirs: Vec<&str> = files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    dirs.into_iter().map(|d| Some((d.to_string(), mtime(&root.join(d))?))).collect()
+}
+
+/// The folders `path` stands in below the tree at `prefix` (`rev/a/items/1`, `rev/a/items`).
+fn folders<'p>(prefix: &str, path: &'p str) -> impl Iterator<Item = &'p str> {
+    let below = prefix.len();
+    std::iter::successors(path.rsplit_once('/').map(|(p, _)| p), |at| at.rsplit_once('/').map(|(p, _)| p))
+        .take_while(move |p| p.len() >= below)
+}
+
+/// A folder's modification time in ns, read without following a link; `None` for
+/// anything but a folder.
+fn mtime(path: &Path) -> Option<i128> {
+    let m = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
+    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(t.as_nanos() as i128)
 }
 
 /// The revision data (`Revision::key`) the build that wrote `stamp` validated.
@@ -131,39 +164,81 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
     if read.key != format!("{key:032x}") {
         return None;
     }
+    let whole = match read.dirs.is_empty() {
+        true => walked(out, prefix, &read),
+        false => unchanged(out, prefix, &read),
+    };
+    whole.then(|| tree_of(prefix, key, read, &stamp))?
+}
+
+/// The tree holds exactly what `read` lists, walked: each folder one the listed files stand
+/// in, each file listed with its size.
+fn walked(out: &Path, prefix: &str, read: &Stamp) -> bool {
     let sizes: std::collections::HashMap<&str, u64> = read.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+    let mut folders: std::collections::HashSet<&str> =
+        read.files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
+    folders.insert(prefix.trim_end_matches('/'));
     let mut seen = 0;
-    for entry in walkdir::WalkDir::new(&tree).follow_links(false) {
-        let entry = entry.ok()?;
+    for entry in walkdir::WalkDir::new(out.join(prefix)).follow_links(false) {
+        let Ok(entry) = entry else { return false };
         let kind = entry.file_type();
+        let Some(rel) = entry.path().strip_prefix(out).ok().and_then(|p| p.to_str()) else { return false };
+        let rel = rel.replace('\\', "/");
         if kind.is_dir() {
+            if !folders.contains(rel.as_str()) {
+                return false;
+            }
             continue;
         }
         if !kind.is_file() {
-            return None;
+            return false;
         }
-        let rel = entry.path().strip_prefix(out).ok()?.to_str()?.replace('\\', "/");
         if rel == format!("{prefix}{STAMP}") {
             continue;
         }
-        let size = entry.metadata().ok()?.len();
-        if sizes.get(rel.as_str()) != Some(&size) {
-            return None;
+        let size = entry.metadata().map(|m| m.len()).ok();
+        if size.is_none() || sizes.get(rel.as_str()) != size.as_ref() {
+            return false;
         }
         seen += 1;
     }
-    if seen != sizes.len() {
-        return None;
+    seen == sizes.len()
+}
+
+/// The tree holds exactly what `read` lists, told without reading its folders: the tree's
+/// own folder holds exactly the entries the listing puts there; every folder below it has
+/// the modification time it had when the tree was written (nothing put in, removed or
+/// renamed there since); every file is a regular file of its size. A stat a path instead
+/// of a walk: a tree of 12,800 pages has as many folders, and reading each costs several
+/// times what a stat does.
+fn unchanged(out: &Path, prefix: &str, read: &Stamp) -> bool {
+    use rayon::prelude::*;
+    let mut top: Vec<&str> = read.files.iter().filter_map(|f| f.path.strip_prefix(prefix)?.split('/').next()).collect();
+    top.push(STAMP);
+    top.sort_unstable();
+    top.dedup();
+    let Ok(entries) = std::fs::read_dir(out.join(prefix)) else { return false };
+    let mut found: Vec<String> = Vec::with_capacity(top.len());
+    for e in entries {
+        let Some(name) = e.ok().and_then(|e| e.file_name().to_str().map(str::to_string)) else { return false };
+        found.push(name);
     }
-    drop(sizes);
-    tree_of(prefix, key, read, &stamp)
+    found.sort_unstable();
+    let dirs = read.dirs.par_iter().all(|(d, time)| d.starts_with(prefix) && mtime(&out.join(d)) == Some(*time));
+    let files = read
+        .files
+        .par_iter()
+        .all(|f| std::fs::symlink_metadata(out.join(&f.path)).is_ok_and(|m| m.is_file() && m.len() == f.size));
+    found == top && dirs && files
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn tree(dir: &Path) -> Vec<Page> {
+    /// A tree of two pages written in `dir`, its stamp with its folders' times when
+    /// `timed`.
+    fn tree(dir: &Path, timed: bool) -> Vec<Page> {
         let pages = vec![
             Page {
                 listing: Some(("item", "項番1 設計".into())), ..Page::new("rev/a/items/1/index.html", "<p>1</p>")
@@ -175,32 +250,60 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, &p.bytes).unwrap();
         }
-        let stamp =
-            stamp("rev/a/", 7, 9, pages.iter().map(|p| (p.path.as_str(), p.bytes.len() as u64, p.listing.as_ref())));
+        let files = pages.iter().map(|p| (p.path.as_str(), p.bytes.len() as u64, p.listing.as_ref()));
+        let stamp = stamp("rev/a/", 7, 9, files, timed.then_some(dir));
         std::fs::write(dir.join(&stamp.path), &stamp.bytes).unwrap();
         pages
     }
 
     #[test]
     fn a_whole_tree_is_taken_over_and_any_change_in_it_is_not() {
+        for timed in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            tree(dir.path(), timed);
+            let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
+            let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
+            assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html"]);
+            assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
+            assert_eq!(tree.files[1].listing, Some(("item", "項番1 設計".into())));
+            assert!(
+                tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt")
+            );
+            assert!(in_place(dir.path(), "rev/a/", 8).is_none(), "made from other inputs");
+            let stamp = std::fs::read_to_string(dir.path().join("rev/a/frozen.json")).unwrap();
+            assert_eq!(stamp.contains("\"dirs\":[[\"rev/a/items\","), timed, "{stamp}");
+        }
+        // Each change on a fresh tree, found by the folders' times and by the walk alike.
+        let changes: [(&str, fn(&Path)); 6] = [
+            ("a file put in", |d| std::fs::write(d.join("rev/a/items/1/extra.html"), "x").unwrap()),
+            ("a file put in at the top", |d| std::fs::write(d.join("rev/a/extra.html"), "x").unwrap()),
+            ("a folder put in", |d| std::fs::create_dir(d.join("rev/a/items/2")).unwrap()),
+            ("a file changed", |d| std::fs::write(d.join("rev/a/assets.txt"), "xy").unwrap()),
+            ("a file gone", |d| std::fs::remove_file(d.join("rev/a/items/1/index.html")).unwrap()),
+            ("a link in place of a file", |d| {
+                std::fs::remove_file(d.join("rev/a/assets.txt")).unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink("/etc/hostname", d.join("rev/a/assets.txt")).unwrap();
+            }),
+        ];
+        for (what, change) in changes {
+            for timed in [true, false] {
+                let dir = tempfile::tempdir().unwrap();
+                tree(dir.path(), timed);
+                change(dir.path());
+                assert!(in_place(dir.path(), "rev/a/", 7).is_none(), "{what} (timed: {timed})");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_swapped_in_by_rename_is_found_by_its_folders_time() {
         let dir = tempfile::tempdir().unwrap();
-        tree(dir.path());
-        let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
-        let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html"]);
-        assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
-        assert_eq!(tree.files[1].listing, Some(("item", "項番1 設計".into())));
-        assert!(tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt"));
-        assert!(in_place(dir.path(), "rev/a/", 8).is_none(), "made from other inputs");
-        let extra = dir.path().join("rev/a/items/1/extra.html");
-        std::fs::write(&extra, "x").unwrap();
-        assert!(in_place(dir.path(), "rev/a/", 7).is_none(), "a file put in");
-        std::fs::remove_file(&extra).unwrap();
-        std::fs::write(dir.path().join("rev/a/assets.txt"), "xy").unwrap();
-        assert!(in_place(dir.path(), "rev/a/", 7).is_none(), "a file changed");
-        std::fs::remove_file(dir.path().join("rev/a/assets.txt")).unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("rev/a/assets.txt")).unwrap();
-        assert!(in_place(dir.path(), "rev/a/", 7).is_none(), "a link in place of a file");
+        tree(dir.path(), true);
+        // Same name, same size, written aside and renamed over: the folder's time moves.
+        std::fs::write(dir.path().join("rev/a/items/1/new"), "<p>2</p>").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::rename(dir.path().join("rev/a/items/1/new"), dir.path().join("rev/a/items/1/index.html")).unwrap();
+        assert!(in_place(dir.path(), "rev/a/", 7).is_none());
     }
 }

@@ -335,6 +335,11 @@ impl<'p> Sink<'p> {
         Ok(linked)
     }
 
+    /// Where the new site is being written.
+    pub fn scratch(&self) -> &Path {
+        &self.tmp
+    }
+
     /// The output folder the new site will replace: where frozen trees are taken over from.
     pub fn output_dir(&self) -> &Path {
         &self.output.dir
