@@ -4,6 +4,7 @@
 //! ◎/○. Every page, count, chart and export names role kinds through it, so nothing
 //! downstream knows a symbol by heart.
 
+use crate::diag::Code;
 use serde::{Deserialize, Serialize, Serializer};
 use std::sync::{Mutex, OnceLock};
 
@@ -23,6 +24,9 @@ pub struct KindDef {
     pub meaning: String,
     /// Other glyphs a cell may hold for the same symbol (〇 U+3007 and ◯ U+25EF for ○).
     pub variants: Vec<String>,
+    /// The symbols of its legend, heaviest first: what a row's flags say of the legend
+    /// (「○のみで◎なし」) is known from any of its roles.
+    pub legend: Vec<String>,
 }
 
 /// A role kind of a legend: copied freely, named without the legend at hand.
@@ -82,6 +86,18 @@ impl RoleKind {
         &self.0.name
     }
 
+    /// The name of a finding's code as its legend words it (see `Legend::code_label`).
+    pub fn code_label(self, code: Code) -> &'static str {
+        let symbols = &self.0.legend;
+        let standard = symbols.len() == 2 && symbols[0] == "◎" && symbols[1] == "○";
+        match code {
+            Code::NoPrimary if !standard && !symbols.is_empty() => {
+                intern(format!("{}のみで{}なし", symbols[1..].join("・"), symbols[0]))
+            }
+            _ => code.label(),
+        }
+    }
+
     /// The class the theme styles it by: `primary` and `coop` for the first two kinds
     /// (as the pages always named them), `kind3`, `kind4`, … after.
     pub fn class(self) -> String {
@@ -135,6 +151,19 @@ impl Serialize for RoleKind {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0.id)
     }
+}
+
+/// A text made once for the life of the process (a name a legend gives a finding), handed
+/// out as the static names of codes are.
+fn intern(text: String) -> &'static str {
+    static TEXTS: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let mut texts = TEXTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = texts.iter().find(|t| **t == text) {
+        return t;
+    }
+    let leaked: &'static str = Box::leak(text.into_boxed_str());
+    texts.push(leaked);
+    leaked
 }
 
 /// A legend entry as `site.toml` writes it (`[[roles]]`).
@@ -214,13 +243,15 @@ impl Legend {
                 (true, Some(k)) => k.variants.iter().map(|v| v.to_string()).collect(),
                 _ => e.variants,
             };
-            kinds.push(RoleKind::new(KindDef { rank, id: e.role, symbol: e.symbol, name, meaning: e.label, variants }));
+            let def =
+                KindDef { rank, id: e.role, symbol: e.symbol, name, meaning: e.label, variants, legend: Vec::new() };
+            kinds.push(RoleKind::new(def));
         }
         // Files from before a legend could be anything but ◎/○ may state one symbol only.
         if kinds.is_empty() {
             return Ok(Legend::default());
         }
-        let legend = Legend { kinds, several: false };
+        let legend = Legend { kinds, several: false }.sealed();
         legend.check().map_err(|m| (0, m))?;
         Ok(legend)
     }
@@ -239,9 +270,9 @@ impl Legend {
     /// ◎ 主担当 (主たる作業), ○ 協力 (作業協力; also written 〇 or ◯).
     pub fn standard() -> &'static Legend {
         static STANDARD: OnceLock<Legend> = OnceLock::new();
-        STANDARD.get_or_init(|| Legend {
-            kinds: known().iter().enumerate().map(|(i, k)| RoleKind::new(k.def(i as u8, k.meaning))).collect(),
-            several: false,
+        STANDARD.get_or_init(|| {
+            let kinds = known().iter().enumerate().map(|(i, k)| RoleKind::new(k.def(i as u8, k.meaning)));
+            Legend { kinds: kinds.collect(), several: false }.sealed()
         })
     }
 
@@ -268,10 +299,11 @@ impl Legend {
                 meaning: r.meaning.clone().unwrap_or_else(|| r.name.clone()),
                 variants: r.variants.iter().map(|v| v.trim().to_string()).collect(),
                 symbol,
+                legend: Vec::new(),
             };
             kinds.push(RoleKind::new(def));
         }
-        let legend = Legend { kinds, several };
+        let legend = Legend { kinds, several }.sealed();
         legend.check().map(|_| legend)
     }
 
@@ -290,12 +322,29 @@ impl Legend {
                     name: meaning.clone(),
                     meaning: meaning.clone(),
                     variants: Vec::new(),
+                    legend: Vec::new(),
                 },
             };
             RoleKind::new(def)
         });
-        let legend = Legend { kinds: kinds.collect(), several: false };
+        let legend = Legend { kinds: kinds.collect(), several: false }.sealed();
         legend.check().map(|_| legend)
+    }
+
+    /// Its kinds, each knowing the legend's symbols.
+    fn sealed(self) -> Legend {
+        let symbols: Vec<String> = self.kinds.iter().map(|k| k.symbol().to_string()).collect();
+        let kinds = self.kinds.iter().map(|k| RoleKind::new(KindDef { legend: symbols.clone(), ..k.def().clone() }));
+        Legend { kinds: kinds.collect(), several: self.several }
+    }
+
+    /// The name of a finding's code as this legend words it: `no-primary` is 「○のみで◎なし」
+    /// in the standard legend, 「A・C・IのみでRなし」 in RACI.
+    pub fn code_label(&self, code: Code) -> &'static str {
+        match self.kinds.first() {
+            Some(k) => k.code_label(code),
+            None => code.label(),
+        }
     }
 
     /// Every symbol and variant stands for one kind, and every id names one.
@@ -337,7 +386,7 @@ impl Legend {
             })?;
             defs[at].variants.push(glyph.trim().to_string());
         }
-        let legend = Legend { kinds: defs.into_iter().map(RoleKind::new).collect(), several: self.several };
+        let legend = Legend { kinds: defs.into_iter().map(RoleKind::new).collect(), several: self.several }.sealed();
         legend.check().map(|_| legend)
     }
 
@@ -407,6 +456,7 @@ impl Known {
             name: self.name.into(),
             meaning: meaning.into(),
             variants: self.variants.iter().map(|v| v.to_string()).collect(),
+            legend: Vec::new(),
         }
     }
 }

@@ -131,6 +131,15 @@ impl Row {
         self.flags.iter().any(Flag::questions_roles)
     }
 
+    /// The name of a code among its flags as the row's legend words it (「○のみで◎なし」,
+    /// 「A・C・IのみでRなし」); a row without roles names it as the code does.
+    pub fn flag_label(&self, code: Code) -> &'static str {
+        match self.roles.first() {
+            Some(r) => r.role.code_label(code),
+            None => code.label(),
+        }
+    }
+
     pub fn has_flag(&self, code: Code) -> bool {
         self.flags.iter().any(|f| f.code == code)
     }

@@ -190,7 +190,8 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                         trees.push(tree);
                     }
                     Frozen::Made(key) => {
-                        let written = run.sink.map(write::Sink::scratch);
+                        let dated = revisions[k].meta.released.as_str();
+                        let written = run.sink.map(write::Sink::scratch).zip(crate::release::day_start(dated));
                         made.extend(frozen_pages(project, &theme, revisions, (k, key), written, &done)?)
                     }
                 }
@@ -347,13 +348,14 @@ fn frozen_plan(
 
 /// Revision `k`'s frozen pages, made from its data alone (from inputs that hashed to
 /// `key`), each through `done` (with its stamp last), every URL it was released with among
-/// them. `written`: where `done` wrote them, when it did (its folders' times go in the stamp).
+/// them. `written`: where `done` wrote them, when it did, with the moment to date the
+/// tree's folders to (see `write::frozen::stamp`).
 fn frozen_pages(
     project: &Project,
     theme: &theme::Theme,
     revisions: &[revisions::Revision],
     (k, key): (usize, u128),
-    written: Option<&std::path::Path>,
+    written: Option<(&std::path::Path, i64)>,
     done: &(impl Fn(&mut render::Made) -> Result<Option<Summary>> + Sync),
 ) -> Result<Vec<render::Answered<Option<Summary>>>> {
     let rev = &revisions[k];

@@ -882,7 +882,7 @@ pub fn quality_strip<'a>(site: &Site<'a>, from: &str) -> Strip<'a> {
                 "項番{} {}: {}",
                 r.no,
                 r.name,
-                r.flags.iter().map(|f| f.code.label()).collect::<Vec<_>>().join("、")
+                r.flags.iter().map(|f| r.flag_label(f.code)).collect::<Vec<_>>().join("、")
             ),
         })
         .collect();

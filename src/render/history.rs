@@ -122,7 +122,10 @@ fn roles(table: &Table, row: &Row) -> Vec<HeldRole> {
 }
 
 fn flags(row: &Row) -> Vec<FlagTag> {
-    row.flags.iter().map(|f| FlagTag { code: f.code, label: f.code.label(), short: f.code.label() }).collect()
+    row.flags
+        .iter()
+        .map(|f| FlagTag { code: f.code, label: row.flag_label(f.code), short: row.flag_label(f.code) })
+        .collect()
 }
 
 /// A vendor's roles gained and lost in one revision (or in the working data).

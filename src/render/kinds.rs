@@ -39,7 +39,7 @@ pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
         document: &t.document,
         tree: tree(t, site.index, from),
         vendors: VendorLink::all(t, site.index, from),
-        quality: finding_counts(&t.findings),
+        quality: finding_counts(&t.findings, &t.document.legend),
         tasks: t.tasks().count(),
         headings: t.headings().count(),
         gaps: t.gaps.len(),
@@ -47,14 +47,14 @@ pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
     }
 }
 
-fn finding_counts(findings: &[Finding]) -> Vec<FindingCount> {
+fn finding_counts(findings: &[Finding], legend: &crate::legend::Legend) -> Vec<FindingCount> {
     let mut counts: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         *counts.entry((f.code, f.severity)).or_default() += 1;
     }
     counts
         .into_iter()
-        .map(|((code, severity), count)| FindingCount { code, severity, label: code.label(), count })
+        .map(|((code, severity), count)| FindingCount { code, severity, label: legend.code_label(code), count })
         .collect()
 }
 
@@ -120,7 +120,7 @@ pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {
             .iter()
             .map(|f| FlagView {
                 code: f.code,
-                label: f.code.label(),
+                label: row.flag_label(f.code),
                 message: &f.message,
                 questions_roles: f.questions_roles(),
             })
@@ -822,7 +822,7 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
             anchor: None,
             location: format!("{}:{}", crate::export::display_path(root, &f.location.file), f.location.line),
             code: f.code,
-            label: f.code.label(),
+            label: t.document.legend.code_label(f.code),
             severity: f.severity,
             message: f.message.clone(),
         })
@@ -841,12 +841,12 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
         .into_iter()
         .map(|code| FlagGroup {
             code,
-            label: code.label(),
+            label: t.document.legend.code_label(code),
             rows: t.rows.iter().filter(|r| r.has_flag(code)).map(|r| RowLink::new(r, from)).collect(),
         })
         .collect();
     Quality {
-        counts: finding_counts(&t.findings),
+        counts: finding_counts(&t.findings, &t.document.legend),
         gaps: &t.gaps,
         document,
         flagged,

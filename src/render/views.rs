@@ -98,7 +98,7 @@ impl<'a> RowLink<'a> {
             flags: row
                 .flags
                 .iter()
-                .map(|f| FlagTag { code: f.code, label: f.code.label(), short: f.code.label() })
+                .map(|f| FlagTag { code: f.code, label: row.flag_label(f.code), short: row.flag_label(f.code) })
                 .collect(),
         }
     }

@@ -22,12 +22,13 @@ struct Stamp {
     #[serde(default)]
     data: String,
     files: Vec<Entry>,
-    /// Each folder below the tree's own, with its modification time (ns) once the tree was
-    /// written: a file put in, removed or renamed there since changes it. Absent when the
-    /// tree was written after its stamp was made (a watching process's), and then the
-    /// tree is walked instead.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    dirs: Vec<(String, i128)>,
+    /// The moment (seconds from 1970, UTC) every folder below the tree's own was dated to
+    /// once the tree was written: the start of the day the revision was released. A file
+    /// put in, removed or renamed in a folder since moves its time to when that happened.
+    /// Absent when the tree was written after its stamp was made (a watching process's), and
+    /// then the tree is walked instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dated: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,7 +72,7 @@ pub fn stamp<'p>(
     key: u128,
     data: u128,
     files: impl Iterator<Item = (&'p str, u64, Option<&'p (&'static str, String)>)>,
-    written: Option<&Path>,
+    written: Option<(&Path, i64)>,
 ) -> Page {
     let files: Vec<Entry> = files
         .map(|(path, size, listing)| Entry {
@@ -81,19 +82,33 @@ pub fn stamp<'p>(
             title: listing.map(|(_, t)| t.clone()),
         })
         .collect();
-    let dirs = written.and_then(|root| dir_times(root, prefix, &files)).unwrap_or_default();
-    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files, dirs };
+    let dated = written.and_then(|(root, when)| date_folders(root, prefix, &files, when).then_some(when));
+    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files, dated };
     Page::new(format!("{prefix}{STAMP}"), serde_json::to_vec(&stamp).expect("strings and numbers"))
 }
 
-/// The folders below the tree at `prefix` that hold `files`, each with its modification
-/// time as it stands under `root` (where the tree was written); `None` if one cannot be
-/// read.
-fn dir_times(root: &Path, prefix: &str, files: &[Entry]) -> Option<Vec<(String, i128)>> {
+/// Date every folder below the tree at `prefix` that holds `files`, as written under
+/// `root`, to the moment `when` (seconds): whether all were. A fixed moment, not the time
+/// each was written, so that the stamp, published with the tree, is the same in every
+/// build of the same inputs.
+fn date_folders(root: &Path, prefix: &str, files: &[Entry], when: i64) -> bool {
     let mut dirs: Vec<&str> = files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
     dirs.sort_unstable();
     dirs.dedup();
-    dirs.into_iter().map(|d| Some((d.to_string(), mtime(&root.join(d))?))).collect()
+    dirs.into_iter().all(|d| set_mtime(&root.join(d), when))
+}
+
+#[cfg(unix)]
+fn set_mtime(path: &Path, when: i64) -> bool {
+    use rustix::fs::{utimensat, AtFlags, Timespec, Timestamps, CWD};
+    let at = Timespec { tv_sec: when, tv_nsec: 0 };
+    let times = Timestamps { last_access: at, last_modification: at };
+    utimensat(CWD, path, &times, AtFlags::SYMLINK_NOFOLLOW).is_ok()
+}
+
+#[cfg(not(unix))]
+fn set_mtime(_: &Path, _: i64) -> bool {
+    false
 }
 
 /// The folders `path` stands in below the tree at `prefix` (`rev/a/items/1`, `rev/a/items`).
@@ -164,9 +179,9 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
     if read.key != format!("{key:032x}") {
         return None;
     }
-    let whole = match read.dirs.is_empty() {
-        true => walked(out, prefix, &read),
-        false => unchanged(out, prefix, &read),
+    let whole = match read.dated {
+        None => walked(out, prefix, &read),
+        Some(when) => unchanged(out, prefix, &read, i128::from(when) * 1_000_000_000),
     };
     whole.then(|| tree_of(prefix, key, read, &stamp))?
 }
@@ -206,12 +221,12 @@ fn walked(out: &Path, prefix: &str, read: &Stamp) -> bool {
 }
 
 /// The tree holds exactly what `read` lists, told without reading its folders: the tree's
-/// own folder holds exactly the entries the listing puts there; every folder below it has
-/// the modification time it had when the tree was written (nothing put in, removed or
-/// renamed there since); every file is a regular file of its size. A stat a path instead
-/// of a walk: a tree of 12,800 pages has as many folders, and reading each costs several
-/// times what a stat does.
-fn unchanged(out: &Path, prefix: &str, read: &Stamp) -> bool {
+/// own folder holds exactly the entries the listing puts there; every folder below it is
+/// still dated to `when` (ns: nothing put in, removed or renamed there since it was
+/// written); every file is a regular file of its size. A stat a path instead of a walk: a
+/// tree of 12,800 pages has as many folders, and reading each costs several times what a
+/// stat does.
+fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
     use rayon::prelude::*;
     let mut top: Vec<&str> = read.files.iter().filter_map(|f| f.path.strip_prefix(prefix)?.split('/').next()).collect();
     top.push(STAMP);
@@ -224,7 +239,10 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp) -> bool {
         found.push(name);
     }
     found.sort_unstable();
-    let dirs = read.dirs.par_iter().all(|(d, time)| d.starts_with(prefix) && mtime(&out.join(d)) == Some(*time));
+    let mut dirs: Vec<&str> = read.files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    let dirs = dirs.par_iter().all(|d| mtime(&out.join(d)) == Some(when));
     let files = read
         .files
         .par_iter()
@@ -251,7 +269,7 @@ mod tests {
             std::fs::write(path, &p.bytes).unwrap();
         }
         let files = pages.iter().map(|p| (p.path.as_str(), p.bytes.len() as u64, p.listing.as_ref()));
-        let stamp = stamp("rev/a/", 7, 9, files, timed.then_some(dir));
+        let stamp = stamp("rev/a/", 7, 9, files, timed.then_some((dir, 1_464_652_800)));
         std::fs::write(dir.join(&stamp.path), &stamp.bytes).unwrap();
         pages
     }
@@ -271,7 +289,11 @@ mod tests {
             );
             assert!(in_place(dir.path(), "rev/a/", 8).is_none(), "made from other inputs");
             let stamp = std::fs::read_to_string(dir.path().join("rev/a/frozen.json")).unwrap();
-            assert_eq!(stamp.contains("\"dirs\":[[\"rev/a/items\","), timed, "{stamp}");
+            assert_eq!(stamp.contains("\"dated\":1464652800"), timed, "{stamp}");
+            if timed {
+                let t = std::fs::metadata(dir.path().join("rev/a/items/1")).unwrap().modified().unwrap();
+                assert_eq!(t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), 1_464_652_800);
+            }
         }
         // Each change on a fresh tree, found by the folders' times and by the walk alike.
         let changes: [(&str, fn(&Path)); 6] = [

@@ -198,6 +198,7 @@ fn raci_docx(cells: [&str; 3]) -> Vec<u8> {
         vec![cell("1"), cell("1"), cell("移行").span(4), cell("")],
         vec![cell("2"), cell(""), cell("移行計画の策定"), cell(cells[0]), cell(cells[1]), cell(cells[2]), cell("")],
         vec![cell("3"), cell(""), cell("移行リハーサル"), cell("I"), cell("R"), cell("C"), cell("")],
+        vec![cell("4"), cell(""), cell("移行判定"), cell("C"), cell("I"), cell(""), cell("")],
     ];
     docx(&[paragraph("表1 役割分担(RACI)"), table(&rows)].concat())
 }
@@ -219,11 +220,17 @@ fn a_raci_word_table_keeps_each_letter_of_a_cell_as_its_own_role() {
     assert_eq!(owner, [("r", 4), ("a", 4)]);
     let lists = vendor_lists(&out, "owner");
     let ids: Vec<(&str, &[u32])> = lists.iter().map(|(id, _, nos)| (id.as_str(), nos.as_slice())).collect();
-    assert_eq!(ids, [("r", &[2][..]), ("a", &[2][..]), ("c", &[][..]), ("i", &[3][..])]);
+    assert_eq!(ids, [("r", &[2][..]), ("a", &[2][..]), ("c", &[4][..]), ("i", &[3][..])]);
     let cells = map_cells(&out, "owner");
     let counts: Vec<(&str, &str)> =
         ["data-r", "data-a", "data-c", "data-i"].iter().map(|k| (*k, cells[0][*k].as_str())).collect();
-    assert_eq!(counts, [("data-r", "1"), ("data-a", "1"), ("data-c", "0"), ("data-i", "1")]);
+    assert_eq!(counts, [("data-r", "1"), ("data-a", "1"), ("data-c", "1"), ("data-i", "1")]);
+    // A task with no R is flagged, and the flag is named by the legend.
+    let item = page(&out, "items/4/index.html");
+    let flags: Vec<String> = item.select(&select(".flag-list .flag")).map(text).collect();
+    assert_eq!(flags, ["A・C・IのみでRなし"]);
+    let message = text(item.select(&select(".flag-list li")).next().unwrap());
+    assert!(message.contains("A・C・IはあるがRがなく"), "{message}");
     // What names the heaviest kind names it by the legend: the navigation, the page of
     // tasks nobody is named for.
     let unassigned = page(&out, "unassigned/index.html");
