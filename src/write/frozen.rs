@@ -296,7 +296,8 @@ mod tests {
             }
         }
         // Each change on a fresh tree, found by the folders' times and by the walk alike.
-        let changes: [(&str, fn(&Path)); 6] = [
+        type Change = (&'static str, fn(&Path));
+        let changes: [Change; 6] = [
             ("a file put in", |d| std::fs::write(d.join("rev/a/items/1/extra.html"), "x").unwrap()),
             ("a file put in at the top", |d| std::fs::write(d.join("rev/a/extra.html"), "x").unwrap()),
             ("a folder put in", |d| std::fs::create_dir(d.join("rev/a/items/2")).unwrap()),
