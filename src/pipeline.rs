@@ -191,7 +191,7 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                     }
                     Frozen::Made(key) => {
                         let dated = revisions[k].meta.released.as_str();
-                        let written = run.sink.map(write::Sink::scratch).zip(crate::release::day_start(dated));
+                        let written = run.sink.map(write::Sink::scratch).zip(crate::wareki::day_start(dated));
                         made.extend(frozen_pages(project, &theme, revisions, (k, key), written, &done)?)
                     }
                 }

@@ -120,57 +120,6 @@ pub fn today() -> String {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         now.map_or(0, |d| d.as_secs() as i64)
     });
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let (y, m, d) = crate::wareki::civil_from_days(secs.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The moment an ISO 8601 day (`2016-05-31`) begins, UTC, in seconds from 1970-01-01.
-pub fn day_start(day: &str) -> Option<i64> {
-    let mut parts = day.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's `days_from_civil`.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (civil_from_days(days) == (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)).then_some(days * 86_400)
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn days_become_dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(20_792), (2026, 12, 5));
-        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
-    }
-
-    #[test]
-    fn dates_become_moments() {
-        assert_eq!(super::day_start("1970-01-01"), Some(0));
-        assert_eq!(super::day_start("2026-12-05"), Some(20_792 * 86_400));
-        assert_eq!(super::day_start("2000-02-29"), Some(11_016 * 86_400));
-        for bad in ["2001-02-29", "2016-13-01", "2016-05", "x"] {
-            assert_eq!(super::day_start(bad), None, "{bad}");
-        }
-    }
 }
