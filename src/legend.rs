@@ -181,6 +181,25 @@ pub struct RoleConfig {
     pub variants: Vec<String>,
 }
 
+/// Ids the pages give their own parts: a vendor page names its list of each kind by the
+/// kind's id, beside these.
+const TAKEN: &[&str] = &[
+    "main",
+    "load",
+    "bars",
+    "bars-caption",
+    "standing",
+    "standing-caption",
+    "steps",
+    "site-search",
+    "search-input",
+    "search-status",
+    "search-results",
+    "hatch-coop",
+    "dots-3",
+    "cross-4",
+];
+
 /// What separates the symbols of a cell that holds several (`A/R`, `R・A`).
 const SEPARATORS: &[char] = &['/', '／', '・', ',', '，', '、', ' ', '\u{3000}', '+', '＋'];
 
@@ -291,6 +310,12 @@ impl Legend {
             };
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                 return Err(format!("[[roles]] #{}: id {id:?} must be ASCII letters, digits or '-'", i + 1));
+            }
+            if TAKEN.contains(&id.as_str()) {
+                return Err(format!(
+                    "[[roles]] #{}: id {id:?} names a part of the pages already: choose another",
+                    i + 1
+                ));
             }
             let def = KindDef {
                 rank: u8::try_from(i).map_err(|_| "[[roles]]: at most 255 kinds".to_string())?,
@@ -557,6 +582,9 @@ mod tests {
         assert!(Legend::configured(&[role("●", &[]), role("○", &["●"])], false).is_err());
         assert!(Legend::configured(&[], false).is_err());
         assert!(Legend::configured(&[role("主", &[]), role("副", &[])], false).is_ok());
+        let named = |id: &str| RoleConfig { id: Some(id.into()), ..role("◆", &[]) };
+        assert!(Legend::configured(&[named("bars")], false).unwrap_err().contains("names a part of the pages"));
+        assert!(Legend::configured(&[named("a b")], false).is_err());
     }
 
     #[test]

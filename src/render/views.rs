@@ -126,6 +126,9 @@ pub struct RoleView<'a> {
     pub reason: Option<&'a str>,
     /// Attributed on a row whose roles are in doubt (`Row::roles_in_doubt`).
     pub doubt: bool,
+    /// The first role of its vendor in the list: the one a link to the vendor's place on
+    /// the page (`#v-<id>`) lands on, when a cell holds several (A/R).
+    pub anchor: bool,
 }
 
 pub fn basis_label(b: Basis) -> &'static str {
@@ -155,6 +158,7 @@ impl<'a> RoleView<'a> {
             col: role.col,
             reason: role.reason.as_deref(),
             doubt: doubt && vendor.is_some(),
+            anchor: true,
         }
     }
 
@@ -162,7 +166,13 @@ impl<'a> RoleView<'a> {
     pub fn list(table: &'a Table, row: &'a Row, from: &str) -> Vec<Self> {
         let mut roles: Vec<&Role> = row.roles.iter().collect();
         roles.sort_by_key(|r| (r.role, r.col));
-        roles.into_iter().map(|r| RoleView::new(table, r, row.roles_in_doubt(), from)).collect()
+        let mut views: Vec<Self> =
+            roles.into_iter().map(|r| RoleView::new(table, r, row.roles_in_doubt(), from)).collect();
+        for i in 1..views.len() {
+            let (before, rest) = views.split_at_mut(i);
+            rest[0].anchor = rest[0].vendor.is_none_or(|v| !before.iter().any(|b| b.vendor == Some(v)));
+        }
+        views
     }
 }
 

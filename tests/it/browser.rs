@@ -602,6 +602,22 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
         .output()
         .unwrap();
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    // A table with another legend: four kinds of role and cells holding two, which draw
+    // more bands, bars and patterns than ◎/○ do.
+    let raci = dir.path().join("raci");
+    fs::create_dir_all(raci.join("seeds")).unwrap();
+    fs::write(raci.join("seeds/vendors.csv"), "id,name\nowner,発注者\ndev,開発業者\nops,運用業者\n").unwrap();
+    let rows =
+        "項番,階層,作業項目,owner,dev,ops,作業内容\n1,1,計画,,,,\n2,,計画書,A/R,C,I,\n3,,設計,A,R,C,\n4,,判定,C,I,,\n";
+    fs::write(raci.join("seeds/roles.csv"), rows).unwrap();
+    let roles = ["R", "A", "C", "I"].map(|r| format!("[[roles]]\nsymbol = \"{r}\"\nname = \"役割{r}\"\n")).concat();
+    fs::write(raci.join("site.toml"), format!("[legend]\nseveral = true\n\n{roles}")).unwrap();
+    let raci_out = dir.path().join("raci-out");
+    let build = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+        .args(["build", "-q", raci.to_str().unwrap(), "-o", raci_out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
     // A page the checker must reject, so a run that checked nothing cannot pass.
     let control = dir.path().join("control");
     fs::create_dir(&control).unwrap();
@@ -628,7 +644,7 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
         .collect();
     assert!(seed.len() > 1000 && seed.iter().any(|p| p.to_string_lossy().contains("/rev/")), "{} pages", seed.len());
     let mut paths: Vec<&Path> = seed.iter().map(PathBuf::as_path).collect();
-    paths.extend([generated.as_path(), control.as_path()]);
+    paths.extend([generated.as_path(), raci_out.as_path(), control.as_path()]);
     let errors = vnu_errors(&paths);
     let (caught, site_errors): (Vec<String>, Vec<String>) = errors.into_iter().partition(|e| e.contains("/control/"));
     assert!(!caught.is_empty(), "the checker found nothing wrong in the control page: did it run?");

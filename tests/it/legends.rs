@@ -214,6 +214,10 @@ fn a_raci_word_table_keeps_each_letter_of_a_cell_as_its_own_role() {
     let expected =
         [("発注者", "R", "実行責任"), ("発注者", "A", "説明責任"), ("A社", "C", "協議"), ("B社", "I", "報告先")];
     assert_eq!(item_roles(&out, 2), triples(&expected));
+    // The vendor's place on the page is its first row, once (the Nu checker refused two).
+    let item = page(&out, "items/2/index.html");
+    assert_eq!(item.select(&select("#v-owner")).count(), 1);
+    assert!(text(item.select(&select("#v-owner")).next().unwrap()).starts_with("R"));
     // Both roles of the A/R cell stand at its column.
     let json = json_roles(&out, 2);
     let owner: Vec<(&str, u64)> = json.iter().filter(|r| r.0 == "owner").map(|r| (r.1.as_str(), r.2)).collect();
