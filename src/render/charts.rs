@@ -360,13 +360,23 @@ fn map_cells(
                         ink: ink(fill),
                         fill: hex(fill),
                         href: anchor(column, kind.id(), first),
-                        label: format!("{who}・{phase}: {}({}) {}", kind.label(), kind.symbol(), in_words(count)),
+                        label: format!("{who}・{phase}: {}", spoken(kind, count, "")),
                     }
                 })
             };
             MapCell { x: LABEL_W + column as u32 * CELL_W, column, marks: kinds.iter().map(|k| mark(*k)).collect() }
         })
         .collect()
+}
+
+/// A mark's kind and count read aloud, holding the mark's own text as a name must (WCAG
+/// 2.5.3): `主担当(◎) 3 件` for a mark written `◎3` (a symbol is not read as text), `実行責任
+/// R1 件` for one written `R1` (`R 1` with `gap` " "), a letter being text.
+fn spoken(kind: RoleKind, count: Tally, gap: &str) -> String {
+    match kind.symbol().chars().any(char::is_alphanumeric) {
+        false => format!("{}({}) {}", kind.label(), kind.symbol(), in_words(count)),
+        true => format!("{} {}{gap}{}", kind.label(), kind.symbol(), in_words(count)),
+    }
 }
 
 /// A count read aloud: `3 件`, or `3+2 件(+2 は要確認)`, holding the mark's own text as
@@ -653,14 +663,7 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
             width: width(count.certain).max(u32::from(count.certain > 0) * 2),
             doubt_width: width(count.doubtful).max(u32::from(count.doubtful > 0) * 2),
             href: format!("#{}", (columns.anchor)(column, kind.id(), first)),
-            label: format!(
-                "{}・{}: {}({}) {}",
-                vendor.name,
-                columns.names[column].0,
-                kind.label(),
-                kind.symbol(),
-                in_words(count)
-            ),
+            label: format!("{}・{}: {}", vendor.name, columns.names[column].0, spoken(kind, count, " ")),
         })
     };
     let bars: Vec<Bar> = (0..columns.names.len())
