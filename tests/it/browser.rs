@@ -596,12 +596,14 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("gen");
     crate::common::generated(&project, 400, 8);
+    // Build `project` into `out`, which must succeed.
+    let build = |project: &Path, out: &Path| {
+        let mut run = Command::new(env!("CARGO_BIN_EXE_rolesite"));
+        let done = run.args(["build", "-q"]).arg(project).arg("-o").arg(out).output().unwrap();
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    };
     let generated = dir.path().join("gen-out");
-    let build = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["build", "-q", project.to_str().unwrap(), "-o", generated.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    build(&project, &generated);
     // A table with another legend: four kinds of role and cells holding two, which draw
     // more bands, bars and patterns than ◎/○ do.
     let raci = dir.path().join("raci");
@@ -613,11 +615,7 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     let roles = ["R", "A", "C", "I"].map(|r| format!("[[roles]]\nsymbol = \"{r}\"\nname = \"役割{r}\"\n")).concat();
     fs::write(raci.join("site.toml"), format!("[legend]\nseveral = true\n\n{roles}")).unwrap();
     let raci_out = dir.path().join("raci-out");
-    let build = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-        .args(["build", "-q", raci.to_str().unwrap(), "-o", raci_out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    build(&raci, &raci_out);
     // A page the checker must reject, so a run that checked nothing cannot pass.
     let control = dir.path().join("control");
     fs::create_dir(&control).unwrap();
