@@ -24,9 +24,9 @@ pub struct KindDef {
     pub meaning: String,
     /// Other glyphs a cell may hold for the same symbol (〇 U+3007 and ◯ U+25EF for ○).
     pub variants: Vec<String>,
-    /// The symbols of its legend, heaviest first: what a row's flags say of the legend
-    /// (「○のみで◎なし」) is known from any of its roles.
-    pub legend: Vec<String>,
+    /// `no-primary`'s name in its legend's words (「○のみで◎なし」, 「A・C・IのみでRなし」):
+    /// made once with the legend, and known from any role of a flagged row.
+    pub no_primary: String,
 }
 
 /// A role kind of a legend: copied freely, named without the legend at hand.
@@ -88,12 +88,8 @@ impl RoleKind {
 
     /// The name of a finding's code as its legend words it (see `Legend::code_label`).
     pub fn code_label(self, code: Code) -> &'static str {
-        let symbols = &self.0.legend;
-        let standard = symbols.len() == 2 && symbols[0] == "◎" && symbols[1] == "○";
         match code {
-            Code::NoPrimary if !standard && !symbols.is_empty() => {
-                intern(format!("{}のみで{}なし", symbols[1..].join("・"), symbols[0]))
-            }
+            Code::NoPrimary if !self.0.no_primary.is_empty() => &self.0.no_primary,
             _ => code.label(),
         }
     }
@@ -151,19 +147,6 @@ impl Serialize for RoleKind {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0.id)
     }
-}
-
-/// A text made once for the life of the process (a name a legend gives a finding), handed
-/// out as the static names of codes are.
-fn intern(text: String) -> &'static str {
-    static TEXTS: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
-    let mut texts = TEXTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = texts.iter().find(|t| **t == text) {
-        return t;
-    }
-    let leaked: &'static str = Box::leak(text.into_boxed_str());
-    texts.push(leaked);
-    leaked
 }
 
 /// A legend entry as `site.toml` writes it (`[[roles]]`).
@@ -262,8 +245,15 @@ impl Legend {
                 (true, Some(k)) => k.variants.iter().map(|v| v.to_string()).collect(),
                 _ => e.variants,
             };
-            let def =
-                KindDef { rank, id: e.role, symbol: e.symbol, name, meaning: e.label, variants, legend: Vec::new() };
+            let def = KindDef {
+                rank,
+                id: e.role,
+                symbol: e.symbol,
+                name,
+                meaning: e.label,
+                variants,
+                no_primary: String::new(),
+            };
             kinds.push(RoleKind::new(def));
         }
         // Files from before a legend could be anything but ◎/○ may state one symbol only.
@@ -324,7 +314,7 @@ impl Legend {
                 meaning: r.meaning.clone().unwrap_or_else(|| r.name.clone()),
                 variants: r.variants.iter().map(|v| v.trim().to_string()).collect(),
                 symbol,
-                legend: Vec::new(),
+                no_primary: String::new(),
             };
             kinds.push(RoleKind::new(def));
         }
@@ -347,7 +337,7 @@ impl Legend {
                     name: meaning.clone(),
                     meaning: meaning.clone(),
                     variants: Vec::new(),
-                    legend: Vec::new(),
+                    no_primary: String::new(),
                 },
             };
             RoleKind::new(def)
@@ -356,10 +346,16 @@ impl Legend {
         legend.check().map(|_| legend)
     }
 
-    /// Its kinds, each knowing the legend's symbols.
+    /// Its kinds, each with what the legend as a whole says (`KindDef::no_primary`).
     fn sealed(self) -> Legend {
-        let symbols: Vec<String> = self.kinds.iter().map(|k| k.symbol().to_string()).collect();
-        let kinds = self.kinds.iter().map(|k| RoleKind::new(KindDef { legend: symbols.clone(), ..k.def().clone() }));
+        let symbols: Vec<&str> = self.kinds.iter().map(|k| k.symbol()).collect();
+        // The standard legend's words are `Code::NoPrimary`'s own name.
+        let no_primary = match symbols.split_first() {
+            Some((first, rest)) if !rest.is_empty() => format!("{}のみで{first}なし", rest.join("・")),
+            _ => String::new(),
+        };
+        let kinds =
+            self.kinds.iter().map(|k| RoleKind::new(KindDef { no_primary: no_primary.clone(), ..k.def().clone() }));
         Legend { kinds: kinds.collect(), several: self.several }
     }
 
@@ -481,7 +477,7 @@ impl Known {
             name: self.name.into(),
             meaning: meaning.into(),
             variants: self.variants.iter().map(|v| v.to_string()).collect(),
-            legend: Vec::new(),
+            no_primary: String::new(),
         }
     }
 }
@@ -540,6 +536,9 @@ mod tests {
         assert_eq!(l.read("△"), Cell::Unknown("△".into()));
         assert_eq!(l.read("◎/○"), Cell::Unknown("◎/○".into()), "one symbol a cell unless the legend allows more");
         assert!(RoleKind::primary().is_heaviest() && !RoleKind::cooperating().is_heaviest());
+        // The standard legend's words for no-primary are the code's own name (the seed's
+        // pages stay as they were).
+        assert_eq!(RoleKind::cooperating().code_label(Code::NoPrimary), Code::NoPrimary.label());
         assert_eq!((RoleKind::primary().id(), RoleKind::cooperating().label()), ("primary", "協力"));
     }
 

@@ -92,10 +92,7 @@ pub fn stamp<'p>(
 /// each was written, so that the stamp, published with the tree, is the same in every
 /// build of the same inputs.
 fn date_folders(root: &Path, prefix: &str, files: &[Entry], when: i64) -> bool {
-    let mut dirs: Vec<&str> = files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    dirs.into_iter().all(|d| set_mtime(&root.join(d), when))
+    tree_folders(prefix, files).into_iter().all(|d| set_mtime(&root.join(d), when))
 }
 
 #[cfg(unix)]
@@ -109,6 +106,14 @@ fn set_mtime(path: &Path, when: i64) -> bool {
 #[cfg(not(unix))]
 fn set_mtime(_: &Path, _: i64) -> bool {
     false
+}
+
+/// Every folder below the tree at `prefix` that `files` stand in, once each, in order.
+fn tree_folders<'f>(prefix: &str, files: &'f [Entry]) -> Vec<&'f str> {
+    let mut dirs: Vec<&str> = files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    dirs
 }
 
 /// The folders `path` stands in below the tree at `prefix` (`rev/a/items/1`, `rev/a/items`).
@@ -190,9 +195,9 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
 /// in, each file listed with its size.
 fn walked(out: &Path, prefix: &str, read: &Stamp) -> bool {
     let sizes: std::collections::HashMap<&str, u64> = read.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
-    let mut folders: std::collections::HashSet<&str> =
-        read.files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
-    folders.insert(prefix.trim_end_matches('/'));
+    let mut folders = tree_folders(prefix, &read.files);
+    folders.push(prefix.trim_end_matches('/'));
+    folders.sort_unstable();
     let mut seen = 0;
     for entry in walkdir::WalkDir::new(out.join(prefix)).follow_links(false) {
         let Ok(entry) = entry else { return false };
@@ -200,7 +205,7 @@ fn walked(out: &Path, prefix: &str, read: &Stamp) -> bool {
         let Some(rel) = entry.path().strip_prefix(out).ok().and_then(|p| p.to_str()) else { return false };
         let rel = rel.replace('\\', "/");
         if kind.is_dir() {
-            if !folders.contains(rel.as_str()) {
+            if folders.binary_search(&rel.as_str()).is_err() {
                 return false;
             }
             continue;
@@ -239,10 +244,7 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
         found.push(name);
     }
     found.sort_unstable();
-    let mut dirs: Vec<&str> = read.files.iter().flat_map(|f| folders(prefix, &f.path)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    let dirs = dirs.par_iter().all(|d| mtime(&out.join(d)) == Some(when));
+    let dirs = tree_folders(prefix, &read.files).par_iter().all(|d| mtime(&out.join(d)) == Some(when));
     let files = read
         .files
         .par_iter()
