@@ -98,10 +98,13 @@ impl Live {
 /// Serve `root` until Ctrl-C or SIGTERM. Prints the address actually bound (port 0 picks
 /// one).
 pub async fn serve(root: PathBuf, addr: SocketAddr, live: Live) -> anyhow::Result<()> {
+    // Listened for before the address is printed: whoever reads it may stop the server at
+    // once, and must find it stopping cleanly, not killed by the signal's default action.
+    let stop = stopped();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     println!("serving {} at http://{bound}/", root.display());
-    listen::accept(listener, router(root, live, bound), stopped()).await;
+    listen::accept(listener, router(root, live, bound), stop).await;
     Ok(())
 }
 
@@ -116,17 +119,25 @@ fn router(root: PathBuf, live: Live, bound: SocketAddr) -> Router {
         .layer(axum::middleware::from_fn_with_state(hosts, listen::local_names_only))
 }
 
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stopped() {
+/// Ctrl-C, or SIGTERM where there is one, listened for from this call on: tokio's
+/// `ctrl_c()` would take over the signal only when first polled.
+fn stopped() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    let streams = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Some(mut interrupt), Some(mut term)) = streams {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
-        return;
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The current state first (so a page opened during a failure shows it), then each rebuild.
