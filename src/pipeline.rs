@@ -214,7 +214,9 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         }
         pages.push(m.page);
     }
-    insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(search::FILE, search));
+    for (path, bytes) in search {
+        insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(path, bytes));
+    }
     if !released.is_empty() {
         let search = Page::new(urls::SEARCH_REVISIONS, released.search.clone());
         insert_made(&mut pages, &mut summaries, &mut kept, keep, search);

@@ -135,7 +135,7 @@ pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Table)]
     format!("window.ROLESITE_REVISIONS = {json};\n").into_bytes()
 }
 
-/// The index as the script that carries it, and what the next build can take over from it
+/// The index as the scripts that carry it (see [`shards`]), and what the next build can take over from it
 /// (`earlier`, the same from the last build, with the positions of the rows changed since,
 /// as `plan::changed_rows` found them), made only when the build is kept for the next
 /// (`remember`).
@@ -144,7 +144,7 @@ pub fn index_js(
     content: &[ContentPage],
     earlier: Option<(&IndexMemo, &[usize])>,
     remember: bool,
-) -> (Vec<u8>, IndexMemo) {
+) -> (Vec<(String, Vec<u8>)>, IndexMemo) {
     // Vendors first, so rows can point at them.
     let vendor_urls: Vec<String> = table.vendors.iter().map(|v| crate::urls::vendor(&v.id)).collect();
     let mut docs: Vec<Doc> = table
@@ -325,43 +325,101 @@ pub fn index_js(
         }
         _ => (0..words.names.len()).into_par_iter().map(entry).collect(),
     };
-    // `{"docs": [each document], "terms": {term: positions of the documents holding it,
-    // ascending, each stored as the difference from the one before}}`, the documents'
-    // entries put in as written.
-    let size = made.iter().map(|m| m.json.len() + 1).sum::<usize>();
-    let mut js = Vec::with_capacity(size + 64 + 16 * words.names.len());
-    js.extend_from_slice(b"window.ROLESITE_SEARCH_INDEX={\"docs\":[");
-    for (i, m) in made.iter().enumerate() {
-        if i > 0 {
-            js.push(b',');
-        }
-        js.extend_from_slice(m.json.as_bytes());
-    }
-    // A range too wide to have pages is a numbering that skips, not a loss (see `render`).
-    for gap in table.gaps.iter().filter(|g| g.to - g.from < crate::plan::LOST_PAGES) {
-        if js.last() != Some(&b'[') {
-            js.push(b',');
-        }
-        serde_json::to_writer(&mut js, &Lost("l", gap.from, &gap.reason, gap.to)).expect("strings and numbers");
-    }
-    js.extend_from_slice(b"],\"terms\":{");
-    // In the terms' order, for a file that is the same bytes every build.
-    let held = words.sorted.iter().map(|t| &entries[*t as usize]).filter(|e| !e.is_empty());
-    for (i, entry) in held.enumerate() {
-        if i > 0 {
-            js.push(b',');
-        }
-        js.extend_from_slice(entry);
-    }
-    js.extend_from_slice(b"}};\n");
+    let lost: Vec<Vec<u8>> = table
+        .gaps
+        .iter()
+        // A range too wide to have pages is a numbering that skips, not a loss (see `render`).
+        .filter(|g| g.to - g.from < crate::plan::LOST_PAGES)
+        .map(|gap| serde_json::to_vec(&Lost("l", gap.from, &gap.reason, gap.to)).expect("strings and numbers"))
+        .collect();
+    let files = shards(&made, table.vendors.len(), &lost, &words, &entries);
     let memo = match remember {
         true => IndexMemo { words, docs: made, vendors, postings, entries },
         false => IndexMemo::default(),
     };
-    // Bytes as written: the file is UTF-8 JSON, and a large index is tens of megabytes to
-    // check again for nothing.
-    (js, memo)
+    (files, memo)
 }
+
+/// Documents per document shard. Fixed, so that an edit in place changes one shard.
+pub const DOCS_PER_SHARD: usize = 256;
+
+/// How many term shards an index of `docs` documents is cut into: about one per 128
+/// documents, a power of two, so a query of a few words loads a few tens of kilobytes of
+/// terms at any size (and the number moves only when the table doubles or halves).
+pub fn term_shards(docs: usize) -> usize {
+    docs.div_ceil(128).next_power_of_two()
+}
+
+/// The term shard holding `term`: FNV-1a over its characters, as `search.js` computes it.
+pub fn shard_of(term: &str, shards: usize) -> usize {
+    let hash = term.chars().fold(0x811c_9dc5_u32, |h, c| (h ^ c as u32).wrapping_mul(0x0100_0193));
+    hash as usize & (shards - 1)
+}
+
+/// The index as scripts a page loads one by one with `<script>` elements (so it works from
+/// a file share too), each calling `ROLESITE_SEARCH_PART`:
+///
+/// - `assets/search-index.js`, what every query needs: the numbers of documents and shards,
+///   the vendors' documents (a row names its vendors by their positions) and the ranges of
+///   項番 the source lost (found by number, without terms; numbered after the others);
+/// - `assets/search/t<k>.js`, the terms whose hash ([`shard_of`]) is `k`: `{term:
+///   positions of the documents holding it, ascending, each stored as the difference from
+///   the one before}`;
+/// - `assets/search/d<k>.js`, the rows' and pages' documents from the `k`th run of
+///   [`DOCS_PER_SHARD`] on.
+///
+/// A query loads the shards of its terms, then those of the documents they lead to.
+fn shards(
+    made: &[Made],
+    vendors: usize,
+    lost: &[Vec<u8>],
+    words: &Words,
+    entries: &[Arc<[u8]>],
+) -> Vec<(String, Vec<u8>)> {
+    let list = |items: &mut dyn Iterator<Item = &[u8]>, open: &[u8], close: &[u8]| -> Vec<u8> {
+        let mut out = open.to_vec();
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(item);
+        }
+        out.extend_from_slice(close);
+        out
+    };
+    let (head, body) = made.split_at(vendors.min(made.len()));
+    let term_count = term_shards(made.len() + lost.len());
+    let doc_count = body.len().div_ceil(DOCS_PER_SHARD);
+    let mut files = Vec::with_capacity(1 + term_count + doc_count);
+    let mut manifest = format!(
+        "window.ROLESITE_SEARCH_INDEX={{\"v\":2,\"n\":{},\"terms\":{term_count},\"docs\":{doc_count},\"size\":{DOCS_PER_SHARD},\"head\":",
+        made.len()
+    )
+    .into_bytes();
+    manifest.extend(list(&mut head.iter().map(|m| m.json.as_bytes()), b"[", b"]"));
+    manifest.extend(list(&mut lost.iter().map(Vec::as_slice), b",\"lost\":[", b"]};\n"));
+    files.push((FILE.to_string(), manifest));
+    // In the terms' order, for files that are the same bytes every build.
+    let mut by_shard: Vec<Vec<&[u8]>> = vec![Vec::new(); term_count];
+    for &t in &words.sorted {
+        let entry = &entries[t as usize];
+        if !entry.is_empty() {
+            by_shard[shard_of(&words.names[t as usize], term_count)].push(entry);
+        }
+    }
+    for (k, terms) in by_shard.iter().enumerate() {
+        let open = format!("ROLESITE_SEARCH_PART(\"t\",{k},{{");
+        files.push((format!("{SHARDS}/t{k}.js"), list(&mut terms.iter().copied(), open.as_bytes(), b"});\n")));
+    }
+    for (k, docs) in body.chunks(DOCS_PER_SHARD).enumerate() {
+        let open = format!("ROLESITE_SEARCH_PART(\"d\",{k},[");
+        files.push((format!("{SHARDS}/d{k}.js"), list(&mut docs.iter().map(|m| m.json.as_bytes()), open.as_bytes(), b"]);\n")));
+    }
+    files
+}
+
+/// The folder of the index's shards.
+pub const SHARDS: &str = "assets/search";
 
 /// Each term's documents, by position, ascending: the last build's, with the documents that
 /// differ from its own at the same place taken out of the terms they left and put into the
@@ -485,14 +543,23 @@ impl Words {
 /// Ascending document positions, each written as the difference from the one before.
 struct Deltas<'a>(&'a [u32]);
 
+/// Positions as differences from the one before, a run of consecutive positions after the
+/// first as one negative number (`[4, 1, 1, 1]` is written `[4, -3]`): a term of a heading
+/// is held by every row under it.
 impl Serialize for Deltas<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out: Vec<i64> = Vec::with_capacity(self.0.len());
         let mut last = 0;
-        s.collect_seq(self.0.iter().map(|&at| {
-            let delta = at - last;
+        for &at in self.0 {
+            let delta = i64::from(at - last);
             last = at;
-            delta
-        }))
+            match out.last_mut() {
+                Some(run) if delta == 1 && *run < 0 => *run -= 1,
+                Some(one) if delta == 1 && *one == 1 => *one = -2,
+                _ => out.push(delta),
+            }
+        }
+        s.collect_seq(out)
     }
 }
 

@@ -449,7 +449,7 @@ fn ranking_by_field_closeness_and_number() {
     let tab = chrome.browser.new_tab().unwrap();
     tab.navigate_to(&file_url(&out.join("index.html"))).unwrap().wait_until_navigated().unwrap();
     wait_until(&tab, "the search script", "!!window.ROLESITE_SEARCH");
-    tab.evaluate("window.ROLESITE_SEARCH.load(function () { window.__ready = true; })", false).unwrap();
+    tab.evaluate("window.ROLESITE_SEARCH.everything(function () { window.__ready = true; })", false).unwrap();
     wait_until(&tab, "the index", "window.__ready === true");
     let rank = |q: &str| -> Vec<String> {
         let js = format!(
@@ -524,7 +524,7 @@ fn measure_index_size_and_query_time() {
         let tab = chrome.browser.new_tab().unwrap();
         tab.navigate_to(&file_url(&site.join("index.html"))).unwrap().wait_until_navigated().unwrap();
         wait_until(&tab, "the search script", "!!window.ROLESITE_SEARCH");
-        tab.evaluate("window.__t0 = performance.now(); window.ROLESITE_SEARCH.load(function () { window.__load = performance.now() - window.__t0; })", false).unwrap();
+        tab.evaluate("window.__t0 = performance.now(); window.ROLESITE_SEARCH.everything(function () { window.__load = performance.now() - window.__t0; })", false).unwrap();
         wait_until(&tab, "the index", "window.__load !== undefined");
         let load = tab.evaluate("window.__load", false).unwrap().value.unwrap();
         println!("{name}: index {:.0} KiB, loaded and parsed in {load} ms", index as f64 / 1024.0);

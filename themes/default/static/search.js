@@ -1,6 +1,9 @@
 // rolesite search: tasks, headings, vendors and pages as you type. No library, no network:
-// the index (assets/search-index.js, made by src/search.rs) is loaded by a <script> element
-// on first use, which works from a file share too, where fetch() cannot read files.
+// the index (made by src/search.rs) is loaded by <script> elements, which works from a file
+// share too, where fetch() cannot read files: assets/search-index.js on first use (the
+// vendors, the lost ranges, the numbers of shards), then for each query only the shards it
+// needs: assets/search/t<k>.js for its terms (k is a hash of the term), then
+// assets/search/d<k>.js for the documents they lead to.
 //
 // Text and queries meet in one form: NFKC (full and half width become one), lower case.
 // Runs of letters and digits are cut into index terms exactly as src/search.rs cuts them:
@@ -25,6 +28,10 @@
   var index = null;
   var lost = [];
   var decoded = {};
+  // The shards loaded, by number, and the callbacks waiting for a shard being loaded.
+  var termParts = {};
+  var docParts = {};
+  var loadingParts = {};
   var normal = [];
   var loading = false;
   // What to do once the index is there: loading takes a while on a large table, and what
@@ -70,24 +77,52 @@
     return out;
   }
 
-  // Document ids holding a term: postings are stored as differences.
+  // One character that is not ASCII is found through every bigram holding it, in any
+  // shard; any other term is stored whole, in the shard of its hash.
+  function lone(term) {
+    return !ascii(term) && Array.from(term).length === 1;
+  }
+
+  // The term shard holding a term: FNV-1a over its characters, as search::shard_of.
+  function shardOf(term) {
+    var h = 0x811c9dc5;
+    for (var c of term) h = Math.imul(h ^ c.codePointAt(0), 0x01000193) >>> 0;
+    return h & (index.terms - 1);
+  }
+
+  // Document ids holding a term, from the loaded shards: postings are stored as
+  // differences, a run of consecutive ids as one negative number.
   function postings(term) {
     if (decoded[term]) return decoded[term];
     var ids = [];
-    var stored = index.terms[term];
+    var stored = !lone(term) && (termParts[shardOf(term)] || {})[term];
     if (stored) {
       var id = 0;
-      for (var i = 0; i < stored.length; i++) ids.push((id += stored[i]));
-    } else if (!ascii(term) && Array.from(term).length === 1) {
-      // One character: every document with a bigram holding it.
+      for (var i = 0; i < stored.length; i++) {
+        if (stored[i] >= 0) ids.push((id += stored[i]));
+        else for (var k = stored[i]; k < 0; k++) ids.push(++id);
+      }
+    } else if (lone(term)) {
       var seen = new Set();
-      for (var key in index.terms) {
-        if (key.indexOf(term) >= 0) postings(key).forEach(function (d) { seen.add(d); });
+      for (var k in termParts) {
+        for (var key in termParts[k]) {
+          if (key.indexOf(term) >= 0) postings(key).forEach(function (d) { seen.add(d); });
+        }
       }
       ids = Array.from(seen).sort(function (a, b) { return a - b; });
     }
     decoded[term] = ids;
     return ids;
+  }
+
+  // A document by id: the vendors' are in search-index.js, the rows' and pages' in the
+  // document shards, the lost ranges' after them in search-index.js again.
+  function doc(id) {
+    var head = index.head.length;
+    if (id < head) return index.head[id];
+    if (id >= index.n) return index.lost[id - index.n];
+    var part = docParts[Math.floor((id - head) / index.size)];
+    return part && part[(id - head) % index.size];
   }
 
   function intersect(a, b) {
@@ -107,14 +142,14 @@
   function others(d) {
     if (!Array.isArray(d[3])) return d[3];
     return d[3].map(function (i) {
-      var v = index.docs[i];
+      var v = doc(i);
       return v[4] && v[4] !== v[2] ? v[2] + ' ' + v[4] : v[2];
     }).join(' ');
   }
 
   // A result's page; a lost range's is the page of the 項番 asked for.
   function url(id, no) {
-    var d = index.docs[id];
+    var d = doc(id);
     if (d[0] === 'l') return 'items/' + no + '/';
     if (d[5]) return d[5];
     return (d[0] === 'h' ? 'phases/' : 'items/') + d[1] + '/';
@@ -122,7 +157,7 @@
 
   function fields(id) {
     if (!normal[id]) {
-      var d = index.docs[id];
+      var d = doc(id);
       var vendor = d[0] === 'v';
       normal[id] = {
         t: norm(d[2]),
@@ -171,26 +206,38 @@
   // The lost range holding a 項番, as a result, or nothing.
   function lostRange(no) {
     for (var i = 0; i < lost.length; i++) {
-      var d = index.docs[lost[i]];
+      var d = doc(lost[i]);
       if (d[1] <= no && no <= d[3]) return { id: lost[i], rank: 3, score: 0, no: no };
     }
     return null;
   }
 
+  // The terms of a query's words.
+  function queryTerms(words) {
+    var out = [];
+    words.forEach(function (w) { out.push.apply(out, terms(w)); });
+    return out;
+  }
+
+  // The documents holding every term of the query (null for a query without terms).
+  function candidatesOf(words) {
+    var candidates = null;
+    queryTerms(words).forEach(function (t) {
+      var ids = postings(t);
+      candidates = candidates ? intersect(candidates, ids) : ids;
+    });
+    return candidates;
+  }
+
   // Ranked results for a query: [{id, rank, score, no}], best first. `rank` is 3 for the
-  // 項番 asked for, 2 for a name that is the query, 1 for one that starts with it.
+  // 項番 asked for, 2 for a name that is the query, 1 for one that starts with it. The
+  // shards the query needs must be loaded (see `find`).
   function search(query) {
     var parsed = parse(query);
     var number = parsed.number;
     var words = parsed.words;
     var gap = number && lostRange(Number(number[1]));
-    var candidates = null;
-    words.forEach(function (w) {
-      terms(w).forEach(function (t) {
-        var ids = postings(t);
-        candidates = candidates ? intersect(candidates, ids) : ids;
-      });
-    });
+    var candidates = candidatesOf(words);
     if (!candidates) return [];
     var results = gap ? [gap] : [];
     candidates.forEach(function (id) {
@@ -211,7 +258,7 @@
     });
     results.sort(function (a, b) {
       return b.rank - a.rank || b.score - a.score ||
-        (index.docs[a.id][1] || 1e9) - (index.docs[b.id][1] || 1e9) || a.id - b.id;
+        (doc(a.id)[1] || 1e9) - (doc(b.id)[1] || 1e9) || a.id - b.id;
     });
     return results;
   }
@@ -277,7 +324,7 @@
   // One result as an option of the listbox: kind, 項番, name, and where the words were
   // found when not in the name.
   function option(r, i, words) {
-    var d = index.docs[r.id];
+    var d = doc(r.id);
     var li = document.createElement('li');
     li.id = 'search-result-' + i;
     li.setAttribute('role', 'option');
@@ -421,7 +468,11 @@
 
   if (withReleased) {
     withReleased.addEventListener('change', function () {
-      var again = function () { if (index && input.value.trim()) { show(input.value); input.focus(); } };
+      var again = function () {
+        var query = input.value;
+        if (!index || !query.trim()) return;
+        find(query, function () { if (input.value === query) { show(query); input.focus(); } });
+      };
       if (withReleased.checked) loadReleased(again);
       else again();
     });
@@ -430,30 +481,105 @@
   // The lost ranges are few and asked for by number only: found once, not through terms.
   function ready() {
     index = window.ROLESITE_SEARCH_INDEX;
-    lost = [];
-    index.docs.forEach(function (d, i) { if (d[0] === 'l') lost.push(i); });
+    lost = index.lost.map(function (d, i) { return index.n + i; });
   }
 
-  // The results of what is in the box, as soon as the index is there.
+  // A shard calls this as it loads.
+  window.ROLESITE_SEARCH_PART = function (kind, k, data) {
+    (kind === 't' ? termParts : docParts)[k] = data;
+  };
+
+  // Loads the shards named ('t3', 'd0'…) that are not loaded yet, then runs `then`; each
+  // is asked for once however many queries wait for it.
+  function parts(names, then) {
+    var missing = names.filter(function (name) {
+      return !(name[0] === 't' ? termParts : docParts)[name.slice(1)];
+    });
+    var left = missing.length;
+    if (!left) return then();
+    missing.forEach(function (name) {
+      var done = function () { if (--left === 0) then(); };
+      if (loadingParts[name]) return loadingParts[name].push(done);
+      loadingParts[name] = [done];
+      var s = document.createElement('script');
+      s.src = root + 'assets/search/' + name + '.js';
+      s.onload = function () {
+        var run = loadingParts[name];
+        delete loadingParts[name];
+        run.forEach(function (f) { f(); });
+      };
+      s.onerror = function () {
+        delete loadingParts[name];
+        open(true, '検索の索引を読み込めませんでした。', true);
+      };
+      document.head.appendChild(s);
+    });
+  }
+
+  function range(n, prefix) {
+    var out = [];
+    for (var k = 0; k < n; k++) out.push(prefix + k);
+    return out;
+  }
+
+  // Loads what a query needs, then runs `then`: the shards of its terms (all of them for a
+  // lone character), then the shards of the documents holding every term.
+  function find(query, then) {
+    load(function () {
+      var words = parse(query).words;
+      var shards = {};
+      queryTerms(words).forEach(function (t) {
+        if (lone(t)) range(index.terms, 't').forEach(function (name) { shards[name] = 1; });
+        else shards['t' + shardOf(t)] = 1;
+      });
+      parts(Object.keys(shards), function () {
+        var docs = {};
+        var head = index.head.length;
+        (candidatesOf(words) || []).forEach(function (id) {
+          if (id >= head && id < index.n) docs['d' + Math.floor((id - head) / index.size)] = 1;
+        });
+        parts(Object.keys(docs), then);
+      });
+    });
+  }
+
+  // Every shard, for the tests: a query then finds what it would with one whole index.
+  function everything(then) {
+    load(function () { parts(range(index.terms, 't').concat(range(index.docs, 'd')), then); });
+  }
+
+  // The results of what is in the box, as soon as what it needs of the index is there.
   function refresh() {
     // Not for a reader who has left the box meanwhile.
     if (document.activeElement !== input) return;
-    if (index) return show(input.value);
-    open(!!input.value.trim(), '索引を読み込んでいます…', true);
-    load(refresh);
+    var query = input.value;
+    if (!index) open(!!query.trim(), '索引を読み込んでいます…', true);
+    find(query, function () {
+      if (document.activeElement === input && input.value === query) show(query);
+    });
   }
 
   // Enter: the result chosen, if the list answers what is in the box; else the first
   // result of what is there.
   function go() {
-    if (answered !== input.value) {
-      clearTimeout(timer);
-      show(input.value);
-    }
-    if (active >= 0) location.href = list.children[active].firstChild.href;
+    var query = input.value;
+    find(query, function () {
+      if (input.value !== query) return;
+      if (answered !== query) {
+        clearTimeout(timer);
+        show(query);
+      }
+      if (active >= 0) location.href = list.children[active].firstChild.href;
+    });
   }
 
-  input.addEventListener('input', function () {
+  // While an input method composes (kana on the way to kanji), the box holds no query yet.
+  input.addEventListener('input', function (e) {
+    clearTimeout(timer);
+    if (e.isComposing) return;
+    timer = setTimeout(refresh, 30);
+  });
+  input.addEventListener('compositionend', function () {
     clearTimeout(timer);
     timer = setTimeout(refresh, 30);
   });
@@ -468,7 +594,7 @@
       select((active + step + shown.length) % shown.length);
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      load(go);
+      go();
     } else if (e.key === 'Escape') {
       open(false);
     }
@@ -488,5 +614,7 @@
   form.hidden = false;
 
   // For the tests and the timing in README.
-  window.ROLESITE_SEARCH = { search: search, show: show, terms: terms, load: load, url: url };
+  window.ROLESITE_SEARCH = {
+    search: search, show: show, terms: terms, load: load, url: url, find: find, everything: everything
+  };
 })();
