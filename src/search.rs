@@ -608,10 +608,58 @@ mod tests {
         assert_eq!(plain("<noscript><p>スクリプトなしで</p></noscript><iframe><b>x</b></iframe>"), "スクリプトなしで");
     }
 
-    /// The index of `table` as the script sees it.
+    /// A script's JSON: what follows the `=` or the shard's number, up to the closing `;`.
+    fn json_of(script: &[u8]) -> serde_json::Value {
+        let text = std::str::from_utf8(script).unwrap().trim_end().trim_end_matches(';');
+        let text = match text.strip_prefix("window.ROLESITE_SEARCH_INDEX=") {
+            Some(manifest) => manifest,
+            None => {
+                let args = text.strip_prefix("ROLESITE_SEARCH_PART(").unwrap().strip_suffix(')').unwrap();
+                args.splitn(3, ',').nth(2).unwrap()
+            }
+        };
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// Positions as stored (differences, runs as negative numbers) back to positions.
+    fn positions(stored: &serde_json::Value) -> Vec<u64> {
+        let mut at = 0;
+        let mut out = Vec::new();
+        for n in stored.as_array().unwrap().iter().map(|n| n.as_i64().unwrap()) {
+            if n >= 0 {
+                at += n as u64;
+                out.push(at);
+            } else {
+                for _ in 0..-n {
+                    at += 1;
+                    out.push(at);
+                }
+            }
+        }
+        out
+    }
+
+    /// The index of `table` put together again from its shards, as the script sees it with
+    /// every shard loaded: `{"docs": [...], "terms": {term: [positions]}}`.
     fn index_of(table: &Table) -> serde_json::Value {
-        let js = String::from_utf8(index_js(table, &[], None, false).0).unwrap();
-        serde_json::from_str(js.trim_start_matches("window.ROLESITE_SEARCH_INDEX=").trim_end_matches(";\n")).unwrap()
+        let files = index_js(table, &[], None, false).0;
+        let manifest = json_of(&files[0].1);
+        let mut docs = manifest["head"].as_array().unwrap().clone();
+        let mut terms = serde_json::Map::new();
+        for (path, bytes) in &files[1..] {
+            let part = json_of(bytes);
+            if path.starts_with("assets/search/d") {
+                docs.extend(part.as_array().unwrap().iter().cloned());
+            } else {
+                for (term, stored) in part.as_object().unwrap() {
+                    assert_eq!(*path, format!("{SHARDS}/t{}.js", shard_of(term, manifest["terms"].as_u64().unwrap() as usize)));
+                    terms.insert(term.clone(), serde_json::json!(positions(stored)));
+                }
+            }
+        }
+        assert_eq!(docs.len() as u64, manifest["n"].as_u64().unwrap());
+        docs.extend(manifest["lost"].as_array().unwrap().iter().cloned());
+        serde_json::json!({ "docs": docs, "terms": terms })
     }
 
     fn tasks(names: &[&str]) -> Vec<crate::model::Row> {
@@ -619,14 +667,14 @@ mod tests {
     }
 
     #[test]
-    fn postings_are_ascending_and_delta_encoded() {
+    fn postings_are_ascending() {
         let json = index_of(&Table {
             rows: tasks(&["ウイルス検知", "定義ファイル", "ウイルス定義"]),
             ..Default::default()
         });
-        // ウイ is in rows 1 and 3 (ids 0 and 2): stored as 0, then +2.
+        // ウイ is in rows 1 and 3 (ids 0 and 2), 定義 in rows 2 and 3.
         assert_eq!(json["terms"]["ウイ"], serde_json::json!([0, 2]));
-        assert_eq!(json["terms"]["定義"], serde_json::json!([1, 1]));
+        assert_eq!(json["terms"]["定義"], serde_json::json!([1, 2]));
         assert_eq!(json["docs"][2], serde_json::json!(["t", 3, "ウイルス定義", [], "", ""]));
         assert_eq!(json["terms"]["3"], serde_json::json!([2]), "the 項番 is a term");
     }
@@ -674,5 +722,57 @@ mod tests {
         // The vendor (0) and its row (1) hold the short name's terms.
         assert_eq!(json["terms"]["2"], serde_json::json!([0, 1]));
         assert_eq!(json["terms"]["次連"], serde_json::json!([0, 1]));
+    }
+
+    #[test]
+    fn positions_are_stored_as_differences_and_runs() {
+        let stored = |ids: &[u32]| serde_json::to_value(Deltas(ids)).unwrap();
+        assert_eq!(stored(&[4, 5, 6, 7]), serde_json::json!([4, -3]));
+        assert_eq!(stored(&[0, 1, 2, 9, 10]), serde_json::json!([0, -2, 7, 1]));
+        assert_eq!(stored(&[1, 2]), serde_json::json!([-2]));
+        assert_eq!(stored(&[3, 8]), serde_json::json!([3, 5]));
+        for ids in [vec![0u32], vec![0, 1], vec![1, 2, 3, 5, 6, 8, 9, 10, 11], vec![7, 100, 101, 1000]] {
+            assert_eq!(positions(&stored(&ids)), ids.iter().map(|i| u64::from(*i)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn shards_grow_by_doubling_and_terms_spread_over_them() {
+        assert_eq!([term_shards(1), term_shards(343), term_shards(1_700), term_shards(100_000)], [1, 4, 16, 1024]);
+        let shards = term_shards(100_000);
+        let mut used = vec![0; shards];
+        for a in "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ".chars() {
+            for b in "作業計画設計開発試験運用保守移行".chars() {
+                used[shard_of(&format!("{a}{b}"), shards)] += 1;
+            }
+        }
+        // 690 bigrams over 1,024 shards: none takes more than a handful.
+        assert!(used.iter().all(|n| *n <= 6), "{:?}", used.iter().max());
+        assert_eq!(shard_of("ウイ", 1), 0);
+    }
+
+    /// An edit of one row's description changes its document shard and the term shards of
+    /// the terms it gained or lost, and no other file of the index.
+    #[test]
+    fn an_edit_changes_only_the_shards_it_touches() {
+        let names: Vec<String> = (0..1_000).map(|i| format!("作業{i}の計画と確認")).collect();
+        let mut table = Table { rows: tasks(&names.iter().map(String::as_str).collect::<Vec<_>>()), ..Default::default() };
+        let before = index_js(&table, &[], None, false).0;
+        table.rows[700].description = "ウイルス定義ファイルの更新".into();
+        let after = index_js(&table, &[], None, false).0;
+        assert_eq!(before.len(), after.len());
+        let changed: Vec<&str> =
+            before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+        let shards = term_shards(1_000);
+        let mut expected: Vec<String> = terms("ウイルス定義ファイルの更新")
+            .iter()
+            .map(|t| format!("{SHARDS}/t{}.js", shard_of(t, shards)))
+            .chain([format!("{SHARDS}/d{}.js", 700 / DOCS_PER_SHARD)])
+            .collect();
+        expected.sort();
+        expected.dedup();
+        let mut changed_sorted: Vec<String> = changed.iter().map(|c| c.to_string()).collect();
+        changed_sorted.sort();
+        assert_eq!(changed_sorted, expected, "of {} files", before.len());
     }
 }

@@ -545,3 +545,104 @@ fn measure_index_size_and_query_time() {
         }
     }
 }
+
+/// A generated table of 1,500 tasks: its index is cut into 16 term shards and 7 document
+/// shards.
+fn generated_site() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search-gen");
+        let _ = std::fs::remove_dir_all(&dir);
+        let project = dir.join("project");
+        let gen = Command::new(env!("CARGO_BIN_EXE_rolesite"))
+            .args(["gen", project.to_str().unwrap(), "--items", "1500", "--vendors", "25"])
+            .output()
+            .unwrap();
+        assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+        build(&project, &dir.join("out"));
+        dir.join("out")
+    })
+}
+
+/// Opens a light page of `site` (the search script is on every page), loads the index (every
+/// shard when `whole`, else only what `query` asks for, by `find`), and returns the results
+/// of `query` (their URLs, all of them) and the index files the page loaded (each by a
+/// `<script>` element, which stays in the page).
+fn opened_and_found(tab: &Tab, site: &Path, query: &str, whole: bool) -> (Vec<String>, Vec<String>) {
+    tab.navigate_to(&file_url(&site.join("404.html"))).unwrap().wait_until_navigated().unwrap();
+    let q = serde_json::to_string(query).unwrap();
+    let load = match whole {
+        true => "everything(".to_string(),
+        false => format!("find({q}, "),
+    };
+    let js = format!(
+        "new Promise(function (done) {{ (function go() {{ var s = window.ROLESITE_SEARCH; \
+           if (!s) return setTimeout(go, 10); s.{load}function () {{ done({}); }}); }})(); }})",
+        found_js(&q)
+    );
+    let value = tab.evaluate(&js, true).unwrap().value.unwrap();
+    serde_json::from_str(value.as_str().unwrap()).unwrap()
+}
+
+/// What [`opened_and_found`] returns, as a JSON string made in the page.
+fn found_js(q: &str) -> String {
+    format!(
+        "JSON.stringify([window.ROLESITE_SEARCH.search({q}).map(r => window.ROLESITE_SEARCH.url(r.id, r.no)), \
+         Array.from(document.querySelectorAll('script[src]'), e => e.src).filter(n => /assets\\/search(-index\\.js|\\/)/.test(n)) \
+         .map(n => n.replace(/^.*assets\\//, ''))])"
+    )
+}
+
+/// Each query finds on a fresh page, loading only the shards it needs, exactly what it
+/// finds with the whole index loaded, in the same order: on the seed and on a table of
+/// 1,500 tasks. A 項番 or a word loads one term shard per term at most and the document
+/// shards of what it finds; only a lone character reads every term shard.
+#[test]
+fn search_over_shards_finds_what_the_whole_index_finds() {
+    let chrome = driven();
+    let (whole_tab, tab) = (chrome.browser.new_tab().unwrap(), chrome.browser.new_tab().unwrap());
+    let sites: [(&Path, &[&str]); 2] = [
+        (site(), &["ウイルス", "総合テスト", "704", "項番704", "移行 手順書", "障", "LAN", "厚労省", "存在しない語", "328"]),
+        (
+            generated_site(),
+            &["ウイルス", "総合テスト", "1234", "ウイルス定義ファイル 更新", "運用手順書", "認証基盤", "認", "障害報告書 提出"],
+        ),
+    ];
+    for (site, queries) in sites {
+        let (shards, docs) = {
+            let text = std::fs::read_to_string(site.join("assets/search-index.js")).unwrap();
+            let meta: serde_json::Value = serde_json::from_str(
+                text.trim_start_matches("window.ROLESITE_SEARCH_INDEX=").trim_end().trim_end_matches(';'),
+            )
+            .unwrap();
+            (meta["terms"].as_u64().unwrap() as usize, meta["docs"].as_u64().unwrap() as usize)
+        };
+        assert!(shards > 1 && docs > 1, "{}: {shards} term shards, {docs} document shards", site.display());
+        opened_and_found(&whole_tab, site, "", true);
+        let mut found_any = 0;
+        for query in queries {
+            let js = found_js(&serde_json::to_string(query).unwrap());
+            let (whole, all_files): (Vec<String>, Vec<String>) =
+                serde_json::from_str(whole_tab.evaluate(&js, false).unwrap().value.unwrap().as_str().unwrap()).unwrap();
+            assert_eq!(all_files.len(), 1 + shards + docs, "{query}: {all_files:?}");
+            let (sharded, files) = opened_and_found(&tab, site, query, false);
+            assert_eq!(sharded, whole, "{query}: over shards ({files:?}) and over the whole index");
+            found_any += usize::from(!whole.is_empty());
+            let terms = files.iter().filter(|f| f.starts_with("search/t")).count();
+            let words = query.split(' ').map(|w| w.trim_start_matches("項番")).collect::<Vec<_>>();
+            if words.iter().any(|w| w.chars().count() == 1 && !w.is_ascii()) {
+                assert_eq!(terms, shards, "{query}: a lone character reads every term shard");
+            } else {
+                // A word of n characters has n − 1 bigrams; an ASCII word is one term.
+                let most: usize = words.iter().map(|w| if w.is_ascii() { 1 } else { w.chars().count() - 1 }).sum();
+                assert!((1..=most).contains(&terms), "{query}: {terms} term shards of {shards} for {most} terms");
+            }
+            let doc_files = files.iter().filter(|f| f.starts_with("search/d")).count();
+            if whole.len() <= 3 {
+                assert!(doc_files <= whole.len(), "{query}: {doc_files} document shards for {} results", whole.len());
+            }
+            eprintln!("{query}: {} results, {terms}/{shards} term shards, {doc_files}/{docs} document shards", whole.len());
+        }
+        assert!(found_any + 2 >= queries.len(), "most queries find something");
+    }
+}
