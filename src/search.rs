@@ -413,7 +413,10 @@ fn shards(
     }
     for (k, docs) in body.chunks(DOCS_PER_SHARD).enumerate() {
         let open = format!("ROLESITE_SEARCH_PART(\"d\",{k},[");
-        files.push((format!("{SHARDS}/d{k}.js"), list(&mut docs.iter().map(|m| m.json.as_bytes()), open.as_bytes(), b"]);\n")));
+        files.push((
+            format!("{SHARDS}/d{k}.js"),
+            list(&mut docs.iter().map(|m| m.json.as_bytes()), open.as_bytes(), b"]);\n"),
+        ));
     }
     files
 }
@@ -652,7 +655,10 @@ mod tests {
                 docs.extend(part.as_array().unwrap().iter().cloned());
             } else {
                 for (term, stored) in part.as_object().unwrap() {
-                    assert_eq!(*path, format!("{SHARDS}/t{}.js", shard_of(term, manifest["terms"].as_u64().unwrap() as usize)));
+                    assert_eq!(
+                        *path,
+                        format!("{SHARDS}/t{}.js", shard_of(term, manifest["terms"].as_u64().unwrap() as usize))
+                    );
                     terms.insert(term.clone(), serde_json::json!(positions(stored)));
                 }
             }
@@ -741,7 +747,8 @@ mod tests {
         assert_eq!([term_shards(1), term_shards(343), term_shards(1_700), term_shards(100_000)], [1, 4, 16, 1024]);
         let shards = term_shards(100_000);
         let mut used = vec![0; shards];
-        for a in "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ".chars() {
+        for a in "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ".chars()
+        {
             for b in "作業計画設計開発試験運用保守移行".chars() {
                 used[shard_of(&format!("{a}{b}"), shards)] += 1;
             }
@@ -756,7 +763,8 @@ mod tests {
     #[test]
     fn an_edit_changes_only_the_shards_it_touches() {
         let names: Vec<String> = (0..1_000).map(|i| format!("作業{i}の計画と確認")).collect();
-        let mut table = Table { rows: tasks(&names.iter().map(String::as_str).collect::<Vec<_>>()), ..Default::default() };
+        let mut table =
+            Table { rows: tasks(&names.iter().map(String::as_str).collect::<Vec<_>>()), ..Default::default() };
         let before = index_js(&table, &[], None, false).0;
         table.rows[700].description = "ウイルス定義ファイルの更新".into();
         let after = index_js(&table, &[], None, false).0;

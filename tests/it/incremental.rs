@@ -197,7 +197,10 @@ fn a_description_shows_on_its_own_page_only() {
     // The source's page shows the rows' lines as written; the search index's shards hold
     // the words (the index's first file, the vendors and lost ranges, does not change).
     let shown = |p: &String| {
-        own.contains(&p.as_str()) || data.contains(&p.as_str()) || p.starts_with("source/") || p.starts_with("assets/search/")
+        own.contains(&p.as_str())
+            || data.contains(&p.as_str())
+            || p.starts_with("source/")
+            || p.starts_with("assets/search/")
     };
     assert!(differ.iter().all(shown), "{differ:?}");
     assert!(differ.iter().any(|p| p == own[0]) && differ.iter().any(|p| p == data[1]), "the edit shows: {differ:?}");

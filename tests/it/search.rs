@@ -602,10 +602,22 @@ fn search_over_shards_finds_what_the_whole_index_finds() {
     let chrome = driven();
     let (whole_tab, tab) = (chrome.browser.new_tab().unwrap(), chrome.browser.new_tab().unwrap());
     let sites: [(&Path, &[&str]); 2] = [
-        (site(), &["ウイルス", "総合テスト", "704", "項番704", "移行 手順書", "障", "LAN", "厚労省", "存在しない語", "328"]),
+        (
+            site(),
+            &["ウイルス", "総合テスト", "704", "項番704", "移行 手順書", "障", "LAN", "厚労省", "存在しない語", "328"],
+        ),
         (
             generated_site(),
-            &["ウイルス", "総合テスト", "1234", "ウイルス定義ファイル 更新", "運用手順書", "認証基盤", "認", "障害報告書 提出"],
+            &[
+                "ウイルス",
+                "総合テスト",
+                "1234",
+                "ウイルス定義ファイル 更新",
+                "運用手順書",
+                "認証基盤",
+                "認",
+                "障害報告書 提出",
+            ],
         ),
     ];
     for (site, queries) in sites {
@@ -641,8 +653,89 @@ fn search_over_shards_finds_what_the_whole_index_finds() {
             if whole.len() <= 3 {
                 assert!(doc_files <= whole.len(), "{query}: {doc_files} document shards for {} results", whole.len());
             }
-            eprintln!("{query}: {} results, {terms}/{shards} term shards, {doc_files}/{docs} document shards", whole.len());
+            eprintln!(
+                "{query}: {} results, {terms}/{shards} term shards, {doc_files}/{docs} document shards",
+                whole.len()
+            );
         }
         assert!(found_any + 2 >= queries.len(), "most queries find something");
+    }
+}
+
+/// Not a test: the figures of docs/PERFORMANCE.md's sharded search table. For each site
+/// (`ROLESITE_BENCH_SITES="name=folder,…"`, sites built beforehand, by `bench/search.sh`;
+/// else a 10,000-task table built here), each query on a freshly opened page: the index
+/// bytes it loaded and the time from asking to the results ranked (cold); then, on that
+/// page, the query again and a second query (warm). Medians of `ROUNDS` (5) openings.
+/// `cargo test --test it search::measure_shards -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn measure_shards_per_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites: Vec<(String, PathBuf)> = match std::env::var("ROLESITE_BENCH_SITES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| {
+                let (name, path) = s.split_once('=').expect("name=folder");
+                (name.to_string(), PathBuf::from(path))
+            })
+            .collect(),
+        Err(_) => {
+            let project = dir.path().join("project");
+            crate::common::generated(&project, 10_000, 25);
+            build(&project, &dir.path().join("out"));
+            vec![("10,000 tasks".to_string(), dir.path().join("out"))]
+        }
+    };
+    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let queries =
+        [("ウイルス", "手順書 作成"), ("総合テスト", "移行"), ("704", "7041"), ("認証基盤 報告", "障害報告書")];
+    let chrome = driven();
+    let tab = chrome.browser.new_tab().unwrap();
+    for (name, site) in &sites {
+        let files: Vec<_> = std::fs::read_dir(site.join("assets/search")).unwrap().map(|e| e.unwrap().path()).collect();
+        let total: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum::<u64>()
+            + site.join("assets/search-index.js").metadata().unwrap().len();
+        println!("{name}: {} shard files, {:.0} KiB in all", files.len(), total as f64 / 1024.0);
+        for (q, next) in queries {
+            let mut cold = Vec::new();
+            let mut again = Vec::new();
+            let mut second = Vec::new();
+            let mut bytes = 0;
+            let mut results = 0;
+            for _ in 0..rounds {
+                tab.navigate_to(&file_url(&site.join("404.html"))).unwrap().wait_until_navigated().unwrap();
+                let js = format!(
+                    "new Promise(function (done) {{ (function go() {{ var S = window.ROLESITE_SEARCH; \
+                       if (!S) return setTimeout(go, 5); \
+                       var t = performance.now(); S.find({q:?}, function () {{ var n = S.search({q:?}).length; var cold = performance.now() - t; \
+                         var files = Array.from(document.querySelectorAll('script[src]'), e => e.src).filter(n => /assets\\/search(-index\\.js|\\/)/.test(n)); \
+                         t = performance.now(); S.find({q:?}, function () {{ S.search({q:?}); var again = performance.now() - t; \
+                           t = performance.now(); S.find({next:?}, function () {{ S.search({next:?}); \
+                             done(JSON.stringify([n, cold, again, performance.now() - t, files])); }}); }}); }}); }})(); }})"
+                );
+                let value = tab.evaluate(&js, true).unwrap().value.unwrap();
+                let (n, c, a, s, loaded): (usize, f64, f64, f64, Vec<String>) =
+                    serde_json::from_str(value.as_str().unwrap()).unwrap();
+                let path =
+                    |url: &str| site.join(url.rsplit_once("/assets/").map(|(_, p)| format!("assets/{p}")).unwrap());
+                bytes = loaded.iter().map(|u| path(u).metadata().unwrap().len()).sum::<u64>();
+                results = n;
+                cold.push(c);
+                again.push(a);
+                second.push(s);
+            }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            println!(
+                "  {q:<16} {results:>6} results  cold: {:>7.1} kB loaded, {:>6.1} ms   again {:>5.1} ms   then {next}: {:>6.1} ms",
+                bytes as f64 / 1000.0,
+                median(&mut cold),
+                median(&mut again),
+                median(&mut second)
+            );
+        }
     }
 }
