@@ -171,11 +171,12 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
                 timeline: Some(&timeline),
             };
             // Counted as each file is written: the pages, the files made beside them, the
-            // frozen pages, and the search index and `urls.json` after them.
+            // frozen pages, and the search index's files and `urls.json` after them.
             if let Some(p) = run.progress {
                 let files = specs.len() + render::files_beside(&site) + frozen.iter().map(Frozen::files).sum::<usize>();
+                let after = search::file_count(&table, &content) + 1;
                 match run.sink {
-                    Some(_) => p.stage("描画・書き込み", Some((files + 2) as u64)),
+                    Some(_) => p.stage("描画・書き込み", Some((files + after) as u64)),
                     None => p.stage("描画", Some(specs.len() as u64 + 1)),
                 }
             }

@@ -325,11 +325,7 @@ pub fn index_js(
         }
         _ => (0..words.names.len()).into_par_iter().map(entry).collect(),
     };
-    let lost: Vec<Vec<u8>> = table
-        .gaps
-        .iter()
-        // A range too wide to have pages is a numbering that skips, not a loss (see `render`).
-        .filter(|g| g.to - g.from < crate::plan::LOST_PAGES)
+    let lost: Vec<Vec<u8>> = lost_ranges(table)
         .map(|gap| serde_json::to_vec(&Lost("l", gap.from, &gap.reason, gap.to)).expect("strings and numbers"))
         .collect();
     let files = shards(&made, table.vendors.len(), &lost, &words, &entries);
@@ -338,6 +334,19 @@ pub fn index_js(
         false => IndexMemo::default(),
     };
     (files, memo)
+}
+
+/// How many files [`index_js`] makes for `table` and the narrative pages `content`.
+pub fn file_count(table: &Table, content: &[ContentPage]) -> usize {
+    let lost = lost_ranges(table).count();
+    let body = table.rows.len() + content.len();
+    1 + term_shards(table.vendors.len() + body + lost) + body.div_ceil(DOCS_PER_SHARD)
+}
+
+/// The ranges of 項番 the source lost that have pages: a range too wide to have them is a
+/// numbering that skips, not a loss (see `render`).
+fn lost_ranges(table: &Table) -> impl Iterator<Item = &crate::model::Gap> {
+    table.gaps.iter().filter(|g| g.to - g.from < crate::plan::LOST_PAGES)
 }
 
 /// Documents per document shard. Fixed, so that an edit in place changes one shard.
@@ -646,6 +655,7 @@ mod tests {
     /// every shard loaded: `{"docs": [...], "terms": {term: [positions]}}`.
     fn index_of(table: &Table) -> serde_json::Value {
         let files = index_js(table, &[], None, false).0;
+        assert_eq!(files.len(), file_count(table, &[]), "the progress bar's count");
         let manifest = json_of(&files[0].1);
         let mut docs = manifest["head"].as_array().unwrap().clone();
         let mut terms = serde_json::Map::new();
@@ -782,5 +792,6 @@ mod tests {
         let mut changed_sorted: Vec<String> = changed.iter().map(|c| c.to_string()).collect();
         changed_sorted.sort();
         assert_eq!(changed_sorted, expected, "of {} files", before.len());
+        assert_eq!(file_count(&table, &[]), before.len(), "the progress bar's count");
     }
 }
