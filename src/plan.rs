@@ -26,6 +26,8 @@ pub enum Spec<'a> {
     Subsystems,
     Unassigned,
     Matrix,
+    /// A part of a matrix too large for one page (see [`matrix_parts`]).
+    MatrixPart(MatrixPart<'a>),
     Quality,
     Content(&'a ContentPage),
     /// Made last: the changes are computed while the other pages are rendered.
@@ -87,6 +89,7 @@ pub fn specs<'a>(
         Spec::NotFound,
         Spec::Revisions,
     ];
+    specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
     specs.extend(continuity.aliases.iter().map(Spec::Alias));
@@ -105,6 +108,7 @@ pub fn specs<'a>(
 pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     let mut specs =
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
+    specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
@@ -120,6 +124,53 @@ fn rows_and_catalog(table: &Table) -> impl Iterator<Item = Spec<'_>> {
         false => vec![Spec::Item(row)],
     });
     rows.chain(table.vendors.iter().map(Spec::Vendor)).chain(table.subsystems.iter().map(Spec::Subsystem))
+}
+
+/// Tables of more rows than this have their matrix cut into parts: one page of every row
+/// and vendor would be megabytes (about 0.9 kB a row with 25 vendors) that no browser lays
+/// out quickly. The seed and tables of a few thousand rows keep one page.
+pub const MATRIX_WHOLE_AT_MOST: usize = 5_000;
+
+/// The 項番 one part of a split matrix spans at most, from its start.
+pub const MATRIX_PART_SPAN: u32 = 1_000;
+
+/// A part of a split matrix: the rows under one top-level heading, or, under a heading of
+/// more than [`MATRIX_PART_SPAN`] 項番, those of one span of them. It stands at
+/// `matrix/<start>/`, `start` being the heading's 項番 or that plus a multiple of the span:
+/// a part's address holds while its rows are edited, added or removed.
+#[derive(Clone, Copy)]
+pub struct MatrixPart<'a> {
+    pub start: u32,
+    pub rows: &'a [Row],
+}
+
+/// The parts of the matrix, in order; none when the table fits one page. Rows before the
+/// first top-level heading make a part of their own (from the first row's 項番).
+pub fn matrix_parts(table: &Table) -> Vec<MatrixPart<'_>> {
+    let rows = &table.rows[..];
+    if rows.len() <= MATRIX_WHOLE_AT_MOST {
+        return Vec::new();
+    }
+    let top = rows.iter().filter_map(|r| r.level).min();
+    let mut parts: Vec<MatrixPart> = Vec::new();
+    let mut start_of_group = rows[0].no;
+    let mut at = 0;
+    while at < rows.len() {
+        let row = &rows[at];
+        if at > 0 && row.level.is_some() && row.level == top {
+            start_of_group = row.no;
+        }
+        let span = row.no.saturating_sub(start_of_group) / MATRIX_PART_SPAN;
+        let start = start_of_group + span * MATRIX_PART_SPAN;
+        // A row opens a part where its start is past the last part's; starts only grow, so a
+        // 項番 out of order stays in the part before it, and no two parts share an address.
+        match parts.last_mut() {
+            Some(last) if start <= last.start => last.rows = &rows[at - last.rows.len()..=at],
+            _ => parts.push(MatrixPart { start, rows: &rows[at..=at] }),
+        }
+        at += 1;
+    }
+    parts
 }
 
 /// The most 項番 of one gap that get a page of their own. A range lost from a document is
@@ -155,6 +206,9 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         }
         Spec::Unassigned => d(urls::UNASSIGNED.into(), Some("unassigned"), "rows.html", "unassigned", Shows::Table),
         Spec::Matrix => d(urls::MATRIX.into(), Some("matrix"), "matrix.html", "matrix", Shows::Table),
+        Spec::MatrixPart(part) => {
+            d(urls::matrix_part(part.start), Some("matrix-part"), "matrix.html", "matrix", Shows::Table)
+        }
         Spec::Quality => d(urls::QUALITY.into(), Some("quality"), "quality.html", "quality", Shows::Table),
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
         Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),

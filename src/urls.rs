@@ -37,6 +37,11 @@ pub fn item(no: u32) -> String {
     format!("items/{no}/")
 }
 
+/// A part of a matrix too large for one page (see `plan::matrix_parts`).
+pub fn matrix_part(start: u32) -> String {
+    format!("matrix/{start}/")
+}
+
 pub fn phase(no: u32) -> String {
     format!("phases/{no}/")
 }

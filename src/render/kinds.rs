@@ -774,14 +774,78 @@ pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
     }
 }
 
+/// The matrix: every row in one grid, or, for a table too large for one page, the list of
+/// its parts (`parts`); or one part (`part`, with its grid).
 #[derive(Serialize)]
 pub struct Matrix<'a> {
-    grid: Grid<'a>,
+    grid: Option<Grid<'a>>,
+    parts: Vec<MatrixPartLink>,
+    part: Option<MatrixPartNav>,
+    rows: usize,
+}
+
+/// A part of the matrix as its list shows it: the 項番 it spans, its first heading, and its
+/// tasks, of which `doubtful` have a role in doubt.
+#[derive(Serialize)]
+pub struct MatrixPartLink {
+    href: String,
+    from: u32,
+    to: u32,
+    heading: String,
+    tasks: usize,
+    doubtful: usize,
+}
+
+/// Where a part stands among the parts: its place, and links to the list and its neighbours.
+#[derive(Serialize)]
+pub struct MatrixPartNav {
+    from: u32,
+    to: u32,
+    place: usize,
+    count: usize,
+    list: String,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Result<Matrix<'a>> {
-    let rows: Vec<&Row> = site.table.rows.iter().collect();
-    Ok(Matrix { grid: grid(site, &rows, true, from)? })
+    let t = site.table;
+    let parts = crate::plan::matrix_parts(t);
+    if !parts.is_empty() {
+        let link = |p: &crate::plan::MatrixPart| {
+            let tasks: Vec<u32> = p.rows.iter().filter(|r| !r.is_heading()).map(|r| r.no).collect();
+            MatrixPartLink {
+                href: urls::href(from, &urls::matrix_part(p.start)),
+                from: p.rows[0].no,
+                to: p.rows[p.rows.len() - 1].no,
+                heading: p.rows.iter().find(|r| r.is_heading()).map(|r| r.name.clone()).unwrap_or_default(),
+                doubtful: tasks.iter().filter(|n| site.index.doubtful.contains(n)).count(),
+                tasks: tasks.len(),
+            }
+        };
+        let parts = parts.iter().map(link).collect();
+        return Ok(Matrix { grid: None, parts, part: None, rows: t.rows.len() });
+    }
+    let rows: Vec<&Row> = t.rows.iter().collect();
+    Ok(Matrix { grid: Some(grid(site, &rows, true, from)?), parts: Vec::new(), part: None, rows: rows.len() })
+}
+
+/// One part of a split matrix (see `plan::matrix_parts`).
+pub fn matrix_part<'a>(site: &Site<'a>, part: &crate::plan::MatrixPart<'a>, from: &str) -> Result<Matrix<'a>> {
+    let parts = crate::plan::matrix_parts(site.table);
+    let place = parts.iter().position(|p| p.start == part.start).unwrap_or(0);
+    let href = |p: &crate::plan::MatrixPart| urls::href(from, &urls::matrix_part(p.start));
+    let rows: Vec<&Row> = part.rows.iter().collect();
+    let nav = MatrixPartNav {
+        from: part.rows[0].no,
+        to: part.rows[part.rows.len() - 1].no,
+        place: place + 1,
+        count: parts.len(),
+        list: urls::href(from, urls::MATRIX),
+        prev: place.checked_sub(1).map(|k| href(&parts[k])),
+        next: parts.get(place + 1).map(href),
+    };
+    Ok(Matrix { grid: Some(grid(site, &rows, true, from)?), parts: Vec::new(), part: Some(nav), rows: rows.len() })
 }
 
 #[derive(Serialize)]

@@ -339,6 +339,10 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
             page(format!("{heaviest}を担う事業者を特定できない作業")).render(kinds::unassigned(site, u))
         }
         Spec::Matrix => page("役割分担表(全体)".into()).render(kinds::matrix(site, u)?),
+        Spec::MatrixPart(part) => {
+            let (first, last) = (part.rows[0].no, part.rows[part.rows.len() - 1].no);
+            page(format!("役割分担表(全体) 項番{first}–{last}")).render(kinds::matrix_part(site, part, u)?)
+        }
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
         Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),

@@ -44,7 +44,7 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 18] = [
+const KINDS: [&str; 19] = [
     "home",
     "item",
     "heading",
@@ -56,6 +56,7 @@ const KINDS: [&str; 18] = [
     "subsystems",
     "unassigned",
     "matrix",
+    "matrix-part",
     "quality",
     "page",
     "changes",

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 mod doubt;
+mod parts;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

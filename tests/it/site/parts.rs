@@ -1,0 +1,102 @@
+//! A table too large for one matrix page: the matrix cut into parts, on a generated table
+//! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
+//! released revision; and the seed, below it, keeping its one page.
+
+use super::{build, resolve, rolesite, sel, site, text, Site};
+use std::collections::BTreeMap;
+
+/// The 項番 of every row a grid page lists, in order (its row headers link to the row's
+/// item or phase page).
+fn grid_rows(site: &Site, page: &str) -> Vec<u32> {
+    let doc = site.html(page);
+    doc.select(&sel("table tbody tr th[scope=row] a"))
+        .map(|a| {
+            let target = resolve(page, a.value().attr("href").unwrap()).unwrap();
+            let own = target.rsplit_once("items/").or_else(|| target.rsplit_once("phases/")).map(|(_, no)| no);
+            let no = own.unwrap_or(&target).trim_end_matches("/index.html");
+            no.parse().unwrap_or_else(|_| panic!("{page}: a row header leads to {target}"))
+        })
+        .collect()
+}
+
+/// The parts a split matrix under `prefix` (`` or `rev/2026-01/`) lists, checked: each is a
+/// page of its own, listed in `urls.json` (the site's, or the revision's) as a
+/// `matrix-part`; each leads back to the list and to its neighbours; the parts' grids
+/// together list every row of `rows` once, in order; no page is over 1 MiB.
+fn check_parts(site: &Site, prefix: &str, rows: &[u32], listed: &[String]) {
+    let list = format!("{prefix}matrix/index.html");
+    let doc = site.html(&list);
+    let parts: Vec<String> =
+        doc.select(&sel("table.parts a")).map(|a| resolve(&list, a.value().attr("href").unwrap()).unwrap()).collect();
+    assert!(parts.len() > 5, "{list}: {parts:?}");
+    assert!(site.files[&list].len() < 64 * 1024, "{list} stays small: {} bytes", site.files[&list].len());
+    let in_manifest: Vec<String> =
+        parts.iter().map(|p| p.trim_start_matches(prefix).replace("index.html", "")).collect();
+    assert_eq!(listed, in_manifest, "{prefix}: urls.json lists the parts the list links, in order");
+    let mut seen: Vec<u32> = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        assert!(site.files.contains_key(part), "{part} is linked from {list} but not written");
+        assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
+        let doc = site.html(part);
+        let nav: BTreeMap<String, String> = doc
+            .select(&sel("nav.parts a"))
+            .map(|a| (text(a), resolve(part, a.value().attr("href").unwrap()).unwrap()))
+            .collect();
+        assert_eq!(nav.get("部分の一覧"), Some(&list), "{part}");
+        assert_eq!(nav.get("前の部分"), k.checked_sub(1).map(|k| &parts[k]), "{part}");
+        assert_eq!(nav.get("次の部分"), parts.get(k + 1), "{part}");
+        let own = grid_rows(site, part);
+        assert!(!own.is_empty(), "{part} lists no row");
+        // The 項番 range its list entry and its heading give.
+        let h1 = text(doc.select(&sel("h1")).next().unwrap());
+        assert!(h1.ends_with(&format!("項番{}–{}", own[0], own[own.len() - 1])), "{part}: {h1}");
+        seen.extend(own);
+    }
+    assert_eq!(seen, rows, "{prefix}: the parts together list every row once, in order");
+}
+
+#[test]
+fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    crate::common::generated(&project, 6_000, 25);
+    build(&project, &project.join("out"));
+    let (code, text) = rolesite(&["release", project.to_str().unwrap(), "--label", "2026-01"]);
+    assert_eq!(code, 0, "{text}");
+    build(&project, &project.join("out"));
+    let built = Site::read(&project.join("out"));
+
+    let roles: serde_json::Value = serde_json::from_slice(&built.files["data/roles.json"]).unwrap();
+    let rows: Vec<u32> = roles["rows"].as_array().unwrap().iter().map(|r| r["no"].as_u64().unwrap() as u32).collect();
+    assert!(rows.len() > 6_000);
+    let parts_in = |manifest: &[u8]| -> Vec<String> {
+        let urls: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+        let listed = urls["urls"].as_array().unwrap().iter().filter(|u| u["kind"] == "matrix-part");
+        listed.map(|u| u["url"].as_str().unwrap().to_string()).collect()
+    };
+    // `urls.json` lists pages by path: the parts in the order of their 項番.
+    let by_number = |prefix: &str, urls: Vec<String>| {
+        // The site's `urls.json` lists the revision's pages too, under `rev/`.
+        let own = urls.iter().filter_map(|u| u.strip_prefix(prefix)).filter(|u| u.starts_with("matrix/"));
+        let mut urls: Vec<String> = own.map(str::to_string).collect();
+        urls.sort_by_key(|u| u.trim_start_matches("matrix/").trim_end_matches('/').parse::<u32>().unwrap());
+        urls
+    };
+    check_parts(&built, "", &rows, &by_number("", parts_in(&built.files["urls.json"])));
+    let released = std::fs::read(project.join("revisions/2026-01/urls.json")).unwrap();
+    let frozen: Vec<String> = by_number("rev/2026-01/", parts_in(&released));
+    check_parts(&built, "rev/2026-01/", &rows, &frozen);
+    let in_site = by_number("rev/2026-01/", parts_in(&built.files["urls.json"]));
+    assert_eq!(in_site, frozen, "the site's urls.json lists the revision's parts");
+    assert_eq!(frozen, by_number("", parts_in(&built.files["urls.json"])), "the revision's parts are the same");
+
+    // The seed, below the threshold, keeps the whole table on one page.
+    let seed = site();
+    assert!(!seed.files.keys().any(|p| p.starts_with("matrix/") && p != "matrix/index.html"));
+    assert_eq!(grid_rows(seed, "matrix/index.html").len(), seed_rows(seed));
+}
+
+fn seed_rows(seed: &Site) -> usize {
+    let roles: serde_json::Value = serde_json::from_slice(&seed.files["data/roles.json"]).unwrap();
+    roles["rows"].as_array().unwrap().len()
+}
