@@ -662,15 +662,17 @@ fn search_over_shards_finds_what_the_whole_index_finds() {
     }
 }
 
-/// Not a test: the figures of docs/PERFORMANCE.md's sharded search table. For each site
-/// (`ROLESITE_BENCH_SITES="name=folder,…"`, sites built beforehand, by `bench/search.sh`;
+/// Not a test: the figures of docs/PERFORMANCE.md's tables of a reader's pages and sharded
+/// search at size. For each site, the largest page of each kind `urls.json` lists, and the
+/// first contentful paint of the ten largest HTML pages opened from `file://`; then, for the search,
+/// (`ROLESITE_BENCH_SITES="name=folder,…"`, sites built beforehand, by `bench/reading.sh`;
 /// else a 10,000-task table built here), each query on a freshly opened page: the index
 /// bytes it loaded and the time from asking to the results ranked (cold); then, on that
 /// page, the query again and a second query (warm). Medians of `ROUNDS` (5) openings.
-/// `cargo test --test it search::measure_shards -- --ignored --nocapture`
+/// `cargo test --test it search::measure_reading -- --ignored --nocapture`
 #[test]
 #[ignore]
-fn measure_shards_per_query() {
+fn measure_reading_at_size() {
     let dir = tempfile::tempdir().unwrap();
     let sites: Vec<(String, PathBuf)> = match std::env::var("ROLESITE_BENCH_SITES") {
         Ok(list) => list
@@ -693,6 +695,7 @@ fn measure_shards_per_query() {
     let chrome = driven();
     let tab = chrome.browser.new_tab().unwrap();
     for (name, site) in &sites {
+        pages_at_size(&tab, name, site);
         let files: Vec<_> = std::fs::read_dir(site.join("assets/search")).unwrap().map(|e| e.unwrap().path()).collect();
         let total: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum::<u64>()
             + site.join("assets/search-index.js").metadata().unwrap().len();
@@ -737,5 +740,46 @@ fn measure_shards_per_query() {
                 median(&mut second)
             );
         }
+    }
+}
+
+/// The largest page of each kind `urls.json` lists, and the first contentful paint of the
+/// ten largest HTML pages, each opened from `file://` (the median of three openings).
+fn pages_at_size(tab: &Tab, name: &str, site: &Path) {
+    let urls: serde_json::Value = serde_json::from_slice(&std::fs::read(site.join("urls.json")).unwrap()).unwrap();
+    let mut largest: std::collections::BTreeMap<String, (u64, String, usize)> = Default::default();
+    let mut html: Vec<(u64, String)> = Vec::new();
+    for u in urls["urls"].as_array().unwrap() {
+        let (url, kind) = (u["url"].as_str().unwrap(), u["kind"].as_str().unwrap());
+        let file = if url.is_empty() || url.ends_with('/') { format!("{url}index.html") } else { url.to_string() };
+        let Ok(meta) = site.join(&file).metadata() else { continue };
+        let kind = if url.starts_with("rev/") { format!("{kind} (released)") } else { kind.to_string() };
+        let entry = largest.entry(kind).or_insert((0, String::new(), 0));
+        entry.2 += 1;
+        if meta.len() > entry.0 {
+            (entry.0, entry.1) = (meta.len(), file.clone());
+        }
+        if file.ends_with(".html") {
+            html.push((meta.len(), file));
+        }
+    }
+    println!("{name}: the largest page of each kind");
+    for (kind, (bytes, file, count)) in &largest {
+        println!("  {kind:<22} {count:>7} pages   largest {:>9.1} kB  {file}", *bytes as f64 / 1000.0);
+    }
+    html.sort();
+    println!("{name}: first contentful paint of the ten largest pages (median of 3)");
+    for (bytes, file) in html.iter().rev().take(10) {
+        let mut paints: Vec<f64> = (0..3)
+            .map(|_| {
+                tab.navigate_to(&file_url(&site.join(file))).unwrap().wait_until_navigated().unwrap();
+                let js = "new Promise(function (done) { (function go() { \
+                    var p = performance.getEntriesByName('first-contentful-paint')[0]; \
+                    if (p) return done(p.startTime); setTimeout(go, 20); })(); })";
+                tab.evaluate(js, true).unwrap().value.unwrap().as_f64().unwrap()
+            })
+            .collect();
+        paints.sort_by(f64::total_cmp);
+        println!("  {:>9.1} kB  {:>7.0} ms  {file}", *bytes as f64 / 1000.0, paints[1]);
     }
 }

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Sharded search at size (issue #24): the index bytes a query loads and its time, cold (a
-# freshly opened page) and warm, in headless Chromium from file://.
+# What a reader of a large table loads (issue #24), in headless Chromium from file://: the
+# largest page of each kind `urls.json` lists, the first contentful paint of the ten largest
+# pages, and the search: the index bytes a query loads and its time, cold (a freshly opened
+# page) and warm.
 #
-#   bench/search.sh [SIZES...]        default: 10000 100000 (tasks; 25 vendors)
+#   bench/reading.sh [SIZES...]       default: 10000 100000 (tasks; 25 vendors)
 #
 # Builds each generated table (`rolesite gen`) with the release binary into WORK (default
-# /dev/shm/rolesite-search-bench, emptied first, removed at the end unless KEEP_WORK=1), prints
-# the size of the index, then runs the measuring test (tests/it/search.rs,
-# `measure_shards_per_query`) on the seed and these sites. ROUNDS (5) openings per query.
+# /dev/shm/rolesite-reading-bench, emptied first, removed at the end unless KEEP_WORK=1),
+# prints the size of the search index, then runs the measuring test (tests/it/search.rs,
+# `measure_reading_at_size`) on the seed and these sites. ROUNDS (5) openings per query.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
-work=${WORK:-/dev/shm/rolesite-search-bench}
+work=${WORK:-/dev/shm/rolesite-reading-bench}
 rm -rf "$work"
 mkdir -p "$work"
 cargo build --release -q
@@ -27,5 +29,5 @@ for n in "${sizes[@]}"; do
     "first file $(stat -c %s "$work/out-$n/assets/search-index.js") bytes"
   sites="$sites,$n tasks=$work/out-$n"
 done
-ROLESITE_BENCH_SITES=$sites cargo test -q --test it search::measure_shards_per_query -- --ignored --nocapture
+ROLESITE_BENCH_SITES=$sites cargo test -q --test it search::measure_reading_at_size -- --ignored --nocapture
 [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$work"
