@@ -29,6 +29,9 @@ pub enum Spec<'a> {
     /// A part of a matrix too large for one page (see [`matrix_parts`]).
     MatrixPart(MatrixPart<'a>),
     Quality,
+    /// The rows of one flag, of one span of 項番, when the flag is on too many rows for the
+    /// quality page to list (see [`flag_parts`]).
+    FlagPart(Code, u32),
     Content(&'a ContentPage),
     /// Made last: the changes are computed while the other pages are rendered.
     Changes(&'a Changes),
@@ -90,6 +93,7 @@ pub fn specs<'a>(
         Spec::Revisions,
     ];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
+    specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
     specs.extend(continuity.aliases.iter().map(Spec::Alias));
@@ -109,6 +113,7 @@ pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     let mut specs =
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
+    specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
@@ -173,6 +178,34 @@ pub fn matrix_parts(table: &Table) -> Vec<MatrixPart<'_>> {
     parts
 }
 
+/// The most rows of one flag the quality page lists itself: past this, it links to pages
+/// of [`FLAG_PART_SPAN`] 項番 each (a row takes about 180 bytes of a list).
+pub const FLAG_LIST_AT_MOST: usize = 2_000;
+
+/// The 項番 one page of a flag's rows spans: `quality/<flag>/<start>/` lists those from
+/// `start`, a multiple of this, on; the address holds while rows are edited.
+pub const FLAG_PART_SPAN: u32 = 2_500;
+
+/// The flags on more rows than the quality page lists, each with the starts of the spans
+/// of 項番 that hold its rows, in order.
+pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
+    let mut rows_of: std::collections::BTreeMap<Code, Vec<u32>> = Default::default();
+    for row in &table.rows {
+        for flag in &row.flags {
+            rows_of.entry(flag.code).or_default().push(row.no);
+        }
+    }
+    let mut parts = Vec::new();
+    for (code, mut nos) in rows_of.into_iter().filter(|(_, nos)| nos.len() > FLAG_LIST_AT_MOST) {
+        nos.sort_unstable();
+        nos.dedup();
+        let mut starts: Vec<u32> = nos.iter().map(|no| no / FLAG_PART_SPAN * FLAG_PART_SPAN).collect();
+        starts.dedup();
+        parts.extend(starts.into_iter().map(|start| (code, start)));
+    }
+    parts
+}
+
 /// The most 項番 of one gap that get a page of their own. A range lost from a document is
 /// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
 /// page per unused number would say nothing.
@@ -210,6 +243,9 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
             d(urls::matrix_part(part.start), Some("matrix-part"), "matrix.html", "matrix", Shows::Table)
         }
         Spec::Quality => d(urls::QUALITY.into(), Some("quality"), "quality.html", "quality", Shows::Table),
+        Spec::FlagPart(code, start) => {
+            d(urls::flag_part(code.as_str(), *start), Some("quality-part"), "rows.html", "quality", Shows::Table)
+        }
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
         Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),
         Spec::Revisions => d(urls::REVISIONS.into(), Some("revisions"), "revisions.html", "revisions", Shows::Table),

@@ -42,6 +42,11 @@ pub fn matrix_part(start: u32) -> String {
     format!("matrix/{start}/")
 }
 
+/// The rows of one flag in one span of 項番 (see `plan::flag_parts`).
+pub fn flag_part(code: &str, start: u32) -> String {
+    format!("quality/{code}/{start}/")
+}
+
 pub fn phase(no: u32) -> String {
     format!("phases/{no}/")
 }

@@ -848,6 +848,27 @@ pub fn matrix_part<'a>(site: &Site<'a>, part: &crate::plan::MatrixPart<'a>, from
     Ok(Matrix { grid: Some(grid(site, &rows, true, from)?), parts: Vec::new(), part: Some(nav), rows: rows.len() })
 }
 
+/// Whether a 項番 falls in the span of a flag's page from `start`.
+fn in_span(no: u32, start: u32) -> bool {
+    (start..start + crate::plan::FLAG_PART_SPAN).contains(&no)
+}
+
+/// One page of a flag's rows (see `plan::flag_parts`), by heading, as the list of tasks
+/// without a named ◎ is.
+pub fn flag_part<'a>(site: &Site<'a>, code: Code, start: u32, from: &str) -> Rows<'a> {
+    let nos: Vec<u32> =
+        site.table.rows.iter().filter(|r| r.has_flag(code) && in_span(r.no, start)).map(|r| r.no).collect();
+    let label = site.table.document.legend.code_label(code);
+    let end = start + crate::plan::FLAG_PART_SPAN - 1;
+    Rows {
+        intro: format!(
+            "「{label}」の指摘がある行のうち、項番 {start}–{end} のものです。ほかの項番は「データ品質」のページから開けます。"
+        ),
+        groups: by_phase(site, &nos, from),
+        count: nos.len(),
+    }
+}
+
 #[derive(Serialize)]
 pub struct FindingView {
     /// Set on the first finding of each code, so the counts table can link to it.
@@ -859,11 +880,24 @@ pub struct FindingView {
     message: String,
 }
 
+/// The rows of one flag: listed here, or, when too many (`plan::FLAG_LIST_AT_MOST`), in
+/// pages of a span of 項番 each, linked from `parts`.
 #[derive(Serialize)]
 pub struct FlagGroup<'a> {
     code: Code,
     label: &'static str,
+    count: usize,
     rows: Vec<RowLink<'a>>,
+    parts: Vec<FlagPartLink>,
+}
+
+/// A page of a flag's rows, as the quality page links it.
+#[derive(Serialize)]
+pub struct FlagPartLink {
+    href: String,
+    from: u32,
+    to: u32,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -901,12 +935,28 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
     let mut codes: Vec<Code> = t.rows.iter().flat_map(|r| r.flags.iter().map(|f| f.code)).collect();
     codes.sort();
     codes.dedup();
+    let parts = crate::plan::flag_parts(t);
     let flagged = codes
         .into_iter()
-        .map(|code| FlagGroup {
-            code,
-            label: t.document.legend.code_label(code),
-            rows: t.rows.iter().filter(|r| r.has_flag(code)).map(|r| RowLink::new(r, from)).collect(),
+        .map(|code| {
+            let rows: Vec<&Row> = t.rows.iter().filter(|r| r.has_flag(code)).collect();
+            let link = |&(_, start): &(Code, u32)| FlagPartLink {
+                href: urls::href(from, &urls::flag_part(code.as_str(), start)),
+                from: start,
+                to: start + crate::plan::FLAG_PART_SPAN - 1,
+                count: rows.iter().filter(|r| in_span(r.no, start)).count(),
+            };
+            let parts: Vec<FlagPartLink> = parts.iter().filter(|(c, _)| *c == code).map(link).collect();
+            FlagGroup {
+                code,
+                label: t.document.legend.code_label(code),
+                count: rows.len(),
+                rows: match parts.is_empty() {
+                    true => rows.iter().map(|r| RowLink::new(r, from)).collect(),
+                    false => Vec::new(),
+                },
+                parts,
+            }
         })
         .collect();
     Quality {

@@ -344,6 +344,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
             page(format!("役割分担表(全体) 項番{first}–{last}")).render(kinds::matrix_part(site, part, u)?)
         }
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
+        Spec::FlagPart(code, start) => {
+            let label = site.table.document.legend.code_label(*code);
+            let end = start + plan::FLAG_PART_SPAN - 1;
+            page(format!("データ品質: {label}(項番{start}–{end})")).render(kinds::flag_part(site, *code, *start, u))
+        }
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
         Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),
         Spec::Revisions => page("公開版".into()).render(history::revisions(site, u)),

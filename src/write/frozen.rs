@@ -44,7 +44,7 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 19] = [
+const KINDS: [&str; 20] = [
     "home",
     "item",
     "heading",
@@ -58,6 +58,7 @@ const KINDS: [&str; 19] = [
     "matrix",
     "matrix-part",
     "quality",
+    "quality-part",
     "page",
     "changes",
     "alias",

@@ -1,6 +1,7 @@
 //! A table too large for one matrix page: the matrix cut into parts, on a generated table
 //! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
-//! released revision; and the seed, below it, keeping its one page.
+//! released revision; and the seed, below it, keeping its one page. The same for a flag on
+//! more rows than the quality page lists (`plan::FLAG_LIST_AT_MOST`).
 
 use super::{build, resolve, rolesite, sel, site, text, Site};
 use std::collections::BTreeMap;
@@ -55,6 +56,49 @@ fn check_parts(site: &Site, prefix: &str, rows: &[u32], listed: &[String]) {
     assert_eq!(seen, rows, "{prefix}: the parts together list every row once, in order");
 }
 
+/// The rows of a flag the quality page under `prefix` splits, checked: the quality page
+/// lists no row of it but links its pages, each listed in `urls.json` as a `quality-part`
+/// and under 1 MiB; together they list every row of `flagged` once. Returns how many flags
+/// were split.
+fn check_flag_parts(site: &Site, prefix: &str, flagged: &BTreeMap<String, Vec<u32>>, listed: &[String]) -> usize {
+    let quality = format!("{prefix}quality/index.html");
+    let doc = site.html(&quality);
+    let mut split = 0;
+    let mut all_parts = Vec::new();
+    for (code, rows) in flagged {
+        let section = doc.select(&sel(&format!("section[aria-labelledby={code}]"))).next().unwrap();
+        let parts: Vec<String> = section
+            .select(&sel("ul.parts a"))
+            .map(|a| resolve(&quality, a.value().attr("href").unwrap()).unwrap())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        split += 1;
+        assert!(rows.len() > 2_000, "{code}: {} rows split", rows.len());
+        assert_eq!(
+            section.select(&sel(".rowlist, ul.rows, li a[href*='items/']")).count(),
+            0,
+            "{code}: listed whole too"
+        );
+        let mut seen = Vec::new();
+        for part in &parts {
+            assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
+            let doc = site.html(part);
+            seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
+                let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
+                let no = target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html");
+                no.parse::<u32>().unwrap()
+            }));
+            all_parts.push(part.trim_start_matches(prefix).replace("index.html", ""));
+        }
+        assert_eq!(&seen, rows, "{prefix}{code}: the pages together list every flagged row once, in order");
+    }
+    all_parts.sort();
+    assert_eq!(all_parts, listed, "{prefix}: urls.json lists the flag pages the quality page links");
+    split
+}
+
 #[test]
 fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,6 +132,31 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     check_parts(&built, "rev/2026-01/", &rows, &frozen);
     let in_site = by_number("rev/2026-01/", parts_in(&built.files["urls.json"]));
     assert_eq!(in_site, frozen, "the site's urls.json lists the revision's parts");
+
+    // The flags: in `roles.json`, each row's codes; in `urls.json`, the flag pages.
+    let mut flagged: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for row in roles["rows"].as_array().unwrap() {
+        for flag in row["flags"].as_array().unwrap() {
+            flagged
+                .entry(flag["code"].as_str().unwrap().to_string())
+                .or_default()
+                .push(row["no"].as_u64().unwrap() as u32);
+        }
+    }
+    let flag_pages = |manifest: &[u8], prefix: &str| -> Vec<String> {
+        let urls: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+        let listed = urls["urls"].as_array().unwrap().iter().filter(|u| u["kind"] == "quality-part");
+        let mut urls: Vec<String> = listed
+            .filter_map(|u| u["url"].as_str().unwrap().strip_prefix(prefix))
+            .filter(|u| u.starts_with("quality/"))
+            .map(str::to_string)
+            .collect();
+        urls.sort();
+        urls
+    };
+    let split = check_flag_parts(&built, "", &flagged, &flag_pages(&built.files["urls.json"], ""));
+    assert!(split >= 1, "the generated table's repeated names are flagged on most rows");
+    check_flag_parts(&built, "rev/2026-01/", &flagged, &flag_pages(&released, "rev/2026-01/"));
     assert_eq!(frozen, by_number("", parts_in(&built.files["urls.json"])), "the revision's parts are the same");
 
     // The seed, below the threshold, keeps the whole table on one page.
