@@ -6,7 +6,7 @@
 use crate::baseline::Baseline;
 use crate::changes::Changes;
 use crate::diag::{Code, Finding, Location};
-use crate::model::{Gap, Row, SourceText, Subsystem, Table, Vendor};
+use crate::model::{Gap, RoleKind, Row, SourceText, Subsystem, Table, Vendor};
 use crate::pages::ContentPage;
 use crate::read::continuity::{Alias, Continuity, Retired};
 use crate::urls;
@@ -32,6 +32,9 @@ pub enum Spec<'a> {
     /// The rows of one flag, of one span of 項番, when the flag is on too many rows for the
     /// quality page to list (see [`flag_parts`]).
     FlagPart(Code, u32),
+    /// A vendor's rows of one kind of role, of one span of 項番, when it has too many for
+    /// its page to list (see [`vendor_parts`]).
+    VendorPart(&'a Vendor, RoleKind, u32),
     Content(&'a ContentPage),
     /// Made last: the changes are computed while the other pages are rendered.
     Changes(&'a Changes),
@@ -94,6 +97,7 @@ pub fn specs<'a>(
     ];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
+    specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
     specs.extend(continuity.aliases.iter().map(Spec::Alias));
@@ -114,6 +118,7 @@ pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
+    specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
@@ -206,6 +211,36 @@ pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
     parts
 }
 
+/// The most rows of one kind of role a vendor page lists itself: past this, it links to
+/// pages of [`FLAG_PART_SPAN`] 項番 each, as the quality page does for a flag.
+pub const VENDOR_LIST_AT_MOST: usize = 2_000;
+
+/// The vendors with more tasks of one kind of role than their page lists, with the kind
+/// and the starts of the spans of 項番 that hold those tasks, in order.
+pub fn vendor_parts(table: &Table) -> Vec<(&Vendor, RoleKind, u32)> {
+    let mut rows_of: std::collections::BTreeMap<(&str, RoleKind), Vec<u32>> = Default::default();
+    for row in table.rows.iter().filter(|r| !r.is_heading()) {
+        for role in &row.roles {
+            if let Some(v) = role.vendor.as_deref() {
+                rows_of.entry((v, role.role)).or_default().push(row.no);
+            }
+        }
+    }
+    rows_of.values_mut().for_each(|nos| nos.dedup());
+    let mut parts = Vec::new();
+    for v in &table.vendors {
+        for &kind in &table.document.legend.kinds {
+            let Some(nos) = rows_of.get(&(v.id.as_str(), kind)).filter(|n| n.len() > VENDOR_LIST_AT_MOST) else {
+                continue;
+            };
+            let mut starts: Vec<u32> = nos.iter().map(|no| no / FLAG_PART_SPAN * FLAG_PART_SPAN).collect();
+            starts.dedup();
+            parts.extend(starts.into_iter().map(|start| (v, kind, start)));
+        }
+    }
+    parts
+}
+
 /// The most 項番 of one gap that get a page of their own. A range lost from a document is
 /// a few pages of it; a far wider one is a numbering that skips (1000, 2000, …), where a
 /// page per unused number would say nothing.
@@ -243,6 +278,10 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
             d(urls::matrix_part(part.start), Some("matrix-part"), "matrix.html", "matrix", Shows::Table)
         }
         Spec::Quality => d(urls::QUALITY.into(), Some("quality"), "quality.html", "quality", Shows::Table),
+        Spec::VendorPart(v, kind, start) => {
+            let url = urls::vendor_part(&v.id, kind.id(), *start);
+            d(url, Some("vendor-part"), "vendor-part.html", "vendors", Shows::Table)
+        }
         Spec::FlagPart(code, start) => {
             d(urls::flag_part(code.as_str(), *start), Some("quality-part"), "rows.html", "quality", Shows::Table)
         }

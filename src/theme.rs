@@ -38,6 +38,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = embed!(
     "templates/phase.html",
     "templates/phases.html",
     "templates/vendor.html",
+    "templates/vendor-part.html",
     "templates/vendors.html",
     "templates/subsystem.html",
     "templates/subsystems.html",

@@ -42,6 +42,11 @@ pub fn matrix_part(start: u32) -> String {
     format!("matrix/{start}/")
 }
 
+/// A vendor's tasks of one kind of role in one span of 項番 (see `plan::vendor_parts`).
+pub fn vendor_part(id: &str, kind: &str, start: u32) -> String {
+    format!("{}{kind}/{start}/", vendor(id))
+}
+
 /// The rows of one flag in one span of 項番 (see `plan::flag_parts`).
 pub fn flag_part(code: &str, start: u32) -> String {
     format!("quality/{code}/{start}/")

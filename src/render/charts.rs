@@ -118,6 +118,16 @@ struct Columns<'a> {
     of: Box<dyn Fn(u32) -> Option<usize> + 'a>,
 }
 
+/// The page of a vendor's list of the kind `role` (its id) that holds task `first`, when
+/// that list is too long for the vendor's page (see `plan::vendor_parts`): the part of
+/// its span, as linked from the page at `from`. `None` when the vendor's page lists it.
+fn list_page(site: &Site, vendor: &str, role: &str, first: u32, from: &str) -> Option<String> {
+    let kind = site.table.document.legend.by_id(role)?;
+    let split = site.index.vendors.get(vendor)?.of(kind).len() > crate::plan::VENDOR_LIST_AT_MOST;
+    let start = first / crate::plan::FLAG_PART_SPAN * crate::plan::FLAG_PART_SPAN;
+    split.then(|| urls::href(from, &urls::vendor_part(vendor, role, start)))
+}
+
 /// The load map of the whole table: vendors × top-level phases, and a column for tasks
 /// whose heading the source lost.
 pub fn home_map(site: &Site, from: &str) -> LoadMap {
@@ -276,7 +286,10 @@ fn load_map(site: &Site, tasks: &[u32], columns: Columns, all_vendors: bool, fro
         .map(|(at, v)| {
             let page = urls::href(from, &urls::vendor(&v.id));
             let cells: Vec<Option<Count>> = (0..columns.names.len()).map(|c| counts.get(at, c).cloned()).collect();
-            let anchor = |column, role: &str, first| format!("{page}#{}", (columns.anchor)(column, role, first));
+            let anchor = |column, role: &str, first| {
+                let list = list_page(site, &v.id, role, first, from).unwrap_or_else(|| page.clone());
+                format!("{list}#{}", (columns.anchor)(column, role, first))
+            };
             let cells = map_cells(&cells, &columns, kinds, &max, &v.name, &anchor);
             MapRow { y: 0, id: &v.id, short: &v.short, name: &v.name, href: page, cells }
         })
@@ -656,13 +669,18 @@ pub fn vendor_bars(site: &Site, vendor: &crate::model::Vendor, from: &str) -> Ve
     let counts = count(site, &tasks, &columns, Some(at));
     let max = counts.values().flat_map(|c| c.kinds.iter().map(|k| k.0.total())).max().unwrap_or(1).max(1);
     let width = |n: usize| (n as f64 / max as f64 * BAR_W as f64).round() as u32;
-    // Links stay on this page: its own lists of the phase's tasks.
+    // Links stay on this page, its own lists of the phase's tasks; or go to the part of a
+    // list too long for it.
     let bar = |column: usize, kind: RoleKind, (count, first): (Tally, u32)| {
         (count.total() > 0).then(|| BarMark {
             count,
             width: width(count.certain).max(u32::from(count.certain > 0) * 2),
             doubt_width: width(count.doubtful).max(u32::from(count.doubtful > 0) * 2),
-            href: format!("#{}", (columns.anchor)(column, kind.id(), first)),
+            href: format!(
+                "{}#{}",
+                list_page(site, &vendor.id, kind.id(), first, from).unwrap_or_default(),
+                (columns.anchor)(column, kind.id(), first)
+            ),
             label: format!("{}・{}: {}", vendor.name, columns.names[column].0, spoken(kind, count, " ")),
         })
     };

@@ -662,7 +662,12 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
         site.fragment_from(from, "vendor-groups.html", &(from, id, title, nos), groups)
     };
     let kinds = &site.table.document.legend.kinds;
-    let lists = (kinds.iter()).map(|k| list(k.id(), &list_title(*k), vi.of(*k))).collect::<Result<Vec<_>>>()?;
+    let lists = (kinds.iter())
+        .map(|k| match vi.of(*k).len() > crate::plan::VENDOR_LIST_AT_MOST {
+            true => list_parts(site, v, *k, from),
+            false => list(k.id(), &list_title(*k), vi.of(*k)),
+        })
+        .collect::<Result<Vec<_>>>()?;
     let counts: Vec<crate::index::Tally> = vi.roles.iter().map(|nos| site.index.tally(nos)).collect();
     Ok(VendorPage {
         vendor: v,
@@ -683,8 +688,58 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     })
 }
 
+/// A vendor's list of one kind of role too long for its page: its count, and links to the
+/// pages of its tasks by span of 項番 (see `plan::vendor_parts`), each with its count.
+fn list_parts(site: &Site, v: &Vendor, kind: RoleKind, from: &str) -> Result<super::Block> {
+    let nos = site.index.vendors[&v.id].of(kind);
+    let span = crate::plan::FLAG_PART_SPAN;
+    let mut starts: Vec<u32> = nos.iter().map(|no| no / span * span).collect();
+    starts.dedup();
+    let mut body =
+        String::from("<p>一ページには多すぎるため、項番の範囲ごとのページに分けています。</p>\n<ul class=\"parts\">");
+    for start in starts {
+        let href = crate::html::escape(&urls::href(from, &urls::vendor_part(&v.id, kind.id(), start)));
+        let count = nos.iter().filter(|no| in_span(**no, start)).count();
+        let end = start + span - 1;
+        body.push_str(&format!("<li><a href=\"{href}\">項番 {start}–{end}</a>({count} 件)</li>"));
+    }
+    body.push_str("</ul>\n");
+    let title = list_title(kind);
+    let count = site.index.tally(nos);
+    let view = Groups { id: kind.id(), title: &title, count, body: super::Block::new(None, body.into()) };
+    site.part(from, "vendor-groups.html", &view)
+}
+
+/// One page of a vendor's tasks of one kind of role (see `plan::vendor_parts`): the part
+/// of its list, with the same anchors, so the load maps and bars can link into it.
+#[derive(Serialize)]
+pub struct VendorPart<'a> {
+    vendor: &'a Vendor,
+    vendor_href: String,
+    intro: String,
+    list: super::Block,
+}
+
+pub fn vendor_part<'a>(
+    site: &Site<'a>,
+    v: &'a Vendor,
+    kind: RoleKind,
+    start: u32,
+    from: &str,
+) -> Result<VendorPart<'a>> {
+    let nos: Vec<u32> = site.index.vendors[&v.id].of(kind).iter().copied().filter(|no| in_span(*no, start)).collect();
+    let end = start + crate::plan::FLAG_PART_SPAN - 1;
+    let title = list_title(kind);
+    let intro = format!(
+        "{}の「{title}」のうち、項番 {start}–{end} のものです。ほかの項番は事業者のページから開けます。",
+        v.name
+    );
+    let list = site.part(from, "vendor-groups.html", &vendor_list(site, from, kind.id(), &title, &nos)?)?;
+    Ok(VendorPart { vendor: v, vendor_href: urls::href(from, &urls::vendor(&v.id)), intro, list })
+}
+
 /// The heading of a vendor's list of one kind of role: 「◎ 主担当の作業」, 「○ 協力する作業」.
-fn list_title(kind: RoleKind) -> String {
+pub fn list_title(kind: RoleKind) -> String {
     match kind.label() {
         "協力" => format!("{} 協力する作業", kind.symbol()),
         label => format!("{} {label}の作業", kind.symbol()),

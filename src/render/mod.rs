@@ -344,6 +344,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
             page(format!("役割分担表(全体) 項番{first}–{last}")).render(kinds::matrix_part(site, part, u)?)
         }
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
+        Spec::VendorPart(v, kind, start) => {
+            let end = start + plan::FLAG_PART_SPAN - 1;
+            let title = format!("{}: {}(項番{start}–{end})", v.name, kinds::list_title(*kind));
+            page(title).render(kinds::vendor_part(site, v, *kind, *start, u)?)
+        }
         Spec::FlagPart(code, start) => {
             let label = site.table.document.legend.code_label(*code);
             let end = start + plan::FLAG_PART_SPAN - 1;

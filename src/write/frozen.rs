@@ -44,7 +44,7 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 20] = [
+const KINDS: [&str; 21] = [
     "home",
     "item",
     "heading",
@@ -52,6 +52,7 @@ const KINDS: [&str; 20] = [
     "phases",
     "vendor",
     "vendors",
+    "vendor-part",
     "subsystem",
     "subsystems",
     "unassigned",

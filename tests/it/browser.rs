@@ -616,16 +616,22 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     fs::write(raci.join("site.toml"), format!("[legend]\nseveral = true\n\n{roles}")).unwrap();
     let raci_out = dir.path().join("raci-out");
     build(&raci, &raci_out);
-    // A table above the split thresholds: its matrix in parts, its repeated names' flag in
-    // pages (plan::MATRIX_WHOLE_AT_MOST, plan::FLAG_LIST_AT_MOST). Their lists and a part
-    // of each are checked.
+    // A table above the split thresholds: its matrix in parts, its repeated names' flag and
+    // its vendors' ○ in pages (plan::MATRIX_WHOLE_AT_MOST, FLAG_LIST_AT_MOST,
+    // VENDOR_LIST_AT_MOST). Their lists and a part of each are checked.
     let large = dir.path().join("large");
     crate::common::generated(&large, 5_100, 4);
     let large_out = dir.path().join("large-out");
     build(&large, &large_out);
-    let split =
-        ["matrix/index.html", "matrix/1/index.html", "quality/index.html", "quality/duplicate-name/0/index.html"]
-            .map(|page| large_out.join(page));
+    let split = [
+        "matrix/index.html",
+        "matrix/1/index.html",
+        "quality/index.html",
+        "quality/duplicate-name/0/index.html",
+        "vendors/v01/index.html",
+        "vendors/v01/cooperating/0/index.html",
+    ]
+    .map(|page| large_out.join(page));
     assert!(split.iter().all(|p| p.is_file()), "the large table's pages are split: {split:?}");
     // A page the checker must reject, so a run that checked nothing cannot pass.
     let control = dir.path().join("control");

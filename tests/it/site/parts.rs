@@ -1,7 +1,8 @@
 //! A table too large for one matrix page: the matrix cut into parts, on a generated table
 //! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
 //! released revision; and the seed, below it, keeping its one page. The same for a flag on
-//! more rows than the quality page lists (`plan::FLAG_LIST_AT_MOST`).
+//! more rows than the quality page lists (`plan::FLAG_LIST_AT_MOST`), and a vendor with
+//! more tasks of one kind than its page lists (`plan::VENDOR_LIST_AT_MOST`).
 
 use super::{build, resolve, rolesite, sel, site, text, Site};
 use std::collections::BTreeMap;
@@ -99,11 +100,55 @@ fn check_flag_parts(site: &Site, prefix: &str, flagged: &BTreeMap<String, Vec<u3
     split
 }
 
+/// A vendor's lists its page under `prefix` splits, checked: the page lists none of their
+/// tasks but links their parts, each under 1 MiB and listed in `urls.json` as a
+/// `vendor-part`; together the parts list the vendor's tasks of that kind once. Returns
+/// how many lists were split.
+fn check_vendor_parts(
+    site: &Site,
+    prefix: &str,
+    roles: &BTreeMap<(String, String), Vec<u32>>,
+    listed: &[String],
+) -> usize {
+    let mut split = 0;
+    let mut all_parts = Vec::new();
+    for ((vendor, kind), tasks) in roles {
+        let page = format!("{prefix}vendors/{vendor}/index.html");
+        let doc = site.html(&page);
+        let section = doc.select(&sel(&format!("section[aria-labelledby={kind}]"))).next().unwrap();
+        let parts: Vec<String> = section
+            .select(&sel("ul.parts a"))
+            .map(|a| resolve(&page, a.value().attr("href").unwrap()).unwrap())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        split += 1;
+        assert!(tasks.len() > 2_000, "{vendor} {kind}: {} tasks split", tasks.len());
+        assert_eq!(section.select(&sel("li a[href*='items/']")).count(), 0, "{vendor} {kind}: listed whole too");
+        let mut seen = Vec::new();
+        for part in &parts {
+            assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
+            let doc = site.html(part);
+            seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
+                let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
+                target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html").parse::<u32>().unwrap()
+            }));
+            all_parts.push(part.trim_start_matches(prefix).replace("index.html", ""));
+        }
+        assert_eq!(&seen, tasks, "{prefix}{vendor} {kind}: the parts together list its tasks once, in order");
+    }
+    all_parts.sort();
+    assert_eq!(all_parts, listed, "{prefix}: urls.json lists the vendor parts the vendor pages link");
+    split
+}
+
 #[test]
 fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    crate::common::generated(&project, 6_000, 25);
+    // Four vendors: each has more ○ than its page lists.
+    crate::common::generated(&project, 6_000, 4);
     build(&project, &project.join("out"));
     let (code, text) = rolesite(&["release", project.to_str().unwrap(), "--label", "2026-01"]);
     assert_eq!(code, 0, "{text}");
@@ -157,6 +202,30 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     let split = check_flag_parts(&built, "", &flagged, &flag_pages(&built.files["urls.json"], ""));
     assert!(split >= 1, "the generated table's repeated names are flagged on most rows");
     check_flag_parts(&built, "rev/2026-01/", &flagged, &flag_pages(&released, "rev/2026-01/"));
+
+    // The vendors' lists: in `roles.json`, each vendor's tasks by kind (certain or not).
+    let mut lists: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+    for row in roles["rows"].as_array().unwrap().iter().filter(|r| r["kind"] == "task") {
+        for role in row["roles"].as_array().unwrap().iter().filter(|r| r["vendor"].is_string()) {
+            let key = (role["vendor"].as_str().unwrap().to_string(), role["role"].as_str().unwrap().to_string());
+            let tasks = lists.entry(key).or_default();
+            let no = row["no"].as_u64().unwrap() as u32;
+            if tasks.last() != Some(&no) {
+                tasks.push(no);
+            }
+        }
+    }
+    let vendor_pages = |manifest: &[u8], prefix: &str| -> Vec<String> {
+        let urls: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+        let listed = urls["urls"].as_array().unwrap().iter().filter(|u| u["kind"] == "vendor-part");
+        let own = listed.filter_map(|u| u["url"].as_str().unwrap().strip_prefix(prefix));
+        let mut urls: Vec<String> = own.filter(|u| u.starts_with("vendors/")).map(str::to_string).collect();
+        urls.sort();
+        urls
+    };
+    let split = check_vendor_parts(&built, "", &lists, &vendor_pages(&built.files["urls.json"], ""));
+    assert!(split >= 4, "each of the four vendors' ○ lists is split: {split}");
+    check_vendor_parts(&built, "rev/2026-01/", &lists, &vendor_pages(&released, "rev/2026-01/"));
     assert_eq!(frozen, by_number("", parts_in(&built.files["urls.json"])), "the revision's parts are the same");
 
     // The seed, below the threshold, keeps the whole table on one page.
