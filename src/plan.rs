@@ -141,6 +141,13 @@ fn rows_and_catalog(table: &Table) -> impl Iterator<Item = Spec<'_>> {
 /// out quickly. The seed and tables of a few thousand rows keep one page.
 pub const MATRIX_WHOLE_AT_MOST: usize = 5_000;
 
+/// Whether the home page's and `phases/`'s trees list only the headings with none above
+/// them: past [`MATRIX_WHOLE_AT_MOST`] rows, every heading would make them megabytes (14,000
+/// headings at 100,000 tasks), and each heading's page lists those below it.
+pub fn tops_only(table: &Table) -> bool {
+    table.rows.len() > MATRIX_WHOLE_AT_MOST
+}
+
 /// The 項番 one part of a split matrix spans at most, from its start.
 pub const MATRIX_PART_SPAN: u32 = 1_000;
 

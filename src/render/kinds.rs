@@ -23,6 +23,7 @@ pub struct Home<'a> {
     /// What the map's columns are: the top-level headings, and those whose heading above
     /// was lost (they stand at the top for want of it, whatever their level).
     map_caption: String,
+    tops_only: bool,
 }
 
 pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
@@ -44,6 +45,7 @@ pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
         headings: t.headings().count(),
         gaps: t.gaps.len(),
         map: super::charts::home_map(site, from),
+        tops_only: crate::plan::tops_only(t),
     }
 }
 
@@ -519,16 +521,21 @@ pub struct NameGroup<'a> {
 pub struct Phases<'a> {
     tree: Vec<TreeNode<'a>>,
     by_name: Vec<NameGroup<'a>>,
+    tops_only: bool,
 }
 
 pub fn phases<'a>(site: &Site<'a>, from: &str) -> Phases<'a> {
     let all = tree(site.table, site.index, from);
+    let tops_only = crate::plan::tops_only(site.table);
     let mut by_name: Vec<NameGroup> = Vec::new();
     for (name, nos) in &site.index.headings_by_name {
-        let nodes = all.iter().filter(|n| n.gap.is_none() && nos.contains(&n.no)).cloned().collect();
-        by_name.push(NameGroup { name, headings: nodes });
+        let nodes: Vec<TreeNode> = all.iter().filter(|n| n.gap.is_none() && nos.contains(&n.no)).cloned().collect();
+        // A tree of the top headings names only them.
+        if !(tops_only && nodes.is_empty()) {
+            by_name.push(NameGroup { name, headings: nodes });
+        }
     }
-    Phases { tree: all, by_name }
+    Phases { tree: all, by_name, tops_only }
 }
 
 #[derive(Serialize)]

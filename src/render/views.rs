@@ -259,10 +259,14 @@ pub struct TreeNode<'a> {
     pub gap: Option<(u32, u32)>,
 }
 
+/// The phase tree: every heading, or, for a table too large to list them all on one page
+/// (`plan::tops_only`), those with no heading above them; each heading's page lists the
+/// headings below it.
 pub fn tree<'a>(table: &'a Table, ix: &Index, from: &str) -> Vec<TreeNode<'a>> {
     let mut gaps = table.gaps.iter().peekable();
     let mut nodes = Vec::new();
-    for h in table.headings() {
+    let tops_only = crate::plan::tops_only(table);
+    for h in table.headings().filter(|h| !tops_only || h.parent.is_none()) {
         while let Some(g) = gaps.next_if(|g| g.to < h.no) {
             let (name, href, gap) = ("", String::new(), Some((g.from, g.to)));
             nodes.push(TreeNode { no: g.from, name, level: 1, href, tasks: 0, parent_unknown: false, gap });

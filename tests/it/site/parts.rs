@@ -2,7 +2,8 @@
 //! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
 //! released revision; and the seed, below it, keeping its one page. The same for a flag on
 //! more rows than the quality page lists (`plan::FLAG_LIST_AT_MOST`), and a vendor with
-//! more tasks of one kind than its page lists (`plan::VENDOR_LIST_AT_MOST`).
+//! more tasks of one kind than its page lists (`plan::VENDOR_LIST_AT_MOST`); and the trees
+//! of headings, which then list the top ones only (`plan::tops_only`).
 
 use super::{build, resolve, rolesite, sel, site, text, Site};
 use std::collections::BTreeMap;
@@ -228,10 +229,34 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     check_vendor_parts(&built, "rev/2026-01/", &lists, &vendor_pages(&released, "rev/2026-01/"));
     assert_eq!(frozen, by_number("", parts_in(&built.files["urls.json"])), "the revision's parts are the same");
 
+    // The trees of the home page and phases/ list the top headings only, each linking to
+    // its page (which lists those below it).
+    let tops: Vec<u32> = roles["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "heading" && r["parent"].is_null())
+        .map(|r| r["no"].as_u64().unwrap() as u32)
+        .collect();
+    assert!(tops.len() > 10 && tops.len() * 10 < rows.len(), "{} top headings", tops.len());
+    for page in ["index.html", "phases/index.html"] {
+        let doc = built.html(page);
+        let listed: Vec<u32> = doc
+            .select(&sel("ul.tree li a"))
+            .map(|a| {
+                let target = resolve(page, a.value().attr("href").unwrap()).unwrap();
+                target.trim_start_matches("phases/").trim_end_matches("/index.html").parse().unwrap()
+            })
+            .collect();
+        assert_eq!(listed, tops, "{page}: the tree lists the top headings");
+    }
+
     // The seed, below the threshold, keeps the whole table on one page.
     let seed = site();
     assert!(!seed.files.keys().any(|p| p.starts_with("matrix/") && p != "matrix/index.html"));
     assert_eq!(grid_rows(seed, "matrix/index.html").len(), seed_rows(seed));
+    let seed_headings = seed.html("phases/index.html").select(&sel("ul.tree li a")).count();
+    assert!(seed_headings > 40, "the seed's tree lists every heading: {seed_headings}");
 }
 
 fn seed_rows(seed: &Site) -> usize {
