@@ -58,89 +58,46 @@ fn check_parts(site: &Site, prefix: &str, rows: &[u32], listed: &[String]) {
     assert_eq!(seen, rows, "{prefix}: the parts together list every row once, in order");
 }
 
-/// The rows of a flag the quality page under `prefix` splits, checked: the quality page
-/// lists no row of it but links its pages, each listed in `urls.json` as a `quality-part`
-/// and under 1 MiB; together they list every row of `flagged` once. Returns how many flags
-/// were split.
-fn check_flag_parts(site: &Site, prefix: &str, flagged: &BTreeMap<String, Vec<u32>>, listed: &[String]) -> usize {
-    let quality = format!("{prefix}quality/index.html");
-    let doc = site.html(&quality);
-    let mut split = 0;
-    let mut all_parts = Vec::new();
-    for (code, rows) in flagged {
-        let section = doc.select(&sel(&format!("section[aria-labelledby={code}]"))).next().unwrap();
-        let parts: Vec<String> = section
-            .select(&sel("ul.parts a"))
-            .map(|a| resolve(&quality, a.value().attr("href").unwrap()).unwrap())
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
-        split += 1;
-        assert!(rows.len() > 2_000, "{code}: {} rows split", rows.len());
-        assert_eq!(
-            section.select(&sel(".rowlist, ul.rows, li a[href*='items/']")).count(),
-            0,
-            "{code}: listed whole too"
-        );
-        let mut seen = Vec::new();
-        for part in &parts {
-            assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
-            let doc = site.html(part);
-            seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
-                let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
-                let no = target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html");
-                no.parse::<u32>().unwrap()
-            }));
-            all_parts.push(part.trim_start_matches(prefix).replace("index.html", ""));
-        }
-        assert_eq!(&seen, rows, "{prefix}{code}: the pages together list every flagged row once, in order");
+/// A list in the section `id` of `page` that was too long for it, checked: the section lists
+/// none of `rows` but links pages, each under 1 MiB, that together list every one of `rows`
+/// once, in order. Returns those pages, or `None` when the list is on the page itself.
+fn split_list(site: &Site, page: &str, id: &str, rows: &[u32]) -> Option<Vec<String>> {
+    let doc = site.html(page);
+    let section = doc.select(&sel(&format!("section[aria-labelledby={id}]"))).next().unwrap();
+    let parts: Vec<String> =
+        section.select(&sel("ul.parts a")).map(|a| resolve(page, a.value().attr("href").unwrap()).unwrap()).collect();
+    if parts.is_empty() {
+        return None;
     }
-    all_parts.sort();
-    assert_eq!(all_parts, listed, "{prefix}: urls.json lists the flag pages the quality page links");
-    split
+    assert!(rows.len() > 2_000, "{page} {id}: {} rows split", rows.len());
+    assert_eq!(section.select(&sel("li a[href*='items/']")).count(), 0, "{page} {id}: listed whole too");
+    let mut seen = Vec::new();
+    for part in &parts {
+        assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
+        let doc = site.html(part);
+        seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
+            let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
+            target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html").parse::<u32>().unwrap()
+        }));
+    }
+    assert_eq!(seen, rows, "{page} {id}: the pages together list every row once, in order");
+    Some(parts)
 }
 
-/// A vendor's lists its page under `prefix` splits, checked: the page lists none of their
-/// tasks but links their parts, each under 1 MiB and listed in `urls.json` as a
-/// `vendor-part`; together the parts list the vendor's tasks of that kind once. Returns
-/// how many lists were split.
-fn check_vendor_parts(
-    site: &Site,
-    prefix: &str,
-    roles: &BTreeMap<(String, String), Vec<u32>>,
-    listed: &[String],
-) -> usize {
+/// The lists of `lists` ((page, section id) → rows) that were split, checked by
+/// [`split_list`], and their pages as `urls.json` lists them under `prefix` (`listed`).
+/// Returns how many lists were split.
+fn check_split_lists(site: &Site, prefix: &str, lists: &[(String, String, &[u32])], listed: &[String]) -> usize {
     let mut split = 0;
     let mut all_parts = Vec::new();
-    for ((vendor, kind), tasks) in roles {
-        let page = format!("{prefix}vendors/{vendor}/index.html");
-        let doc = site.html(&page);
-        let section = doc.select(&sel(&format!("section[aria-labelledby={kind}]"))).next().unwrap();
-        let parts: Vec<String> = section
-            .select(&sel("ul.parts a"))
-            .map(|a| resolve(&page, a.value().attr("href").unwrap()).unwrap())
-            .collect();
-        if parts.is_empty() {
-            continue;
+    for (page, id, rows) in lists {
+        if let Some(parts) = split_list(site, page, id, rows) {
+            split += 1;
+            all_parts.extend(parts.iter().map(|p| p.trim_start_matches(prefix).replace("index.html", "")));
         }
-        split += 1;
-        assert!(tasks.len() > 2_000, "{vendor} {kind}: {} tasks split", tasks.len());
-        assert_eq!(section.select(&sel("li a[href*='items/']")).count(), 0, "{vendor} {kind}: listed whole too");
-        let mut seen = Vec::new();
-        for part in &parts {
-            assert!(site.files[part].len() < 1024 * 1024, "{part}: {} bytes", site.files[part].len());
-            let doc = site.html(part);
-            seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
-                let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
-                target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html").parse::<u32>().unwrap()
-            }));
-            all_parts.push(part.trim_start_matches(prefix).replace("index.html", ""));
-        }
-        assert_eq!(&seen, tasks, "{prefix}{vendor} {kind}: the parts together list its tasks once, in order");
     }
     all_parts.sort();
-    assert_eq!(all_parts, listed, "{prefix}: urls.json lists the vendor parts the vendor pages link");
+    assert_eq!(all_parts, listed, "{prefix}: urls.json lists the pages of the split lists");
     split
 }
 
@@ -200,9 +157,13 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
         urls.sort();
         urls
     };
-    let split = check_flag_parts(&built, "", &flagged, &flag_pages(&built.files["urls.json"], ""));
+    let flag_lists = |prefix: &str| -> Vec<(String, String, &[u32])> {
+        flagged.iter().map(|(code, rows)| (format!("{prefix}quality/index.html"), code.clone(), &rows[..])).collect()
+    };
+    let split = check_split_lists(&built, "", &flag_lists(""), &flag_pages(&built.files["urls.json"], ""));
     assert!(split >= 1, "the generated table's repeated names are flagged on most rows");
-    check_flag_parts(&built, "rev/2026-01/", &flagged, &flag_pages(&released, "rev/2026-01/"));
+    let prefix = "rev/2026-01/";
+    check_split_lists(&built, prefix, &flag_lists(prefix), &flag_pages(&released, prefix));
 
     // The vendors' lists: in `roles.json`, each vendor's tasks by kind (certain or not).
     let mut lists: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
@@ -224,9 +185,13 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
         urls.sort();
         urls
     };
-    let split = check_vendor_parts(&built, "", &lists, &vendor_pages(&built.files["urls.json"], ""));
+    let vendor_lists = |prefix: &str| -> Vec<(String, String, &[u32])> {
+        let page = |vendor: &str| format!("{prefix}vendors/{vendor}/index.html");
+        lists.iter().map(|((vendor, kind), tasks)| (page(vendor), kind.clone(), &tasks[..])).collect()
+    };
+    let split = check_split_lists(&built, "", &vendor_lists(""), &vendor_pages(&built.files["urls.json"], ""));
     assert!(split >= 4, "each of the four vendors' ○ lists is split: {split}");
-    check_vendor_parts(&built, "rev/2026-01/", &lists, &vendor_pages(&released, "rev/2026-01/"));
+    check_split_lists(&built, prefix, &vendor_lists(prefix), &vendor_pages(&released, prefix));
     assert_eq!(frozen, by_number("", parts_in(&built.files["urls.json"])), "the revision's parts are the same");
 
     // The trees of the home page and phases/ list the top headings only, each linking to
