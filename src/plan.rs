@@ -159,6 +159,13 @@ pub const MATRIX_PART_SPAN: u32 = 1_000;
 pub struct MatrixPart<'a> {
     pub start: u32,
     pub rows: &'a [Row],
+    /// Its place among the parts (from 0), how many there are, and the starts of the parts
+    /// before and after it: known when the parts are cut, so a part's page need not cut
+    /// them again.
+    pub place: usize,
+    pub count: usize,
+    pub prev: Option<u32>,
+    pub next: Option<u32>,
 }
 
 /// The parts of the matrix, in order; none when the table fits one page. Rows before the
@@ -183,9 +190,16 @@ pub fn matrix_parts(table: &Table) -> Vec<MatrixPart<'_>> {
         // 項番 out of order stays in the part before it, and no two parts share an address.
         match parts.last_mut() {
             Some(last) if start <= last.start => last.rows = &rows[at - last.rows.len()..=at],
-            _ => parts.push(MatrixPart { start, rows: &rows[at..=at] }),
+            _ => parts.push(MatrixPart { start, rows: &rows[at..=at], place: 0, count: 0, prev: None, next: None }),
         }
         at += 1;
+    }
+    let starts: Vec<u32> = parts.iter().map(|p| p.start).collect();
+    for (place, part) in parts.iter_mut().enumerate() {
+        part.place = place;
+        part.count = starts.len();
+        part.prev = place.checked_sub(1).map(|k| starts[k]);
+        part.next = starts.get(place + 1).copied();
     }
     parts
 }

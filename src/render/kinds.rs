@@ -894,18 +894,16 @@ pub fn matrix<'a>(site: &Site<'a>, from: &str) -> Result<Matrix<'a>> {
 
 /// One part of a split matrix (see `plan::matrix_parts`).
 pub fn matrix_part<'a>(site: &Site<'a>, part: &crate::plan::MatrixPart<'a>, from: &str) -> Result<Matrix<'a>> {
-    let parts = crate::plan::matrix_parts(site.table);
-    let place = parts.iter().position(|p| p.start == part.start).unwrap_or(0);
-    let href = |p: &crate::plan::MatrixPart| urls::href(from, &urls::matrix_part(p.start));
+    let href = |start: u32| urls::href(from, &urls::matrix_part(start));
     let rows: Vec<&Row> = part.rows.iter().collect();
     let nav = MatrixPartNav {
         from: part.rows[0].no,
         to: part.rows[part.rows.len() - 1].no,
-        place: place + 1,
-        count: parts.len(),
+        place: part.place + 1,
+        count: part.count,
         list: urls::href(from, urls::MATRIX),
-        prev: place.checked_sub(1).map(|k| href(&parts[k])),
-        next: parts.get(place + 1).map(href),
+        prev: part.prev.map(href),
+        next: part.next.map(href),
     };
     Ok(Matrix { grid: Some(grid(site, &rows, true, from)?), parts: Vec::new(), part: Some(nav), rows: rows.len() })
 }
