@@ -204,13 +204,38 @@ pub fn matrix_parts(table: &Table) -> Vec<MatrixPart<'_>> {
     parts
 }
 
-/// The most rows of one flag the quality page lists itself: past this, it links to pages
-/// of [`FLAG_PART_SPAN`] 項番 each (a row takes about 180 bytes of a list).
-pub const FLAG_LIST_AT_MOST: usize = 2_000;
+/// The most rows a list of the quality page (one flag's) or of a vendor page (one kind of
+/// role) holds itself: past this, it links to pages of [`LIST_PART_SPAN`] 項番 each (a row
+/// takes about 180 bytes of a list).
+pub const LIST_AT_MOST: usize = 2_000;
 
-/// The 項番 one page of a flag's rows spans: `quality/<flag>/<start>/` lists those from
-/// `start`, a multiple of this, on; the address holds while rows are edited.
-pub const FLAG_PART_SPAN: u32 = 2_500;
+/// The 項番 one page of a long list spans: `quality/<flag>/<start>/` and
+/// `vendors/<id>/<kind>/<start>/` list those from `start`, a multiple of this, on; the
+/// address holds while rows are edited.
+pub const LIST_PART_SPAN: u32 = 2_500;
+
+/// Whether a list of `len` rows is too long for its page (see [`LIST_AT_MOST`]).
+pub fn list_split(len: usize) -> bool {
+    len > LIST_AT_MOST
+}
+
+/// The start of the span of a long list's pages that holds 項番 `no`.
+pub fn span_of(no: u32) -> u32 {
+    no / LIST_PART_SPAN * LIST_PART_SPAN
+}
+
+/// The last 項番 of the span from `start`.
+pub fn span_end(start: u32) -> u32 {
+    start + LIST_PART_SPAN - 1
+}
+
+/// The starts of the spans holding `nos`, in order.
+pub fn spans(nos: &[u32]) -> Vec<u32> {
+    let mut starts: Vec<u32> = nos.iter().map(|no| span_of(*no)).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
 
 /// The flags on more rows than the quality page lists, each with the starts of the spans
 /// of 項番 that hold its rows, in order.
@@ -222,19 +247,15 @@ pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
         }
     }
     let mut parts = Vec::new();
-    for (code, mut nos) in rows_of.into_iter().filter(|(_, nos)| nos.len() > FLAG_LIST_AT_MOST) {
-        nos.sort_unstable();
+    for (code, mut nos) in rows_of {
+        // A row's flags may name one code twice.
         nos.dedup();
-        let mut starts: Vec<u32> = nos.iter().map(|no| no / FLAG_PART_SPAN * FLAG_PART_SPAN).collect();
-        starts.dedup();
-        parts.extend(starts.into_iter().map(|start| (code, start)));
+        if list_split(nos.len()) {
+            parts.extend(spans(&nos).into_iter().map(|start| (code, start)));
+        }
     }
     parts
 }
-
-/// The most rows of one kind of role a vendor page lists itself: past this, it links to
-/// pages of [`FLAG_PART_SPAN`] 項番 each, as the quality page does for a flag.
-pub const VENDOR_LIST_AT_MOST: usize = 2_000;
 
 /// The vendors with more tasks of one kind of role than their page lists, with the kind
 /// and the starts of the spans of 項番 that hold those tasks, in order.
@@ -251,12 +272,10 @@ pub fn vendor_parts(table: &Table) -> Vec<(&Vendor, RoleKind, u32)> {
     let mut parts = Vec::new();
     for v in &table.vendors {
         for &kind in &table.document.legend.kinds {
-            let Some(nos) = rows_of.get(&(v.id.as_str(), kind)).filter(|n| n.len() > VENDOR_LIST_AT_MOST) else {
+            let Some(nos) = rows_of.get(&(v.id.as_str(), kind)).filter(|n| list_split(n.len())) else {
                 continue;
             };
-            let mut starts: Vec<u32> = nos.iter().map(|no| no / FLAG_PART_SPAN * FLAG_PART_SPAN).collect();
-            starts.dedup();
-            parts.extend(starts.into_iter().map(|start| (v, kind, start)));
+            parts.extend(spans(nos).into_iter().map(|start| (v, kind, start)));
         }
     }
     parts

@@ -123,9 +123,8 @@ struct Columns<'a> {
 /// its span, as linked from the page at `from`. `None` when the vendor's page lists it.
 fn list_page(site: &Site, vendor: &str, role: &str, first: u32, from: &str) -> Option<String> {
     let kind = site.table.document.legend.by_id(role)?;
-    let split = site.index.vendors.get(vendor)?.of(kind).len() > crate::plan::VENDOR_LIST_AT_MOST;
-    let start = first / crate::plan::FLAG_PART_SPAN * crate::plan::FLAG_PART_SPAN;
-    split.then(|| urls::href(from, &urls::vendor_part(vendor, role, start)))
+    let split = crate::plan::list_split(site.index.vendors.get(vendor)?.of(kind).len());
+    split.then(|| urls::href(from, &urls::vendor_part(vendor, role, crate::plan::span_of(first))))
 }
 
 /// The load map of the whole table: vendors × top-level phases, and a column for tasks

@@ -670,7 +670,7 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
     };
     let kinds = &site.table.document.legend.kinds;
     let lists = (kinds.iter())
-        .map(|k| match vi.of(*k).len() > crate::plan::VENDOR_LIST_AT_MOST {
+        .map(|k| match crate::plan::list_split(vi.of(*k).len()) {
             true => list_parts(site, v, *k, from),
             false => list(k.id(), &list_title(*k), vi.of(*k)),
         })
@@ -699,15 +699,12 @@ pub fn vendor<'a>(site: &Site<'a>, v: &'a Vendor, from: &str) -> Result<VendorPa
 /// pages of its tasks by span of 項番 (see `plan::vendor_parts`), each with its count.
 fn list_parts(site: &Site, v: &Vendor, kind: RoleKind, from: &str) -> Result<super::Block> {
     let nos = site.index.vendors[&v.id].of(kind);
-    let span = crate::plan::FLAG_PART_SPAN;
-    let mut starts: Vec<u32> = nos.iter().map(|no| no / span * span).collect();
-    starts.dedup();
     let mut body =
         String::from("<p>一ページには多すぎるため、項番の範囲ごとのページに分けています。</p>\n<ul class=\"parts\">");
-    for start in starts {
+    for start in crate::plan::spans(nos) {
         let href = crate::html::escape(&urls::href(from, &urls::vendor_part(&v.id, kind.id(), start)));
-        let count = nos.iter().filter(|no| in_span(**no, start)).count();
-        let end = start + span - 1;
+        let count = nos.iter().filter(|no| crate::plan::span_of(**no) == start).count();
+        let end = crate::plan::span_end(start);
         body.push_str(&format!("<li><a href=\"{href}\">項番 {start}–{end}</a>({count} 件)</li>"));
     }
     body.push_str("</ul>\n");
@@ -734,8 +731,9 @@ pub fn vendor_part<'a>(
     start: u32,
     from: &str,
 ) -> Result<VendorPart<'a>> {
-    let nos: Vec<u32> = site.index.vendors[&v.id].of(kind).iter().copied().filter(|no| in_span(*no, start)).collect();
-    let end = start + crate::plan::FLAG_PART_SPAN - 1;
+    let nos: Vec<u32> =
+        site.index.vendors[&v.id].of(kind).iter().copied().filter(|no| crate::plan::span_of(*no) == start).collect();
+    let end = crate::plan::span_end(start);
     let title = list_title(kind);
     let intro = format!(
         "{}の「{title}」のうち、項番 {start}–{end} のものです。ほかの項番は事業者のページから開けます。",
@@ -908,18 +906,18 @@ pub fn matrix_part<'a>(site: &Site<'a>, part: &crate::plan::MatrixPart<'a>, from
     Ok(Matrix { grid: Some(grid(site, &rows, true, from)?), parts: Vec::new(), part: Some(nav), rows: rows.len() })
 }
 
-/// Whether a 項番 falls in the span of a flag's page from `start`.
-fn in_span(no: u32, start: u32) -> bool {
-    (start..start + crate::plan::FLAG_PART_SPAN).contains(&no)
-}
-
 /// One page of a flag's rows (see `plan::flag_parts`), by heading, as the list of tasks
 /// without a named ◎ is.
 pub fn flag_part<'a>(site: &Site<'a>, code: Code, start: u32, from: &str) -> Rows<'a> {
-    let nos: Vec<u32> =
-        site.table.rows.iter().filter(|r| r.has_flag(code) && in_span(r.no, start)).map(|r| r.no).collect();
+    let nos: Vec<u32> = site
+        .table
+        .rows
+        .iter()
+        .filter(|r| r.has_flag(code) && crate::plan::span_of(r.no) == start)
+        .map(|r| r.no)
+        .collect();
     let label = site.table.document.legend.code_label(code);
-    let end = start + crate::plan::FLAG_PART_SPAN - 1;
+    let end = crate::plan::span_end(start);
     Rows {
         intro: format!(
             "「{label}」の指摘がある行のうち、項番 {start}–{end} のものです。ほかの項番は「データ品質」のページから開けます。"
@@ -940,7 +938,7 @@ pub struct FindingView {
     message: String,
 }
 
-/// The rows of one flag: listed here, or, when too many (`plan::FLAG_LIST_AT_MOST`), in
+/// The rows of one flag: listed here, or, when too many (`plan::LIST_AT_MOST`), in
 /// pages of a span of 項番 each, linked from `parts`.
 #[derive(Serialize)]
 pub struct FlagGroup<'a> {
@@ -1003,8 +1001,8 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
             let link = |&(_, start): &(Code, u32)| FlagPartLink {
                 href: urls::href(from, &urls::flag_part(code.as_str(), start)),
                 from: start,
-                to: start + crate::plan::FLAG_PART_SPAN - 1,
-                count: rows.iter().filter(|r| in_span(r.no, start)).count(),
+                to: crate::plan::span_end(start),
+                count: rows.iter().filter(|r| crate::plan::span_of(r.no) == start).count(),
             };
             let parts: Vec<FlagPartLink> = parts.iter().filter(|(c, _)| *c == code).map(link).collect();
             FlagGroup {

@@ -345,13 +345,13 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         }
         Spec::Quality => page("データ品質".into()).render(kinds::quality(site, u)),
         Spec::VendorPart(v, kind, start) => {
-            let end = start + plan::FLAG_PART_SPAN - 1;
+            let end = plan::span_end(*start);
             let title = format!("{}: {}(項番{start}–{end})", v.name, kinds::list_title(*kind));
             page(title).render(kinds::vendor_part(site, v, *kind, *start, u)?)
         }
         Spec::FlagPart(code, start) => {
             let label = site.table.document.legend.code_label(*code);
-            let end = start + plan::FLAG_PART_SPAN - 1;
+            let end = plan::span_end(*start);
             page(format!("データ品質: {label}(項番{start}–{end})")).render(kinds::flag_part(site, *code, *start, u))
         }
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),

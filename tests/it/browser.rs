@@ -617,8 +617,8 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     let raci_out = dir.path().join("raci-out");
     build(&raci, &raci_out);
     // A table above the split thresholds: its matrix in parts, its repeated names' flag and
-    // its vendors' ○ in pages (plan::MATRIX_WHOLE_AT_MOST, FLAG_LIST_AT_MOST,
-    // VENDOR_LIST_AT_MOST). Their lists and a part of each are checked.
+    // its vendors' ○ in pages (plan::MATRIX_WHOLE_AT_MOST and
+    // LIST_AT_MOST). Their lists and a part of each are checked.
     let large = dir.path().join("large");
     crate::common::generated(&large, 5_100, 4);
     let large_out = dir.path().join("large-out");

@@ -1,8 +1,8 @@
 //! A table too large for one matrix page: the matrix cut into parts, on a generated table
 //! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
 //! released revision; and the seed, below it, keeping its one page. The same for a flag on
-//! more rows than the quality page lists (`plan::FLAG_LIST_AT_MOST`), and a vendor with
-//! more tasks of one kind than its page lists (`plan::VENDOR_LIST_AT_MOST`); and the trees
+//! more rows than the quality page lists (`plan::LIST_AT_MOST`), and a vendor with
+//! more tasks of one kind than its page lists (the same); and the trees
 //! of headings, which then list the top ones only (`plan::tops_only`).
 
 use super::{build, resolve, rolesite, sel, site, text, Site};
