@@ -554,11 +554,7 @@ fn generated_site() -> &'static Path {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search-gen");
         let _ = std::fs::remove_dir_all(&dir);
         let project = dir.join("project");
-        let gen = Command::new(env!("CARGO_BIN_EXE_rolesite"))
-            .args(["gen", project.to_str().unwrap(), "--items", "1500", "--vendors", "25"])
-            .output()
-            .unwrap();
-        assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+        crate::common::generated(&project, 1_500, 25);
         build(&project, &dir.join("out"));
         dir.join("out")
     })
