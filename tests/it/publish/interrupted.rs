@@ -112,7 +112,13 @@ fn an_update_killed_in_place_is_finished_or_undone_by_the_next_start() {
 
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let mut outcomes = BTreeMap::<&str, u32>::new();
-    for attempt in 0..6 {
+    // Six kills at least; more, up to 18, while one outcome has not been seen: on a loaded
+    // machine the update's window moves, and six random kills may all land after it.
+    let both = |o: &BTreeMap<&str, u32>| o.contains_key("undone") && o.contains_key("finished");
+    for attempt in 0..18 {
+        if attempt >= 6 && both(&outcomes) {
+            break;
+        }
         set_frame(&project, 0);
         let (mut child, _rx) = watch(&project);
         assert!(site(&out) == before, "attempt {attempt}: the session starts from the site before the edit");
@@ -140,7 +146,7 @@ fn an_update_killed_in_place_is_finished_or_undone_by_the_next_start() {
         assert!(scratch.is_empty(), "attempt {attempt}: {scratch:?}");
     }
     eprintln!("outcomes: {outcomes:?}");
-    assert!(outcomes.contains_key("undone") && outcomes.contains_key("finished"), "{outcomes:?}");
+    assert!(both(&outcomes), "{outcomes:?}");
 }
 
 /// The states a kill can leave an update in, made by hand: prepared (new files written
