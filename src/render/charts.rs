@@ -134,27 +134,48 @@ pub fn home_map(site: &Site, from: &str) -> LoadMap {
     load_map(site, &tasks, home_columns(site, from), true, from)
 }
 
-/// The home map's columns: the top-level headings, then one for tasks without a heading.
+/// The home map's columns: the top-level headings (or runs of them, see
+/// `plan::home_map_run`), then one for tasks without a heading.
 fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     let t = site.table;
     let roots: Vec<&Row> = t.headings().filter(|h| h.parent.is_none()).collect();
+    let run = crate::plan::home_map_run(t, roots.len());
     let orphans = t.tasks().any(|r| r.parent.is_none());
-    let mut names: Vec<(String, Option<String>)> = roots.iter().map(|h| heading_column(h, from)).collect();
+    let mut names: Vec<(String, Option<String>)> = match run {
+        1 => roots.iter().map(|h| heading_column(h, from)).collect(),
+        _ => roots
+            .chunks(run)
+            .zip(roots.iter().skip(run).step_by(run).map(Some).chain([None]))
+            .map(|(c, next)| run_column(t, c, next.copied(), from))
+            .collect(),
+    };
+    let unknown = names.len();
     if orphans {
         names.push(("見出し不明".to_string(), None));
     }
-    let position: BTreeMap<u32, usize> = roots.iter().enumerate().map(|(i, h)| (h.no, i)).collect();
-    let unknown = roots.len();
-    let of = move |no: u32| match site.index.ancestors.get(&no).and_then(|a| a.first()) {
-        Some(root) => position.get(root).copied(),
+    let position: BTreeMap<u32, usize> = roots.iter().enumerate().map(|(i, h)| (h.no, i / run)).collect();
+    let root = |no: u32| site.index.ancestors.get(&no).and_then(|a| a.first()).copied();
+    let of = move |no: u32| match root(no) {
+        Some(root) => position.get(&root).copied(),
         None => Some(unknown),
     };
-    let roots_no: Vec<u32> = roots.iter().map(|h| h.no).collect();
-    let anchor = move |column: usize, role: &str, first: u32| match roots_no.get(column) {
+    // A cell links the vendor's list at the top-level heading of its first task: in a
+    // column of one heading, that heading.
+    let anchor = move |_column: usize, role: &str, first: u32| match root(first) {
         Some(no) => format!("{role}-in-{no}"),
         None => format!("{role}-unknown-{first}"),
     };
     Columns { names, anchor: Box::new(anchor), of: Box::new(of) }
+}
+
+/// A column for a run of top-level headings: the 項番 from the first to the one before the
+/// next run (or the table's last), as a heading's column gives its 項番, linked to the
+/// first in `phases/`'s list.
+fn run_column(t: &crate::model::Table, run: &[&Row], next: Option<&Row>, from: &str) -> (String, Option<String>) {
+    let first = run[0].no;
+    let end = next.map_or_else(|| t.rows.last().map_or(first, |r| r.no), |n| n.no - 1);
+    let href = format!("{}#top-{first}", urls::href(from, "phases/"));
+    (format!("{first}–{end} 最上位の見出し {} 件", run.len()), Some(href))
 }
 
 /// A column for a heading: its 項番 and name, and a link to its page.
@@ -417,7 +438,9 @@ fn draw_rows(rows: &[MapRow], kinds: &[RoleKind]) -> String {
         let _ = write!(out, "\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>", LABEL_W - 8, y + h / 2 + 4);
         escape_into(&mut out, r.name);
         out.push_str("</title>");
-        escape_into(&mut out, r.short);
+        // A name longer than the label's room ends in …, the whole name in its title: drawn
+        // whole, it would run off the picture's left edge.
+        escape_into(&mut out, wrap(r.short, LABEL_W - 12, 1).concat().as_str());
         out.push_str("</text></a>\n");
         for c in &r.cells {
             let _ = write!(out, "<g class=\"cell\" data-column=\"{}\"", c.column);
@@ -505,10 +528,10 @@ fn table_rows(rows: &[MapRow], kinds: &[RoleKind]) -> String {
     out
 }
 
-/// A column's name as drawn: its 項番 on a line of its own, then the name wrapped to the
-/// column's width.
+/// A column's name as drawn: its 項番 (or range of them) on a line of its own, then the name
+/// wrapped to the column's width.
 fn column_lines(name: &str) -> Vec<String> {
-    match name.split_once(' ').filter(|(no, _)| no.chars().all(|c| c.is_ascii_digit())) {
+    match name.split_once(' ').filter(|(no, _)| no.chars().all(|c| c.is_ascii_digit() || c == '–')) {
         Some((no, rest)) => std::iter::once(no.to_string()).chain(wrap(rest, CELL_W - 4, NAME_LINES)).collect(),
         None => wrap(name, CELL_W - 4, NAME_LINES),
     }

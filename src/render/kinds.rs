@@ -29,9 +29,14 @@ pub struct Home<'a> {
 pub fn home<'a>(site: &Site<'a>, from: &str) -> Home<'a> {
     let t = site.table;
     let orphans = t.headings().filter(|h| h.parent.is_none() && h.level != Some(1)).count();
-    let map_caption = match orphans {
-        0 => "事業者 × 作業フェーズ(第1階層の見出し)の担当件数".to_string(),
-        n => format!(
+    let roots = t.headings().filter(|h| h.parent.is_none()).count();
+    let map_caption = match (orphans, crate::plan::home_map_run(t, roots)) {
+        (_, run) if run > 1 => format!(
+            "事業者 × 最上位の見出しの担当件数(最上位の見出し {roots} 件を、項番の順に {} 列にまとめています。見出しごとの数は、作業フェーズの一覧から各見出しのページへ)",
+            roots.div_ceil(run)
+        ),
+        (0, _) => "事業者 × 作業フェーズ(第1階層の見出し)の担当件数".to_string(),
+        (n, _) => format!(
             "事業者 × 最上位の見出しの担当件数(列は第1階層の見出しと、上位の見出しが原本で失われた見出し {n} 件)"
         ),
     };

@@ -2,8 +2,9 @@
 //! above the threshold (`plan::MATRIX_WHOLE_AT_MOST`), in the current site and in a
 //! released revision; and the seed, below it, keeping its one page. The same for a flag on
 //! more rows than the quality page lists (`plan::LIST_AT_MOST`), and a vendor with
-//! more tasks of one kind than its page lists (the same); and the trees
-//! of headings, which then list the top ones only (`plan::tops_only`).
+//! more tasks of one kind than its page lists (the same); the trees of headings, which
+//! then list the top ones only (`plan::tops_only`); and the home page's load map, whose
+//! columns then stand for runs of top headings (`plan::home_map_run`).
 
 use super::{build, resolve, rolesite, sel, site, text, Site};
 use std::collections::BTreeMap;
@@ -215,6 +216,8 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
             .collect();
         assert_eq!(listed, tops, "{page}: the tree lists the top headings");
     }
+    let last = *rows.last().unwrap();
+    check_home_map(&built, &tops, last, &lists);
 
     // The seed, below the threshold, keeps the whole table on one page.
     let seed = site();
@@ -222,6 +225,54 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     assert_eq!(grid_rows(seed, "matrix/index.html").len(), seed_rows(seed));
     let seed_headings = seed.html("phases/index.html").select(&sel("ul.tree li a")).count();
     assert!(seed_headings > 40, "the seed's tree lists every heading: {seed_headings}");
+    // Its home map has a column per top-level heading, each linking that heading's page.
+    let columns: Vec<String> = seed
+        .html("index.html")
+        .select(&sel("figure.loadmap g.col a"))
+        .map(|a| resolve("index.html", a.value().attr("href").unwrap()).unwrap())
+        .collect();
+    let seed_tops = seed.html("phases/index.html").select(&sel("ul.tree li.l1 a")).count();
+    assert!(columns.len() >= seed_tops && columns.iter().all(|c| c.starts_with("phases/")), "{columns:?}");
+}
+
+/// The home page's load map of a table with more top-level headings than it has columns:
+/// at most `plan::HOME_MAP_COLUMNS` columns, each a run of consecutive top headings
+/// labelled with its 項番 range (together every 項番 from the first heading to `last`, once)
+/// and linking the run's first heading in `phases/`'s list; each vendor's cells add up to
+/// its tasks of each kind in `lists`, none lost and none counted twice.
+fn check_home_map(site: &Site, tops: &[u32], last: u32, lists: &BTreeMap<(String, String), Vec<u32>>) {
+    let home = site.html("index.html");
+    let phases = site.html("phases/index.html");
+    let columns: Vec<_> = home.select(&sel("figure.loadmap g.col")).collect();
+    assert!((2..=30).contains(&columns.len()) && columns.len() < tops.len(), "{} columns", columns.len());
+    let mut next = tops[0];
+    for column in &columns {
+        let label = column.select(&sel("tspan")).next().map(text).unwrap();
+        let (from, to) = label.split_once('–').unwrap_or_else(|| panic!("a range: {label}"));
+        let (from, to): (u32, u32) = (from.parse().unwrap(), to.parse().unwrap());
+        assert_eq!(from, next, "the ranges follow each other: {label}");
+        assert!(tops.contains(&from) && to >= from, "{label}");
+        next = to + 1;
+        let href = column.select(&sel("a")).next().unwrap().value().attr("href").unwrap();
+        let target = resolve("index.html", href).unwrap();
+        assert_eq!(target, format!("phases/index.html#top-{from}"), "{label}");
+        assert_eq!(phases.select(&sel(&format!("li#top-{from}"))).count(), 1, "{target} is there");
+    }
+    assert_eq!(next, last + 1, "the last range ends at the table's last 項番");
+
+    let mut counted: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in home.select(&sel("figure.loadmap g.vendor-row")).filter(|r| r.value().attr("data-vendor") != Some("")) {
+        let vendor = row.value().attr("data-vendor").unwrap();
+        for cell in row.select(&sel("g.cell")) {
+            for (kind, _) in lists.keys().filter(|(v, _)| v == vendor).map(|(_, k)| (k, ())) {
+                let n = |attr: &str| cell.value().attr(attr).map_or(0, |v| v.parse::<u64>().unwrap());
+                *counted.entry((vendor.to_string(), kind.clone())).or_default() +=
+                    n(&format!("data-{kind}")) + n(&format!("data-{kind}-doubtful"));
+            }
+        }
+    }
+    let expected: BTreeMap<(String, String), u64> = lists.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
+    assert_eq!(counted, expected, "the map counts every vendor's tasks of each kind once");
 }
 
 fn seed_rows(seed: &Site) -> usize {
