@@ -447,21 +447,27 @@ fn marks(marks: &[(usize, RoleKind)], column: &[Option<usize>], width: usize, do
         if !several {
             cell.truncate(1);
         }
+        // No class on a plain cell: the grid's style reaches its cells by their place, and a
+        // class on each of a million cells would be 10 MB of a 100,000-task site.
         let Some(first) = cell.first() else {
-            out.push_str("<td class=\"c\"></td>");
+            out.push_str("<td></td>");
             continue;
         };
-        let class = match first.rank() {
-            0 => " p".to_string(),
-            1 => String::new(),
-            _ => format!(" {}", first.class()),
+        let mut classes: Vec<String> = match first.rank() {
+            0 => vec!["p".into()],
+            1 => vec![],
+            _ => vec![first.class()],
         };
+        if doubtful {
+            classes.push("doubt".into());
+        }
+        match classes.is_empty() {
+            true => out.push_str("<td>"),
+            false => out.push_str(&format!("<td class=\"{}\">", classes.join(" "))),
+        }
         // A legend's symbols and names come from site.toml: escaped like any text.
         let symbols: Vec<&str> = cell.iter().map(|k| k.symbol()).collect();
         let words: Vec<&str> = cell.iter().map(|k| k.label()).collect();
-        out.push_str("<td class=\"c");
-        out.push_str(&class);
-        out.push_str(if doubtful { " doubt\">" } else { "\">" });
         crate::html::escape_into(&mut out, &symbols.join("/"));
         if doubtful {
             out.push_str("<sup aria-hidden=\"true\">?</sup>");

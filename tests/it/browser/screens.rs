@@ -274,8 +274,8 @@ fn on_a_phone_the_matrix_keeps_its_row_labels_in_view_and_marks_primary_apart() 
             "JSON.stringify((function () { var box = document.querySelector('.table-scroll'); box.scrollLeft = 400; \
                var left = box.getBoundingClientRect().left + box.clientLeft; \
                var no = document.querySelector('table.grid tbody td.no'), name = document.querySelector('table.grid tbody th.name'); \
-               var p = getComputedStyle(document.querySelector('table.grid td.c.p')); \
-               var c = Array.from(document.querySelectorAll('table.grid td.c')).find(function (t) { return t.textContent.indexOf('○') === 0; }); \
+               var p = getComputedStyle(document.querySelector('table.grid tbody td.p')); \
+               var c = Array.from(document.querySelectorAll('table.grid tbody td:not(.no)')).find(function (t) { return t.textContent.indexOf('○') === 0; }); \
                c = getComputedStyle(c); \
                return { scrolled: box.scrollLeft, no: no.getBoundingClientRect().left - left, \
                  name: name.getBoundingClientRect().left - no.getBoundingClientRect().right, \
