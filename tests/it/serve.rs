@@ -525,7 +525,8 @@ fn the_server_outlives_its_rebuilding_process() {
     eventually("the first event", || events.lock().unwrap().contains("event: ok"));
     let reloads = || events.lock().unwrap().matches("event: reload").count();
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,最初の名前,◎,説明\n2,追加した作業,◎,説明\n").unwrap();
-    eventually("a task added", || get(s.addr, "/items/2/").status == 200 && reloads() == 1);
+    // At least one reload: a write seen half done (truncated, then filled) may give two.
+    eventually("a task added", || get(s.addr, "/items/2/").status == 200 && reloads() >= 1);
 
     let first = rebuilder(&s);
     signal(first, "KILL");
@@ -537,10 +538,11 @@ fn the_server_outlives_its_rebuilding_process() {
     assert_ne!(rebuilder(&s), first);
 
     // The task added in the session was never published: it may go again.
+    let before = reloads();
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
     eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
     assert_eq!(get(s.addr, "/items/2/").status, 404);
-    eventually("a reload event", || reloads() == 2);
+    eventually("a reload event", || reloads() > before);
 }
 
 /// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too;
