@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What a reader of a large table loads (issue #24), in headless Chromium from file://: the
-# largest page of each kind `urls.json` lists, the first contentful paint of the ten largest
-# pages, and the search: the index bytes a query loads and its time, cold (a freshly opened
-# page) and warm.
+# pages of each kind `urls.json` lists (number, average, largest), the first contentful
+# paint of the ten largest pages, and the search: the index bytes a query loads and its
+# time, cold (a freshly opened page) and warm.
 #
 #   bench/reading.sh [SIZES...]       default: 10000 100000 (tasks; 25 vendors)
 #

@@ -659,10 +659,10 @@ fn search_over_shards_finds_what_the_whole_index_finds() {
 }
 
 /// Not a test: the figures of docs/PERFORMANCE.md's tables of a reader's pages and sharded
-/// search at size. For each site, the largest page of each kind `urls.json` lists, and the
-/// first contentful paint of the ten largest HTML pages opened from `file://`; then, for the search,
-/// (`ROLESITE_BENCH_SITES="name=folder,…"`, sites built beforehand, by `bench/reading.sh`;
-/// else a 10,000-task table built here), each query on a freshly opened page: the index
+/// search at size. For each site, the pages of each kind `urls.json` lists (number, average,
+/// largest), the first contentful paint of the ten largest HTML pages opened from `file://`;
+/// then, for the search (`ROLESITE_BENCH_SITES="name=folder,…"`, sites built beforehand,
+/// by `bench/reading.sh`; else a 10,000-task table built here), each query on a freshly opened page: the index
 /// bytes it loaded and the time from asking to the results ranked (cold); then, on that
 /// page, the query again and a second query (warm). Medians of `ROUNDS` (5) openings.
 /// `cargo test --test it search::measure_reading -- --ignored --nocapture`
@@ -739,19 +739,21 @@ fn measure_reading_at_size() {
     }
 }
 
-/// The largest page of each kind `urls.json` lists, and the first contentful paint of the
-/// ten largest HTML pages, each opened from `file://` (the median of three openings).
+/// The pages of each kind `urls.json` lists (their number, average and largest), and the
+/// first contentful paint of the ten largest HTML pages, each opened from `file://` (the median of three openings).
 fn pages_at_size(tab: &Tab, name: &str, site: &Path) {
     let urls: serde_json::Value = serde_json::from_slice(&std::fs::read(site.join("urls.json")).unwrap()).unwrap();
-    let mut largest: std::collections::BTreeMap<String, (u64, String, usize)> = Default::default();
+    // Per kind: the largest page and its file, how many pages, their bytes in all.
+    let mut largest: std::collections::BTreeMap<String, (u64, String, usize, u64)> = Default::default();
     let mut html: Vec<(u64, String)> = Vec::new();
     for u in urls["urls"].as_array().unwrap() {
         let (url, kind) = (u["url"].as_str().unwrap(), u["kind"].as_str().unwrap());
         let file = if url.is_empty() || url.ends_with('/') { format!("{url}index.html") } else { url.to_string() };
         let Ok(meta) = site.join(&file).metadata() else { continue };
         let kind = if url.starts_with("rev/") { format!("{kind} (released)") } else { kind.to_string() };
-        let entry = largest.entry(kind).or_insert((0, String::new(), 0));
+        let entry = largest.entry(kind).or_insert((0, String::new(), 0, 0));
         entry.2 += 1;
+        entry.3 += meta.len();
         if meta.len() > entry.0 {
             (entry.0, entry.1) = (meta.len(), file.clone());
         }
@@ -759,10 +761,16 @@ fn pages_at_size(tab: &Tab, name: &str, site: &Path) {
             html.push((meta.len(), file));
         }
     }
-    println!("{name}: the largest page of each kind");
-    for (kind, (bytes, file, count)) in &largest {
-        println!("  {kind:<22} {count:>7} pages   largest {:>9.1} kB  {file}", *bytes as f64 / 1000.0);
+    println!("{name}: the pages of each kind: how many, their average and the largest");
+    for (kind, (bytes, file, count, total)) in &largest {
+        let average = *total as f64 / *count as f64 / 1000.0;
+        println!(
+            "  {kind:<22} {count:>7} pages   average {average:>7.1} kB   largest {:>9.1} kB  {file}",
+            *bytes as f64 / 1000.0
+        );
     }
+    let (pages, bytes) = largest.values().fold((0, 0), |(n, b), e| (n + e.2, b + e.3));
+    println!("  all {pages} pages: {:.1} kB on average", bytes as f64 / pages as f64 / 1000.0);
     html.sort();
     println!("{name}: first contentful paint of the ten largest pages (median of 3)");
     for (bytes, file) in html.iter().rev().take(10) {
