@@ -188,11 +188,13 @@ pub fn index_js(
             out
         })
         .collect();
-    // What every row's document takes from the vendors: their places and names.
+    let marked = names_marked(docs.len() - table.vendors.len());
+    // What every row's document takes from the vendors: their places and names; and
+    // whether names are marked, which changes every document's terms.
     let vendors = {
         let aliases: Vec<String> = table.vendors.iter().map(|v| v.aliases.join("\n")).collect();
         let count = (table.vendors.len() as u64).to_le_bytes();
-        let mut fields: Vec<&[u8]> = vec![&count];
+        let mut fields: Vec<&[u8]> = vec![&count, if marked { b"marked" } else { b"" }];
         for (d, aliases) in docs.iter().zip(&aliases) {
             fields.extend([d.2.as_bytes(), d.4.as_bytes(), d.5.as_bytes(), aliases.as_bytes()]);
         }
@@ -233,14 +235,23 @@ pub fn index_js(
                 Others::Text(t) => t.as_str(),
                 Others::Vendors(_) => "",
             };
-            let key =
-                crate::hash::fields_key(&[doc.2.as_bytes(), others.as_bytes(), doc.4.as_bytes(), number.as_bytes()]);
+            // A vendor's document is in search-index.js, ranked as it is: its name unmarked.
+            let marks = marked && doc.0 != "v";
+            let key = crate::hash::fields_key(&[
+                doc.2.as_bytes(),
+                others.as_bytes(),
+                doc.4.as_bytes(),
+                number.as_bytes(),
+                &[u8::from(marks)],
+            ]);
             let here = last.and_then(|m| m.docs.get(at)).filter(|m| m.cut == key).map(|m| &m.own);
             if let Some(kept) = here.or_else(|| known().cuts.get(&key)) {
                 return Some((key, Cutting::Kept(Arc::clone(kept))));
             }
             // Fields are normalised one by one, as the script does; a space keeps them apart.
-            Some((key, Cutting::Text([normalize(doc.2), normalize(others), normalize(doc.4), number].join(" "))))
+            let name = normalize(doc.2);
+            let name_len = if marks { Some(name.len()) } else { None };
+            Some((key, Cutting::Text([name, normalize(others), normalize(doc.4), number].join(" "), name_len)))
         })
         .collect();
     let written: Vec<Option<(u128, Arc<str>)>> = docs
@@ -284,9 +295,11 @@ pub fn index_js(
             };
             let own = match cutting {
                 Cutting::Kept(ids) => ids,
-                Cutting::Text(text) => {
+                Cutting::Text(text, name) => {
                     let mut terms = Vec::new();
                     push_terms(&text, &mut terms);
+                    let marks = name.map(|len| name_marks(&text[..len])).unwrap_or_default();
+                    terms.extend(marks.iter().map(String::as_str));
                     number(terms)
                 }
             };
@@ -328,7 +341,7 @@ pub fn index_js(
     let lost: Vec<Vec<u8>> = lost_ranges(table)
         .map(|gap| serde_json::to_vec(&Lost("l", gap.from, &gap.reason, gap.to)).expect("strings and numbers"))
         .collect();
-    let files = shards(&made, table.vendors.len(), &lost, &words, &entries);
+    let files = shards(&made, table.vendors.len(), table.rows.len(), &lost, &words, &entries);
     let memo = match remember {
         true => IndexMemo { words, docs: made, vendors, postings, entries },
         false => IndexMemo::default(),
@@ -352,6 +365,27 @@ fn lost_ranges(table: &Table) -> impl Iterator<Item = &crate::model::Gap> {
 /// Documents per document shard. Fixed, so that an edit in place changes one shard.
 pub const DOCS_PER_SHARD: usize = 256;
 
+/// Whether the names of an index of `docs` rows' and pages' documents are marked (see
+/// [`name_marks`]): from four document shards on. Below, a query loads the documents of all
+/// it finds, a few shards at most, and the marks would only add to the seed's index.
+pub fn names_marked(docs: usize) -> bool {
+    docs > 3 * DOCS_PER_SHARD
+}
+
+/// The marks a document's normalised name adds to its terms, so that the script can rank
+/// what a query finds before loading the documents, and load only those it shows: each
+/// term of the name again as `.term` (the word may be in the name), its first as `^term`
+/// and its last as `$term` (the name may start with the query, or be it). A mark is stored
+/// in its term's shard (see [`shard_of`]); no term starts with `.`, `^` or `$`.
+fn name_marks(name: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    push_terms(name, &mut terms);
+    let mut marks: Vec<String> = terms.iter().map(|t| format!(".{t}")).collect();
+    marks.extend(terms.first().map(|t| format!("^{t}")));
+    marks.extend(terms.last().map(|t| format!("${t}")));
+    marks
+}
+
 /// How many term shards an index of `docs` documents is cut into: about one per 128
 /// documents, a power of two, so a query of a few words loads a few tens of kilobytes of
 /// terms at any size (and the number moves only when the table doubles or halves).
@@ -359,8 +393,10 @@ pub fn term_shards(docs: usize) -> usize {
     docs.div_ceil(128).next_power_of_two()
 }
 
-/// The term shard holding `term`: FNV-1a over its characters, as `search.js` computes it.
+/// The term shard holding `term`: FNV-1a over its characters, as `search.js` computes it. A
+/// name's mark of a term (see [`name_marks`]) goes with the term.
 pub fn shard_of(term: &str, shards: usize) -> usize {
+    let term = term.strip_prefix(['.', '^', '$']).unwrap_or(term);
     let hash = term.chars().fold(0x811c_9dc5_u32, |h, c| (h ^ c as u32).wrapping_mul(0x0100_0193));
     hash as usize & (shards - 1)
 }
@@ -368,19 +404,23 @@ pub fn shard_of(term: &str, shards: usize) -> usize {
 /// The index as scripts a page loads one by one with `<script>` elements (so it works from
 /// a file share too), each calling `ROLESITE_SEARCH_PART`:
 ///
-/// - `assets/search-index.js`, what every query needs: the numbers of documents and shards,
-///   the vendors' documents (a row names its vendors by their positions) and the ranges of
-///   項番 the source lost (found by number, without terms; numbered after the others);
-/// - `assets/search/t<k>.js`, the terms whose hash ([`shard_of`]) is `k`: `{term:
-///   positions of the documents holding it, ascending, each stored as the difference from
-///   the one before}`;
+/// - `assets/search-index.js`, what every query needs: the numbers of documents, of rows
+///   (their documents follow the vendors', in the order of their 項番, then come the
+///   pages') and of shards, whether names are marked, the vendors' documents (a row names
+///   its vendors by their positions) and the ranges of 項番 the source lost (found by
+///   number, without terms; numbered after the others);
+/// - `assets/search/t<k>.js`, the terms whose hash ([`shard_of`]) is `k`, with their marks
+///   in names: `{term: positions of the documents holding it, ascending, each stored as the
+///   difference from the one before}`;
 /// - `assets/search/d<k>.js`, the rows' and pages' documents from the `k`th run of
 ///   [`DOCS_PER_SHARD`] on.
 ///
-/// A query loads the shards of its terms, then those of the documents they lead to.
+/// A query loads the shards of its terms, then those of the documents they lead to: with
+/// names marked, only those of the documents it may show first.
 fn shards(
     made: &[Made],
     vendors: usize,
+    rows: usize,
     lost: &[Vec<u8>],
     words: &Words,
     entries: &[Arc<[u8]>],
@@ -401,8 +441,9 @@ fn shards(
     let doc_count = body.len().div_ceil(DOCS_PER_SHARD);
     let mut files = Vec::with_capacity(1 + term_count + doc_count);
     let mut manifest = format!(
-        "window.ROLESITE_SEARCH_INDEX={{\"v\":2,\"n\":{},\"terms\":{term_count},\"docs\":{doc_count},\"size\":{DOCS_PER_SHARD},\"head\":",
-        made.len()
+        "window.ROLESITE_SEARCH_INDEX={{\"v\":2,\"n\":{},\"rows\":{rows},\"marked\":{},\"terms\":{term_count},\"docs\":{doc_count},\"size\":{DOCS_PER_SHARD},\"head\":",
+        made.len(),
+        names_marked(body.len())
     )
     .into_bytes();
     manifest.extend(list(&mut head.iter().map(|m| m.json.as_bytes()), b"[", b"]"));
@@ -512,10 +553,10 @@ impl Known {
 }
 
 /// A document's term numbers taken over from the last build, or its normalised text, still
-/// to be cut.
+/// to be cut, and the length of its name at the start of it when the name is marked.
 enum Cutting {
     Kept(Arc<[u32]>),
-    Text(String),
+    Text(String, Option<usize>),
 }
 
 /// Every term seen in a session, numbered in the order first seen, and the numbers in the
@@ -593,6 +634,7 @@ pub struct IndexMemo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn japanese_runs_become_bigrams_and_ascii_runs_words() {
@@ -766,6 +808,46 @@ mod tests {
         // 690 bigrams over 1,024 shards: none takes more than a handful.
         assert!(used.iter().all(|n| *n <= 6), "{:?}", used.iter().max());
         assert_eq!(shard_of("ウイ", 1), 0);
+    }
+
+    /// Past three document shards, a name's terms are marked (`.term`, `^first`, `$last`)
+    /// in their terms' shards: a rename changes the document's shard and the shards of the
+    /// terms of its two names, no other file. A smaller index has no marks.
+    #[test]
+    fn names_are_marked_in_their_terms_shards_past_three_document_shards() {
+        assert!(!names_marked(3 * DOCS_PER_SHARD) && names_marked(3 * DOCS_PER_SHARD + 1));
+        assert_eq!(
+            name_marks(&normalize("ウイルス対策")),
+            [".ウイ", ".イル", ".ルス", ".ス対", ".対策", "^ウイ", "$対策"]
+        );
+        assert_eq!(name_marks(&normalize("ＬＡＮの更新")), [".lan", ".の更", ".更新", "^lan", "$更新"]);
+        for mark in [".ウイ", "^ウイ", "$ウイ"] {
+            assert_eq!(shard_of(mark, 1024), shard_of("ウイ", 1024));
+        }
+        let table = |n: usize| {
+            let names: Vec<String> = (0..n).map(|i| format!("作業{i}の計画と確認")).collect();
+            Table { rows: tasks(&names.iter().map(String::as_str).collect::<Vec<_>>()), ..Default::default() }
+        };
+        let has_mark = |files: &[(String, Vec<u8>)]| {
+            files.iter().any(|(_, bytes)| String::from_utf8_lossy(bytes).contains("\"^作業\":"))
+        };
+        assert!(!has_mark(&index_js(&table(700), &[], None, false).0));
+        let mut table = table(1_000);
+        let before = index_js(&table, &[], None, false).0;
+        assert!(has_mark(&before));
+        table.rows[700].name = "ウイルス対策の計画".into();
+        let after = index_js(&table, &[], None, false).0;
+        let changed: BTreeSet<&str> =
+            before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+        let shards = term_shards(1_000);
+        let touched: BTreeSet<String> = terms("作業700の計画と確認 ウイルス対策の計画")
+            .iter()
+            .map(|t| format!("{SHARDS}/t{}.js", shard_of(t, shards)))
+            .chain([format!("{SHARDS}/d{}.js", 700 / DOCS_PER_SHARD)])
+            .collect();
+        assert!(changed.iter().all(|f| touched.contains(*f)), "{changed:?} against {touched:?}");
+        let renamed = [format!("{SHARDS}/t{}.js", shard_of("ウイ", shards)), format!("{SHARDS}/d2.js")];
+        assert!(renamed.iter().all(|f| changed.contains(f.as_str())), "{changed:?}");
     }
 
     /// An edit of one row's description changes its document shard and the term shards of

@@ -45,6 +45,8 @@
   var timer = 0;
 
   var WORD = /[\p{Alphabetic}\p{N}]/u;
+  // How src/search.rs marks the terms of a name (see name_marks there).
+  var MARK = /^[.^$]/;
 
   function norm(s) {
     return s.normalize('NFKC').toLowerCase();
@@ -83,8 +85,10 @@
     return !ascii(term) && Array.from(term).length === 1;
   }
 
-  // The term shard holding a term: FNV-1a over its characters, as search::shard_of.
+  // The term shard holding a term: FNV-1a over its characters, as search::shard_of. A
+  // name's mark of a term (`.term`, `^term`, `$term`) is in the term's shard.
   function shardOf(term) {
+    if (MARK.test(term)) term = term.slice(1);
     var h = 0x811c9dc5;
     for (var c of term) h = Math.imul(h ^ c.codePointAt(0), 0x01000193) >>> 0;
     return h & (index.terms - 1);
@@ -106,7 +110,7 @@
       var seen = new Set();
       for (var k in termParts) {
         for (var key in termParts[k]) {
-          if (key.indexOf(term) >= 0) postings(key).forEach(function (d) { seen.add(d); });
+          if (!MARK.test(key) && key.indexOf(term) >= 0) postings(key).forEach(function (d) { seen.add(d); });
         }
       }
       ids = Array.from(seen).sort(function (a, b) { return a - b; });
@@ -229,37 +233,53 @@
     return candidates;
   }
 
+  // A document's result for a parsed query, {id, rank, score}, or nothing when some word is
+  // in none of its fields.
+  function scored(id, parsed) {
+    var f = fields(id);
+    var words = parsed.words;
+    var number = parsed.number;
+    var score = 0;
+    for (var i = 0; i < words.length; i++) {
+      var w = words[i];
+      var best = Math.max(named(f.t, w), named(f.s, w));
+      if (f.n === w) best = Math.max(best, 8);
+      if (best < 4 && f.v.indexOf(w) >= 0) best = 4;
+      if (best < 2 && f.d.indexOf(w) >= 0) best = 2;
+      if (!best) return null;
+      score += best;
+    }
+    score += 3 * Math.max(closeness(f.t, words), closeness(f.d, words) / 2);
+    var rank = number && f.n === number[1] ? 3 : Math.max(whole(f.t, parsed.q), whole(f.s, parsed.q));
+    return { id: id, rank: rank, score: score };
+  }
+
   // Ranked results for a query: [{id, rank, score, no}], best first. `rank` is 3 for the
   // 項番 asked for, 2 for a name that is the query, 1 for one that starts with it. The
   // shards the query needs must be loaded (see `find`).
+  //
+  // With the names marked (large tables), `find` loads only the documents that may rank
+  // among the first MAX; the others found are counted in `total` but not ranked, and
+  // `exact` is false.
   function search(query) {
     var parsed = parse(query);
     var number = parsed.number;
-    var words = parsed.words;
     var gap = number && lostRange(Number(number[1]));
-    var candidates = candidatesOf(words);
+    var candidates = candidatesOf(parsed.words);
     if (!candidates) return [];
     var results = gap ? [gap] : [];
+    var unread = 0;
     candidates.forEach(function (id) {
-      var f = fields(id);
-      var score = 0;
-      for (var i = 0; i < words.length; i++) {
-        var w = words[i];
-        var best = Math.max(named(f.t, w), named(f.s, w));
-        if (f.n === w) best = Math.max(best, 8);
-        if (best < 4 && f.v.indexOf(w) >= 0) best = 4;
-        if (best < 2 && f.d.indexOf(w) >= 0) best = 2;
-        if (!best) return;
-        score += best;
-      }
-      score += 3 * Math.max(closeness(f.t, words), closeness(f.d, words) / 2);
-      var rank = number && f.n === number[1] ? 3 : Math.max(whole(f.t, parsed.q), whole(f.s, parsed.q));
-      results.push({ id: id, rank: rank, score: score });
+      if (!doc(id)) return unread++;
+      var r = scored(id, parsed);
+      if (r) results.push(r);
     });
     results.sort(function (a, b) {
       return b.rank - a.rank || b.score - a.score ||
         (doc(a.id)[1] || 1e9) - (doc(b.id)[1] || 1e9) || a.id - b.id;
     });
+    results.total = results.length + unread;
+    results.exact = !unread;
     return results;
   }
 
@@ -364,9 +384,12 @@
       list.appendChild(releasedOption(d, shown.length));
       shown.push(d);
     });
-    results = results.concat(older);
-    var count = results.length + ' 件' + (results.length > shown.length ? '(上位 ' + shown.length + ' 件を表示)' : '');
-    open(!!parsed.q, results.length ? count : NONE, !results.length);
+    // Not all read (a large table): the number found is the documents holding every term,
+    // the most there can be.
+    var n = (results.exact === false ? results.total : results.length) + older.length;
+    var count = (results.exact === false ? '最大 ' : '') + n + ' 件' +
+      (n > shown.length ? '(上位 ' + shown.length + ' 件を表示)' : '');
+    open(!!parsed.q, n ? count : NONE, !n);
     select(shown.length ? 0 : -1);
   }
 
@@ -516,6 +539,97 @@
     });
   }
 
+  // The shard of a row's or page's document.
+  function docShard(id) {
+    return Math.floor((id - index.head.length) / index.size);
+  }
+
+  // Results sorted as `search` sorts them, a row's 項番 standing for its position: rows
+  // follow the vendors in the order of their 項番, and come before vendors and pages.
+  function better(a, b) {
+    return b.rank - a.rank || b.score - a.score || tie(a.id) - tie(b.id);
+  }
+
+  function tie(id) {
+    var head = index.head.length;
+    return id >= head && id < head + index.rows ? id : 1e9 + id;
+  }
+
+  // The most each document found may rank, {id, rank, score}, from the marks of its name
+  // (src/search.rs, name_marks) before it is read: a word may be in the name only if each
+  // of its terms is marked there, the name may start with it only if its first term is
+  // marked first, and be the whole query only if the query's last term is marked last.
+  // An ASCII term may stand inside a longer one, so it is taken to be anywhere. A document
+  // read already has its exact result (or none).
+  function bounds(parsed, candidates) {
+    var sets = {};
+    var has = function (mark, term, id) {
+      if (!sets[mark + term]) sets[mark + term] = new Set(postings(mark + term));
+      return sets[mark + term].has(id);
+    };
+    var starts = function (term, id) { return term === undefined || ascii(term) || has('^', term, id); };
+    var plan = parsed.words.map(function (w) {
+      var ts = terms(w);
+      return { terms: ts.filter(function (t) { return !ascii(t); }), first: ts[0], numeric: /^\d+$/.test(w) };
+    });
+    var all = terms(parsed.q);
+    // Words standing close add at most 3 in the name, half as much in the description.
+    var near = parsed.words.length > 1 ? 3 : 0;
+    return candidates.map(function (id) {
+      if (doc(id)) return scored(id, parsed);
+      var score = 0;
+      var everyNamed = true;
+      plan.forEach(function (p) {
+        var named = p.terms.every(function (t) { return has('.', t, id); });
+        everyNamed = everyNamed && named;
+        score += named ? (starts(p.first, id) ? 12 : 10) : p.numeric ? 8 : 4;
+      });
+      score += everyNamed ? near : near / 2;
+      var last = all[all.length - 1];
+      var rank = !everyNamed || !starts(all[0], id) ? 0 : last === undefined || has('$', last, id) ? 2 : 1;
+      return { id: id, rank: rank, score: score };
+    }).filter(Boolean);
+  }
+
+  // Reads the documents found that may rank among the first MAX, best bound first, a few
+  // shards at a time, until the MAXth result read is sure to stay where it is (every
+  // document not read has a bound below it); then runs `then`.
+  function settle(parsed, candidates, then) {
+    var order = bounds(parsed, candidates).sort(better);
+    var best = [];
+    var i = 0;
+    (function step() {
+      for (; i < order.length; i++) {
+        var b = order[i];
+        if (best.length >= MAX && better(best[MAX - 1], b) < 0) break;
+        if (!doc(b.id)) {
+          // A shard read that lacks the document (it cannot, but must not loop) skips it.
+          if (docParts[docShard(b.id)]) continue;
+          return parts(nextShards(order, i), step);
+        }
+        var r = scored(b.id, parsed);
+        if (r) {
+          best.push(r);
+          best.sort(better);
+          best.length = Math.min(best.length, MAX);
+        }
+      }
+      then();
+    })();
+  }
+
+  // The shards of the next MAX documents of `order` not read yet, from `from` on.
+  function nextShards(order, from) {
+    var names = {};
+    for (var j = from, k = 0; j < order.length && k < MAX; j++) {
+      if (!doc(order[j].id)) {
+        names['d' + docShard(order[j].id)] = 1;
+        k++;
+      }
+    }
+    return Object.keys(names);
+  }
+
   function range(n, prefix) {
     var out = [];
     for (var k = 0; k < n; k++) out.push(prefix + k);
@@ -533,10 +647,16 @@
         else shards['t' + shardOf(t)] = 1;
       });
       parts(Object.keys(shards), function () {
+        var parsed = parse(query);
+        var candidates = candidatesOf(words) || [];
+        // With names marked, only what may show first is read; a 項番 or a lone character
+        // finds what it finds without them.
+        var ranked = index.marked && !parsed.number && !queryTerms(words).some(lone);
+        if (ranked && candidates.length > MAX) return settle(parsed, candidates, then);
         var docs = {};
         var head = index.head.length;
-        (candidatesOf(words) || []).forEach(function (id) {
-          if (id >= head && id < index.n) docs['d' + Math.floor((id - head) / index.size)] = 1;
+        candidates.forEach(function (id) {
+          if (id >= head && id < index.n) docs['d' + docShard(id)] = 1;
         });
         parts(Object.keys(docs), then);
       });
