@@ -235,6 +235,53 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     assert!(columns.len() >= seed_tops && columns.iter().all(|c| c.starts_with("phases/")), "{columns:?}");
 }
 
+/// A table whose tasks have lost their ◎: every one is warned about (no one does the work).
+#[test]
+fn a_strip_of_thousands_of_rows_warned_has_a_tick_per_stretch() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    crate::common::generated(&project, 3_000, 4);
+    let roles = project.join("seeds/roles.csv");
+    std::fs::write(&roles, std::fs::read_to_string(&roles).unwrap().replace('◎', "")).unwrap();
+    build(&project, &project.join("out"));
+    check_strip(&Site::read(&project.join("out")), &project);
+}
+
+/// The quality page's strip of a table with more rows warned than it has ticks: at most
+/// 480, each standing for the rows warned in its stretch of 項番 (in order, none shared)
+/// and leading to the first; together they count every row `rolesite check` warns about.
+fn check_strip(site: &Site, project: &std::path::Path) {
+    let (_, report) = rolesite(&["check", project.to_str().unwrap()]);
+    let warned: std::collections::BTreeSet<u32> = report
+        .lines()
+        .filter(|l| l.contains(": warning["))
+        .filter_map(|l| l.split("]: 項番").nth(1)?.split(' ').next()?.parse().ok())
+        .collect();
+    assert!(warned.len() > 480, "{} rows warned", warned.len());
+    let doc = site.html("quality/index.html");
+    let ticks: Vec<_> = doc.select(&sel("figure.strip a.flagged")).collect();
+    assert!(!ticks.is_empty() && ticks.len() <= 480, "{} ticks", ticks.len());
+    let (mut counted, mut after) = (0, 0);
+    for tick in ticks {
+        let label = tick.value().attr("aria-label").unwrap();
+        let first: u32 = tick.value().attr("data-no").unwrap().parse().unwrap();
+        assert!(first > after && warned.contains(&first), "{label}");
+        let target = resolve("quality/index.html", tick.value().attr("href").unwrap()).unwrap();
+        assert_eq!(target, format!("items/{first}/index.html"), "{label}");
+        // `項番a–b: 警告のある行 n 件(最初の行へ)`, or one row's `項番a name: flags`.
+        let range = label.strip_prefix("項番").unwrap().split([':', ' ']).next().unwrap();
+        let last: u32 = range.split_once('–').map_or(range, |(_, b)| b).parse().unwrap();
+        let n = warned.range(first..=last).count();
+        match label.split_once("警告のある行 ") {
+            Some((_, rest)) => assert_eq!(rest, format!("{n} 件(最初の行へ)"), "{label}"),
+            None => assert_eq!(n, 1, "{label}"),
+        }
+        counted += n;
+        after = last;
+    }
+    assert_eq!(counted, warned.len(), "the ticks count every row warned");
+}
+
 /// The home page's load map of a table with more top-level headings than it has columns:
 /// at most `plan::HOME_MAP_COLUMNS` columns, each a run of consecutive top headings
 /// labelled with its 項番 range (together every 項番 from the first heading to `last`, once)
