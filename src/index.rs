@@ -144,12 +144,18 @@ fn add_row(
     if row.roles_in_doubt() {
         ix.doubtful.insert(row.no);
     }
-    if !row.primaries().any(|r| r.basis != Basis::Uncertain) {
+    if unassigned(row) {
         ix.unassigned.push(row.no);
     }
     for s in subsystems {
         ix.subsystems.entry(s.to_string()).or_default().push(row.no);
     }
+}
+
+/// Whether no vendor can be named for a task's heaviest role (the unassigned page lists
+/// it): it has no ◎, or its ◎ are only in columns no vendor is named for.
+pub fn unassigned(row: &Row) -> bool {
+    !row.primaries().any(|r| r.basis != Basis::Uncertain)
 }
 
 /// The headings above a row, top first.

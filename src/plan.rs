@@ -32,6 +32,9 @@ pub enum Spec<'a> {
     /// The rows of one flag, of one span of 項番, when the flag is on too many rows for the
     /// quality page to list (see [`flag_parts`]).
     FlagPart(Code, u32),
+    /// The unassigned tasks of one span of 項番, when there are too many for one page (see
+    /// [`unassigned_parts`]).
+    UnassignedPart(u32),
     /// A vendor's rows of one kind of role, of one span of 項番, when it has too many for
     /// its page to list (see [`vendor_parts`]).
     VendorPart(&'a Vendor, RoleKind, u32),
@@ -97,6 +100,7 @@ pub fn specs<'a>(
     ];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
+    specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
@@ -118,6 +122,7 @@ pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
+    specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
@@ -271,6 +276,17 @@ pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
     parts
 }
 
+/// The starts of the spans of 項番 holding the unassigned tasks, when there are more of
+/// them than one page lists; else none.
+pub fn unassigned_parts(table: &Table) -> Vec<u32> {
+    let nos: Vec<u32> =
+        table.rows.iter().filter(|r| !r.is_heading() && crate::index::unassigned(r)).map(|r| r.no).collect();
+    match list_split(nos.len()) {
+        true => spans(&nos),
+        false => Vec::new(),
+    }
+}
+
 /// The vendors with more tasks of one kind of role than their page lists, with the kind
 /// and the starts of the spans of 項番 that hold those tasks, in order.
 pub fn vendor_parts(table: &Table) -> Vec<(&Vendor, RoleKind, u32)> {
@@ -338,6 +354,9 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         }
         Spec::FlagPart(code, start) => {
             d(urls::flag_part(code.as_str(), *start), Some("quality-part"), "rows.html", "quality", Shows::Table)
+        }
+        Spec::UnassignedPart(start) => {
+            d(urls::unassigned_part(*start), Some("unassigned-part"), "rows.html", "unassigned", Shows::Table)
         }
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
         Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),

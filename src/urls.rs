@@ -47,6 +47,11 @@ pub fn vendor_part(id: &str, kind: &str, start: u32) -> String {
     format!("{}{kind}/{start}/", vendor(id))
 }
 
+/// The unassigned tasks of one span of 項番 (see `plan::unassigned_parts`).
+pub fn unassigned_part(start: u32) -> String {
+    format!("{UNASSIGNED}{start}/")
+}
+
 /// The rows of one flag in one span of 項番 (see `plan::flag_parts`).
 pub fn flag_part(code: &str, start: u32) -> String {
     format!("quality/{code}/{start}/")

@@ -819,6 +819,8 @@ pub struct Rows<'a> {
     intro: String,
     groups: Vec<PhaseGroup<'a>>,
     count: usize,
+    /// The pages listing them instead, when they are too many for one.
+    parts: Vec<FlagPartLink>,
 }
 
 /// The tasks no vendor can be named for as ◎, with why: no symbol at all, ○ only, or a ◎
@@ -835,13 +837,40 @@ pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
     let (p, name) = kinds.first().map_or(("", ""), |k| (k.symbol(), k.label()));
     let others: Vec<&str> = kinds.iter().skip(1).map(|k| k.symbol()).collect();
     let others = others.join("・");
+    let parts: Vec<FlagPartLink> = crate::plan::unassigned_parts(site.table)
+        .into_iter()
+        .map(|start| FlagPartLink {
+            href: urls::href(from, &urls::unassigned_part(start)),
+            from: start,
+            to: crate::plan::span_end(start),
+            count: nos.iter().filter(|no| crate::plan::span_of(**no) == start).count(),
+        })
+        .collect();
     Rows {
         intro: format!(
             "{p}({name})を担う事業者を名指しできない作業です。内訳は、記号が一つもない作業 {none} 件、{others}のみで{p}がない作業 \
              {cooperating} 件、{p}が事業者を特定できない列にしかない作業 {unknown} 件。原本のセル欠落や列ずれの可能性があります。"
         ),
-        groups: by_phase(site, nos, from),
+        groups: match parts.is_empty() {
+            true => by_phase(site, nos, from),
+            false => Vec::new(),
+        },
         count: nos.len(),
+        parts,
+    }
+}
+
+/// One page of the unassigned tasks (see `plan::unassigned_parts`), by heading.
+pub fn unassigned_part<'a>(site: &Site<'a>, start: u32, from: &str) -> Rows<'a> {
+    let nos: Vec<u32> = site.index.unassigned.iter().copied().filter(|no| crate::plan::span_of(*no) == start).collect();
+    let end = crate::plan::span_end(start);
+    Rows {
+        intro: format!(
+            "担う事業者を名指しできない作業のうち、項番 {start}–{end} のものです。ほかの項番は一覧のページから開けます。"
+        ),
+        groups: by_phase(site, &nos, from),
+        count: nos.len(),
+        parts: Vec::new(),
     }
 }
 
@@ -935,6 +964,7 @@ pub fn flag_part<'a>(site: &Site<'a>, code: Code, start: u32, from: &str) -> Row
         ),
         groups: by_phase(site, &nos, from),
         count: nos.len(),
+        parts: Vec::new(),
     }
 }
 

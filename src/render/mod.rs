@@ -354,6 +354,12 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
             let end = plan::span_end(*start);
             page(format!("データ品質: {label}(項番{start}–{end})")).render(kinds::flag_part(site, *code, *start, u))
         }
+        Spec::UnassignedPart(start) => {
+            let heaviest = site.table.document.legend.heaviest().map_or("", |k| k.symbol());
+            let end = plan::span_end(*start);
+            page(format!("{heaviest}を担う事業者を特定できない作業(項番{start}–{end})"))
+                .render(kinds::unassigned_part(site, *start, u))
+        }
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
         Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),
         Spec::Revisions => page("公開版".into()).render(history::revisions(site, u)),

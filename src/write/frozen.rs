@@ -44,7 +44,7 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 21] = [
+const KINDS: [&str; 22] = [
     "home",
     "item",
     "heading",
@@ -56,6 +56,7 @@ const KINDS: [&str; 21] = [
     "subsystem",
     "subsystems",
     "unassigned",
+    "unassigned-part",
     "matrix",
     "matrix-part",
     "quality",

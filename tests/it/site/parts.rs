@@ -235,16 +235,55 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     assert!(columns.len() >= seed_tops && columns.iter().all(|c| c.starts_with("phases/")), "{columns:?}");
 }
 
-/// A table whose tasks have lost their ◎: every one is warned about (no one does the work).
+/// A table whose tasks have all lost their ◎: every one is warned about, and every one is
+/// on the list of tasks no vendor can be named for, which is then cut into pages.
 #[test]
-fn a_strip_of_thousands_of_rows_warned_has_a_tick_per_stretch() {
+fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretch() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
     crate::common::generated(&project, 3_000, 4);
     let roles = project.join("seeds/roles.csv");
     std::fs::write(&roles, std::fs::read_to_string(&roles).unwrap().replace('◎', "")).unwrap();
     build(&project, &project.join("out"));
-    check_strip(&Site::read(&project.join("out")), &project);
+    let built = Site::read(&project.join("out"));
+    check_strip(&built, &project);
+
+    let json: serde_json::Value = serde_json::from_slice(&built.files["data/roles.json"]).unwrap();
+    let tasks: Vec<u32> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "task")
+        .map(|r| r["no"].as_u64().unwrap() as u32)
+        .collect();
+    let page = "unassigned/index.html";
+    let doc = built.html(page);
+    assert_eq!(doc.select(&sel("main li a[href*='items/']")).count(), 0, "{page} lists the parts only");
+    let parts: Vec<String> =
+        doc.select(&sel("main ul.parts a")).map(|a| resolve(page, a.value().attr("href").unwrap()).unwrap()).collect();
+    let mut seen = Vec::new();
+    for part in &parts {
+        assert!(built.files[part].len() < 1024 * 1024, "{part}");
+        let doc = built.html(part);
+        seen.extend(doc.select(&sel("main li a[href*='items/']")).map(|a| {
+            let target = resolve(part, a.value().attr("href").unwrap()).unwrap();
+            target.rsplit_once("items/").unwrap().1.trim_end_matches("/index.html").parse::<u32>().unwrap()
+        }));
+    }
+    assert_eq!(seen, tasks, "the parts list every task once, in order");
+    let urls: serde_json::Value = serde_json::from_slice(&built.files["urls.json"]).unwrap();
+    let mut listed: Vec<String> = urls["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["kind"] == "unassigned-part")
+        .map(|u| format!("{}index.html", u["url"].as_str().unwrap()))
+        .collect();
+    listed.sort();
+    let mut linked = parts.clone();
+    linked.sort();
+    assert!(parts.len() >= 2);
+    assert_eq!(listed, linked, "urls.json lists the parts");
 }
 
 /// The quality page's strip of a table with more rows warned than it has ticks: at most
