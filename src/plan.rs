@@ -35,6 +35,8 @@ pub enum Spec<'a> {
     /// The unassigned tasks of one span of 項番, when there are too many for one page (see
     /// [`unassigned_parts`]).
     UnassignedPart(u32),
+    /// A page of a split list published before and no longer made (see [`parts_gone`]).
+    PartGone(PartGone),
     /// A vendor's rows of one kind of role, of one span of 項番, when it has too many for
     /// its page to list (see [`vendor_parts`]).
     VendorPart(&'a Vendor, RoleKind, u32),
@@ -111,7 +113,56 @@ pub fn specs<'a>(
         let lost = |no: &u32| lost_from_source(*no, continuity, baseline);
         specs.extend((gap.from..=gap.to).filter(lost).map(|no| Spec::Lost(gap, no)));
     }
+    let gone = parts_gone(table, &specs, continuity, baseline);
+    specs.extend(gone.into_iter().map(Spec::PartGone));
     specs
+}
+
+/// A page of a split list (a part of the matrix, of a flag's rows, of a vendor's list or of
+/// the unassigned tasks) that was published and is no longer made, since its list shrank
+/// under the threshold or its span emptied: it stands on, leading to the list (`list`, at
+/// `fragment`) it was part of, so a link to it still answers.
+#[derive(Debug, Clone)]
+pub struct PartGone {
+    pub url: String,
+    pub list: String,
+    pub fragment: Option<String>,
+}
+
+/// The `urls.json` kinds of the pages of split lists, and of a page standing where one was.
+const PART_KINDS: [&str; 5] = ["matrix-part", "quality-part", "vendor-part", "unassigned-part", "part-gone"];
+
+/// The pages of split lists `baseline` published that `specs` no longer make and no alias
+/// or retirement names.
+fn parts_gone(table: &Table, specs: &[Spec], continuity: &Continuity, baseline: &Baseline) -> Vec<PartGone> {
+    let Some(published) = &baseline.manifest else { return Vec::new() };
+    let made: HashSet<String> = specs.iter().map(|s| describe(s).url).collect();
+    let declared: HashSet<&str> = continuity.declared().map(|(u, _)| u).collect();
+    published
+        .manifest
+        .urls
+        .iter()
+        .filter(|e| PART_KINDS.contains(&e.kind.as_str()) && !e.url.starts_with("rev/"))
+        .filter(|e| !made.contains(&e.url) && !declared.contains(e.url.as_str()))
+        .map(|e| part_list(table, &e.url))
+        .collect()
+}
+
+/// Where a part at `url` leads: `quality/#<flag>`, `vendors/<id>/#<kind>`, `unassigned/`
+/// or `matrix/`, or the list's page without its place when that is gone too.
+fn part_list(table: &Table, url: &str) -> PartGone {
+    let steps: Vec<&str> = url.trim_end_matches('/').split('/').collect();
+    let flagged = |code: &str| table.rows.iter().any(|r| r.flags.iter().any(|f| f.code.as_str() == code));
+    let (list, fragment) = match steps.as_slice() {
+        ["quality", flag, _] => (urls::QUALITY.to_string(), flagged(flag).then(|| flag.to_string())),
+        ["vendors", id, kind, _] if table.vendor(id).is_some() => {
+            (urls::vendor(id), table.document.legend.by_id(kind).map(|_| kind.to_string()))
+        }
+        ["vendors", ..] => (urls::VENDORS.to_string(), None),
+        ["unassigned", _] => (urls::UNASSIGNED.to_string(), None),
+        _ => (urls::MATRIX.to_string(), None),
+    };
+    PartGone { url: url.to_string(), list, fragment }
 }
 
 /// A released revision's frozen pages (its changes page comes after them, see
@@ -358,6 +409,7 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         Spec::UnassignedPart(start) => {
             d(urls::unassigned_part(*start), Some("unassigned-part"), "rows.html", "unassigned", Shows::Table)
         }
+        Spec::PartGone(gone) => d(gone.url.clone(), Some("part-gone"), "redirect.html", "", Shows::Fixed),
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),
         Spec::Changes(_) => d(urls::CHANGES.into(), Some("changes"), "changes.html", "changes", Shows::Table),
         Spec::Revisions => d(urls::REVISIONS.into(), Some("revisions"), "revisions.html", "revisions", Shows::Table),

@@ -195,6 +195,26 @@ pub fn alias(site: &Site, a: &crate::read::continuity::Alias, from: &str) -> (Re
     (redirect_to(site, from, &a.new, why, title.clone()), title)
 }
 
+/// A page of a split list no longer made (see `plan::PartGone`): it leads to its list.
+pub fn part_gone(site: &Site, gone: &crate::plan::PartGone, from: &str) -> (Redirect, String) {
+    let title = match gone.list.as_str() {
+        urls::QUALITY => "データ品質".to_string(),
+        urls::UNASSIGNED => "事業者を特定できない作業".to_string(),
+        urls::MATRIX => "役割分担表(全体)".to_string(),
+        urls::VENDORS => "事業者".to_string(),
+        list => page_title(site, list),
+    };
+    let why = format!("このページ({})の一覧は、分けるほど長くなくなりました。", gone.url);
+    let mut view = redirect_to(site, from, &gone.list, why, title.clone());
+    if let Some(fragment) = &gone.fragment {
+        view.target.push('#');
+        view.target.push_str(fragment);
+        view.target_canonical.push('#');
+        view.target_canonical.push_str(fragment);
+    }
+    (view, title)
+}
+
 /// The title of a page of this site by URL, as the reader knows it: the row or vendor name.
 pub fn page_title(site: &Site, url: &str) -> String {
     let t = site.table;
@@ -253,6 +273,26 @@ pub struct ChangesPage {
     renamed: Vec<ChangeLine>,
     renumbered: Vec<ChangeLine>,
     vendors: Vec<VendorLines>,
+    /// How many lines each list has in all: past [`CHANGES_SHOWN`] (or a vendor's share of
+    /// [`VENDOR_CHANGES_SHOWN`]) the page shows the first, and `data/changes.json` has all.
+    counts: ChangeCounts,
+}
+
+/// The most lines of each of the lists of rows added, removed, renamed and renumbered the
+/// changes page shows: a revision that renumbers a 100,000-task table changes every row,
+/// and a page of every line would be tens of megabytes.
+pub const CHANGES_SHOWN: usize = 500;
+
+/// The most lines of roles gained and lost the changes page shows in all, shared among the
+/// vendors (at least 20 each).
+pub const VENDOR_CHANGES_SHOWN: usize = 2_000;
+
+#[derive(Serialize)]
+pub struct ChangeCounts {
+    added: usize,
+    removed: usize,
+    renamed: usize,
+    renumbered: usize,
 }
 
 #[derive(Serialize)]
@@ -271,6 +311,9 @@ pub struct VendorLines {
     href: Option<String>,
     gained: Vec<ChangeLine>,
     lost: Vec<ChangeLine>,
+    /// How many roles were gained and lost in all (see [`ChangesPage::counts`]).
+    gained_count: usize,
+    lost_count: usize,
 }
 
 pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesPage {
@@ -298,21 +341,40 @@ pub fn changes(site: &Site, c: &crate::changes::Changes, from: &str) -> ChangesP
             && c.renamed.is_empty()
             && c.renumbered.is_empty()
             && c.vendors.is_empty(),
-        added: c.added.iter().map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
-        removed: c.removed.iter().map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
-        renamed: c.renamed.iter().map(|r| line(r.no, &r.new, r.old.clone())).collect(),
-        renumbered: c.renumbered.iter().map(|r| line(r.new, &r.name, format!("項番{}", r.old))).collect(),
+        added: c.added.iter().take(CHANGES_SHOWN).map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
+        removed: c.removed.iter().take(CHANGES_SHOWN).map(|i| line(i.no, &i.name, heading(i.heading))).collect(),
+        renamed: c.renamed.iter().take(CHANGES_SHOWN).map(|r| line(r.no, &r.new, r.old.clone())).collect(),
+        renumbered: c
+            .renumbered
+            .iter()
+            .take(CHANGES_SHOWN)
+            .map(|r| line(r.new, &r.name, format!("項番{}", r.old)))
+            .collect(),
         vendors: c
             .vendors
             .iter()
-            .map(|v| VendorLines {
-                id: v.id.clone(),
-                name: v.name.clone(),
-                href: site.table.vendor(&v.id).is_some().then(|| urls::href(from, &urls::vendor(&v.id))),
-                gained: v.gained.iter().map(role).collect(),
-                lost: v.lost.iter().map(role).collect(),
+            .map(|v| {
+                // Each vendor's share, gained first: what is left of it goes to the lost.
+                let share = (VENDOR_CHANGES_SHOWN / c.vendors.len().max(1)).max(20);
+                let gained: Vec<ChangeLine> = v.gained.iter().take(share).map(role).collect();
+                let lost = v.lost.iter().take(share - gained.len()).map(role).collect();
+                VendorLines {
+                    id: v.id.clone(),
+                    name: v.name.clone(),
+                    href: site.table.vendor(&v.id).is_some().then(|| urls::href(from, &urls::vendor(&v.id))),
+                    gained,
+                    lost,
+                    gained_count: v.gained.len(),
+                    lost_count: v.lost.len(),
+                }
             })
             .collect(),
+        counts: ChangeCounts {
+            added: c.added.len(),
+            removed: c.removed.len(),
+            renamed: c.renamed.len(),
+            renumbered: c.renumbered.len(),
+        },
     }
 }
 

@@ -363,6 +363,10 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Content(p) => page(p.title.clone()).render(kinds::content(p)),
         Spec::Changes(c) => page("変更点".into()).render(kinds::changes(site, c, u)),
         Spec::Revisions => page("公開版".into()).render(history::revisions(site, u)),
+        Spec::PartGone(gone) => {
+            let (target, title) = kinds::part_gone(site, gone, u);
+            page(format!("移動しました: {title}")).render(target)
+        }
         Spec::Alias(a) => {
             let (target, title) = kinds::alias(site, a, u);
             let rendered = page(format!("移動しました: {title}")).render(target);

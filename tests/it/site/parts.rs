@@ -243,7 +243,8 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
     let project = dir.path().join("project");
     crate::common::generated(&project, 3_000, 4);
     let roles = project.join("seeds/roles.csv");
-    std::fs::write(&roles, std::fs::read_to_string(&roles).unwrap().replace('◎', "")).unwrap();
+    let generated = std::fs::read_to_string(&roles).unwrap();
+    std::fs::write(&roles, generated.replace('◎', "")).unwrap();
     build(&project, &project.join("out"));
     let built = Site::read(&project.join("out"));
     check_strip(&built, &project);
@@ -284,6 +285,78 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
     linked.sort();
     assert!(parts.len() >= 2);
     assert_eq!(listed, linked, "urls.json lists the parts");
+
+    // Every task renamed: the changes page shows the first 500 and says where the rest are.
+    let renamed_all = std::fs::read_to_string(&roles).unwrap().replace("サブシステム)", "サブシステム)改");
+    std::fs::write(&roles, renamed_all).unwrap();
+    build(&project, &project.join("out"));
+    let built = Site::read(&project.join("out"));
+    let changes: serde_json::Value = serde_json::from_slice(&built.files["data/changes.json"]).unwrap();
+    let renamed = changes["renamed"].as_array().unwrap().len();
+    assert!(renamed > 2_000, "{renamed} renamed");
+    let page = "changes/index.html";
+    assert!(built.files[page].len() < 1024 * 1024, "{} bytes", built.files[page].len());
+    let doc = built.html(page);
+    let section = doc.select(&sel("section[aria-labelledby=renamed]")).next().unwrap();
+    assert_eq!(text(section.select(&sel("h2")).next().unwrap()), format!("名称が変わった行({renamed} 件)"));
+    assert_eq!(section.select(&sel("li")).count(), 500);
+    let more = section.select(&sel("p.more")).next().unwrap();
+    assert_eq!(text(more), format!("ほか {} 件(全 {renamed} 件は data/changes.json にあります)。", renamed - 500));
+    let href = more.select(&sel("a")).next().unwrap().value().attr("href").unwrap();
+    assert_eq!(resolve(page, href).as_deref(), Some("data/changes.json"));
+
+    // The ◎ back: each of the four vendors gains hundreds, and the page shows 500 of each
+    // vendor's lines (2,000 shared among four).
+    std::fs::write(&roles, generated).unwrap();
+    build(&project, &project.join("out"));
+    let built = Site::read(&project.join("out"));
+    let changes: serde_json::Value = serde_json::from_slice(&built.files["data/changes.json"]).unwrap();
+    let doc = built.html(page);
+    let lists: Vec<_> = doc.select(&sel("section[aria-labelledby=roles] ul.changes")).collect();
+    let vendors = changes["vendors"].as_array().unwrap();
+    assert_eq!(lists.len(), vendors.len());
+    let mut cut = 0;
+    for (list, vendor) in lists.iter().zip(vendors) {
+        let all = vendor["gained"].as_array().unwrap().len() + vendor["lost"].as_array().unwrap().len();
+        let shown = list.select(&sel("li")).count();
+        assert_eq!(shown, all.min(500), "{}", vendor["id"]);
+        let more =
+            list.next_siblings().filter_map(scraper::ElementRef::wrap).next().filter(|e| e.value().name() == "p");
+        assert_eq!(
+            more.map(text),
+            (all > 500).then(|| format!("ほか {} 件(全 {all} 件は data/changes.json にあります)。", all - 500))
+        );
+        cut += usize::from(all > 500);
+    }
+    assert!(cut >= 1, "some vendor gained more than its share");
+    assert!(built.files[page].len() < 1024 * 1024, "{} bytes", built.files[page].len());
+
+    // The lists are short again (the ◎ came back in the build above): their pages, once
+    // published, still answer, each leading to the list it was part of, and go on doing so
+    // build after build.
+    build(&project, &project.join("out"));
+    let built = Site::read(&project.join("out"));
+    let urls: serde_json::Value = serde_json::from_slice(&built.files["urls.json"]).unwrap();
+    let gone: BTreeMap<String, String> = urls["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["kind"] == "part-gone")
+        .map(|u| (u["url"].as_str().unwrap().to_string(), u["title"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let unassigned = linked.iter().map(|p| p.trim_end_matches("index.html").to_string());
+    for url in unassigned.chain(["quality/no-primary/0/".to_string()]) {
+        assert!(gone.contains_key(&url), "{url} is kept: {gone:?}");
+        let file = format!("{url}index.html");
+        let doc = built.html(&file);
+        let link = doc.select(&sel("main a")).next().unwrap().value().attr("href").unwrap();
+        // The flag is on no row now: its part leads to the quality page, not to a place on it.
+        let expected = if url.starts_with("quality/") { "quality/index.html" } else { "unassigned/index.html" };
+        assert_eq!(resolve(&file, link).as_deref(), Some(expected), "{url}");
+        let refresh = doc.select(&sel("meta[http-equiv=refresh]")).next().unwrap().value().attr("content").unwrap();
+        assert!(refresh.ends_with(link), "{refresh}");
+    }
+    assert!(built.html("quality/index.html").select(&sel("#no-primary")).next().is_none());
 }
 
 /// The quality page's strip of a table with more rows warned than it has ticks: at most
