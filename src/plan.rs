@@ -35,6 +35,9 @@ pub enum Spec<'a> {
     /// The unassigned tasks of one span of 項番, when there are too many for one page (see
     /// [`unassigned_parts`]).
     UnassignedPart(u32),
+    /// A subsystem's tasks of one span of 項番, when it names too many for one page's grid
+    /// (see [`subsystem_parts`]).
+    SubsystemPart(&'a Subsystem, u32),
     /// A page of a split list published before and no longer made (see [`parts_gone`]).
     PartGone(PartGone),
     /// A vendor's rows of one kind of role, of one span of 項番, when it has too many for
@@ -103,6 +106,7 @@ pub fn specs<'a>(
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
+    specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
@@ -130,7 +134,8 @@ pub struct PartGone {
 }
 
 /// The `urls.json` kinds of the pages of split lists, and of a page standing where one was.
-const PART_KINDS: [&str; 5] = ["matrix-part", "quality-part", "vendor-part", "unassigned-part", "part-gone"];
+const PART_KINDS: [&str; 6] =
+    ["matrix-part", "quality-part", "vendor-part", "unassigned-part", "subsystem-part", "part-gone"];
 
 /// The pages of split lists `baseline` published that `specs` no longer make and no alias
 /// or retirement names.
@@ -159,6 +164,8 @@ fn part_list(table: &Table, url: &str) -> PartGone {
             (urls::vendor(id), table.document.legend.by_id(kind).map(|_| kind.to_string()))
         }
         ["vendors", ..] => (urls::VENDORS.to_string(), None),
+        ["subsystems", id, _] if table.subsystems.iter().any(|s| s.id == *id) => (urls::subsystem(id), None),
+        ["subsystems", ..] => (urls::SUBSYSTEMS.to_string(), None),
         ["unassigned", _] => (urls::UNASSIGNED.to_string(), None),
         _ => (urls::MATRIX.to_string(), None),
     };
@@ -174,6 +181,7 @@ pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
+    specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
@@ -327,6 +335,37 @@ pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
     parts
 }
 
+/// A subsystem page holds a grid of every task naming it (about 0.6 kB a row with 25
+/// vendors): past this many, it links pages of [`MATRIX_PART_SPAN`] 項番 each instead.
+pub const SUBSYSTEM_WHOLE_AT_MOST: usize = 1_000;
+
+/// The subsystems named by more tasks than their page holds, each with the starts of the
+/// spans of 項番 holding those tasks (`subsystems/<id>/<start>/`), in order.
+pub fn subsystem_parts(table: &Table) -> Vec<(&Subsystem, u32)> {
+    use rayon::prelude::*;
+    if table.subsystems.is_empty() {
+        return Vec::new();
+    }
+    // As the index finds them (`index::build`), from the table's own catalogue.
+    let catalog = crate::read::catalog::Catalog::of(Vec::new(), table.subsystems.clone());
+    let named: Vec<(u32, Vec<String>)> = table
+        .rows
+        .par_iter()
+        .filter(|r| !r.is_heading())
+        .map(|r| (r.no, catalog.subsystems_in(&r.name).into_iter().map(str::to_string).collect()))
+        .collect();
+    let mut parts = Vec::new();
+    for s in &table.subsystems {
+        let nos: Vec<u32> = named.iter().filter(|(_, ids)| ids.contains(&s.id)).map(|(no, _)| *no).collect();
+        if nos.len() > SUBSYSTEM_WHOLE_AT_MOST {
+            let mut starts: Vec<u32> = nos.iter().map(|no| no / MATRIX_PART_SPAN * MATRIX_PART_SPAN).collect();
+            starts.dedup();
+            parts.extend(starts.into_iter().map(|start| (s, start)));
+        }
+    }
+    parts
+}
+
 /// The starts of the spans of 項番 holding the unassigned tasks, when there are more of
 /// them than one page lists; else none.
 pub fn unassigned_parts(table: &Table) -> Vec<u32> {
@@ -408,6 +447,10 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         }
         Spec::UnassignedPart(start) => {
             d(urls::unassigned_part(*start), Some("unassigned-part"), "rows.html", "unassigned", Shows::Table)
+        }
+        Spec::SubsystemPart(s, start) => {
+            let url = urls::subsystem_part(&s.id, *start);
+            d(url, Some("subsystem-part"), "subsystem.html", "subsystems", Shows::Table)
         }
         Spec::PartGone(gone) => d(gone.url.clone(), Some("part-gone"), "redirect.html", "", Shows::Fixed),
         Spec::Content(p) => d(p.url.clone(), Some("page"), "page.html", "pages", Shows::Fixed),

@@ -47,6 +47,11 @@ pub fn vendor_part(id: &str, kind: &str, start: u32) -> String {
     format!("{}{kind}/{start}/", vendor(id))
 }
 
+/// A subsystem's tasks of one span of 項番 (see `plan::subsystem_parts`).
+pub fn subsystem_part(id: &str, start: u32) -> String {
+    format!("{}{start}/", subsystem(id))
+}
+
 /// The unassigned tasks of one span of 項番 (see `plan::unassigned_parts`).
 pub fn unassigned_part(start: u32) -> String {
     format!("{UNASSIGNED}{start}/")

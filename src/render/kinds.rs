@@ -836,15 +836,55 @@ pub fn vendors<'a>(site: &Site<'a>, from: &str) -> Vendors<'a> {
 #[derive(Serialize)]
 pub struct SubsystemPage<'a> {
     subsystem: &'a Subsystem,
-    rows: Vec<RowLink<'a>>,
-    grid: Grid<'a>,
+    /// The tasks naming it.
+    count: usize,
+    /// The grid of those tasks, or of those of one span (`span`); none when `parts` list
+    /// the pages of the spans instead.
+    grid: Option<Grid<'a>>,
+    parts: Vec<FlagPartLink>,
+    span: Option<(u32, u32)>,
+    list_href: String,
 }
 
+/// A subsystem's page: the grid of the tasks naming it, or the list of the pages of their
+/// spans (see `plan::subsystem_parts`).
 pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> Result<SubsystemPage<'a>> {
-    let nos = site.index.subsystems.get(&s.id).cloned().unwrap_or_default();
-    let rows: Vec<&Row> = nos.iter().filter_map(|n| site.table.row(*n)).collect();
-    let grid = grid(site, &rows, false, from)?;
-    Ok(SubsystemPage { subsystem: s, rows: RowLink::list(site.table, &nos, from), grid })
+    let nos = site.index.subsystems.get(&s.id).map_or(&[][..], Vec::as_slice);
+    let starts: Vec<u32> =
+        crate::plan::subsystem_parts(site.table).into_iter().filter(|(p, _)| p.id == s.id).map(|(_, k)| k).collect();
+    let in_span =
+        |start: u32| move |no: &&u32| **no / crate::plan::MATRIX_PART_SPAN * crate::plan::MATRIX_PART_SPAN == start;
+    let parts: Vec<FlagPartLink> = starts
+        .iter()
+        .map(|&start| FlagPartLink {
+            href: urls::href(from, &urls::subsystem_part(&s.id, start)),
+            from: start,
+            to: start + crate::plan::MATRIX_PART_SPAN - 1,
+            count: nos.iter().filter(in_span(start)).count(),
+        })
+        .collect();
+    let grid = match parts.is_empty() {
+        true => Some(grid(site, &nos.iter().filter_map(|n| site.table.row(*n)).collect::<Vec<_>>(), false, from)?),
+        false => None,
+    };
+    let list_href = urls::href(from, &urls::subsystem(&s.id));
+    Ok(SubsystemPage { subsystem: s, count: nos.len(), grid, parts, span: None, list_href })
+}
+
+/// One span of a subsystem's tasks, as its page's grid shows them.
+pub fn subsystem_part<'a>(site: &Site<'a>, s: &'a Subsystem, start: u32, from: &str) -> Result<SubsystemPage<'a>> {
+    let nos = site.index.subsystems.get(&s.id).map_or(&[][..], Vec::as_slice);
+    let end = start + crate::plan::MATRIX_PART_SPAN - 1;
+    let rows: Vec<&Row> =
+        nos.iter().filter(|no| (start..=end).contains(*no)).filter_map(|n| site.table.row(*n)).collect();
+    Ok(SubsystemPage {
+        subsystem: s,
+        count: nos.len(),
+        grid: Some(grid(site, &rows, false, from)?),
+        parts: Vec::new(),
+        span: Some((start, end)),
+        list_href: urls::href(from, &urls::subsystem(&s.id)),
+    })
 }
 
 #[derive(Serialize)]

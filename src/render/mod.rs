@@ -333,6 +333,10 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Vendor(v) => page(v.name.clone()).render(kinds::vendor(site, v, u)?),
         Spec::Vendors => page("事業者".into()).render(kinds::vendors(site, u)),
         Spec::Subsystem(s) => page(s.name.clone()).render(kinds::subsystem(site, s, u)?),
+        Spec::SubsystemPart(s, start) => {
+            let end = start + plan::MATRIX_PART_SPAN - 1;
+            page(format!("{}(項番{start}–{end})", s.name)).render(kinds::subsystem_part(site, s, *start, u)?)
+        }
         Spec::Subsystems => page("サブシステム".into()).render(kinds::subsystems(site, u)),
         Spec::Unassigned => {
             let heaviest = site.table.document.legend.heaviest().map_or("", |k| k.symbol());

@@ -44,7 +44,7 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 22] = [
+const KINDS: [&str; 23] = [
     "home",
     "item",
     "heading",
@@ -55,6 +55,7 @@ const KINDS: [&str; 22] = [
     "vendor-part",
     "subsystem",
     "subsystems",
+    "subsystem-part",
     "unassigned",
     "unassigned-part",
     "matrix",

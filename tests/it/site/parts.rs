@@ -245,6 +245,8 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
     let roles = project.join("seeds/roles.csv");
     let generated = std::fs::read_to_string(&roles).unwrap();
     std::fs::write(&roles, generated.replace('◎', "")).unwrap();
+    // A subsystem every task names, in its parenthesis: more than one page's grid holds.
+    std::fs::write(project.join("seeds/subsystems.csv"), "id,name,aliases\nall,サブシステム,\n").unwrap();
     build(&project, &project.join("out"));
     let built = Site::read(&project.join("out"));
     check_strip(&built, &project);
@@ -285,6 +287,31 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
     linked.sort();
     assert!(parts.len() >= 2);
     assert_eq!(listed, linked, "urls.json lists the parts");
+
+    // The subsystem's page links the pages of its spans, whose grids list every task once.
+    let page = "subsystems/all/index.html";
+    let doc = built.html(page);
+    assert!(doc.select(&sel("table.grid")).next().is_none(), "{page} has no grid of its own");
+    let spans: Vec<String> =
+        doc.select(&sel("main ul.parts a")).map(|a| resolve(page, a.value().attr("href").unwrap()).unwrap()).collect();
+    assert!(spans.len() >= 3, "{spans:?}");
+    let mut seen = Vec::new();
+    for part in &spans {
+        assert!(built.files[part].len() < 1024 * 1024, "{part}");
+        seen.extend(grid_rows(&built, part));
+        let back = built.html(part);
+        let href = back.select(&sel("main p a")).next().unwrap().value().attr("href").unwrap();
+        assert_eq!(resolve(part, href).as_deref(), Some(page), "{part} links its list");
+    }
+    assert_eq!(seen, tasks, "the subsystem's pages list every task once, in order");
+    let kinds: Vec<String> = urls["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["kind"] == "subsystem-part")
+        .map(|u| format!("{}index.html", u["url"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, spans, "urls.json lists the subsystem's pages, in order");
 
     // Every task renamed: the changes page shows the first 500 and says where the rest are.
     let renamed_all = std::fs::read_to_string(&roles).unwrap().replace("サブシステム)", "サブシステム)改");
