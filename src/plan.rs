@@ -141,15 +141,20 @@ const PART_KINDS: [&str; 6] =
 /// or retirement names.
 fn parts_gone(table: &Table, specs: &[Spec], continuity: &Continuity, baseline: &Baseline) -> Vec<PartGone> {
     let Some(published) = &baseline.manifest else { return Vec::new() };
+    let parts: Vec<&str> = (published.manifest.urls.iter())
+        .filter(|e| PART_KINDS.contains(&e.kind.as_str()) && !e.url.starts_with("rev/"))
+        .map(|e| e.url.as_str())
+        .collect();
+    // Most sites have no split page: their pages' URLs are not gathered at all.
+    if parts.is_empty() {
+        return Vec::new();
+    }
     let made: HashSet<String> = specs.iter().map(|s| describe(s).url).collect();
     let declared: HashSet<&str> = continuity.declared().map(|(u, _)| u).collect();
-    published
-        .manifest
-        .urls
-        .iter()
-        .filter(|e| PART_KINDS.contains(&e.kind.as_str()) && !e.url.starts_with("rev/"))
-        .filter(|e| !made.contains(&e.url) && !declared.contains(e.url.as_str()))
-        .map(|e| part_list(table, &e.url))
+    parts
+        .into_iter()
+        .filter(|url| !made.contains(*url) && !declared.contains(url))
+        .map(|url| part_list(table, url))
         .collect()
 }
 
