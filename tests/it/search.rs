@@ -550,14 +550,17 @@ fn measure_index_size_and_query_time() {
 /// shards.
 fn generated_site() -> &'static Path {
     static SITE: OnceLock<PathBuf> = OnceLock::new();
-    SITE.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search-gen");
-        let _ = std::fs::remove_dir_all(&dir);
-        let project = dir.join("project");
-        crate::common::generated(&project, 1_500, 25);
-        build(&project, &dir.join("out"));
-        dir.join("out")
-    })
+    SITE.get_or_init(|| built_once("search-gen", |project| crate::common::generated(project, 1_500, 25)))
+}
+
+/// The site of a project `make` writes into a fresh `project/` under the tests' folder
+/// `name`, built into `out/` beside it.
+fn built_once(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    make(&dir.join("project"));
+    build(&dir.join("project"), &dir.join("out"));
+    dir.join("out")
 }
 
 /// A table made for the ranking by marked names: 902 rows (past three document shards), a
@@ -566,25 +569,23 @@ fn generated_site() -> &'static Path {
 fn ranked_site() -> &'static Path {
     static SITE: OnceLock<PathBuf> = OnceLock::new();
     SITE.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search-ranked");
-        let _ = std::fs::remove_dir_all(&dir);
-        let seeds = dir.join("project/seeds");
-        std::fs::create_dir_all(&seeds).unwrap();
-        std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
-        let mut roles = String::from("項番,作業項目,owner,作業内容\n");
-        for i in 1..=902 {
-            let (name, description) = match i {
-                1..=300 => (format!("作業{i}"), "ウイルスの確認をする"),
-                301..=600 => (format!("定義のウイルス確認 {i}"), "説明"),
-                601..=900 => (format!("ウイルス対策の確認 {i}"), "説明"),
-                901 => ("ウイルス".to_string(), "説明"),
-                _ => ("ウイルス 確認".to_string(), "説明"),
-            };
-            roles.push_str(&format!("{i},{name},◎,{description}\n"));
-        }
-        std::fs::write(seeds.join("roles.csv"), roles).unwrap();
-        build(&dir.join("project"), &dir.join("out"));
-        dir.join("out")
+        built_once("search-ranked", |project| {
+            let seeds = project.join("seeds");
+            std::fs::create_dir_all(&seeds).unwrap();
+            std::fs::write(seeds.join("vendors.csv"), "id,name\nowner,発注者\n").unwrap();
+            let mut roles = String::from("項番,作業項目,owner,作業内容\n");
+            for i in 1..=902 {
+                let (name, description) = match i {
+                    1..=300 => (format!("作業{i}"), "ウイルスの確認をする"),
+                    301..=600 => (format!("定義のウイルス確認 {i}"), "説明"),
+                    601..=900 => (format!("ウイルス対策の確認 {i}"), "説明"),
+                    901 => ("ウイルス".to_string(), "説明"),
+                    _ => ("ウイルス 確認".to_string(), "説明"),
+                };
+                roles.push_str(&format!("{i},{name},◎,{description}\n"));
+            }
+            std::fs::write(seeds.join("roles.csv"), roles).unwrap();
+        })
     })
 }
 

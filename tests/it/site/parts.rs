@@ -235,6 +235,13 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     assert!(columns.len() >= seed_tops && columns.iter().all(|c| c.starts_with("phases/")), "{columns:?}");
 }
 
+/// The files of the pages of `kind` the site's `urls.json` lists, in its order.
+fn pages_of_kind(site: &Site, kind: &str) -> Vec<String> {
+    let urls: serde_json::Value = serde_json::from_slice(&site.files["urls.json"]).unwrap();
+    let listed = urls["urls"].as_array().unwrap().iter().filter(|u| u["kind"] == kind);
+    listed.map(|u| format!("{}index.html", u["url"].as_str().unwrap())).collect()
+}
+
 /// A table whose tasks have all lost their ◎: every one is warned about, and every one is
 /// on the list of tasks no vendor can be named for, which is then cut into pages.
 #[test]
@@ -274,14 +281,7 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
         }));
     }
     assert_eq!(seen, tasks, "the parts list every task once, in order");
-    let urls: serde_json::Value = serde_json::from_slice(&built.files["urls.json"]).unwrap();
-    let mut listed: Vec<String> = urls["urls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["kind"] == "unassigned-part")
-        .map(|u| format!("{}index.html", u["url"].as_str().unwrap()))
-        .collect();
+    let mut listed = pages_of_kind(&built, "unassigned-part");
     listed.sort();
     let mut linked = parts.clone();
     linked.sort();
@@ -304,14 +304,7 @@ fn thousands_of_tasks_without_a_primary_are_listed_in_parts_and_ticked_by_stretc
         assert_eq!(resolve(part, href).as_deref(), Some(page), "{part} links its list");
     }
     assert_eq!(seen, tasks, "the subsystem's pages list every task once, in order");
-    let kinds: Vec<String> = urls["urls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["kind"] == "subsystem-part")
-        .map(|u| format!("{}index.html", u["url"].as_str().unwrap()))
-        .collect();
-    assert_eq!(kinds, spans, "urls.json lists the subsystem's pages, in order");
+    assert_eq!(pages_of_kind(&built, "subsystem-part"), spans, "urls.json lists the subsystem's pages, in order");
 
     // Every task renamed: the changes page shows the first 500 and says where the rest are.
     let renamed_all = std::fs::read_to_string(&roles).unwrap().replace("サブシステム)", "サブシステム)改");
