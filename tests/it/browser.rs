@@ -617,11 +617,32 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
     let raci_out = dir.path().join("raci-out");
     build(&raci, &raci_out);
     // A table above the split thresholds: its matrix in parts, its repeated names' flag and
-    // its vendors' ○ in pages (plan::MATRIX_WHOLE_AT_MOST and
-    // LIST_AT_MOST). Their lists and a part of each are checked.
+    // its vendors' ○ in pages (plan::MATRIX_WHOLE_AT_MOST and LIST_AT_MOST). Their lists
+    // and a part of each are checked.
+    // Built first without its ◎ and with a subsystem every task names: its unassigned
+    // tasks and the subsystem's in pages, and the quality strip's ticks by stretch. Then
+    // renamed, ◎ back: the changes page cut, the unassigned pages left as redirects.
     let large = dir.path().join("large");
     crate::common::generated(&large, 5_100, 4);
+    let roles = large.join("seeds/roles.csv");
+    let generated_roles = fs::read_to_string(&roles).unwrap();
+    fs::write(&roles, generated_roles.replace('◎', "")).unwrap();
+    fs::write(large.join("seeds/subsystems.csv"), "id,name,aliases\nall,サブシステム,\n").unwrap();
     let large_out = dir.path().join("large-out");
+    build(&large, &large_out);
+    let first = [
+        "quality/index.html",
+        "unassigned/index.html",
+        "unassigned/0/index.html",
+        "subsystems/all/index.html",
+        "subsystems/all/1000/index.html",
+    ];
+    let kept = dir.path().join("large-first");
+    for page in first {
+        fs::create_dir_all(kept.join(page).parent().unwrap()).unwrap();
+        fs::copy(large_out.join(page), kept.join(page)).unwrap();
+    }
+    fs::write(&roles, generated_roles.replace("サブシステム)", "サブシステム)改")).unwrap();
     build(&large, &large_out);
     let split = [
         "matrix/index.html",
@@ -630,8 +651,13 @@ fn every_page_of_the_seed_and_of_a_generated_site_is_valid_html() {
         "quality/duplicate-name/0/index.html",
         "vendors/v01/index.html",
         "vendors/v01/cooperating/0/index.html",
+        "changes/index.html",
+        "unassigned/0/index.html",
     ]
-    .map(|page| large_out.join(page));
+    .map(|page| large_out.join(page))
+    .into_iter()
+    .chain(first.map(|page| kept.join(page)))
+    .collect::<Vec<_>>();
     assert!(split.iter().all(|p| p.is_file()), "the large table's pages are split: {split:?}");
     // A page the checker must reject, so a run that checked nothing cannot pass.
     let control = dir.path().join("control");
