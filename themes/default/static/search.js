@@ -573,8 +573,13 @@
       return { terms: ts.filter(function (t) { return !ascii(t); }), first: ts[0], numeric: /^\d+$/.test(w) };
     });
     var all = terms(parsed.q);
-    // Words standing close add at most 3 in the name, half as much in the description.
+    // Words standing close add at most 3 in the name (side by side), half as much in the
+    // description. Two words side by side in a name leave the bigram across them marked
+    // there; without it, at least one character stands between them, and they add at
+    // most 3 × 0.8, computed as `closeness` computes it.
     var near = parsed.words.length > 1 ? 3 : 0;
+    var apart = 3 * (1 / (1 + 1 / 4));
+    var across = acrossWords(parsed.words);
     return candidates.map(function (id) {
       if (doc(id)) return scored(id, parsed);
       var score = 0;
@@ -584,11 +589,41 @@
         everyNamed = everyNamed && named;
         score += named ? (starts(p.first, id) ? 12 : 10) : p.numeric ? 8 : 4;
       });
-      score += everyNamed ? near : near / 2;
+      var adjacent = !across || across.some(function (t) { return has('.', t, id); });
+      score += !near ? 0 : !everyNamed ? near / 2 : adjacent ? near : apart;
       var last = all[all.length - 1];
       var rank = !everyNamed || !starts(all[0], id) ? 0 : last === undefined || has('$', last, id) ? 2 : 1;
       return { id: id, rank: rank, score: score };
     }).filter(Boolean);
+  }
+
+  // The bigrams across two of `words` set side by side (the last character of one and the
+  // first of another, either order), or null when that cannot decide whether they stand
+  // apart: a word may overlap another (a suffix of one the start of another), or the two
+  // characters would not make one bigram (ASCII, or not a letter or digit).
+  function acrossWords(words) {
+    if (words.length < 2) return [];
+    var out = [];
+    for (var i = 0; i < words.length; i++) {
+      for (var j = 0; j < words.length; j++) {
+        if (i === j) continue;
+        var a = Array.from(words[i]), b = Array.from(words[j]);
+        var x = a[a.length - 1], y = b[0];
+        if (overlap(words[i], words[j]) || ascii(x) || ascii(y) || !WORD.test(x) || !WORD.test(y)) return null;
+        out.push(x + y);
+      }
+    }
+    return out;
+  }
+
+  // Whether `a` and `b` can stand overlapping: one holds the other, or an end of `a` is a
+  // start of `b`.
+  function overlap(a, b) {
+    if (a.indexOf(b) >= 0 || b.indexOf(a) >= 0) return true;
+    for (var k = 1; k < Math.min(a.length, b.length); k++) {
+      if (a.slice(a.length - k) === b.slice(0, k)) return true;
+    }
+    return false;
   }
 
   // Reads the documents found that may rank among the first MAX, best bound first, a few
@@ -646,6 +681,8 @@
         if (lone(t)) range(index.terms, 't').forEach(function (name) { shards[name] = 1; });
         else shards['t' + shardOf(t)] = 1;
       });
+      // With names marked, the marks of the bigrams across the words too (see `bounds`).
+      if (index.marked) (acrossWords(words) || []).forEach(function (t) { shards['t' + shardOf(t)] = 1; });
       parts(Object.keys(shards), function () {
         var parsed = parse(query);
         var candidates = candidatesOf(words) || [];
