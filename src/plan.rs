@@ -35,6 +35,9 @@ pub enum Spec<'a> {
     /// The unassigned tasks of one span of 項番, when there are too many for one page (see
     /// [`unassigned_parts`]).
     UnassignedPart(u32),
+    /// The rows below a heading of one span of 項番, when there are too many for its page's
+    /// grid (see [`phase_parts`]).
+    PhasePart(&'a Row, u32),
     /// A subsystem's tasks of one span of 項番, when it names too many for one page's grid
     /// (see [`subsystem_parts`]).
     SubsystemPart(&'a Subsystem, u32),
@@ -107,6 +110,7 @@ pub fn specs<'a>(
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
     specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
+    specs.extend(phase_parts(table).into_iter().map(|(h, start)| Spec::PhasePart(h, start)));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
@@ -134,8 +138,8 @@ pub struct PartGone {
 }
 
 /// The `urls.json` kinds of the pages of split lists, and of a page standing where one was.
-const PART_KINDS: [&str; 6] =
-    ["matrix-part", "quality-part", "vendor-part", "unassigned-part", "subsystem-part", "part-gone"];
+const PART_KINDS: [&str; 7] =
+    ["matrix-part", "quality-part", "vendor-part", "unassigned-part", "subsystem-part", "phase-part", "part-gone"];
 
 /// The pages of split lists `baseline` published that `specs` no longer make and no alias
 /// or retirement names.
@@ -171,6 +175,10 @@ fn part_list(table: &Table, url: &str) -> PartGone {
         ["vendors", ..] => (urls::VENDORS.to_string(), None),
         ["subsystems", id, _] if table.subsystems.iter().any(|s| s.id == *id) => (urls::subsystem(id), None),
         ["subsystems", ..] => (urls::SUBSYSTEMS.to_string(), None),
+        ["phases", no, _] => match no.parse().ok().and_then(|n| table.row(n)).filter(|r| r.is_heading()) {
+            Some(h) => (urls::phase(h.no), None),
+            None => (urls::PHASES.to_string(), None),
+        },
         ["unassigned", _] => (urls::UNASSIGNED.to_string(), None),
         _ => (urls::MATRIX.to_string(), None),
     };
@@ -187,6 +195,7 @@ pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
     specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
     specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
+    specs.extend(phase_parts(table).into_iter().map(|(h, start)| Spec::PhasePart(h, start)));
     specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
@@ -340,6 +349,33 @@ pub fn flag_parts(table: &Table) -> Vec<(Code, u32)> {
     parts
 }
 
+/// A heading's page holds a grid of every row below it: past this many, it links pages of
+/// [`MATRIX_PART_SPAN`] 項番 each instead, and lists only the headings right below it.
+pub const PHASE_GRID_AT_MOST: usize = 1_000;
+
+/// The headings with more rows below them than their page's grid holds, each with the
+/// starts of the spans of 項番 holding those rows (`phases/<no>/<start>/`), in order.
+pub fn phase_parts(table: &Table) -> Vec<(&Row, u32)> {
+    if table.rows.len() <= PHASE_GRID_AT_MOST {
+        return Vec::new();
+    }
+    // Every row below each heading: the headings of its chain, as the index has them.
+    let mut below: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for row in &table.rows {
+        for h in crate::index::chain(table, row) {
+            below.entry(h).or_default().push(row.no);
+        }
+    }
+    let mut parts = Vec::new();
+    for heading in table.headings() {
+        let Some(nos) = below.get(&heading.no).filter(|n| n.len() > PHASE_GRID_AT_MOST) else { continue };
+        let mut starts: Vec<u32> = nos.iter().map(|no| no / MATRIX_PART_SPAN * MATRIX_PART_SPAN).collect();
+        starts.dedup();
+        parts.extend(starts.into_iter().map(|start| (heading, start)));
+    }
+    parts
+}
+
 /// A subsystem page holds a grid of every task naming it (about 0.6 kB a row with 25
 /// vendors): past this many, it links pages of [`MATRIX_PART_SPAN`] 項番 each instead.
 pub const SUBSYSTEM_WHOLE_AT_MOST: usize = 1_000;
@@ -452,6 +488,9 @@ pub fn describe<'a>(spec: &Spec<'a>) -> Described<'a> {
         }
         Spec::UnassignedPart(start) => {
             d(urls::unassigned_part(*start), Some("unassigned-part"), "rows.html", "unassigned", Shows::Table)
+        }
+        Spec::PhasePart(h, start) => {
+            d(urls::phase_part(h.no, *start), Some("phase-part"), "phase.html", "phases", Shows::Table)
         }
         Spec::SubsystemPart(s, start) => {
             let url = urls::subsystem_part(&s.id, *start);

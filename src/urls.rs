@@ -47,6 +47,11 @@ pub fn vendor_part(id: &str, kind: &str, start: u32) -> String {
     format!("{}{kind}/{start}/", vendor(id))
 }
 
+/// The rows below a heading of one span of 項番 (see `plan::phase_parts`).
+pub fn phase_part(no: u32, start: u32) -> String {
+    format!("{}{start}/", phase(no))
+}
+
 /// A subsystem's tasks of one span of 項番 (see `plan::subsystem_parts`).
 pub fn subsystem_part(id: &str, start: u32) -> String {
     format!("{}{start}/", subsystem(id))

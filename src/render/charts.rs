@@ -143,11 +143,11 @@ fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     let orphans = t.tasks().any(|r| r.parent.is_none());
     let mut names: Vec<(String, Option<String>)> = match run {
         1 => roots.iter().map(|h| heading_column(h, from)).collect(),
-        _ => roots
-            .chunks(run)
-            .zip(roots.iter().skip(run).step_by(run).map(Some).chain([None]))
-            .map(|(c, next)| run_column(t, c, next.copied(), from))
-            .collect(),
+        _ => {
+            let last = t.rows.last().map_or(0, |r| r.no);
+            let href = |first: &Row| format!("{}#top-{}", urls::href(from, "phases/"), first.no);
+            runs(&roots, run, last, "最上位の見出し", &href)
+        }
     };
     let unknown = names.len();
     if orphans {
@@ -168,14 +168,23 @@ fn home_columns<'s>(site: &'s Site, from: &str) -> Columns<'s> {
     Columns { names, anchor: Box::new(anchor), of: Box::new(of) }
 }
 
-/// A column for a run of top-level headings: the 項番 from the first to the one before the
-/// next run (or the table's last), as a heading's column gives its 項番, linked to the
-/// first in `phases/`'s list.
-fn run_column(t: &crate::model::Table, run: &[&Row], next: Option<&Row>, from: &str) -> (String, Option<String>) {
-    let first = run[0].no;
-    let end = next.map_or_else(|| t.rows.last().map_or(first, |r| r.no), |n| n.no - 1);
-    let href = format!("{}#top-{first}", urls::href(from, "phases/"));
-    (format!("{first}–{end} 最上位の見出し {} 件", run.len()), Some(href))
+/// The columns of `headings` taken `run` at a time: each the 項番 from its first heading to
+/// the one before the next run's (or `last`), as a heading's column gives its 項番, named
+/// with how many headings (`what`) it stands for, linked where `href` says for its first.
+fn runs(
+    headings: &[&Row],
+    run: usize,
+    last: u32,
+    what: &str,
+    href: &dyn Fn(&Row) -> String,
+) -> Vec<(String, Option<String>)> {
+    let starts: Vec<u32> = headings.iter().step_by(run).map(|h| h.no).collect();
+    (headings.chunks(run).enumerate())
+        .map(|(i, c)| {
+            let end = starts.get(i + 1).map_or(last, |next| next - 1);
+            (format!("{}–{end} {what} {} 件", c[0].no, c.len()), Some(href(c[0])))
+        })
+        .collect()
 }
 
 /// A column for a heading: its 項番 and name, and a link to its page.
@@ -191,12 +200,21 @@ pub fn phase_map(site: &Site, phase: &Row, from: &str) -> LoadMap {
     let children: Vec<&Row> =
         ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).filter(|r| r.is_heading()).collect();
     let direct = ix.children.get(&phase.no).into_iter().flatten().filter_map(|n| t.row(*n)).any(|r| !r.is_heading());
-    let mut names: Vec<(String, Option<String>)> = children.iter().map(|h| heading_column(h, from)).collect();
+    // Past 5,000 rows and 30 headings right below, a column stands for a run of them, as on
+    // the home page (`plan::home_map_run`).
+    let run = crate::plan::home_map_run(t, children.len());
+    let mut names: Vec<(String, Option<String>)> = match run {
+        1 => children.iter().map(|h| heading_column(h, from)).collect(),
+        _ => {
+            let last = ix.tasks_under.get(&phase.no).and_then(|t| t.last()).copied().unwrap_or(phase.no);
+            runs(&children, run, last, "見出し", &|h: &Row| urls::href(from, &urls::phase(h.no)))
+        }
+    };
+    let direct_column = names.len();
     if direct || children.is_empty() {
         names.push((if children.is_empty() { phase.name.clone() } else { "直下の作業".to_string() }, None));
     }
-    let position: BTreeMap<u32, usize> = children.iter().enumerate().map(|(i, h)| (h.no, i)).collect();
-    let direct_column = children.len();
+    let position: BTreeMap<u32, usize> = children.iter().enumerate().map(|(i, h)| (h.no, i / run)).collect();
     let no = phase.no;
     let of = move |task: u32| {
         let chain = ix.ancestors.get(&task)?;
@@ -206,12 +224,17 @@ pub fn phase_map(site: &Site, phase: &Row, from: &str) -> LoadMap {
             None => Some(direct_column),
         }
     };
-    let children_no: Vec<u32> = children.iter().map(|h| h.no).collect();
-    // The tasks right below the phase are the group under its own name on a vendor page.
-    let anchor = move |column: usize, role: &str, _first: u32| match children_no.get(column) {
-        Some(child) => format!("{role}-in-{child}"),
-        None if children_no.is_empty() => format!("{role}-in-{no}"),
-        None => format!("{role}-p{no}"),
+    let none_below = children.is_empty();
+    // A cell links the vendor's list at the heading right below the phase that holds its
+    // first task; the tasks right below the phase are the group under its own name.
+    let child_of = move |task: u32| {
+        let chain = ix.ancestors.get(&task)?;
+        chain.get(chain.iter().position(|h| *h == no)? + 1).copied()
+    };
+    let anchor = move |column: usize, role: &str, first: u32| match child_of(first) {
+        Some(child) if column < direct_column => format!("{role}-in-{child}"),
+        _ if none_below => format!("{role}-in-{no}"),
+        _ => format!("{role}-p{no}"),
     };
     let tasks = ix.tasks_under.get(&phase.no).map_or(&[][..], Vec::as_slice);
     load_map(site, tasks, Columns { names, anchor: Box::new(anchor), of: Box::new(of) }, false, from)

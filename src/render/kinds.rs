@@ -548,25 +548,81 @@ pub struct Phase<'a> {
     source: Option<(String, String)>,
     breadcrumb: Vec<RowLink<'a>>,
     children: Vec<RowLink<'a>>,
-    grid: Grid<'a>,
+    /// The grid of the rows below, or of those of one span (`span`); none when `parts`
+    /// list the pages of the spans instead (see `plan::phase_parts`).
+    grid: Option<Grid<'a>>,
+    parts: Vec<FlagPartLink>,
+    span: Option<(u32, u32)>,
+    list_href: String,
     tasks: usize,
     parent_unknown: bool,
-    map: super::charts::LoadMap,
+    map: Option<super::charts::LoadMap>,
 }
 
 pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>> {
     let t = site.table;
     let ix = site.index;
     let below: Vec<&Row> = descendants(site, row.no);
+    let span = crate::plan::MATRIX_PART_SPAN;
+    // As `plan::phase_parts` cuts them: the same rows, found through the index.
+    let mut starts: Vec<u32> = match below.len() > crate::plan::PHASE_GRID_AT_MOST {
+        true => below.iter().map(|r| r.no / span * span).collect(),
+        false => Vec::new(),
+    };
+    starts.dedup();
+    let parts: Vec<FlagPartLink> = starts
+        .iter()
+        .map(|&start| FlagPartLink {
+            href: urls::href(from, &urls::phase_part(row.no, start)),
+            from: start,
+            to: start + span - 1,
+            count: below.iter().filter(|r| r.no / span * span == start).count(),
+        })
+        .collect();
+    let children = ix.children.get(&row.no).map_or(&[][..], |v| v.as_slice());
+    // Split, the page lists the headings right below it; their rows are in the parts.
+    let children: Vec<u32> = match parts.is_empty() {
+        true => children.to_vec(),
+        false => children.iter().copied().filter(|no| t.row(*no).is_some_and(Row::is_heading)).collect(),
+    };
     Ok(Phase {
         row: row_view(row),
         source: super::source::of_row(site, row, from),
         breadcrumb: RowLink::list(t, ix.ancestors.get(&row.no).map_or(&[], |v| v.as_slice()), from),
-        children: RowLink::list(t, ix.children.get(&row.no).map_or(&[], |v| v.as_slice()), from),
-        grid: grid(site, &below, false, from)?,
+        children: RowLink::list(t, &children, from),
+        grid: match parts.is_empty() {
+            true => Some(grid(site, &below, false, from)?),
+            false => None,
+        },
+        parts,
+        span: None,
+        list_href: urls::href(from, &urls::phase(row.no)),
         tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
         parent_unknown: row.has_flag(Code::ParentUnknown),
-        map: super::charts::phase_map(site, row, from),
+        map: Some(super::charts::phase_map(site, row, from)),
+    })
+}
+
+/// One span of the rows below a heading, as its page's grid shows them.
+pub fn phase_part<'a>(site: &Site<'a>, row: &'a Row, start: u32, from: &str) -> Result<Phase<'a>> {
+    let t = site.table;
+    let ix = site.index;
+    let end = start + crate::plan::MATRIX_PART_SPAN - 1;
+    let below: Vec<&Row> = descendants(site, row.no).into_iter().filter(|r| (start..=end).contains(&r.no)).collect();
+    let mut breadcrumb: Vec<u32> = ix.ancestors.get(&row.no).cloned().unwrap_or_default();
+    breadcrumb.push(row.no);
+    Ok(Phase {
+        row: row_view(row),
+        source: None,
+        breadcrumb: RowLink::list(t, &breadcrumb, from),
+        children: Vec::new(),
+        grid: Some(grid(site, &below, false, from)?),
+        parts: Vec::new(),
+        span: Some((start, end)),
+        list_href: urls::href(from, &urls::phase(row.no)),
+        tasks: ix.tasks_under.get(&row.no).map_or(0, Vec::len),
+        parent_unknown: row.has_flag(Code::ParentUnknown),
+        map: None,
     })
 }
 

@@ -329,6 +329,11 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Item(row) => page(format!("項番{} {}", row.no, row.name)).render(kinds::item(site, row, u)),
         Spec::Redirect(row) => page(format!("項番{} {}", row.no, row.name)).render(kinds::redirect(site, row, u)),
         Spec::Phase(row) => page(format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?),
+        Spec::PhasePart(row, start) => {
+            let end = start + plan::MATRIX_PART_SPAN - 1;
+            page(format!("{} (項番{})の項番{start}–{end}", row.name, row.no))
+                .render(kinds::phase_part(site, row, *start, u)?)
+        }
         Spec::Phases => page("作業フェーズ".into()).render(kinds::phases(site, u)),
         Spec::Vendor(v) => page(v.name.clone()).render(kinds::vendor(site, v, u)?),
         Spec::Vendors => page("事業者".into()).render(kinds::vendors(site, u)),

@@ -44,12 +44,13 @@ struct Entry {
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
 /// them: a stamp's kinds are read back as these.
-const KINDS: [&str; 23] = [
+const KINDS: [&str; 24] = [
     "home",
     "item",
     "heading",
     "phase",
     "phases",
+    "phase-part",
     "vendor",
     "vendors",
     "vendor-part",

@@ -167,17 +167,7 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
     check_split_lists(&built, prefix, &flag_lists(prefix), &flag_pages(&released, prefix));
 
     // The vendors' lists: in `roles.json`, each vendor's tasks by kind (certain or not).
-    let mut lists: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
-    for row in roles["rows"].as_array().unwrap().iter().filter(|r| r["kind"] == "task") {
-        for role in row["roles"].as_array().unwrap().iter().filter(|r| r["vendor"].is_string()) {
-            let key = (role["vendor"].as_str().unwrap().to_string(), role["role"].as_str().unwrap().to_string());
-            let tasks = lists.entry(key).or_default();
-            let no = row["no"].as_u64().unwrap() as u32;
-            if tasks.last() != Some(&no) {
-                tasks.push(no);
-            }
-        }
-    }
+    let lists = vendor_lists(roles["rows"].as_array().unwrap());
     let vendor_pages = |manifest: &[u8], prefix: &str| -> Vec<String> {
         let urls: serde_json::Value = serde_json::from_slice(manifest).unwrap();
         let listed = urls["urls"].as_array().unwrap().iter().filter(|u| u["kind"] == "vendor-part");
@@ -233,6 +223,75 @@ fn a_large_matrix_is_cut_into_linked_parts_that_list_every_row_once() {
         .collect();
     let seed_tops = seed.html("phases/index.html").select(&sel("ul.tree li.l1 a")).count();
     assert!(columns.len() >= seed_tops && columns.iter().all(|c| c.starts_with("phases/")), "{columns:?}");
+}
+
+/// A table under one top-level heading: its page lists the headings right below it, links
+/// pages of 1,000 項番 whose grids together hold every row below it once, and its load map
+/// has a column per run of the headings right below it, counting every task once.
+#[test]
+fn a_heading_over_thousands_of_rows_has_its_grid_in_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    // Past 5,000 rows, where the map's columns run together (`plan::home_map_run`).
+    crate::common::generated(&project, 4_500, 4);
+    let roles = project.join("seeds/roles.csv");
+    let text = std::fs::read_to_string(&roles).unwrap();
+    // Every top-level heading but the first goes one level down, under the first.
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match line.split_once(",1,") {
+            Some((no, rest)) if i > 1 && no.parse::<u32>().is_ok() => format!("{no},2,{rest}"),
+            _ => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&roles, lines.join("\n") + "\n").unwrap();
+    build(&project, &project.join("out"));
+    let built = Site::read(&project.join("out"));
+    let json: serde_json::Value = serde_json::from_slice(&built.files["data/roles.json"]).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    let top = rows[0]["no"].as_u64().unwrap() as u32;
+    assert_eq!(rows.iter().filter(|r| r["kind"] == "heading" && r["parent"].is_null()).count(), 1);
+    let below: Vec<u32> = rows[1..].iter().map(|r| r["no"].as_u64().unwrap() as u32).collect();
+    let headings: Vec<u32> = rows[1..]
+        .iter()
+        .filter(|r| r["kind"] == "heading" && r["parent"] == top)
+        .map(|r| r["no"].as_u64().unwrap() as u32)
+        .collect();
+
+    let page = format!("phases/{top}/index.html");
+    assert!(built.files[&page].len() < 1024 * 1024, "{} bytes", built.files[&page].len());
+    let doc = built.html(&page);
+    assert!(doc.select(&sel("table.grid")).next().is_none(), "{page} has no grid of its own");
+    let children: Vec<u32> = doc
+        .select(&sel("section[aria-labelledby=children] li a"))
+        .map(|a| {
+            let target = resolve(&page, a.value().attr("href").unwrap()).unwrap();
+            target.trim_start_matches("phases/").trim_end_matches("/index.html").parse().unwrap()
+        })
+        .collect();
+    assert_eq!(children, headings, "the headings right below it, and no task");
+    let parts: Vec<String> = doc
+        .select(&sel("section[aria-labelledby=grid] ul.parts a"))
+        .map(|a| resolve(&page, a.value().attr("href").unwrap()).unwrap())
+        .collect();
+    assert!(parts.len() >= 3, "{parts:?}");
+    let mut seen = Vec::new();
+    for part in &parts {
+        assert!(built.files[part].len() < 1024 * 1024, "{part}");
+        seen.extend(grid_rows(&built, part));
+        let back = built.html(part);
+        let href = back.select(&sel("main p a")).next().unwrap().value().attr("href").unwrap();
+        assert_eq!(resolve(part, href).as_deref(), Some(page.as_str()), "{part} links its heading");
+    }
+    assert_eq!(seen, below, "the parts list every row below the heading once, in order");
+    assert_eq!(pages_of_kind(&built, "phase-part"), parts, "urls.json lists the parts, in order");
+
+    // Its load map: every task is below the heading, so it counts every vendor's tasks.
+    let lists = vendor_lists(rows);
+    let columns = doc.select(&sel("figure.loadmap g.col")).count();
+    assert!(headings.len() > 30 && (2..=31).contains(&columns), "{} headings, {columns} columns", headings.len());
+    assert_eq!(map_totals(&doc, &lists), totals(&lists), "the map counts every vendor's tasks of each kind once");
 }
 
 /// The files of the pages of `kind` the site's `urls.json` lists, in its order.
@@ -439,19 +498,46 @@ fn check_home_map(site: &Site, tops: &[u32], last: u32, lists: &BTreeMap<(String
     }
     assert_eq!(next, last + 1, "the last range ends at the table's last 項番");
 
+    assert_eq!(map_totals(&home, lists), totals(lists), "the map counts every vendor's tasks of each kind once");
+}
+
+/// `roles.json`'s rows as each vendor's tasks of each kind of role (certain or not), in
+/// order: (vendor, kind id) → 項番.
+fn vendor_lists(rows: &[serde_json::Value]) -> BTreeMap<(String, String), Vec<u32>> {
+    let mut lists: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+    for row in rows.iter().filter(|r| r["kind"] == "task") {
+        for role in row["roles"].as_array().unwrap().iter().filter(|r| r["vendor"].is_string()) {
+            let key = (role["vendor"].as_str().unwrap().to_string(), role["role"].as_str().unwrap().to_string());
+            let tasks = lists.entry(key).or_default();
+            let no = row["no"].as_u64().unwrap() as u32;
+            if tasks.last() != Some(&no) {
+                tasks.push(no);
+            }
+        }
+    }
+    lists
+}
+
+/// Each (vendor, kind of role) of `lists` with how many tasks it lists.
+fn totals(lists: &BTreeMap<(String, String), Vec<u32>>) -> BTreeMap<(String, String), u64> {
+    lists.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect()
+}
+
+/// A page's load map added up: each (vendor, kind of role) of `lists` with its cells' counts
+/// (certain and doubtful) over all columns.
+fn map_totals(page: &scraper::Html, lists: &BTreeMap<(String, String), Vec<u32>>) -> BTreeMap<(String, String), u64> {
     let mut counted: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for row in home.select(&sel("figure.loadmap g.vendor-row")).filter(|r| r.value().attr("data-vendor") != Some("")) {
+    for row in page.select(&sel("figure.loadmap g.vendor-row")).filter(|r| r.value().attr("data-vendor") != Some("")) {
         let vendor = row.value().attr("data-vendor").unwrap();
         for cell in row.select(&sel("g.cell")) {
-            for (kind, _) in lists.keys().filter(|(v, _)| v == vendor).map(|(_, k)| (k, ())) {
+            for kind in lists.keys().filter(|(v, _)| v == vendor).map(|(_, k)| k) {
                 let n = |attr: &str| cell.value().attr(attr).map_or(0, |v| v.parse::<u64>().unwrap());
                 *counted.entry((vendor.to_string(), kind.clone())).or_default() +=
                     n(&format!("data-{kind}")) + n(&format!("data-{kind}-doubtful"));
             }
         }
     }
-    let expected: BTreeMap<(String, String), u64> = lists.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
-    assert_eq!(counted, expected, "the map counts every vendor's tasks of each kind once");
+    counted
 }
 
 fn seed_rows(seed: &Site) -> usize {
