@@ -158,31 +158,53 @@ fn parts_gone(table: &Table, specs: &[Spec], continuity: &Continuity, baseline: 
     parts
         .into_iter()
         .filter(|url| !made.contains(*url) && !declared.contains(url))
-        .map(|url| part_list(table, url))
+        .filter_map(|url| part_list(table, url))
         .collect()
 }
 
-/// Where a part at `url` leads: `quality/#<flag>`, `vendors/<id>/#<kind>`, `unassigned/`
-/// or `matrix/`, or the list's page without its place when that is gone too.
-fn part_list(table: &Table, url: &str) -> PartGone {
-    let steps: Vec<&str> = url.trim_end_matches('/').split('/').collect();
-    let flagged = |code: &str| table.rows.iter().any(|r| r.flags.iter().any(|f| f.code.as_str() == code));
-    let (list, fragment) = match steps.as_slice() {
-        ["quality", flag, _] => (urls::QUALITY.to_string(), flagged(flag).then(|| flag.to_string())),
-        ["vendors", id, kind, _] if table.vendor(id).is_some() => {
-            (urls::vendor(id), table.document.legend.by_id(kind).map(|_| kind.to_string()))
-        }
-        ["vendors", ..] => (urls::VENDORS.to_string(), None),
-        ["subsystems", id, _] if table.subsystems.iter().any(|s| s.id == *id) => (urls::subsystem(id), None),
-        ["subsystems", ..] => (urls::SUBSYSTEMS.to_string(), None),
-        ["phases", no, _] => match no.parse().ok().and_then(|n| table.row(n)).filter(|r| r.is_heading()) {
-            Some(h) => (urls::phase(h.no), None),
-            None => (urls::PHASES.to_string(), None),
-        },
-        ["unassigned", _] => (urls::UNASSIGNED.to_string(), None),
-        _ => (urls::MATRIX.to_string(), None),
+/// Where a part at `url` leads: `quality/#<flag>`, `vendors/<id>/#<kind>`, `unassigned/`,
+/// `subsystems/<id>/`, `phases/<no>/` or `matrix/`, or the list's page without its place when
+/// that is gone too. `None` unless `url` is exactly as a part's URL is made: the published
+/// `urls.json` is a file in the output folder, and a page is written where it says.
+fn part_list(table: &Table, url: &str) -> Option<PartGone> {
+    let number = |s: &str| s.parse::<u32>().ok();
+    let plain = |s: &str| {
+        (1..=100).contains(&s.len())
+            && !s.starts_with('.')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     };
-    PartGone { url: url.to_string(), list, fragment }
+    let steps: Vec<&str> = url.strip_suffix('/')?.split('/').collect();
+    let flagged = |code: &str| table.rows.iter().any(|r| r.flags.iter().any(|f| f.code.as_str() == code));
+    let (list, fragment, made) = match steps.as_slice() {
+        ["matrix", n] => (urls::MATRIX.to_string(), None, urls::matrix_part(number(n)?)),
+        ["quality", flag, n] if plain(flag) => {
+            (urls::QUALITY.to_string(), flagged(flag).then(|| flag.to_string()), urls::flag_part(flag, number(n)?))
+        }
+        ["vendors", id, kind, n] if plain(id) && plain(kind) => {
+            let made = urls::vendor_part(id, kind, number(n)?);
+            match table.vendor(id) {
+                Some(_) => (urls::vendor(id), table.document.legend.by_id(kind).map(|_| kind.to_string()), made),
+                None => (urls::VENDORS.to_string(), None, made),
+            }
+        }
+        ["subsystems", id, n] if plain(id) => {
+            let list = match table.subsystems.iter().any(|s| s.id == *id) {
+                true => urls::subsystem(id),
+                false => urls::SUBSYSTEMS.to_string(),
+            };
+            (list, None, urls::subsystem_part(id, number(n)?))
+        }
+        ["phases", no, n] => {
+            let made = urls::phase_part(number(no)?, number(n)?);
+            match table.row(number(no)?).filter(|r| r.is_heading()) {
+                Some(h) => (urls::phase(h.no), None, made),
+                None => (urls::PHASES.to_string(), None, made),
+            }
+        }
+        ["unassigned", n] => (urls::UNASSIGNED.to_string(), None, urls::unassigned_part(number(n)?)),
+        _ => return None,
+    };
+    (made == url).then(|| PartGone { url: url.to_string(), list, fragment })
 }
 
 /// A released revision's frozen pages (its changes page comes after them, see
@@ -679,4 +701,45 @@ fn links_to(table: &Table, at: usize) -> Vec<u32> {
         return before.into_iter().chain(after).map(|r| r.no).collect();
     }
     rows.iter().filter(|r| crate::index::chain(table, r).contains(&row.no)).map(|r| r.no).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part gone stands only at a URL exactly as a part's is made: a published `urls.json`
+    /// (a file in the output folder) naming anything else cannot have a page written there.
+    #[test]
+    fn a_part_gone_stands_only_where_a_part_could_have() {
+        let table = Table::default();
+        let parts = [
+            "matrix/1000/",
+            "quality/duplicate-name/2500/",
+            "vendors/v01/cooperating/0/",
+            "unassigned/0/",
+            "subsystems/all/1000/",
+            "phases/1/0/",
+        ];
+        for url in parts {
+            assert_eq!(part_list(&table, url).map(|p| p.url), Some(url.to_string()));
+        }
+        let others = [
+            "matrix/../../etc/",
+            "matrix/01/",
+            "matrix/+1/",
+            "matrix/1000",
+            "../matrix/1/",
+            "quality/../x/1/",
+            "quality/.x/1/",
+            "vendors/a/b/c/0/",
+            "vendors/a b/p/0/",
+            "phases/x/0/",
+            "items/1/",
+            "unassigned/4294967296/",
+            "",
+        ];
+        for url in others {
+            assert!(part_list(&table, url).is_none(), "{url}");
+        }
+    }
 }
