@@ -106,12 +106,7 @@ pub fn specs<'a>(
         Spec::NotFound,
         Spec::Revisions,
     ];
-    specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
-    specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
-    specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
-    specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
-    specs.extend(phase_parts(table).into_iter().map(|(h, start)| Spec::PhasePart(h, start)));
-    specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
+    specs.extend(list_parts(table));
     specs.extend(rows_and_catalog(table));
     specs.extend(content.iter().map(Spec::Content));
     specs.extend(continuity.aliases.iter().map(Spec::Alias));
@@ -124,6 +119,18 @@ pub fn specs<'a>(
     let gone = parts_gone(table, &specs, continuity, baseline);
     specs.extend(gone.into_iter().map(Spec::PartGone));
     specs
+}
+
+/// The pages of the lists too long for one, each above its threshold: what the current site
+/// and a frozen revision share.
+fn list_parts(table: &Table) -> impl Iterator<Item = Spec<'_>> {
+    let matrix = matrix_parts(table).into_iter().map(Spec::MatrixPart);
+    let flags = flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start));
+    let unassigned = unassigned_parts(table).into_iter().map(Spec::UnassignedPart);
+    let subsystems = subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start));
+    let phases = phase_parts(table).into_iter().map(|(h, start)| Spec::PhasePart(h, start));
+    let vendors = vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start));
+    matrix.chain(flags).chain(unassigned).chain(subsystems).chain(phases).chain(vendors)
 }
 
 /// A page of a split list (a part of the matrix, of a flag's rows, of a vendor's list or of
@@ -213,12 +220,7 @@ fn part_list(table: &Table, url: &str) -> Option<PartGone> {
 pub fn frozen_specs(table: &Table) -> Vec<Spec<'_>> {
     let mut specs =
         vec![Spec::Home, Spec::Phases, Spec::Vendors, Spec::Subsystems, Spec::Unassigned, Spec::Matrix, Spec::Quality];
-    specs.extend(matrix_parts(table).into_iter().map(Spec::MatrixPart));
-    specs.extend(flag_parts(table).into_iter().map(|(code, start)| Spec::FlagPart(code, start)));
-    specs.extend(unassigned_parts(table).into_iter().map(Spec::UnassignedPart));
-    specs.extend(subsystem_parts(table).into_iter().map(|(s, start)| Spec::SubsystemPart(s, start)));
-    specs.extend(phase_parts(table).into_iter().map(|(h, start)| Spec::PhasePart(h, start)));
-    specs.extend(vendor_parts(table).into_iter().map(|(v, kind, start)| Spec::VendorPart(v, kind, start)));
+    specs.extend(list_parts(table));
     specs.extend(rows_and_catalog(table));
     for gap in table.gaps.iter().filter(|g| g.to - g.from < LOST_PAGES) {
         specs.extend((gap.from..=gap.to).map(|no| Spec::Lost(gap, no)));
@@ -345,7 +347,23 @@ pub fn span_end(start: u32) -> u32 {
 
 /// The starts of the spans holding `nos`, in order.
 pub fn spans(nos: &[u32]) -> Vec<u32> {
-    let mut starts: Vec<u32> = nos.iter().map(|no| span_of(*no)).collect();
+    starts_of(nos, span_of)
+}
+
+/// The start of the span of a grid's pages (a heading's rows, a subsystem's tasks) that
+/// holds 項番 `no`: a multiple of [`MATRIX_PART_SPAN`].
+pub fn grid_span_of(no: u32) -> u32 {
+    no / MATRIX_PART_SPAN * MATRIX_PART_SPAN
+}
+
+/// The last 項番 of the grid's span from `start`.
+pub fn grid_span_end(start: u32) -> u32 {
+    start + MATRIX_PART_SPAN - 1
+}
+
+/// The starts (`of` each of `nos`), in order, each once.
+pub fn starts_of(nos: &[u32], of: fn(u32) -> u32) -> Vec<u32> {
+    let mut starts: Vec<u32> = nos.iter().map(|no| of(*no)).collect();
     starts.sort_unstable();
     starts.dedup();
     starts
@@ -391,9 +409,7 @@ pub fn phase_parts(table: &Table) -> Vec<(&Row, u32)> {
     let mut parts = Vec::new();
     for heading in table.headings() {
         let Some(nos) = below.get(&heading.no).filter(|n| n.len() > PHASE_GRID_AT_MOST) else { continue };
-        let mut starts: Vec<u32> = nos.iter().map(|no| no / MATRIX_PART_SPAN * MATRIX_PART_SPAN).collect();
-        starts.dedup();
-        parts.extend(starts.into_iter().map(|start| (heading, start)));
+        parts.extend(starts_of(nos, grid_span_of).into_iter().map(|start| (heading, start)));
     }
     parts
 }
@@ -421,9 +437,7 @@ pub fn subsystem_parts(table: &Table) -> Vec<(&Subsystem, u32)> {
     for s in &table.subsystems {
         let nos: Vec<u32> = named.iter().filter(|(_, ids)| ids.contains(&s.id)).map(|(no, _)| *no).collect();
         if nos.len() > SUBSYSTEM_WHOLE_AT_MOST {
-            let mut starts: Vec<u32> = nos.iter().map(|no| no / MATRIX_PART_SPAN * MATRIX_PART_SPAN).collect();
-            starts.dedup();
-            parts.extend(starts.into_iter().map(|start| (s, start)));
+            parts.extend(starts_of(&nos, grid_span_of).into_iter().map(|start| (s, start)));
         }
     }
     parts

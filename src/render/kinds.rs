@@ -551,7 +551,7 @@ pub struct Phase<'a> {
     /// The grid of the rows below, or of those of one span (`span`); none when `parts`
     /// list the pages of the spans instead (see `plan::phase_parts`).
     grid: Option<Grid<'a>>,
-    parts: Vec<FlagPartLink>,
+    parts: Vec<PartLink>,
     span: Option<(u32, u32)>,
     list_href: String,
     tasks: usize,
@@ -563,22 +563,13 @@ pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>>
     let t = site.table;
     let ix = site.index;
     let below: Vec<&Row> = descendants(site, row.no);
-    let span = crate::plan::MATRIX_PART_SPAN;
     // As `plan::phase_parts` cuts them: the same rows, found through the index.
-    let mut starts: Vec<u32> = match below.len() > crate::plan::PHASE_GRID_AT_MOST {
-        true => below.iter().map(|r| r.no / span * span).collect(),
+    let nos: Vec<u32> = below.iter().map(|r| r.no).collect();
+    let starts = match nos.len() > crate::plan::PHASE_GRID_AT_MOST {
+        true => crate::plan::starts_of(&nos, crate::plan::grid_span_of),
         false => Vec::new(),
     };
-    starts.dedup();
-    let parts: Vec<FlagPartLink> = starts
-        .iter()
-        .map(|&start| FlagPartLink {
-            href: urls::href(from, &urls::phase_part(row.no, start)),
-            from: start,
-            to: start + span - 1,
-            count: below.iter().filter(|r| r.no / span * span == start).count(),
-        })
-        .collect();
+    let parts = part_links(&nos, &starts, GRID_SPANS, |start| urls::phase_part(row.no, start), from);
     let children = ix.children.get(&row.no).map_or(&[][..], |v| v.as_slice());
     // Split, the page lists the headings right below it; their rows are in the parts.
     let children: Vec<u32> = match parts.is_empty() {
@@ -607,7 +598,7 @@ pub fn phase<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Result<Phase<'a>>
 pub fn phase_part<'a>(site: &Site<'a>, row: &'a Row, start: u32, from: &str) -> Result<Phase<'a>> {
     let t = site.table;
     let ix = site.index;
-    let end = start + crate::plan::MATRIX_PART_SPAN - 1;
+    let end = crate::plan::grid_span_end(start);
     let below: Vec<&Row> = descendants(site, row.no).into_iter().filter(|r| (start..=end).contains(&r.no)).collect();
     let mut breadcrumb: Vec<u32> = ix.ancestors.get(&row.no).cloned().unwrap_or_default();
     breadcrumb.push(row.no);
@@ -897,7 +888,7 @@ pub struct SubsystemPage<'a> {
     /// The grid of those tasks, or of those of one span (`span`); none when `parts` list
     /// the pages of the spans instead.
     grid: Option<Grid<'a>>,
-    parts: Vec<FlagPartLink>,
+    parts: Vec<PartLink>,
     span: Option<(u32, u32)>,
     list_href: String,
 }
@@ -906,19 +897,12 @@ pub struct SubsystemPage<'a> {
 /// spans (see `plan::subsystem_parts`).
 pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> Result<SubsystemPage<'a>> {
     let nos = site.index.subsystems.get(&s.id).map_or(&[][..], Vec::as_slice);
-    let starts: Vec<u32> =
-        crate::plan::subsystem_parts(site.table).into_iter().filter(|(p, _)| p.id == s.id).map(|(_, k)| k).collect();
-    let in_span =
-        |start: u32| move |no: &&u32| **no / crate::plan::MATRIX_PART_SPAN * crate::plan::MATRIX_PART_SPAN == start;
-    let parts: Vec<FlagPartLink> = starts
-        .iter()
-        .map(|&start| FlagPartLink {
-            href: urls::href(from, &urls::subsystem_part(&s.id, start)),
-            from: start,
-            to: start + crate::plan::MATRIX_PART_SPAN - 1,
-            count: nos.iter().filter(in_span(start)).count(),
-        })
-        .collect();
+    // As `plan::subsystem_parts` cuts them: the same tasks, found through the index.
+    let starts = match nos.len() > crate::plan::SUBSYSTEM_WHOLE_AT_MOST {
+        true => crate::plan::starts_of(nos, crate::plan::grid_span_of),
+        false => Vec::new(),
+    };
+    let parts = part_links(nos, &starts, GRID_SPANS, |start| urls::subsystem_part(&s.id, start), from);
     let grid = match parts.is_empty() {
         true => Some(grid(site, &nos.iter().filter_map(|n| site.table.row(*n)).collect::<Vec<_>>(), false, from)?),
         false => None,
@@ -930,7 +914,7 @@ pub fn subsystem<'a>(site: &Site<'a>, s: &'a Subsystem, from: &str) -> Result<Su
 /// One span of a subsystem's tasks, as its page's grid shows them.
 pub fn subsystem_part<'a>(site: &Site<'a>, s: &'a Subsystem, start: u32, from: &str) -> Result<SubsystemPage<'a>> {
     let nos = site.index.subsystems.get(&s.id).map_or(&[][..], Vec::as_slice);
-    let end = start + crate::plan::MATRIX_PART_SPAN - 1;
+    let end = crate::plan::grid_span_end(start);
     let rows: Vec<&Row> =
         nos.iter().filter(|no| (start..=end).contains(*no)).filter_map(|n| site.table.row(*n)).collect();
     Ok(SubsystemPage {
@@ -978,7 +962,7 @@ pub struct Rows<'a> {
     groups: Vec<PhaseGroup<'a>>,
     count: usize,
     /// The pages listing them instead, when they are too many for one.
-    parts: Vec<FlagPartLink>,
+    parts: Vec<PartLink>,
 }
 
 /// The tasks no vendor can be named for as ◎, with why: no symbol at all, ○ only, or a ◎
@@ -995,15 +979,12 @@ pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
     let (p, name) = kinds.first().map_or(("", ""), |k| (k.symbol(), k.label()));
     let others: Vec<&str> = kinds.iter().skip(1).map(|k| k.symbol()).collect();
     let others = others.join("・");
-    let parts: Vec<FlagPartLink> = crate::plan::unassigned_parts(site.table)
-        .into_iter()
-        .map(|start| FlagPartLink {
-            href: urls::href(from, &urls::unassigned_part(start)),
-            from: start,
-            to: crate::plan::span_end(start),
-            count: nos.iter().filter(|no| crate::plan::span_of(**no) == start).count(),
-        })
-        .collect();
+    // As `plan::unassigned_parts` cuts them: the same tasks, found through the index.
+    let starts = match crate::plan::list_split(nos.len()) {
+        true => crate::plan::spans(nos),
+        false => Vec::new(),
+    };
+    let parts = part_links(nos, &starts, LIST_SPANS, urls::unassigned_part, from);
     Rows {
         intro: format!(
             "{p}({name})を担う事業者を名指しできない作業です。内訳は、記号が一つもない作業 {none} 件、{others}のみで{p}がない作業 \
@@ -1145,17 +1126,37 @@ pub struct FlagGroup<'a> {
     label: &'static str,
     count: usize,
     rows: Vec<RowLink<'a>>,
-    parts: Vec<FlagPartLink>,
+    parts: Vec<PartLink>,
 }
 
-/// A page of a flag's rows, as the quality page links it.
+/// A page of a split list, as the list's page links it: its span of 項番 and how many of
+/// the list's rows stand in it.
 #[derive(Serialize)]
-pub struct FlagPartLink {
+pub struct PartLink {
     href: String,
     from: u32,
     to: u32,
     count: usize,
 }
+
+/// The links to the pages at `starts` of a list of rows `nos`, cut in spans by `of` (a
+/// 項番's span) and `end` (a span's last 項番), each page at `url`.
+fn part_links(nos: &[u32], starts: &[u32], (of, end): Spans, url: impl Fn(u32) -> String, from: &str) -> Vec<PartLink> {
+    let links = starts.iter().map(|&start| PartLink {
+        href: urls::href(from, &url(start)),
+        from: start,
+        to: end(start),
+        count: nos.iter().filter(|no| of(**no) == start).count(),
+    });
+    links.collect()
+}
+
+/// How a split list is cut: the start of a 項番's span, and a span's last 項番.
+type Spans = (fn(u32) -> u32, fn(u32) -> u32);
+
+/// How the lists of the quality, unassigned and vendor pages are cut, and how grids are.
+const LIST_SPANS: Spans = (crate::plan::span_of, crate::plan::span_end);
+const GRID_SPANS: Spans = (crate::plan::grid_span_of, crate::plan::grid_span_end);
 
 #[derive(Serialize)]
 pub struct Quality<'a> {
@@ -1197,13 +1198,9 @@ pub fn quality<'a>(site: &Site<'a>, from: &str) -> Quality<'a> {
         .into_iter()
         .map(|code| {
             let rows: Vec<&Row> = t.rows.iter().filter(|r| r.has_flag(code)).collect();
-            let link = |&(_, start): &(Code, u32)| FlagPartLink {
-                href: urls::href(from, &urls::flag_part(code.as_str(), start)),
-                from: start,
-                to: crate::plan::span_end(start),
-                count: rows.iter().filter(|r| crate::plan::span_of(r.no) == start).count(),
-            };
-            let parts: Vec<FlagPartLink> = parts.iter().filter(|(c, _)| *c == code).map(link).collect();
+            let nos: Vec<u32> = rows.iter().map(|r| r.no).collect();
+            let starts: Vec<u32> = parts.iter().filter(|(c, _)| *c == code).map(|(_, start)| *start).collect();
+            let parts = part_links(&nos, &starts, LIST_SPANS, |start| urls::flag_part(code.as_str(), start), from);
             FlagGroup {
                 code,
                 label: t.document.legend.code_label(code),

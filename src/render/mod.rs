@@ -330,7 +330,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Redirect(row) => page(format!("項番{} {}", row.no, row.name)).render(kinds::redirect(site, row, u)),
         Spec::Phase(row) => page(format!("{} (項番{})", row.name, row.no)).render(kinds::phase(site, row, u)?),
         Spec::PhasePart(row, start) => {
-            let end = start + plan::MATRIX_PART_SPAN - 1;
+            let end = plan::grid_span_end(*start);
             page(format!("{} (項番{})の項番{start}–{end}", row.name, row.no))
                 .render(kinds::phase_part(site, row, *start, u)?)
         }
@@ -339,7 +339,7 @@ fn render_one(site: &Site, view: &SiteView, spec: &Spec, described: plan::Descri
         Spec::Vendors => page("事業者".into()).render(kinds::vendors(site, u)),
         Spec::Subsystem(s) => page(s.name.clone()).render(kinds::subsystem(site, s, u)?),
         Spec::SubsystemPart(s, start) => {
-            let end = start + plan::MATRIX_PART_SPAN - 1;
+            let end = plan::grid_span_end(*start);
             page(format!("{}(項番{start}–{end})", s.name)).render(kinds::subsystem_part(site, s, *start, u)?)
         }
         Spec::Subsystems => page("サブシステム".into()).render(kinds::subsystems(site, u)),
