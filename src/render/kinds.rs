@@ -1001,12 +1001,16 @@ pub fn unassigned<'a>(site: &Site<'a>, from: &str) -> Rows<'a> {
 
 /// One page of the unassigned tasks (see `plan::unassigned_parts`), by heading.
 pub fn unassigned_part<'a>(site: &Site<'a>, start: u32, from: &str) -> Rows<'a> {
-    let nos: Vec<u32> = site.index.unassigned.iter().copied().filter(|no| crate::plan::span_of(*no) == start).collect();
+    span_rows(site, &site.index.unassigned, start, "担う事業者を名指しできない作業", "一覧のページ", from)
+}
+
+/// One page of a split list: those of `nos` in the span from `start`, by heading,
+/// introduced as part of `what`, the others being on `elsewhere`.
+fn span_rows<'a>(site: &Site<'a>, nos: &[u32], start: u32, what: &str, elsewhere: &str, from: &str) -> Rows<'a> {
+    let nos: Vec<u32> = nos.iter().copied().filter(|no| crate::plan::span_of(*no) == start).collect();
     let end = crate::plan::span_end(start);
     Rows {
-        intro: format!(
-            "担う事業者を名指しできない作業のうち、項番 {start}–{end} のものです。ほかの項番は一覧のページから開けます。"
-        ),
+        intro: format!("{what}のうち、項番 {start}–{end} のものです。ほかの項番は{elsewhere}から開けます。"),
         groups: by_phase(site, &nos, from),
         count: nos.len(),
         parts: Vec::new(),
@@ -1088,23 +1092,9 @@ pub fn matrix_part<'a>(site: &Site<'a>, part: &crate::plan::MatrixPart<'a>, from
 /// One page of a flag's rows (see `plan::flag_parts`), by heading, as the list of tasks
 /// without a named ◎ is.
 pub fn flag_part<'a>(site: &Site<'a>, code: Code, start: u32, from: &str) -> Rows<'a> {
-    let nos: Vec<u32> = site
-        .table
-        .rows
-        .iter()
-        .filter(|r| r.has_flag(code) && crate::plan::span_of(r.no) == start)
-        .map(|r| r.no)
-        .collect();
-    let label = site.table.document.legend.code_label(code);
-    let end = crate::plan::span_end(start);
-    Rows {
-        intro: format!(
-            "「{label}」の指摘がある行のうち、項番 {start}–{end} のものです。ほかの項番は「データ品質」のページから開けます。"
-        ),
-        groups: by_phase(site, &nos, from),
-        count: nos.len(),
-        parts: Vec::new(),
-    }
+    let nos: Vec<u32> = site.table.rows.iter().filter(|r| r.has_flag(code)).map(|r| r.no).collect();
+    let what = format!("「{}」の指摘がある行", site.table.document.legend.code_label(code));
+    span_rows(site, &nos, start, &what, "「データ品質」のページ", from)
 }
 
 #[derive(Serialize)]
