@@ -7,7 +7,7 @@
 
 use crate::baseline::Baseline;
 use crate::diag::{Code, Error, Location, Result};
-use crate::model::{RoleKind, Table};
+use crate::model::{RoleKind, Table, Version};
 use crate::read::continuity::Continuity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -140,8 +140,8 @@ fn by_number<S: AsRef<str>>(mut rows: Vec<Entry<S>>, strongest: bool) -> Vec<Ent
 }
 
 /// A table's rows as changes see them, borrowed.
-fn entries(table: &Table) -> Vec<Entry<&str>> {
-    let rows = table.rows.iter().map(|row| {
+fn entries(table: &dyn Version) -> Vec<Entry<&str>> {
+    let rows = table.each_row().map(|row| {
         let mut e = Entry { no: row.no, heading: row.is_heading(), name: row.name.as_str(), roles: Vec::new() };
         for (vendor, role) in row.attributed() {
             e.add_role(vendor, role.role);
@@ -244,20 +244,20 @@ pub fn for_build(
 
 /// What changed from `old` to `new`, two revisions of one table, given the renumberings
 /// between them (old 項番 → new).
-pub fn between(old: &Table, new: &Table, moves: &BTreeMap<u32, u32>) -> Changes {
+pub fn between(old: &dyn Version, new: &dyn Version, moves: &BTreeMap<u32, u32>) -> Changes {
     since(&Snapshot::of(old), new, moves)
 }
 
 /// `between`, from a snapshot of the older table made once (`Snapshot::of`): a watching
 /// process compares every rebuild's table with the same latest revision.
-pub fn since(old: &Snapshot, new: &Table, moves: &BTreeMap<u32, u32>) -> Changes {
-    let vendors: Vec<(&str, &str)> = new.vendors.iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
+pub fn since(old: &Snapshot, new: &dyn Version, moves: &BTreeMap<u32, u32>) -> Changes {
+    let vendors: Vec<(&str, &str)> = new.vendors().iter().map(|v| (v.id.as_str(), v.name.as_str())).collect();
     diff(old, &vendors, &entries(new), moves)
 }
 
 impl Snapshot {
     /// What changes are computed from in `table`.
-    pub fn of(table: &Table) -> Snapshot {
+    pub fn of(table: &dyn Version) -> Snapshot {
         let owned = |e: Entry<&str>| Entry {
             no: e.no,
             heading: e.heading,
@@ -265,7 +265,7 @@ impl Snapshot {
             roles: e.roles.into_iter().map(|(v, r)| (v.to_string(), r)).collect(),
         };
         Snapshot {
-            vendors: table.vendors.iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
+            vendors: table.vendors().iter().map(|v| (v.id.clone(), v.name.clone())).collect(),
             rows: entries(table).into_iter().map(owned).collect(),
         }
     }

@@ -42,4 +42,4 @@ pub mod urls;
 pub mod wareki;
 pub mod write;
 
-pub use pipeline::{build, load, render_site, settled, stage_lines, BuildOptions, Loaded, Rendered, Run};
+pub use pipeline::{build, load, render_site, settled, stage_lines, BuildOptions, Loaded, Rendered, Run, Stage};

@@ -297,7 +297,7 @@ pub fn check_written(
     let mut hashed = Hashed::default();
     // A page of a tree taken over is not read: no id of it is known.
     for f in trees.iter().flat_map(|t| t.files.iter()) {
-        let file = place(&f.path, None);
+        let file = place(f.path, None);
         hashed.files.insert(file);
         if f.path.ends_with(".html") {
             hashed.html.insert(file);

@@ -3,51 +3,279 @@
 //! previous manifest promised unless an alias or a retirement keeps it answering.
 
 use crate::diag::{Code, Error, Finding, Location, Result};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = crate::urls::MANIFEST;
 
 /// One published URL. `url` is site-relative (`items/704/`; the home page is `""`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub url: String,
-    pub kind: String,
-    pub title: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub url: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Every URL of a site with its kind and title, in URL order. Held as one string of their
+/// words and each entry's places in it: a site with ten frozen revisions of a large table
+/// lists some 141,000 URLs, and three strings of their own for each, read back from the
+/// published file and made anew, cost a build more than a whole table did.
+#[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    pub urls: Vec<Entry>,
+    words: String,
+    /// In URL order.
+    spots: Vec<Spot>,
+}
+
+/// Where an entry's words stand in `Manifest::words`, and the line of its URL in the file
+/// it was read from (0 when made).
+#[derive(Debug, Clone, Copy)]
+struct Spot {
+    url: (u32, u32),
+    kind: (u32, u32),
+    title: (u32, u32),
+    line: u32,
+}
+
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Manifest) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Manifest {}
+
+/// Builds a manifest's words, each kind written once.
+#[derive(Default)]
+struct Words {
+    words: String,
+    kinds: Vec<(u32, u32)>,
+}
+
+impl Words {
+    fn put(&mut self, s: &str) -> (u32, u32) {
+        let at = self.words.len();
+        self.words.push_str(s);
+        (to_u32(at), to_u32(s.len()))
+    }
+
+    fn kind(&mut self, kind: &str) -> (u32, u32) {
+        let known = self.kinds.iter().find(|&&(at, len)| &self.words[at as usize..(at + len) as usize] == kind);
+        match known {
+            Some(k) => *k,
+            None => {
+                let k = self.put(kind);
+                self.kinds.push(k);
+                k
+            }
+        }
+    }
+
+    fn spot(&mut self, e: Entry, line: u32) -> Spot {
+        Spot { url: self.put(e.url), kind: self.kind(e.kind), title: self.put(e.title), line }
+    }
+}
+
+/// A manifest's words stay under 4 GiB: some 30 million URLs.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("a manifest's words stay under 4 GiB")
 }
 
 impl Manifest {
     /// Entries sorted by URL, so two builds of the same data write the same bytes.
-    pub fn new(mut urls: Vec<Entry>) -> Manifest {
-        urls.sort_by(|a, b| a.url.cmp(&b.url));
-        Manifest { urls }
+    pub fn new<'a>(entries: impl IntoIterator<Item = Entry<'a>>) -> Manifest {
+        let mut words = Words::default();
+        let spots = entries.into_iter().map(|e| words.spot(e, 0)).collect();
+        Manifest::sorted(words.words, spots)
     }
 
+    fn sorted(mut words: String, mut spots: Vec<Spot>) -> Manifest {
+        // Held for a whole build (or a watching session): no room kept for growth.
+        words.shrink_to_fit();
+        spots.shrink_to_fit();
+        let at = |(start, len): (u32, u32)| &words[start as usize..(start + len) as usize];
+        spots.sort_by(|a, b| at(a.url).cmp(at(b.url)));
+        Manifest { words, spots }
+    }
+
+    fn entry(&self, s: &Spot) -> Entry<'_> {
+        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
+        Entry { url: at(s.url), kind: at(s.kind), title: at(s.title) }
+    }
+
+    /// Every entry, in URL order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Entry<'_>> + '_ {
+        self.spots.iter().map(|s| self.entry(s))
+    }
+
+    pub fn len(&self) -> usize {
+        self.spots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spots.is_empty()
+    }
+
+    /// The file (see `to_json`).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("strings only") + "\n"
+        to_json(self.iter(), self.words.len())
     }
 
+    /// The manifest `text` holds, each URL with its line there (`"url": "…"` on a line of
+    /// its own, as `to_json` writes it; else 0).
     fn parse(path: &Path, text: &str) -> Result<Manifest> {
-        serde_json::from_str(text).map_err(|e| {
+        if let Some(manifest) = Manifest::parse_as_written(text) {
+            return Ok(manifest);
+        }
+        use std::borrow::Cow;
+        #[derive(Deserialize)]
+        struct File<'a> {
+            #[serde(borrow)]
+            urls: Vec<Read<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct Read<'a> {
+            #[serde(borrow)]
+            url: Cow<'a, str>,
+            #[serde(borrow)]
+            kind: Cow<'a, str>,
+            #[serde(borrow)]
+            title: Cow<'a, str>,
+        }
+        let file: File = serde_json::from_str(text).map_err(|e| {
             let at = Location::new(path, e.line()).with_col(e.column());
             Error::at(Code::Manifest, at, format!("not a rolesite urls.json: {e}"))
-        })
+        })?;
+        let lines: HashMap<&str, usize> = (text.lines().enumerate())
+            .filter_map(|(i, l)| Some((l.trim().strip_prefix("\"url\": \"")?.strip_suffix("\",")?, i + 1)))
+            .collect();
+        let mut words = Words::default();
+        let spots = (file.urls.iter())
+            .map(|r| {
+                let line = lines.get(r.url.as_ref()).map_or(0, |&l| to_u32(l));
+                words.spot(Entry { url: &r.url, kind: &r.kind, title: &r.title }, line)
+            })
+            .collect();
+        Ok(Manifest::sorted(words.words, spots))
     }
 
-    pub fn get(&self, url: &str) -> Option<&Entry> {
-        self.urls.binary_search_by(|e| e.url.as_str().cmp(url)).ok().map(|i| &self.urls[i])
+    /// The manifest `text` holds when it is laid out as `to_json` writes it, read line by
+    /// line: a published `urls.json` is read by every build, and at 141,000 URLs a JSON
+    /// parser took a tenth of a second of it. `None` for any other layout, read by
+    /// `parse` as JSON.
+    fn parse_as_written(text: &str) -> Option<Manifest> {
+        if text == "{\n  \"urls\": []\n}\n" {
+            return Some(Manifest::default());
+        }
+        let body = text.strip_prefix("{\n  \"urls\": [\n")?;
+        // Lines counted from 1, the body's first being the file's third.
+        let mut lines = body.split('\n').enumerate().map(|(i, l)| (i + 3, l));
+        let (mut words, mut spots) = (Words::default(), Vec::new());
+        loop {
+            let (_, open) = lines.next()?;
+            if open != "    {" {
+                return None;
+            }
+            let (at, url) = lines.next()?;
+            let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
+            let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
+            let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
+            spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
+            match lines.next()?.1 {
+                "    }," => continue,
+                "    }" => break,
+                _ => return None,
+            }
+        }
+        let rest: Vec<&str> = lines.map(|(_, l)| l).collect();
+        (rest == ["  ]", "}", ""]).then(|| Manifest::sorted(words.words, spots))
     }
 
-    /// The URLs of `self` that `newer` no longer has.
-    pub fn dropped_by<'a>(&'a self, newer: &Manifest) -> Vec<&'a Entry> {
-        self.urls.iter().filter(|e| newer.get(&e.url).is_none()).collect()
+    pub fn get(&self, url: &str) -> Option<Entry<'_>> {
+        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
+        self.spots.binary_search_by(|s| at(s.url).cmp(url)).ok().map(|i| self.entry(&self.spots[i]))
     }
+
+    /// The URLs of `self` that a newer manifest no longer `has`, with the line of each
+    /// where `self` was read.
+    fn dropped_by<'a>(&'a self, has: &dyn Fn(&str) -> bool) -> Vec<(Entry<'a>, u32)> {
+        (self.spots.iter()).map(|s| (self.entry(s), s.line)).filter(|(e, _)| !has(e.url)).collect()
+    }
+}
+
+/// The string a JSON string literal (`"…"`, a whole line's value) stands for: borrowed
+/// when it escapes nothing; `None` when it is no string literal.
+fn literal(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        return Some(std::borrow::Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(s).ok().map(std::borrow::Cow::Owned)
+}
+
+/// A manifest of entries borrowed from the pages and trees that list them, in URL order:
+/// what a one-off build checks and writes without a copy of their words.
+pub struct Listing<'a> {
+    entries: Vec<Entry<'a>>,
+}
+
+impl<'a> Listing<'a> {
+    pub fn new(entries: impl IntoIterator<Item = Entry<'a>>) -> Listing<'a> {
+        let mut entries: Vec<Entry<'a>> = entries.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.url.cmp(b.url));
+        Listing { entries }
+    }
+
+    pub fn has(&self, url: &str) -> bool {
+        self.entries.binary_search_by(|e| e.url.cmp(url)).is_ok()
+    }
+
+    /// The file (see `to_json`).
+    pub fn to_json(&self) -> String {
+        let words = self.entries.iter().map(|e| e.url.len() + e.kind.len() + e.title.len()).sum();
+        to_json(self.entries.iter().copied(), words)
+    }
+
+    /// The file, written to `out` as it is made.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        write_json(self.entries.iter().copied(), out)
+    }
+
+    /// The same entries, held.
+    pub fn to_manifest(&self) -> Manifest {
+        Manifest::new(self.entries.iter().copied())
+    }
+}
+
+/// `urls.json` of `entries` (in URL order, `words` long in all): as
+/// `serde_json::to_string_pretty` writes `{"urls": [{url, kind, title}…]}`, each string
+/// escaped by serde_json, written straight into one buffer of about its size.
+fn to_json<'a>(entries: impl ExactSizeIterator<Item = Entry<'a>>, words: usize) -> String {
+    let mut out = Vec::with_capacity(words + entries.len() * 72 + 16);
+    write_json(entries, &mut out).expect("written to memory");
+    String::from_utf8(out).expect("strings written as JSON are UTF-8")
+}
+
+/// `to_json`, written to `out`.
+fn write_json<'a>(
+    entries: impl ExactSizeIterator<Item = Entry<'a>>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if entries.len() == 0 {
+        return out.write_all(b"{\n  \"urls\": []\n}\n");
+    }
+    out.write_all(b"{\n  \"urls\": [")?;
+    for (i, e) in entries.enumerate() {
+        out.write_all(if i == 0 { b"\n    {\n" } else { b",\n    {\n" })?;
+        for (name, value, last) in [("url", e.url, false), ("kind", e.kind, false), ("title", e.title, true)] {
+            write!(out, "      \"{name}\": ")?;
+            serde_json::to_writer(&mut *out, value)?;
+            out.write_all(if last { b"\n" } else { b",\n" })?;
+        }
+        out.write_all(b"    }")?;
+    }
+    out.write_all(b"\n  ]\n}\n")
 }
 
 /// A manifest as it was published: where it was read and the line of each URL there, so a
@@ -57,33 +285,26 @@ impl Manifest {
 pub struct Published {
     pub file: PathBuf,
     pub manifest: Manifest,
-    lines: BTreeMap<String, usize>,
 }
 
 impl Published {
     /// The manifest read from `path` (by `baseline`, or the writer inspecting its folder).
     pub fn parse(path: &Path, text: &str) -> Result<Published> {
-        let manifest = Manifest::parse(path, text)?;
-        let lines = text
-            .lines()
-            .enumerate()
-            .filter_map(|(i, l)| Some((l.trim().strip_prefix("\"url\": \"")?.strip_suffix("\",")?.to_string(), i + 1)))
-            .collect();
-        Ok(Published { file: path.to_path_buf(), manifest, lines })
+        Ok(Published { file: path.to_path_buf(), manifest: Manifest::parse(path, text)? })
     }
 
-    /// An error for each published URL that `newer` drops, located at its line, saying how
-    /// to keep it.
-    pub fn check(&self, newer: &Manifest) -> Vec<Finding> {
+    /// An error for each published URL that a newer manifest drops (that it does not
+    /// `has`), located at its line, saying how to keep it.
+    pub fn check(&self, has: &dyn Fn(&str) -> bool) -> Vec<Finding> {
         self.manifest
-            .dropped_by(newer)
+            .dropped_by(has)
             .into_iter()
-            .map(|e| {
-                let at = Location::new(&self.file, self.lines.get(&e.url).copied().unwrap_or(0));
+            .map(|(e, line)| {
+                let at = Location::new(&self.file, line as usize);
                 let message = format!(
                     "{} ({}) was published and would disappear: map it to its new page in seeds/aliases.csv \
                      (old,new) or retire it in seeds/retired.csv (url,date,reason,see)",
-                    if e.url.is_empty() { "the home page" } else { &e.url },
+                    if e.url.is_empty() { "the home page" } else { e.url },
                     e.title
                 );
                 Finding::error(Code::UrlRemoved, at, message)
@@ -96,15 +317,16 @@ impl Published {
 mod tests {
     use super::*;
 
-    fn entry(url: &str) -> Entry {
-        Entry { url: url.into(), kind: "item".into(), title: format!("t {url}") }
+    fn entry(url: &str) -> Entry<'_> {
+        Entry { url, kind: "item", title: "t" }
     }
 
     #[test]
     fn dropped_urls_are_found_and_located_in_the_old_file() {
         let old = Manifest::new(vec![entry("items/2/"), entry("items/1/"), entry("")]);
         let new = Manifest::new(vec![entry("items/1/")]);
-        let dropped: Vec<&str> = old.dropped_by(&new).iter().map(|e| e.url.as_str()).collect();
+        let has = |url: &str| new.get(url).is_some();
+        let dropped: Vec<&str> = old.dropped_by(&has).iter().map(|(e, _)| e.url).collect();
         assert_eq!(dropped, ["", "items/2/"]);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE);
@@ -113,11 +335,53 @@ mod tests {
         assert_eq!(published.manifest, old);
         // Found where they stood, even once the file is gone.
         std::fs::remove_file(&file).unwrap();
-        let findings = published.check(&new);
+        let findings = published.check(&has);
         let at: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
         let text = old.to_json();
         let line_of = |url: &str| text.lines().position(|l| l.contains(&format!("\"url\": \"{url}\""))).unwrap() + 1;
         assert_eq!(at, [line_of(""), line_of("items/2/")]);
         assert!(findings[1].message.contains("seeds/aliases.csv"), "{}", findings[1].message);
+    }
+
+    #[test]
+    fn the_file_is_written_as_serde_json_writes_it_and_reads_back() {
+        #[derive(serde::Serialize)]
+        struct File<'a> {
+            urls: Vec<Owned<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Owned<'a> {
+            url: &'a str,
+            kind: &'a str,
+            title: &'a str,
+        }
+        let odd = [
+            Entry {
+                url: "items/704/", kind: "item", title: "項番704 「引用」\"そのまま\" \\ タブ\t改行\n"
+            },
+            Entry { url: "", kind: "home", title: "ホーム" },
+            Entry { url: "phases/3/", kind: "phase", title: "\u{1f}制御文字" },
+        ];
+        for entries in [&odd[..], &odd[..1], &[]] {
+            let manifest = Manifest::new(entries.iter().copied());
+            let mut sorted: Vec<Entry> = entries.to_vec();
+            sorted.sort_by(|a, b| a.url.cmp(b.url));
+            let owned = sorted.iter().map(|e| Owned { url: e.url, kind: e.kind, title: e.title }).collect();
+            let file = File { urls: owned };
+            let expected = serde_json::to_string_pretty(&file).unwrap() + "\n";
+            assert_eq!(manifest.to_json(), expected);
+            assert!(Manifest::parse_as_written(&expected).is_some(), "read line by line");
+            let back = Manifest::parse(Path::new("urls.json"), &expected).unwrap();
+            assert_eq!(back, manifest);
+            // Laid out otherwise (on one line, or with a key in another place): read as JSON.
+            let compact = serde_json::to_string(&file).unwrap();
+            let moved = expected.replacen("\"url\": \"items/704/\",\n      \"kind\": \"item\"", "\"kind\": \"item\",\n      \"url\": \"items/704/\"", 1);
+            for other in [&compact, &moved] {
+                assert!(entries.is_empty() || Manifest::parse_as_written(other).is_none(), "{other}");
+                assert_eq!(Manifest::parse(Path::new("urls.json"), other).unwrap(), manifest);
+            }
+            assert_eq!(back.iter().collect::<Vec<_>>(), sorted);
+            assert_eq!(back.get("phases/3/").map(|e| e.kind), entries.get(2).map(|_| "phase"));
+        }
     }
 }

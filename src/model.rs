@@ -143,6 +143,14 @@ impl Row {
     pub fn has_flag(&self, code: Code) -> bool {
         self.flags.iter().any(|f| f.code == code)
     }
+
+    /// Its flags as the findings a check of its source reported, at its source line.
+    pub fn findings(&self) -> impl Iterator<Item = Finding> + '_ {
+        self.flags.iter().map(|f| {
+            let severity = f.code.severity().unwrap_or(Severity::Warning);
+            Finding::new(f.code, severity, self.source.clone(), f.message.clone()).for_row(self.no)
+        })
+    }
 }
 
 /// Numbers missing between two rows that stand next to each other.
@@ -219,6 +227,137 @@ impl Table {
     }
 }
 
+/// A state of the table as histories and changes read it: the working data (`Table`) or a
+/// released revision (`Frame`).
+pub trait Version: Sync {
+    fn document(&self) -> &Document;
+    fn vendors(&self) -> &[Vendor];
+    fn gaps(&self) -> &[Gap];
+    /// The row numbered `no`.
+    fn row(&self, no: u32) -> Option<&Row>;
+    /// Every row, in 項番 order.
+    fn each_row(&self) -> Box<dyn Iterator<Item = &Row> + '_>;
+
+    fn vendor(&self, id: &str) -> Option<&Vendor> {
+        self.vendors().iter().find(|v| v.id == id)
+    }
+}
+
+impl Version for Table {
+    fn document(&self) -> &Document {
+        &self.document
+    }
+    fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+    fn gaps(&self) -> &[Gap] {
+        &self.gaps
+    }
+    fn row(&self, no: u32) -> Option<&Row> {
+        Table::row(self, no)
+    }
+    fn each_row(&self) -> Box<dyn Iterator<Item = &Row> + '_> {
+        Box::new(self.rows.iter())
+    }
+}
+
+/// A released revision's table as a build holds it: its rows shared with the revision
+/// before wherever they are the same (most rows stay the same from one revision to the
+/// next, and ten revisions of a large table held whole would cost ten tables), without the
+/// findings and sources a page of the working data shows. `to_table` makes the table its
+/// frozen pages are rendered from.
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    pub document: Document,
+    pub vendors: Vec<Vendor>,
+    pub subsystems: Vec<Subsystem>,
+    pub gaps: Vec<Gap>,
+    rows: Vec<std::sync::Arc<Row>>,
+}
+
+impl Frame {
+    /// `table`'s rows, each shared with `before`'s row of the same number when equal.
+    pub fn sharing(table: Table, before: Option<&Frame>) -> Frame {
+        let rows = (table.rows.into_iter())
+            .map(|row| {
+                let same = before.and_then(|b| b.shared(row.no)).filter(|s| ***s == row);
+                same.cloned().unwrap_or_else(|| std::sync::Arc::new(row))
+            })
+            .collect();
+        let Table { document, vendors, subsystems, gaps, .. } = table;
+        Frame { document, vendors, subsystems, gaps, rows }
+    }
+
+    fn shared(&self, no: u32) -> Option<&std::sync::Arc<Row>> {
+        let first = self.rows.first()?.no;
+        let guess = no.checked_sub(first).and_then(|d| self.rows.get(d as usize)).filter(|r| r.no == no);
+        guess.or_else(|| self.rows.binary_search_by_key(&no, |r| r.no).ok().map(|i| &self.rows[i]))
+    }
+
+    pub fn row(&self, no: u32) -> Option<&Row> {
+        self.shared(no).map(|r| &**r)
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = &Row> + Clone {
+        self.rows.iter().map(|r| &**r)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn tasks(&self) -> impl Iterator<Item = &Row> {
+        self.rows().filter(|r| !r.is_heading())
+    }
+
+    pub fn headings(&self) -> impl Iterator<Item = &Row> {
+        self.rows().filter(|r| r.is_heading())
+    }
+
+    /// How many of its rows are held by `other` too (the same row, shared).
+    pub fn shared_with(&self, other: &Frame) -> usize {
+        self.rows.iter().filter(|r| other.shared(r.no).is_some_and(|o| std::sync::Arc::ptr_eq(o, r))).count()
+    }
+
+    /// The whole table, as its frozen pages are rendered from: its rows copied, each
+    /// flag a finding at the row's source line (as the table was checked when released).
+    pub fn to_table(&self) -> Table {
+        let rows: Vec<Row> = self.rows().cloned().collect();
+        let findings = rows.iter().flat_map(Row::findings).collect();
+        Table {
+            document: self.document.clone(),
+            vendors: self.vendors.clone(),
+            subsystems: self.subsystems.clone(),
+            rows,
+            gaps: self.gaps.clone(),
+            findings,
+            sources: Vec::new(),
+        }
+    }
+}
+
+impl Version for Frame {
+    fn document(&self) -> &Document {
+        &self.document
+    }
+    fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+    fn gaps(&self) -> &[Gap] {
+        &self.gaps
+    }
+    fn row(&self, no: u32) -> Option<&Row> {
+        Frame::row(self, no)
+    }
+    fn each_row(&self) -> Box<dyn Iterator<Item = &Row> + '_> {
+        Box::new(self.rows())
+    }
+}
+
 #[cfg(test)]
 impl Row {
     /// A task with a number and a name, and nothing else: for tests.
@@ -250,6 +389,30 @@ mod tests {
                 let found = t.row(no).map(|r| r.no);
                 assert_eq!(found, nos.contains(&no).then_some(no), "{no} in {nos:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_frame_shares_the_rows_it_has_in_common_with_the_one_before_and_gives_its_table_back() {
+        use super::{Flag, Frame};
+        use crate::diag::Code;
+        let mut first =
+            Table { rows: (1..=5).map(|no| Row::task(no, &format!("作業{no}"))).collect(), ..Table::default() };
+        first.rows[1].flags.push(Flag { code: Code::NoPrimary, message: "◎なし".into() });
+        first.findings = first.rows.iter().flat_map(Row::findings).collect();
+        let mut second = first.clone();
+        second.rows[2].name = "改名".into();
+        second.rows.push(Row::task(9, "追加"));
+        let a = Frame::sharing(first.clone(), None);
+        let b = Frame::sharing(second.clone(), Some(&a));
+        assert_eq!(b.shared_with(&a), 4, "rows 1, 2, 4 and 5 shared; 3 renamed, 9 new");
+        assert_eq!(b.row(3).map(|r| r.name.as_str()), Some("改名"));
+        assert_eq!(a.row(3).map(|r| r.name.as_str()), Some("作業3"));
+        assert!(b.row(6).is_none() && b.row(9).is_some());
+        for (frame, table) in [(&a, &first), (&b, &second)] {
+            let back = frame.to_table();
+            assert_eq!(back.rows, table.rows);
+            assert_eq!(format!("{:?}", back.findings), format!("{:?}", table.findings));
         }
     }
 }

@@ -43,17 +43,85 @@ pub struct Tree {
     /// The hash of what it was made from.
     pub key: u128,
     /// Its files but the stamp, in path order.
-    pub files: std::sync::Arc<[TreeFile]>,
+    pub files: std::sync::Arc<TreeFiles>,
     /// Its stamp, in place, with its bytes: a watching process takes the tree over by
     /// them next time.
     pub stamp: Page,
 }
 
 /// A file of a tree taken over, and how `urls.json` lists it.
-#[derive(Debug, Clone)]
-pub struct TreeFile {
-    pub path: String,
-    pub listing: Option<(&'static str, String)>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeFile<'a> {
+    pub path: &'a str,
+    pub listing: Option<(&'static str, &'a str)>,
+}
+
+/// A tree's files in path order, held as one string of their paths and titles with each
+/// file's places in it: ten frozen revisions of a large table hold 128,000 files, and two
+/// strings of their own for each would cost a build more than its own pages' list does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreeFiles {
+    words: String,
+    /// Each file's path and title in `words`, and its kind.
+    spots: Vec<(Span, Option<(&'static str, Span)>)>,
+}
+
+/// Where a word stands in `TreeFiles::words`: its start and end.
+type Span = (u32, u32);
+
+impl TreeFiles {
+    /// `files`, in any order; `None` when a path is listed twice.
+    pub fn new<'a>(files: impl IntoIterator<Item = TreeFile<'a>>) -> Option<TreeFiles> {
+        let mut words = String::new();
+        let mut put = |s: &str| {
+            let start = words.len();
+            words.push_str(s);
+            (to_u32(start), to_u32(words.len()))
+        };
+        let mut spots: Vec<_> =
+            (files.into_iter()).map(|f| (put(f.path), f.listing.map(|(kind, title)| (kind, put(title))))).collect();
+        let at = |(start, end): (u32, u32)| &words[start as usize..end as usize];
+        spots.sort_by(|a, b| at(a.0).cmp(at(b.0)));
+        if spots.windows(2).any(|w| at(w[0].0) == at(w[1].0)) {
+            return None;
+        }
+        words.shrink_to_fit();
+        Some(TreeFiles { words, spots })
+    }
+
+    fn at(&self, (start, end): (u32, u32)) -> &str {
+        &self.words[start as usize..end as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.spots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spots.is_empty()
+    }
+
+    /// Every file, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = TreeFile<'_>> + Clone + '_ {
+        (self.spots.iter()).map(|(path, listing)| TreeFile {
+            path: self.at(*path),
+            listing: listing.map(|(kind, title)| (kind, self.at(title))),
+        })
+    }
+
+    /// The paths alone, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> + '_ {
+        self.spots.iter().map(|(path, _)| self.at(*path))
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.spots.binary_search_by(|(p, _)| self.at(*p).cmp(path)).is_ok()
+    }
+}
+
+/// A tree's words stay under 4 GiB.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("a tree's paths and titles stay under 4 GiB")
 }
 
 impl Tree {
@@ -64,7 +132,7 @@ impl Tree {
 
     /// Whether the tree holds the file at `path` (its stamp aside).
     pub fn holds(&self, path: &str) -> bool {
-        path.starts_with(&self.prefix) && self.files.binary_search_by(|f| f.path.as_str().cmp(path)).is_ok()
+        path.starts_with(&self.prefix) && self.files.contains(path)
     }
 }
 

@@ -60,8 +60,9 @@ pub struct Rendered {
     pub pages: Vec<Page>,
     /// The frozen trees taken over whole, in path order: their files stand where they are.
     pub trees: Vec<Tree>,
-    /// Every citable URL, as `urls.json` (among `pages`) lists it.
-    pub manifest: Arc<Manifest>,
+    /// Every citable URL, as `urls.json` (among `pages`) lists it: held by a site made
+    /// in memory (no `Run::sink`); a one-off build wrote it out.
+    pub manifest: Option<Arc<Manifest>>,
     /// Which of `pages` the last build had with the same bytes, by place (a build that
     /// took over from one; else empty).
     pub unchanged: Vec<bool>,
@@ -70,7 +71,7 @@ pub struct Rendered {
     /// What the next build takes over, when this one is kept (`Run::last`).
     pub next: Option<ForNext>,
     /// How long each stage took, in pipeline order, for `--verbose`.
-    pub stages: Vec<(&'static str, Duration)>,
+    pub stages: Vec<Stage>,
 }
 
 /// How one build runs.
@@ -215,13 +216,18 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         }
         pages.push(m.page);
     }
+    // A one-off build writes each file made after rendering at once, as it did the pages.
+    let mut add = |page: Page| insert_made(&mut pages, &mut summaries, &mut kept, keep, page, run.sink);
     for (path, bytes) in search {
-        insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(path, bytes));
+        add(Page::new(path, bytes))?;
     }
     if !released.is_empty() {
-        let search = Page::new(urls::SEARCH_REVISIONS, released.search.clone());
-        insert_made(&mut pages, &mut summaries, &mut kept, keep, search);
+        add(Page::new(urls::SEARCH_REVISIONS, released.search.clone()))?;
     }
+    // The revisions are held on only for a next build: they are most of what a build of a
+    // table released many times holds.
+    drop(timeline);
+    let released = keep.then_some(released);
     clock.lap(match run.sink {
         Some(_) => "index, render, search and write",
         None => "index, render and search",
@@ -229,8 +235,12 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
 
     // The manifest joins the pages before the link check, which takes any file the last
     // build had and this one lacks as a sign that links may have broken.
-    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, &trees, baseline, run.last)?;
-    insert_made(&mut pages, &mut summaries, &mut kept, keep, manifest_page);
+    // A one-off build writes its manifest out; a site kept in memory holds it.
+    let held = run.sink.is_none();
+    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, &trees, baseline, run, held)?;
+    // A one-off build wrote it already.
+    let written = run.sink.map(|_| Summary::default());
+    insert_placed(&mut pages, &mut summaries, &mut kept, keep, manifest_page, written);
     Error::from_findings(&render::collisions(&pages, &trees, &continuity))?;
     let unchanged: Vec<bool> = match run.last {
         Some(last) => pages.par_iter().map(|p| p.in_place || last.has_same(p)).collect(),
@@ -260,13 +270,13 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     clock.lap("link check");
 
     // Only a build kept for the next keeps what the next could take over.
-    let next = context.map(|context| ForNext {
+    let next = context.zip(manifest.clone()).zip(released).map(|((context, manifest), released)| ForNext {
         context,
         made: kept,
         found: checked.found,
         memos: Memos { roles: exported.roles, csv: exported.csv, search: search_memo, changes: exported.changes },
-        manifest: (manifest_key, Arc::clone(&manifest)),
-        released: Arc::clone(&released),
+        manifest: (manifest_key, manifest),
+        released,
         trees: trees.clone(),
     });
     Ok(Rendered { table, pages, trees, manifest, unchanged, gone, next, stages: clock.laps })
@@ -340,7 +350,12 @@ fn frozen_plan(
             .tree(&prefix, key)
             .or_else(|| write::frozen::listed(&prefix, key, &last.stamp(&prefix)?))
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
-        (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key),
+        // Nobody takes this build's trees over by their stamps' bytes (see `Tree::stamp`):
+        // a one-off build leaves them where they stand, unheld.
+        (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key).map(|mut tree| {
+            tree.stamp.bytes = bytes::Bytes::new();
+            tree
+        }),
         (None, None) => None,
     };
     match taken {
@@ -397,12 +412,13 @@ pub(crate) fn frozen_site<S: Send>(
 ) -> Result<Vec<render::Answered<S>>> {
     let rev = &revisions[k];
     let previous = k.checked_sub(1).map(|j| &revisions[j]);
-    let catalog = Catalog::of(rev.table.vendors.clone(), rev.table.subsystems.clone());
-    let index = index::build(&rev.table, &catalog);
+    let table = rev.table.to_table();
+    let catalog = Catalog::of(table.vendors.clone(), table.subsystems.clone());
+    let index = index::build(&table, &catalog);
     let (content, continuity, baseline) = (Vec::new(), Default::default(), Baseline::default());
     let site = render::Site {
         project,
-        table: &rev.table,
+        table: &table,
         index: &index,
         content: &content,
         theme,
@@ -416,10 +432,10 @@ pub(crate) fn frozen_site<S: Send>(
         timeline: None,
     };
     let changes = match previous {
-        Some(p) => changes::between(&p.table, &rev.table, &rev.moves()),
+        Some(p) => changes::between(&p.table, &table, &rev.moves()),
         None => changes::Changes::default(),
     };
-    render::frozen(&site, &plan::frozen_specs(&rev.table), &changes, done)
+    render::frozen(&site, &plan::frozen_specs(&table), &changes, done)
 }
 
 /// Every URL a revision was released with is among its frozen pages: a later rolesite
@@ -429,28 +445,43 @@ fn released_urls<'p>(rev: &revisions::Revision, pages: impl Iterator<Item = &'p 
         pages.filter(|p| p.listing.is_some()).map(|p| p.path.as_str()).collect();
     let prefix = rev.prefix();
     let released = rev.released_urls()?;
-    let findings: Vec<diag::Finding> = (released.urls.iter())
-        .filter(|e| !made.contains(urls::file_of(&e.url).as_str()))
+    let findings: Vec<diag::Finding> = (released.iter())
+        .filter(|e| !made.contains(urls::file_of(e.url).as_str()))
         .map(|e| {
             let message = format!("{} was released with revision {} and is not made from its data", e.url, rev.label());
             diag::Finding::error(diag::Code::Revision, diag::Location::file_only(&rev.urls_file), message)
         })
         .collect();
-    debug_assert!(released.urls.iter().all(|e| e.url.starts_with(&prefix)), "released URLs stand under {prefix}");
+    debug_assert!(released.iter().all(|e| e.url.starts_with(&prefix)), "released URLs stand under {prefix}");
     Error::from_findings(&findings)
 }
 
-/// Add a file made after rendering at its place in path order, with nothing written of it
-/// yet and nothing to keep of it but its bytes.
+/// Add a file made after rendering at its place in path order, with nothing to keep of it
+/// but its bytes; written out at once by a `sink`, and else later.
 fn insert_made(
     pages: &mut Vec<Page>,
     summaries: &mut Vec<Option<Summary>>,
     kept: &mut Vec<(Option<u128>, render::Fragments)>,
     keep: bool,
+    mut page: Page,
+    sink: Option<&write::Sink>,
+) -> Result<()> {
+    let summary = sink.map(|sink| sink.put(&mut page)).transpose()?;
+    insert_placed(pages, summaries, kept, keep, page, summary);
+    Ok(())
+}
+
+/// `insert_made`, of a page with what the link check knows of it when it was written.
+fn insert_placed(
+    pages: &mut Vec<Page>,
+    summaries: &mut Vec<Option<Summary>>,
+    kept: &mut Vec<(Option<u128>, render::Fragments)>,
+    keep: bool,
     page: Page,
+    summary: Option<Summary>,
 ) {
     let at = pages.partition_point(|p| p.path < page.path);
-    summaries.insert(at, None);
+    summaries.insert(at, summary);
     if keep {
         kept.insert(at, (None, Vec::new()));
     }
@@ -458,16 +489,19 @@ fn insert_made(
 }
 
 /// List every citable page in `urls.json`, and refuse the build when a URL the previous
-/// manifest promised is gone. Returns the hash of the listings, the file and the manifest.
+/// manifest promised is gone. Returns the hash of the listings, the file and, for a site
+/// someone keeps (`keep`: a watching process's, or one made in memory), the manifest.
 /// When the pages are listed as in the last build, its manifest and file are taken over:
 /// they are the same, and the same manifest was already held to the same baseline.
 fn publish_manifest(
     pages: &[Page],
     trees: &[Tree],
     baseline: &Baseline,
-    last: Option<&LastBuild>,
-) -> Result<(u128, Page, Arc<Manifest>)> {
-    let made = || pages.iter().filter_map(|p| Some((&p.path, p.listing.as_ref()?)));
+    run: Run,
+    keep: bool,
+) -> Result<(u128, Page, Option<Arc<Manifest>>)> {
+    let last = run.last;
+    let made = || pages.iter().filter_map(|p| Some((p.path.as_str(), p.listing.as_ref()?)));
     // A tree taken over lists what its key says it was made from: hashed by that key.
     let tree_keys: Vec<[u8; 16]> = trees.iter().map(|t| t.key.to_le_bytes()).collect();
     let fields: Vec<&[u8]> = made()
@@ -475,27 +509,53 @@ fn publish_manifest(
         .chain(trees.iter().zip(&tree_keys).flat_map(|(t, k)| [t.prefix.as_bytes(), &k[..]]))
         .collect();
     let key = crate::hash::fields_key(&fields);
-    let in_trees = trees.iter().flat_map(|t| t.files.iter().filter_map(|f| Some((&f.path, f.listing.as_ref()?))));
-    let listed = || made().chain(in_trees.clone());
     if let Some((page, manifest)) = last.and_then(|last| last.manifest(key)) {
-        return Ok((key, page, manifest));
+        return Ok((key, page, Some(manifest)));
     }
-    let entries = listed().map(|(path, (kind, title))| {
-        let url = urls::url_of_file(path).to_string();
-        manifest::Entry { url, kind: kind.to_string(), title: title.clone() }
+    let made = made().map(|(path, (kind, title))| manifest::Entry { url: urls::url_of_file(path), kind, title });
+    let in_trees = trees.iter().flat_map(|t| t.files.iter()).filter_map(|f| {
+        let (kind, title) = f.listing?;
+        Some(manifest::Entry { url: urls::url_of_file(f.path), kind, title })
     });
-    let manifest = Manifest::new(entries.collect());
+    let listing = manifest::Listing::new(made.chain(in_trees));
     if let Some(published) = &baseline.manifest {
-        Error::from_findings(&published.check(&manifest))?;
+        Error::from_findings(&published.check(&|url| listing.has(url)))?;
     }
-    let page = Page::new(manifest::FILE, manifest.to_json().into_bytes());
-    Ok((key, page, Arc::new(manifest)))
+    // A one-off build writes it as it is made: at 141,000 URLs it is some 23 MB.
+    let page = match run.sink {
+        Some(sink) => sink.put_streamed(manifest::FILE, |out| listing.write_json(out))?,
+        None => Page::new(manifest::FILE, listing.to_json().into_bytes()),
+    };
+    Ok((key, page, keep.then(|| Arc::new(listing.to_manifest()))))
+}
+
+/// One stage of a build as `--verbose` tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub name: &'static str,
+    pub time: Duration,
+    /// The process's peak memory (resident) at the stage's end, in KiB, where the system
+    /// tells it (Linux): what a build costs is told by its largest stage.
+    pub peak_kib: Option<u64>,
+}
+
+impl Stage {
+    pub fn ended(name: &'static str, time: Duration) -> Stage {
+        Stage { name, time, peak_kib: peak_kib() }
+    }
+}
+
+/// The process's peak resident memory so far (`VmHWM`), in KiB.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A stopwatch that records one lap per pipeline stage.
 struct Stages {
     last: Instant,
-    laps: Vec<(&'static str, Duration)>,
+    laps: Vec<Stage>,
 }
 
 impl Default for Stages {
@@ -507,7 +567,7 @@ impl Default for Stages {
 impl Stages {
     fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.laps.push((stage, now - self.last));
+        self.laps.push(Stage::ended(stage, now - self.last));
         self.last = now;
     }
 }
@@ -546,7 +606,7 @@ pub fn build(
     .and_then(|(mut rendered, sink)| {
         let start = Instant::now();
         let written = sink.finish(&rendered.pages, &rendered.trees)?;
-        rendered.stages.push(("swap", start.elapsed()));
+        rendered.stages.push(Stage::ended("swap", start.elapsed()));
         Ok((rendered, written))
     })
 }
@@ -568,7 +628,11 @@ pub fn settled<T>(project: &Project, mut attempt: impl FnMut() -> Result<T>) -> 
     unreachable!("the loop returns by its second try")
 }
 
-/// Each stage's time, one line each, for `--verbose`.
-pub fn stage_lines(stages: &[(&'static str, Duration)]) -> String {
-    stages.iter().map(|(s, t)| format!("{s:>16}: {:>7.1} ms\n", t.as_secs_f64() * 1000.0)).collect()
+/// Each stage's time (and the peak memory at its end), one line each, for `--verbose`.
+pub fn stage_lines(stages: &[Stage]) -> String {
+    let line = |s: &Stage| {
+        let peak = s.peak_kib.map_or_else(String::new, |k| format!(", peak {:>5} MiB", k / 1024));
+        format!("{:>16}: {:>7.1} ms{peak}\n", s.name, s.time.as_secs_f64() * 1000.0)
+    };
+    stages.iter().map(line).collect()
 }

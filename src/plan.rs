@@ -152,9 +152,9 @@ const PART_KINDS: [&str; 7] =
 /// or retirement names.
 fn parts_gone(table: &Table, specs: &[Spec], continuity: &Continuity, baseline: &Baseline) -> Vec<PartGone> {
     let Some(published) = &baseline.manifest else { return Vec::new() };
-    let parts: Vec<&str> = (published.manifest.urls.iter())
-        .filter(|e| PART_KINDS.contains(&e.kind.as_str()) && !e.url.starts_with("rev/"))
-        .map(|e| e.url.as_str())
+    let parts: Vec<&str> = (published.manifest.iter())
+        .filter(|e| PART_KINDS.contains(&e.kind) && !e.url.starts_with("rev/"))
+        .map(|e| e.url)
         .collect();
     // Most sites have no split page: their pages' URLs are not gathered at all.
     if parts.is_empty() {

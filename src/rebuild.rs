@@ -8,7 +8,7 @@ use crate::config::Project;
 use crate::pipeline::{self, Rendered};
 use crate::reuse::LastBuild;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What one rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Outcome {
         removed: usize,
         ms: u128,
         /// How long each stage took, for `--verbose`.
-        stages: Vec<(&'static str, Duration)>,
+        stages: Vec<pipeline::Stage>,
     },
     /// The error as `file:line: …`, already printed.
     Failed(String),
@@ -152,7 +152,7 @@ fn build_once(dir: &Path, output: Option<&Path>, session: &mut Session) -> (Outc
             return Err(written.unwrap_err());
         };
         let mut stages = rendered.stages.clone();
-        stages.push(("write", written_at.elapsed()));
+        stages.push(pipeline::Stage::ended("write", written_at.elapsed()));
         Ok((written, stages, out, rendered))
     });
     match result {

@@ -55,7 +55,7 @@ pub fn release(project: &Project, label: Option<&str>, day: &str) -> Result<Rele
     let frozen = read::frozen::read_text(&folder.join(&label).join(revisions::DATA), &data)?;
     let revision = Revision {
         meta,
-        table: frozen,
+        table: crate::model::Frame::sharing(frozen, None),
         urls_file: PathBuf::new(),
         data_file: PathBuf::new(),
         data: Some(data.clone().into_bytes().into()),
@@ -66,9 +66,9 @@ pub fn release(project: &Project, label: Option<&str>, day: &str) -> Result<Rele
     let made = pipeline::frozen_site(project, &theme, &existing, k, |_| Ok(()))?;
     let entries = made.iter().filter_map(|(m, _)| {
         let (kind, title) = m.page.listing.as_ref()?;
-        Some(Entry { url: urls::url_of_file(&m.page.path).to_string(), kind: kind.to_string(), title: title.clone() })
+        Some(Entry { url: urls::url_of_file(&m.page.path), kind, title })
     });
-    let manifest = Manifest::new(entries.collect());
+    let manifest = Manifest::new(entries);
     let dir = write_folder(
         &folder,
         &label,
@@ -78,7 +78,7 @@ pub fn release(project: &Project, label: Option<&str>, day: &str) -> Result<Rele
             (revisions::URLS, manifest.to_json().as_bytes()),
         ],
     )?;
-    Ok(Released { label, dir, urls: manifest.urls.len(), rows: existing[k].table.rows.len() })
+    Ok(Released { label, dir, urls: manifest.len(), rows: existing[k].table.len() })
 }
 
 /// Write `files` into a new folder `label` of `folder` at once: made aside, then renamed

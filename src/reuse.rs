@@ -149,7 +149,7 @@ impl LastBuild {
         for old in self.trees.values() {
             let same = trees.iter().any(|t| t.prefix == old.prefix && Arc::ptr_eq(&t.files, &old.files));
             if !same {
-                gone.extend(old.files.iter().map(|f| &f.path).filter(|path| !kept(path)).cloned());
+                gone.extend(old.files.paths().filter(|path| !kept(path)).map(str::to_string));
             }
         }
         gone

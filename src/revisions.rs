@@ -9,7 +9,7 @@ use crate::changes::{self, Changes};
 use crate::config::Project;
 use crate::diag::{Code, Error, Location, Result};
 use crate::manifest::Manifest;
-use crate::model::{RoleKind, Row, Table};
+use crate::model::{Frame, RoleKind, Row, Table, Version};
 use crate::urls;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,8 @@ pub struct Meta {
 /// One released revision, read back.
 pub struct Revision {
     pub meta: Meta,
-    pub table: Table,
+    /// Its data, its rows shared with the revision before where they are the same.
+    pub table: Frame,
     /// Its `urls.json`: the URLs its frozen pages publish, as released, each of which
     /// must still be published. Read when its tree is made (`released_urls`); a tree
     /// taken over was made by a build that checked them, from the same bytes.
@@ -99,8 +100,8 @@ impl Revision {
 }
 
 /// How a revision labelled `label` of `table` is named.
-pub fn edition(label: &str, table: &Table) -> String {
-    let d = &table.document;
+pub fn edition(label: &str, table: &dyn Version) -> String {
+    let d = table.document();
     match (&d.date, &d.date_label) {
         (Some(date), Some(shown)) if date == label => format!("{shown}版"),
         _ => format!("{label}版"),
@@ -193,8 +194,20 @@ pub fn read(project: &Project, validated: &(dyn Fn(&str, u128) -> bool + Sync)) 
 }
 
 fn read_all(folders: &[PathBuf], validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Result<Vec<Revision>> {
-    let mut revisions = folders.par_iter().map(|f| read_one(f, validated)).collect::<Result<Vec<_>>>()?;
-    revisions.sort_by_key(|r| r.meta.sequence);
+    // In the order released, as the folders' names need not tell it.
+    let mut order = folders.iter().map(|f| Ok((read_meta(f)?, f))).collect::<Result<Vec<_>>>()?;
+    order.sort_by_key(|((meta, _), _)| meta.sequence);
+    // A few at a time, each sharing the rows it has in common with the one before: ten
+    // revisions of a large table read at once would hold ten whole tables.
+    let mut revisions: Vec<Revision> = Vec::with_capacity(order.len());
+    for batch in order.chunks(rayon::current_num_threads().max(1)) {
+        let read = batch.par_iter().map(|((meta, text), f)| read_one(f, meta, text, validated));
+        for (table, files) in read.collect::<Result<Vec<_>>>()? {
+            let meta = files.3;
+            let table = Frame::sharing(table, revisions.last().map(|r| &r.table));
+            revisions.push(Revision { meta, table, urls_file: files.1, data_file: files.0, data: None, key: files.2 });
+        }
+    }
     for pair in revisions.windows(2) {
         if pair[0].meta.sequence == pair[1].meta.sequence {
             let at = Location::file_only(&pair[1].urls_file.with_file_name(META));
@@ -240,9 +253,9 @@ fn folders(project: &Project) -> Result<Vec<PathBuf>> {
     Ok(folders)
 }
 
-/// One revision's folder.
-fn read_one(dir: &Path, validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Result<Revision> {
-    let (meta_file, data_file, urls_file) = (dir.join(META), dir.join(DATA), dir.join(URLS));
+/// A revision folder's `revision.json`, read and held to the folder's name, with its text.
+fn read_meta(dir: &Path) -> Result<(Meta, String)> {
+    let meta_file = dir.join(META);
     let meta_text = crate::files::text(&meta_file, "revision.json")?;
     let meta: Meta = serde_json::from_str(&meta_text).map_err(|e| {
         let at = Location::new(&meta_file, e.line()).with_col(e.column());
@@ -256,14 +269,27 @@ fn read_one(dir: &Path, validated: &(dyn Fn(&str, u128) -> bool + Sync)) -> Resu
         );
         return Err(Error::at(Code::Revision, Location::new(&meta_file, 1), message));
     }
+    Ok((meta, meta_text))
+}
+
+/// One revision's folder: what it was released as, its table, and its data file, its
+/// `urls.json` and the hash of the three.
+fn read_one(
+    dir: &Path,
+    meta: &Meta,
+    meta_text: &str,
+    validated: &(dyn Fn(&str, u128) -> bool + Sync),
+) -> Result<(Table, (PathBuf, PathBuf, u128, Meta))> {
+    let (data_file, urls_file) = (dir.join(DATA), dir.join(URLS));
+    let name = &meta.label;
     let data_text = crate::files::text(&data_file, "a revision's roles.json")?;
     let urls_text = crate::files::text(&urls_file, "a revision's urls.json")?;
     let key = crate::hash::fields_key(&[meta_text.as_bytes(), data_text.as_bytes(), urls_text.as_bytes()]);
-    let table = match validated(&name, key) {
+    let table = match validated(name, key) {
         true => crate::read::frozen::read_validated(&data_file, &data_text)?,
         false => crate::read::frozen::read_text(&data_file, &data_text)?,
     };
-    Ok(Revision { meta, table, urls_file, data_file, data: None, key })
+    Ok((table, (data_file, urls_file, key, meta.clone())))
 }
 
 /// The revisions and the working data, in order: what changed from each to the next.
@@ -287,8 +313,8 @@ impl<'a> Timeline<'a> {
         let working_step =
             released.latest.as_ref().map_or_else(Changes::default, |latest| changes::since(latest, working, &moves));
         let working_differs = revisions.last().is_some_and(|latest| {
-            let (a, b) = (&latest.table.rows, &working.rows);
-            a.len() != b.len() || a.par_iter().zip(b).any(|(x, y)| x.no != y.no || !same_row(x, y))
+            let (a, b) = (&latest.table, &working.rows);
+            a.len() != b.len() || a.rows().zip(b).any(|(x, y)| x.no != y.no || !same_row(x, y))
         });
         Timeline { revisions, released_steps: &released.steps, working, moves, working_step, working_differs }
     }
@@ -322,10 +348,18 @@ impl<'a> Timeline<'a> {
         })
     }
 
+    /// State `k`: a revision's table, or the working data after the last.
+    pub fn state(&self, k: usize) -> &'a dyn Version {
+        match self.revisions.get(k) {
+            Some(r) => &r.table,
+            None => self.working,
+        }
+    }
+
     /// The 項番 the row numbered `no` in state `k + 1` had in state `k` (a renumbering read
     /// backwards). States are the revisions, then the working data.
     fn number_before(&self, k_plus_one: usize, no: u32) -> Option<u32> {
-        let table = |k: usize| self.revisions.get(k).map_or(self.working, |r| &r.table);
+        let table = |k: usize| self.state(k);
         // Asked for every row of every item page: the renumberings are walked where they
         // stand, not copied.
         let mut moves: Box<dyn Iterator<Item = (u32, u32)>> = match self.revisions.get(k_plus_one) {
@@ -351,7 +385,7 @@ impl<'a> Timeline<'a> {
         for k in (1..=n).rev() {
             numbers[k - 1] = self.number_before(k, numbers[k]).unwrap_or(numbers[k]);
         }
-        let table = |k: usize| self.revisions.get(k).map_or(self.working, |r| &r.table);
+        let table = |k: usize| self.state(k);
         let mut out = Vec::new();
         for k in 0..=n {
             let (t, num) = (table(k), numbers[k]);
@@ -389,8 +423,8 @@ impl<'a> Timeline<'a> {
 }
 
 /// Whether `no` falls in a range of 項番 the source of `table` lost.
-fn in_gap(table: &Table, no: u32) -> bool {
-    table.gaps.iter().any(|g| g.from <= no && no <= g.to)
+fn in_gap(table: &dyn Version, no: u32) -> bool {
+    table.gaps().iter().any(|g| g.from <= no && no <= g.to)
 }
 
 /// A row in one state of the timeline.
@@ -400,7 +434,7 @@ pub struct Held<'a> {
     /// `None` for the working data.
     pub revision: Option<&'a Revision>,
     /// The table of that state.
-    pub table: &'a Table,
+    pub table: &'a dyn Version,
     pub no: u32,
     /// `None` where the row was removed or lost in this state.
     pub row: Option<&'a Row>,
@@ -444,8 +478,13 @@ fn same_row(a: &Row, b: &Row) -> bool {
 }
 
 /// The changes of a row from `was` (in `was_t`) to `now` (in `t`).
-fn marks(was_t: &Table, was: &Row, t: &Table, now: &Row) -> Vec<Mark> {
-    let name = |t: &Table, id: &str| t.vendor(id).map_or(id.to_string(), |v| v.short.clone());
+fn marks(was_t: &dyn Version, was: &Row, t: &dyn Version, now: &Row) -> Vec<Mark> {
+    // A row two revisions share (`Frame::sharing`) is the same row: nothing changed. Most
+    // rows of most revisions are.
+    if std::ptr::eq(was, now) {
+        return Vec::new();
+    }
+    let name = |t: &dyn Version, id: &str| t.vendor(id).map_or(id.to_string(), |v| v.short.clone());
     let mut out = Vec::new();
     if was.no != now.no {
         out.push(Mark::new("renumbered", format!("項番変更 {} → {}", was.no, now.no)));
@@ -462,13 +501,14 @@ fn marks(was_t: &Table, was: &Row, t: &Table, now: &Row) -> Vec<Mark> {
     };
     // Each kind of either legend, the heaviest first: who holds the heaviest moves from
     // some to others; the others are added and removed vendor by vendor.
-    let mut kinds: Vec<RoleKind> = t.document.legend.kinds.clone();
-    kinds.extend(was_t.document.legend.kinds.iter().filter(|k| !t.document.legend.kinds.contains(k)));
+    let (legend, was_legend) = (&t.document().legend, &was_t.document().legend);
+    let mut kinds: Vec<RoleKind> = legend.kinds.clone();
+    kinds.extend(was_legend.kinds.iter().filter(|k| !legend.kinds.contains(k)));
     for k in kinds {
         let (ka, kb) = (holders(&a, k), holders(&b, k));
         if k.is_heaviest() {
             if ka != kb {
-                let list = |t: &Table, ids: &[String]| match ids.is_empty() {
+                let list = |t: &dyn Version, ids: &[String]| match ids.is_empty() {
                     true => "なし".to_string(),
                     false => ids.iter().map(|id| name(t, id)).collect::<Vec<_>>().join("・"),
                 };

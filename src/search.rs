@@ -117,7 +117,7 @@ fn plain(html: &str) -> String {
 /// it is loaded only when asked for; the latest revision's rows are the working data's,
 /// which the index covers.
 /// `revisions` gives each revision's label, name (平成28年5月版) and table, in order.
-pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Table)]) -> Vec<u8> {
+pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Frame)]) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Revisions<'a> {
         revs: Vec<(&'a str, &'a str)>,
@@ -128,11 +128,15 @@ pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Table)]
         .iter()
         .enumerate()
         .flat_map(|(i, (_, _, table))| {
-            table.rows.iter().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
+            table.rows().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
         })
         .collect();
-    let json = serde_json::to_string(&Revisions { revs, docs }).expect("strings and numbers");
-    format!("window.ROLESITE_REVISIONS = {json};\n").into_bytes()
+    // Written once into one buffer, kept for the whole build: no room for growth left.
+    let mut out = b"window.ROLESITE_REVISIONS = ".to_vec();
+    serde_json::to_writer(&mut out, &Revisions { revs, docs }).expect("strings and numbers");
+    out.extend_from_slice(b";\n");
+    out.shrink_to_fit();
+    out
 }
 
 /// The index as the scripts that carry it (see [`shards`]), and what the next build can take over from it

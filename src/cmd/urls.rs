@@ -24,14 +24,11 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         Some(old) => Baseline::load_named(old)?,
         None => Baseline::default(),
     };
-    let manifest = rolesite::render_site(&project, &baseline, Default::default())?.manifest;
+    let rendered = rolesite::render_site(&project, &baseline, Default::default())?;
+    let manifest = rendered.manifest.expect("a site made in memory holds its manifest");
     if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
-        let new = manifest.urls.iter().filter(|e| old.get(&e.url).is_none()).count();
-        eprintln!(
-            "ok: all {} URLs of {} still answer ({new} new)",
-            old.urls.len(),
-            args.check.as_ref().unwrap().display()
-        );
+        let new = manifest.iter().filter(|e| old.get(e.url).is_none()).count();
+        eprintln!("ok: all {} URLs of {} still answer ({new} new)", old.len(), args.check.as_ref().unwrap().display());
         return Ok(0);
     }
     if args.json {
@@ -39,9 +36,9 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
         return Ok(0);
     }
     // A frozen page's revision in a fourth column: what a specification cites it as.
-    for e in &manifest.urls {
-        let url = if e.url.is_empty() { "./" } else { &e.url };
-        match rolesite::urls::revision_of(&e.url) {
+    for e in manifest.iter() {
+        let url = if e.url.is_empty() { "./" } else { e.url };
+        match rolesite::urls::revision_of(e.url) {
             Some(label) => println!("{url}\t{}\t{}\t{label}", e.kind, e.title),
             None => println!("{url}\t{}\t{}", e.kind, e.title),
         }

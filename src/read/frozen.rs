@@ -4,7 +4,7 @@
 //! that are headings), and every fault is reported at its line: a hand-edited frozen file
 //! is refused unless it is valid.
 
-use crate::diag::{Code, Error, Finding, Location, Result, Severity};
+use crate::diag::{Code, Error, Location, Result};
 use crate::legend::Legend;
 use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Subsystem, Table, Vendor};
 use serde::Deserialize;
@@ -225,7 +225,7 @@ impl Export {
         document.legend.several = rows.iter().any(|r| {
             r.roles.iter().enumerate().any(|(i, a)| r.roles[..i].iter().any(|b| b.col == a.col && b.vendor == a.vendor))
         });
-        let findings = rows.iter().flat_map(findings_of).collect();
+        let findings = rows.iter().flat_map(Row::findings).collect();
         Ok(Table { document, vendors, subsystems, rows, gaps, findings, sources: Vec::new() })
     }
 }
@@ -288,14 +288,6 @@ fn row(i: usize, r: RowIn, vendors: &[Vendor], legend: &Legend, before: &[Row]) 
         roles,
         source: Location::new(r.source.file, r.source.line),
         flags,
-    })
-}
-
-/// A row's flags as the findings a build of its sources reported.
-fn findings_of(row: &Row) -> impl Iterator<Item = Finding> + '_ {
-    row.flags.iter().map(|f| {
-        let severity = f.code.severity().unwrap_or(Severity::Warning);
-        Finding::new(f.code, severity, row.source.clone(), f.message.clone()).for_row(row.no)
     })
 }
 

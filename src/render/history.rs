@@ -4,7 +4,7 @@
 
 use super::views::FlagTag;
 use super::Site;
-use crate::model::{Basis, Row, Table};
+use crate::model::{Basis, Row, Version};
 use crate::revisions::{Mark, Revision, Timeline};
 use crate::urls;
 use serde::Serialize;
@@ -102,7 +102,7 @@ pub fn item(site: &Site, row: &Row, from: &str) -> Vec<Held> {
     out
 }
 
-fn roles(table: &Table, row: &Row) -> Vec<HeldRole> {
+fn roles(table: &dyn Version, row: &Row) -> Vec<HeldRole> {
     let mut roles: Vec<_> = row.roles.iter().collect();
     roles.sort_by_key(|r| (r.role, r.col));
     roles
@@ -181,7 +181,7 @@ fn revision_before<'a>(timeline: &Timeline<'a>, revision: Option<&'a Revision>) 
 
 /// The page of row `no` in `revision` (its frozen page), or in the working data.
 fn page_of(timeline: &Timeline, revision: Option<&Revision>, no: u32, from: &str) -> Option<String> {
-    let (table, prefix) = match revision {
+    let (table, prefix): (&dyn Version, _) = match revision {
         Some(r) => (&r.table, r.prefix()),
         None => (timeline.working, String::new()),
     };
@@ -227,23 +227,24 @@ pub struct RevisionLine {
 pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
     let Some(timeline) = site.timeline else { return RevisionsPage { revisions: Vec::new(), working: None } };
     let line = |k: usize, revision: Option<&Revision>| {
-        let table = revision.map_or(timeline.working, |r| &r.table);
+        let table = timeline.state(k);
+        let tasks = || table.each_row().filter(|r| !r.is_heading());
         let c = timeline.step(k);
         let count = |f: &dyn Fn(&Row, &crate::model::Role) -> bool| {
-            table.tasks().flat_map(|row| row.roles.iter().map(move |r| (row, r))).filter(|(row, r)| f(row, r)).count()
+            tasks().flat_map(|row| row.roles.iter().map(move |r| (row, r))).filter(|(row, r)| f(row, r)).count()
         };
         let certain = |r: &crate::model::Role, rank: usize| r.role.rank() == rank && r.basis != Basis::Uncertain;
         let kinds = site.table.document.legend.kinds.len();
         RevisionLine {
             edition: revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition),
             label: revision.map(|r| r.label().to_string()),
-            date: table.document.date.clone(),
-            date_label: table.document.date_label.clone(),
+            date: table.document().date.clone(),
+            date_label: table.document().date_label.clone(),
             released: revision.map(|r| r.meta.released.clone()),
             href: revision.map(|r| urls::href(from, &r.prefix())),
             changes_href: revision.map(|r| urls::href(from, &format!("{}{}", r.prefix(), urls::CHANGES))),
-            tasks: table.tasks().count(),
-            headings: table.headings().count(),
+            tasks: tasks().count(),
+            headings: table.each_row().filter(|r| r.is_heading()).count(),
             counts: (0..kinds)
                 .map(|k| {
                     let doubtful = count(&|row, r| certain(r, k) && row.roles_in_doubt());

@@ -249,7 +249,7 @@ pub struct Link {
 
 pub fn tombstone(site: &Site, r: &crate::read::continuity::Retired, from: &str) -> Tombstone {
     // The title it had when it was published, when the previous manifest says.
-    let published = site.baseline.manifest.as_ref().and_then(|p| p.manifest.get(&r.url)).map(|e| e.title.clone());
+    let published = site.baseline.manifest.as_ref().and_then(|p| p.manifest.get(&r.url)).map(|e| e.title.to_string());
     Tombstone {
         title: published.unwrap_or_else(|| r.url.clone()),
         url: r.url.clone(),

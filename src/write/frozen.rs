@@ -6,7 +6,7 @@
 //! nothing else (no link, no file put in since): a one-off build moves the tree into the
 //! new site whole (`Sink::finish`), a watching process leaves it where it is.
 
-use crate::page::{Page, Tree, TreeFile};
+use crate::page::{Page, Tree, TreeFile, TreeFiles};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -131,6 +131,7 @@ fn folders<'p>(prefix: &str, path: &'p str) -> impl Iterator<Item = &'p str> {
 
 /// A folder's modification time in ns, read without following a link; `None` for
 /// anything but a folder.
+#[cfg(not(target_os = "linux"))]
 fn mtime(path: &Path) -> Option<i128> {
     let m = std::fs::symlink_metadata(path).ok().filter(|m| m.is_dir())?;
     let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
@@ -152,30 +153,28 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
 /// was made from inputs that hashed to `key`. `None` when it was not, or the stamp cannot
 /// be read.
 pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Tree> {
-    tree_of(prefix, key, serde_json::from_slice(stamp).ok()?, stamp)
+    tree_of(prefix, key, serde_json::from_slice(stamp).ok()?, bytes::Bytes::copy_from_slice(stamp))
 }
 
 /// `listed`, of the stamp `read` already parsed from `stamp`.
-fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: &[u8]) -> Option<Tree> {
+fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: bytes::Bytes) -> Option<Tree> {
     if read.key != format!("{key:032x}") {
         return None;
     }
-    let (mut files, own) = (Vec::with_capacity(read.files.len()), format!("{prefix}{STAMP}"));
-    for f in read.files {
+    let own = format!("{prefix}{STAMP}");
+    let mut files = Vec::with_capacity(read.files.len());
+    for f in &read.files {
         if !f.path.starts_with(prefix) || !super::plain(&f.path) || f.path == own {
             return None;
         }
-        let listing = match (f.kind, f.title) {
-            (Some(k), Some(t)) => Some((*KINDS.iter().find(|x| **x == k)?, t)),
+        let listing = match (&f.kind, &f.title) {
+            (Some(k), Some(t)) => Some((*KINDS.iter().find(|x| **x == k)?, t.as_str())),
             _ => None,
         };
-        files.push(TreeFile { path: f.path, listing });
+        files.push(TreeFile { path: &f.path, listing });
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    if files.windows(2).any(|w| w[0].path == w[1].path) {
-        return None;
-    }
-    let stamp = Page { in_place: true, ..Page::new(own, bytes::Bytes::copy_from_slice(stamp)) };
+    let files = TreeFiles::new(files)?;
+    let stamp = Page { in_place: true, ..Page::new(own, stamp) };
     Some(Tree { prefix: prefix.to_string(), key, files: files.into(), stamp })
 }
 
@@ -194,7 +193,7 @@ pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
         None => walked(out, prefix, &read),
         Some(when) => unchanged(out, prefix, &read, i128::from(when) * 1_000_000_000),
     };
-    whole.then(|| tree_of(prefix, key, read, &stamp))?
+    whole.then(|| tree_of(prefix, key, read, stamp.into()))?
 }
 
 /// The tree holds exactly what `read` lists, walked: each folder one the listed files stand
@@ -250,12 +249,65 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
         found.push(name);
     }
     found.sort_unstable();
-    let dirs = tree_folders(prefix, &read.files).par_iter().all(|d| mtime(&out.join(d)) == Some(when));
-    let files = read
-        .files
-        .par_iter()
-        .all(|f| std::fs::symlink_metadata(out.join(&f.path)).is_ok_and(|m| m.is_file() && m.len() == f.size));
+    let Some(look) = Looker::open(out, prefix) else { return false };
+    let dirs = tree_folders(prefix, &read.files).par_iter().all(|d| look.folder_time(d) == Some(when));
+    let files = read.files.par_iter().all(|f| look.file_size(&f.path) == Some(f.size));
     found == top && dirs && files
+}
+
+/// Looks at entries of the tree at `prefix` in `out` without following a link: on Linux
+/// each by its path from the tree's own folder, held open, which saves the kernel walking
+/// the output's path again for each of a hundred thousand entries (a third of the time
+/// the look took).
+struct Looker {
+    #[cfg(target_os = "linux")]
+    tree: rustix::fd::OwnedFd,
+    #[cfg(not(target_os = "linux"))]
+    out: std::path::PathBuf,
+    below: usize,
+}
+
+impl Looker {
+    fn open(out: &Path, prefix: &str) -> Option<Looker> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let tree = rustix::fs::open(out.join(prefix), flags, Mode::empty()).ok()?;
+            Some(Looker { tree, below: prefix.len() })
+        }
+        #[cfg(not(target_os = "linux"))]
+        Some(Looker { out: out.to_path_buf(), below: prefix.len() })
+    }
+
+    /// The size of the regular file at `path` (under the output, in the tree).
+    fn file_size(&self, path: &str) -> Option<u64> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{AtFlags, FileType};
+            let st = rustix::fs::statat(&self.tree, path.get(self.below..)?, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+            (FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(st.st_size as u64)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = self.below;
+            let m = std::fs::symlink_metadata(self.out.join(path)).ok()?;
+            m.is_file().then_some(m.len())
+        }
+    }
+
+    /// The modification time (ns) of the folder at `path`; `None` for anything else.
+    fn folder_time(&self, path: &str) -> Option<i128> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{AtFlags, FileType};
+            let st = rustix::fs::statat(&self.tree, path.get(self.below..)?, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+            let dir = FileType::from_raw_mode(st.st_mode) == FileType::Directory;
+            dir.then_some(i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec))
+        }
+        #[cfg(not(target_os = "linux"))]
+        mtime(&self.out.join(path))
+    }
 }
 
 #[cfg(test)]
@@ -288,10 +340,10 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             tree(dir.path(), timed);
             let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
-            let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
+            let paths: Vec<&str> = tree.files.paths().collect();
             assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html"]);
             assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
-            assert_eq!(tree.files[1].listing, Some(("item", "項番1 設計".into())));
+            assert_eq!(tree.files.iter().nth(1).and_then(|f| f.listing), Some(("item", "項番1 設計")));
             assert!(
                 tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt")
             );

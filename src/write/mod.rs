@@ -55,7 +55,7 @@ fn files_in(trees: &[Tree]) -> usize {
 fn marker_of(pages: &[Page], trees: &[Tree]) -> Vec<u8> {
     // Both in path order (trees in prefix order, none inside another): merged, not sorted.
     let mut made = pages.iter().map(|p| p.path.as_str()).peekable();
-    let mut held = trees.iter().flat_map(|t| t.files.iter().map(|f| f.path.as_str())).peekable();
+    let mut held = trees.iter().flat_map(|t| t.files.paths()).peekable();
     let merged = std::iter::from_fn(|| match (made.peek(), held.peek()) {
         (Some(a), Some(b)) if b < a => held.next(),
         (Some(_), _) => made.next(),
@@ -335,6 +335,46 @@ impl<'p> Sink<'p> {
         Ok(linked)
     }
 
+    /// Write the file at `path` as `write` makes it, straight to disk: a file too large to
+    /// hold beside the rest of a build (`urls.json` of a site with many frozen revisions).
+    /// It is linked from the old site instead when the two are the same. The page returned
+    /// stands for it, its bytes not held.
+    pub fn put_streamed(
+        &self,
+        path: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Page> {
+        use std::io::Write;
+        let at = self.tmp.join(path);
+        if let Some(folder) = at.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        }
+        let file = std::fs::File::create(&at).map_err(|e| Error::io(&at, e))?;
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        write(&mut out).and_then(|_| out.flush()).map_err(|e| Error::io(&at, e))?;
+        let size = out.get_ref().metadata().map_err(|e| Error::io(&at, e))?.len();
+        drop(out);
+        // The same as the old site's: the old file takes its place, as `put_file` links an
+        // unchanged page (a link made aside and renamed over, so the file is never missing).
+        let old = self.output.dir.join(path);
+        let same = std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == size)
+            && std::fs::File::open(&at)
+                .and_then(|a| Ok((a, std::fs::File::open(&old)?)))
+                .is_ok_and(|(a, b)| same_files(a, b, size));
+        let aside = self.tmp.join(format!("{path}.link"));
+        let linked = same && std::fs::hard_link(&old, &aside).and_then(|_| std::fs::rename(&aside, &at)).is_ok();
+        if same && !linked {
+            let _ = std::fs::remove_file(&aside);
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(size as usize, Ordering::Relaxed);
+        self.linked.fetch_add(usize::from(linked), Ordering::Relaxed);
+        if let Some(p) = self.progress {
+            p.step();
+        }
+        Ok(Page::new(path, bytes::Bytes::new()))
+    }
+
     /// Where the new site is being written.
     pub fn scratch(&self) -> &Path {
         &self.tmp
@@ -432,7 +472,42 @@ impl Drop for Sink<'_> {
 /// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    same_size && std::fs::read(path).is_ok_and(|old| old == bytes)
+    same_size && std::fs::File::open(path).is_ok_and(|f| same_bytes(f, bytes))
+}
+
+/// Whether two files of `size` bytes each hold the same bytes, read a piece at a time.
+fn same_files(mut a: std::fs::File, mut b: std::fs::File, size: u64) -> bool {
+    use std::io::Read;
+    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(x.len() as u64) as usize;
+        if a.read_exact(&mut x[..n]).is_err() || b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+        left -= n as u64;
+    }
+    true
+}
+
+/// Whether `file` holds exactly `bytes`, read a piece at a time: the largest files of a
+/// site (`urls.json` of a site with frozen revisions: tens of MB) are not held twice.
+fn same_bytes(mut file: impl std::io::Read, mut bytes: &[u8]) -> bool {
+    let mut piece = vec![0u8; 64 * 1024];
+    loop {
+        let n = match file.read(&mut piece) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return bytes.is_empty();
+        }
+        match bytes.strip_prefix(&piece[..n]) {
+            Some(rest) => bytes = rest,
+            None => return false,
+        }
+    }
 }
 
 /// Put the new site in place. On Linux one atomic exchange, so `out` is at every instant a
@@ -494,4 +569,19 @@ pub fn leftovers(out: &Path) -> Vec<PathBuf> {
             ["tmp", "old", "kept"].iter().any(|what| n.starts_with(&format!(".{name}.{what}-")))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_file_is_the_same_only_when_every_byte_is() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        assert!(super::same_bytes(&bytes[..], &bytes));
+        assert!(super::same_bytes(&b""[..], b""));
+        let mut other = bytes.clone();
+        other[150_000] ^= 1;
+        assert!(!super::same_bytes(&other[..], &bytes), "differs in a later piece");
+        assert!(!super::same_bytes(&bytes[..199_999], &bytes), "shorter");
+        assert!(!super::same_bytes(&bytes[..], &bytes[..199_999]), "longer");
+    }
 }

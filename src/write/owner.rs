@@ -155,7 +155,7 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
     let manifest = dir.join(crate::manifest::FILE);
     let read = crate::files::text(&manifest, "the manifest");
     if let Ok(published) = read.and_then(|text| crate::manifest::Published::parse(&manifest, &text)) {
-        let files = published.manifest.urls.iter().map(|e| crate::urls::file_of(&e.url));
+        let files = published.manifest.iter().map(|e| crate::urls::file_of(e.url));
         return Ok(Before::Unmarked(files.chain([crate::manifest::FILE.to_string()]).collect()));
     }
     Err(Error::at(
