@@ -9,20 +9,32 @@ use std::path::{Path, PathBuf};
 
 /// The bytes of the regular file at `path`.
 pub fn bytes(path: &Path) -> Result<Vec<u8>> {
+    bytes_into(path, Vec::new())
+}
+
+/// `bytes`, read into `buffer` (emptied first): the files of one kind read one after the
+/// other (the revisions' data) reuse one buffer rather than each leaving a large one freed.
+pub fn bytes_into(path: &Path, mut buffer: Vec<u8>) -> Result<Vec<u8>> {
     let mut file = open(path)?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     // Checked on the open file: the name may have been swapped for a FIFO since.
     if !meta.is_file() {
         return Err(not_regular(path, &meta));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
-    Ok(bytes)
+    buffer.clear();
+    buffer.reserve(meta.len() as usize);
+    file.read_to_end(&mut buffer).map_err(|e| Error::io(path, e))?;
+    Ok(buffer)
 }
 
 /// `bytes` as UTF-8 text (a byte order mark dropped); `what` says what the file should be.
 pub fn text(path: &Path, what: &str) -> Result<String> {
-    let bytes = bytes(path)?;
+    text_into(path, what, Vec::new())
+}
+
+/// `text`, read into `buffer` (see `bytes_into`).
+pub fn text_into(path: &Path, what: &str, buffer: Vec<u8>) -> Result<String> {
+    let bytes = bytes_into(path, buffer)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::at(Code::Encoding, Location::file_only(path), format!("{what} is not UTF-8 text")))?;
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))

@@ -375,7 +375,11 @@ mod tests {
             assert_eq!(back, manifest);
             // Laid out otherwise (on one line, or with a key in another place): read as JSON.
             let compact = serde_json::to_string(&file).unwrap();
-            let moved = expected.replacen("\"url\": \"items/704/\",\n      \"kind\": \"item\"", "\"kind\": \"item\",\n      \"url\": \"items/704/\"", 1);
+            let moved = expected.replacen(
+                "\"url\": \"items/704/\",\n      \"kind\": \"item\"",
+                "\"kind\": \"item\",\n      \"url\": \"items/704/\"",
+                1,
+            );
             for other in [&compact, &moved] {
                 assert!(entries.is_empty() || Manifest::parse_as_written(other).is_none(), "{other}");
                 assert_eq!(Manifest::parse(Path::new("urls.json"), other).unwrap(), manifest);

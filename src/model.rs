@@ -288,7 +288,19 @@ impl Frame {
         Frame { document, vendors, subsystems, gaps, rows }
     }
 
-    fn shared(&self, no: u32) -> Option<&std::sync::Arc<Row>> {
+    /// A frame of these parts, its rows in 項番 order.
+    pub fn from_parts(table: Table, rows: Vec<std::sync::Arc<Row>>) -> Frame {
+        let Table { document, vendors, subsystems, gaps, .. } = table;
+        Frame { document, vendors, subsystems, gaps, rows }
+    }
+
+    /// Its rows as held, each shareable.
+    pub fn shared_rows(&self) -> &[std::sync::Arc<Row>] {
+        &self.rows
+    }
+
+    /// The row numbered `no`, shareable.
+    pub fn shared(&self, no: u32) -> Option<&std::sync::Arc<Row>> {
         let first = self.rows.first()?.no;
         let guess = no.checked_sub(first).and_then(|d| self.rows.get(d as usize)).filter(|r| r.no == no);
         guess.or_else(|| self.rows.binary_search_by_key(&no, |r| r.no).ok().map(|i| &self.rows[i]))

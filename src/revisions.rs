@@ -197,15 +197,34 @@ fn read_all(folders: &[PathBuf], validated: &(dyn Fn(&str, u128) -> bool + Sync)
     // In the order released, as the folders' names need not tell it.
     let mut order = folders.iter().map(|f| Ok((read_meta(f)?, f))).collect::<Result<Vec<_>>>()?;
     order.sort_by_key(|((meta, _), _)| meta.sequence);
-    // A few at a time, each sharing the rows it has in common with the one before: ten
-    // revisions of a large table read at once would hold ten whole tables.
+    // One after the other, each sharing the rows it has in common with the one before
+    // (and reading only the others, when the data was validated before): ten revisions
+    // of a large table read at once would hold ten whole tables. The next one's files are
+    // read meanwhile.
     let mut revisions: Vec<Revision> = Vec::with_capacity(order.len());
-    for batch in order.chunks(rayon::current_num_threads().max(1)) {
-        let read = batch.par_iter().map(|((meta, text), f)| read_one(f, meta, text, validated));
-        for (table, files) in read.collect::<Result<Vec<_>>>()? {
-            let meta = files.3;
-            let table = Frame::sharing(table, revisions.last().map(|r| &r.table));
-            revisions.push(Revision { meta, table, urls_file: files.1, data_file: files.0, data: None, key: files.2 });
+    let mut before: Option<Files> = None;
+    let mut next = order.first().map(|((_, meta_text), dir)| Files::read(dir, meta_text, Default::default()));
+    let mut spare = Default::default();
+    for (i, ((meta, _), _)) in order.iter().enumerate() {
+        let files = next.take().expect("read before")?;
+        let last = revisions.last().map(|r| &r.table);
+        let buffers = std::mem::take(&mut spare);
+        let (table, following) = rayon::join(
+            || files.frame(validated(&meta.label, files.key), before.as_ref().zip(last)),
+            || order.get(i + 1).map(|((_, meta_text), dir)| Files::read(dir, meta_text, buffers)),
+        );
+        next = following;
+        let table = table?;
+        revisions.push(Revision {
+            meta: meta.clone(),
+            table,
+            urls_file: files.urls_file.clone(),
+            data_file: files.data_file.clone(),
+            data: None,
+            key: files.key,
+        });
+        if let Some(old) = before.replace(files) {
+            spare = (old.text.into_bytes(), old.buffers.1);
         }
     }
     for pair in revisions.windows(2) {
@@ -272,24 +291,46 @@ fn read_meta(dir: &Path) -> Result<(Meta, String)> {
     Ok((meta, meta_text))
 }
 
-/// One revision's folder: what it was released as, its table, and its data file, its
-/// `urls.json` and the hash of the three.
-fn read_one(
-    dir: &Path,
-    meta: &Meta,
-    meta_text: &str,
-    validated: &(dyn Fn(&str, u128) -> bool + Sync),
-) -> Result<(Table, (PathBuf, PathBuf, u128, Meta))> {
-    let (data_file, urls_file) = (dir.join(DATA), dir.join(URLS));
-    let name = &meta.label;
-    let data_text = crate::files::text(&data_file, "a revision's roles.json")?;
-    let urls_text = crate::files::text(&urls_file, "a revision's urls.json")?;
-    let key = crate::hash::fields_key(&[meta_text.as_bytes(), data_text.as_bytes(), urls_text.as_bytes()]);
-    let table = match validated(name, key) {
-        true => crate::read::frozen::read_validated(&data_file, &data_text)?,
-        false => crate::read::frozen::read_text(&data_file, &data_text)?,
-    };
-    Ok((table, (data_file, urls_file, key, meta.clone())))
+/// A revision folder's files as read: its data's text and layout, and the hash of its
+/// three files.
+struct Files {
+    data_file: PathBuf,
+    urls_file: PathBuf,
+    text: String,
+    layout: Option<crate::read::frozen::Layout>,
+    key: u128,
+    /// What its `urls.json` was read into, for the next files read (with `text`'s).
+    buffers: (Vec<u8>, Vec<u8>),
+}
+
+impl Files {
+    /// Read into `buffers` (those of files read before, emptied).
+    fn read(dir: &Path, meta_text: &str, buffers: (Vec<u8>, Vec<u8>)) -> Result<Files> {
+        let (data_file, urls_file) = (dir.join(DATA), dir.join(URLS));
+        let text = crate::files::text_into(&data_file, "a revision's roles.json", buffers.0)?;
+        let urls = crate::files::bytes_into(&urls_file, buffers.1)?;
+        let key = crate::hash::fields_key(&[meta_text.as_bytes(), text.as_bytes(), &urls]);
+        let layout = crate::read::frozen::Layout::of(&text);
+        Ok(Files { data_file, urls_file, text, layout, key, buffers: (Vec::new(), urls) })
+    }
+
+    /// Its table, sharing the rows it has in common with `before` (the revision before it,
+    /// with its files); read against the schema unless a build `validated` these bytes.
+    fn frame(&self, validated: bool, before: Option<(&Files, &Frame)>) -> Result<Frame> {
+        use crate::read::frozen;
+        let shared = before
+            .filter(|_| validated)
+            .and_then(|(b, frame)| Some((self.layout.as_ref()?, (b.text.as_str(), b.layout.as_ref()?, frame))))
+            .and_then(|(mine, b)| frozen::read_sharing(&self.text, mine, b));
+        if let Some(frame) = shared {
+            return Ok(frame);
+        }
+        let table = match validated {
+            true => frozen::read_validated(&self.data_file, &self.text)?,
+            false => frozen::read_text(&self.data_file, &self.text)?,
+        };
+        Ok(Frame::sharing(table, before.map(|b| b.1)))
+    }
 }
 
 /// The revisions and the working data, in order: what changed from each to the next.

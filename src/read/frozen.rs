@@ -6,7 +6,7 @@
 
 use crate::diag::{Code, Error, Location, Result};
 use crate::legend::Legend;
-use crate::model::{Basis, Document, Flag, Gap, Kind, Role, Row, Subsystem, Table, Vendor};
+use crate::model::{Basis, Document, Flag, Frame, Gap, Kind, Role, Row, Subsystem, Table, Vendor};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -48,6 +48,114 @@ pub fn read_validated(path: &Path, text: &str) -> Result<Table> {
     })?;
     let located = |pointer: &str, message: String| Error::at(Code::Revision, locate(path, text, pointer), message);
     export.into_table().map_err(|(pointer, message)| located(&pointer, message))
+}
+
+/// `read_validated` of a revision's data whose rows mostly stand, byte for byte, as in the
+/// revision released before it (`before`: that revision's text, its layout and frame): a
+/// row the same as there is that row, shared and not parsed again; only the others are. A
+/// build reads every revision, and ten of a 10,000-task table are 128 MB of JSON, most of
+/// it the same rows again. `None` when the two differ before their rows (document,
+/// legend, vendors), or any check fails: then the file is read whole (`read_validated`),
+/// which tells where.
+pub fn read_sharing(text: &str, laid: &Layout, before: (&str, &Layout, &Frame)) -> Option<Frame> {
+    use rayon::prelude::*;
+    use std::sync::Arc;
+    let (prev_text, prev_laid, prev) = before;
+    let prev_rows = prev.shared_rows();
+    if laid.head(text) != prev_laid.head(prev_text) || prev_laid.rows.len() != prev_rows.len() {
+        return None;
+    }
+    enum Read {
+        Same(Arc<Row>),
+        New(RowIn),
+    }
+    let read: Vec<Read> = (laid.rows.par_iter())
+        .map(|&(start, end)| {
+            let chunk = &text[start..end];
+            let no: u32 = chunk.strip_prefix("    {\n      \"no\": ")?.split(',').next()?.parse().ok()?;
+            let j = prev_rows.binary_search_by_key(&no, |r| r.no).ok();
+            let same = |j: &usize| prev_laid.rows.get(*j).is_some_and(|&(s, e)| &prev_text[s..e] == chunk);
+            if let Some(j) = j.filter(same) {
+                return Some(Read::Same(Arc::clone(&prev_rows[j])));
+            }
+            serde_json::from_str::<RowIn>(chunk).ok().filter(|r| r.no == no).map(Read::New)
+        })
+        .collect::<Option<_>>()?;
+    let mut rows: Vec<Arc<Row>> = Vec::with_capacity(read.len());
+    for (i, r) in read.into_iter().enumerate() {
+        let last = rows.last().map(|l| l.no);
+        let heading = |p: u32| rows.binary_search_by_key(&p, |h| h.no).is_ok_and(|k| rows[k].is_heading());
+        let row = match r {
+            // The same bytes under the same document and vendors: valid as they were, but
+            // for where they stand now.
+            Read::Same(row) => {
+                let placed = last.is_none_or(|l| l < row.no) && row.parent.is_none_or(heading);
+                placed.then_some(row)?
+            }
+            Read::New(r) => {
+                let row = row(i, r, &prev.vendors, &prev.document.legend, (last, &heading)).ok()?;
+                let same = prev.shared(row.no).filter(|p| ***p == row);
+                same.cloned().unwrap_or_else(|| Arc::new(row))
+            }
+        };
+        rows.push(row);
+    }
+    let tail = &text[laid.tail..];
+    let gaps = match tail == &prev_text[prev_laid.tail..] {
+        true => prev.gaps.clone(),
+        false => {
+            #[derive(Deserialize)]
+            struct Tail {
+                gaps: Vec<GapIn>,
+            }
+            let tail: Tail = serde_json::from_str(&format!("{{{}", tail.strip_prefix("  ],")?)).ok()?;
+            tail.gaps.into_iter().map(gap).collect()
+        }
+    };
+    let mut document = prev.document.clone();
+    document.legend.several = rows.iter().any(|r| several(r));
+    let (vendors, subsystems) = (prev.vendors.clone(), prev.subsystems.clone());
+    let table = Table { document, vendors, subsystems, gaps, ..Table::default() };
+    Some(Frame::from_parts(table, rows))
+}
+
+/// A `roles.json` as rolesite writes it (`serde_json::to_string_pretty`), cut at its rows:
+/// where what stands before them ends, each row's text (from its `    {` to its `    }`),
+/// and where what stands after begins (the rows' `  ]`). A string holds no line break, so
+/// a line of four spaces and a brace opens or closes a row, and only a row.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    head: usize,
+    rows: Vec<(usize, usize)>,
+    tail: usize,
+}
+
+impl Layout {
+    /// `None` when `text` is laid out otherwise (or has no rows).
+    pub fn of(text: &str) -> Option<Layout> {
+        const OPEN: &str = "\n  \"rows\": [\n";
+        let head = text.find(OPEN)? + OPEN.len();
+        let close = memchr::memmem::Finder::new("\n    }");
+        let mut rows = Vec::new();
+        let mut at = head;
+        loop {
+            let rest = &text[at..];
+            if !rest.starts_with("    {\n") {
+                return None;
+            }
+            let end = close.find(rest.as_bytes())? + "\n    }".len();
+            rows.push((at, at + end));
+            match &rest[end..] {
+                r if r.starts_with(",\n") => at += end + 2,
+                r if r.starts_with("\n  ]") => return Some(Layout { head, rows, tail: at + end + 1 }),
+                _ => return None,
+            }
+        }
+    }
+
+    fn head<'t>(&self, text: &'t str) -> &'t str {
+        &text[..self.head]
+    }
 }
 
 fn schema() -> &'static jsonschema::Validator {
@@ -205,37 +313,41 @@ impl Export {
             self.subsystems.into_iter().map(|s| Subsystem { id: s.id, name: s.name, aliases: s.aliases }).collect();
         let mut rows: Vec<Row> = Vec::with_capacity(self.rows.len());
         for (i, r) in self.rows.into_iter().enumerate() {
-            let row = row(i, r, &vendors, &document.legend, &rows)?;
+            let heading = |p: u32| rows.binary_search_by_key(&p, |h| h.no).is_ok_and(|k| rows[k].is_heading());
+            let row = row(i, r, &vendors, &document.legend, (rows.last().map(|l| l.no), &heading))?;
             rows.push(row);
         }
-        let gaps = self
-            .gaps
-            .into_iter()
-            .map(|g| Gap {
-                from: g.from,
-                to: g.to,
-                reason: g.reason,
-                lost_text: g.lost_text,
-                location: Location::default(),
-            })
-            .collect();
+        let gaps = self.gaps.into_iter().map(gap).collect();
         // Whether the legend let a cell hold several symbols is not written down; the data
         // shows it: a vendor with two roles at one column.
         let mut document = document;
-        document.legend.several = rows.iter().any(|r| {
-            r.roles.iter().enumerate().any(|(i, a)| r.roles[..i].iter().any(|b| b.col == a.col && b.vendor == a.vendor))
-        });
+        document.legend.several = rows.iter().any(several);
         let findings = rows.iter().flat_map(Row::findings).collect();
         Ok(Table { document, vendors, subsystems, rows, gaps, findings, sources: Vec::new() })
     }
 }
 
+fn gap(g: GapIn) -> Gap {
+    Gap { from: g.from, to: g.to, reason: g.reason, lost_text: g.lost_text, location: Location::default() }
+}
+
+/// Whether a row has two roles of one vendor at one column: a legend that lets a cell
+/// hold several symbols (not written down; the data shows it).
+fn several(r: &Row) -> bool {
+    r.roles.iter().enumerate().any(|(i, a)| r.roles[..i].iter().any(|b| b.col == a.col && b.vendor == a.vendor))
+}
+
+/// The rows before a row as its checks see them: the last one's number, and whether a
+/// number is a heading's among them.
+type Before<'a> = (Option<u32>, &'a dyn Fn(u32) -> bool);
+
 /// Row `i` as the model holds it, checked against the vendors and the rows before it.
-fn row(i: usize, r: RowIn, vendors: &[Vendor], legend: &Legend, before: &[Row]) -> std::result::Result<Row, Fault> {
+fn row(i: usize, r: RowIn, vendors: &[Vendor], legend: &Legend, before: Before) -> std::result::Result<Row, Fault> {
     let at = |field: &str| format!("/rows/{i}{field}");
-    if let Some(last) = before.last().filter(|last| last.no >= r.no) {
+    let (last, is_heading) = before;
+    if let Some(last) = last.filter(|&last| last >= r.no) {
         let message =
-            format!("項番 {} does not come after 項番 {}: rows stand in ascending order, each once", r.no, last.no);
+            format!("項番 {} does not come after 項番 {last}: rows stand in ascending order, each once", r.no);
         return Err((at("/no"), message));
     }
     let kind = if r.kind == "heading" { Kind::Heading } else { Kind::Task };
@@ -243,8 +355,7 @@ fn row(i: usize, r: RowIn, vendors: &[Vendor], legend: &Legend, before: &[Row]) 
         return Err((at("/url"), format!("{} is not the page of 項番 {}", r.url, r.no)));
     }
     if let Some(p) = r.parent {
-        let heading = before.binary_search_by_key(&p, |h| h.no).is_ok_and(|k| before[k].is_heading());
-        if !heading {
+        if !is_heading(p) {
             return Err((at("/parent"), format!("項番 {p} is no heading before 項番 {}", r.no)));
         }
     }
@@ -335,5 +446,64 @@ mod tests {
             assert!(e.starts_with(&format!("r.json:{line}:")), "{e}");
             assert!(e.contains(says) && e.contains("error[revision]"), "{e}");
         }
+    }
+
+    /// `SMALL` with more rows, written as rolesite writes a revision's data.
+    fn written(edit: impl Fn(&mut Table)) -> String {
+        let mut t = read_text(Path::new("r.json"), SMALL).unwrap();
+        for no in 3..40 {
+            let mut row = t.rows[1].clone();
+            (row.no, row.name) = (no, format!("作業{no}"));
+            t.rows.push(row);
+        }
+        edit(&mut t);
+        crate::export::roles_json(&t, Path::new("."), None).0
+    }
+
+    #[test]
+    fn a_revision_read_by_its_rows_changed_is_the_revision_read_whole() {
+        let first = written(|_| {});
+        let frame = Frame::sharing(read_validated(Path::new("a.json"), &first).unwrap(), None);
+        let laid = Layout::of(&first).expect("laid out as written");
+        let edits: [(&str, fn(&mut Table)); 4] = [
+            ("nothing", |_| {}),
+            ("a rename and a role moved", |t| {
+                t.rows[5].name = "改名".into();
+                t.rows[9].roles.clear();
+            }),
+            ("a row added and one removed", |t| {
+                t.rows.remove(12);
+                let mut row = t.rows[3].clone();
+                row.no = 99;
+                t.rows.push(row);
+            }),
+            ("a gap", |t| {
+                t.gaps.push(crate::model::Gap {
+                    from: 40,
+                    to: 41,
+                    reason: "欠落".into(),
+                    lost_text: None,
+                    location: Default::default(),
+                })
+            }),
+        ];
+        for (what, edit) in edits {
+            let second = written(edit);
+            let whole = Frame::sharing(read_validated(Path::new("b.json"), &second).unwrap(), Some(&frame));
+            let mine = Layout::of(&second).unwrap();
+            let shared = read_sharing(&second, &mine, (&first, &laid, &frame)).expect(what);
+            assert_eq!(shared.to_table().rows, whole.to_table().rows, "{what}");
+            assert_eq!(shared.gaps, whole.gaps, "{what}");
+            assert_eq!(shared.document, whole.document, "{what}");
+            assert_eq!(shared.shared_with(&frame), whole.shared_with(&frame), "{what}");
+        }
+        // What the rows stand under changed (a vendor renamed), or a row no longer stands
+        // where it may (its parent is no heading now): read whole instead.
+        let renamed = written(|t| t.vendors[0].name = "別名".into());
+        assert!(read_sharing(&renamed, &Layout::of(&renamed).unwrap(), (&first, &laid, &frame)).is_none());
+        let orphaned = written(|t| t.rows[0].kind = crate::model::Kind::Task);
+        assert!(read_sharing(&orphaned, &Layout::of(&orphaned).unwrap(), (&first, &laid, &frame)).is_none());
+        assert!(read_validated(Path::new("o.json"), &orphaned).unwrap_err().to_string().contains("no heading"));
+        assert!(Layout::of(SMALL).is_none(), "laid out otherwise");
     }
 }
