@@ -465,7 +465,8 @@ mod tests {
         let first = written(|_| {});
         let frame = Frame::sharing(read_validated(Path::new("a.json"), &first).unwrap(), None);
         let laid = Layout::of(&first).expect("laid out as written");
-        let edits: [(&str, fn(&mut Table)); 4] = [
+        type Edit = fn(&mut Table);
+        let edits: [(&str, Edit); 4] = [
             ("nothing", |_| {}),
             ("a rename and a role moved", |t| {
                 t.rows[5].name = "改名".into();
