@@ -214,37 +214,56 @@ fn literal(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     serde_json::from_str::<String>(s).ok().map(std::borrow::Cow::Owned)
 }
 
-/// A manifest of entries borrowed from the pages and trees that list them, in URL order:
-/// what a one-off build checks and writes without a copy of their words.
+/// A manifest of entries borrowed from the pages that list them and from the frozen trees
+/// taken over (each tree's files in URL order already, and all of a tree's URLs between
+/// two others'), in URL order: what a one-off build checks and writes without a copy of
+/// their words or a list of the trees' 128,000 entries.
 pub struct Listing<'a> {
-    entries: Vec<Entry<'a>>,
+    made: Vec<Entry<'a>>,
+    trees: &'a [crate::page::Tree],
 }
 
 impl<'a> Listing<'a> {
-    pub fn new(entries: impl IntoIterator<Item = Entry<'a>>) -> Listing<'a> {
-        let mut entries: Vec<Entry<'a>> = entries.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.url.cmp(b.url));
-        Listing { entries }
+    /// `made`, in any order, and `trees`, in prefix order.
+    pub fn new(made: impl IntoIterator<Item = Entry<'a>>, trees: &'a [crate::page::Tree]) -> Listing<'a> {
+        let mut made: Vec<Entry<'a>> = made.into_iter().collect();
+        made.sort_unstable_by(|a, b| a.url.cmp(b.url));
+        Listing { made, trees }
     }
 
     pub fn has(&self, url: &str) -> bool {
-        self.entries.binary_search_by(|e| e.url.cmp(url)).is_ok()
+        self.made.binary_search_by(|e| e.url.cmp(url)).is_ok()
+            || self.trees.iter().any(|t| url.starts_with(&t.prefix) && t.files.lists(url))
+    }
+
+    /// Every entry, in URL order: the pages' and the trees' merged.
+    fn entries(&self) -> impl Iterator<Item = Entry<'a>> + '_ {
+        let trees =
+            (self.trees.iter().flat_map(|t| t.files.listed())).map(|(url, kind, title)| Entry { url, kind, title });
+        let (mut made, mut trees) = (self.made.iter().copied().peekable(), trees.peekable());
+        std::iter::from_fn(move || match (made.peek(), trees.peek()) {
+            (Some(a), Some(b)) if b.url < a.url => trees.next(),
+            (Some(_), _) => made.next(),
+            (None, _) => trees.next(),
+        })
     }
 
     /// The file (see `to_json`).
     pub fn to_json(&self) -> String {
-        let words = self.entries.iter().map(|e| e.url.len() + e.kind.len() + e.title.len()).sum();
-        to_json(self.entries.iter().copied(), words)
+        let words: usize = self.entries().map(|e| e.url.len() + e.kind.len() + e.title.len() + 72).sum();
+        let mut out = Vec::with_capacity(words + 16);
+        self.write_json(&mut out).expect("written to memory");
+        String::from_utf8(out).expect("strings written as JSON are UTF-8")
     }
 
     /// The file, written to `out` as it is made.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        write_json(self.entries.iter().copied(), out)
+        write_json(self.entries(), out)
     }
 
     /// The same entries, held.
     pub fn to_manifest(&self) -> Manifest {
-        Manifest::new(self.entries.iter().copied())
+        Manifest::new(self.entries())
     }
 }
 
@@ -258,11 +277,9 @@ fn to_json<'a>(entries: impl ExactSizeIterator<Item = Entry<'a>>, words: usize) 
 }
 
 /// `to_json`, written to `out`.
-fn write_json<'a>(
-    entries: impl ExactSizeIterator<Item = Entry<'a>>,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    if entries.len() == 0 {
+fn write_json<'a>(entries: impl Iterator<Item = Entry<'a>>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut entries = entries.peekable();
+    if entries.peek().is_none() {
         return out.write_all(b"{\n  \"urls\": []\n}\n");
     }
     out.write_all(b"{\n  \"urls\": [")?;

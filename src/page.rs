@@ -64,6 +64,9 @@ pub struct TreeFiles {
     words: String,
     /// Each file's path and title in `words`, and its kind.
     spots: Vec<(Span, Option<(&'static str, Span)>)>,
+    /// The files `urls.json` lists (those with a kind and title), by their places in
+    /// `spots`, in URL order: as the manifest merges them in, unsorted again.
+    by_url: Vec<u32>,
 }
 
 /// Where a word stands in `TreeFiles::words`: its start and end.
@@ -85,8 +88,11 @@ impl TreeFiles {
         if spots.windows(2).any(|w| at(w[0].0) == at(w[1].0)) {
             return None;
         }
+        let url = |i: &u32| crate::urls::url_of_file(at(spots[*i as usize].0));
+        let mut by_url: Vec<u32> = (0..to_u32(spots.len())).filter(|&i| spots[i as usize].1.is_some()).collect();
+        by_url.sort_by(|a, b| url(a).cmp(url(b)));
         words.shrink_to_fit();
-        Some(TreeFiles { words, spots })
+        Some(TreeFiles { words, spots, by_url })
     }
 
     fn at(&self, (start, end): (u32, u32)) -> &str {
@@ -112,6 +118,21 @@ impl TreeFiles {
     /// The paths alone, in order.
     pub fn paths(&self) -> impl Iterator<Item = &str> + '_ {
         self.spots.iter().map(|(path, _)| self.at(*path))
+    }
+
+    /// The files `urls.json` lists, in URL order: each one's URL, kind and title.
+    pub fn listed(&self) -> impl Iterator<Item = (&str, &'static str, &str)> + '_ {
+        self.by_url.iter().filter_map(|&i| {
+            let (path, listing) = self.spots[i as usize];
+            let (kind, title) = listing?;
+            Some((crate::urls::url_of_file(self.at(path)), kind, self.at(title)))
+        })
+    }
+
+    /// Whether `urls.json` lists a file of the tree at `url`.
+    pub fn lists(&self, url: &str) -> bool {
+        let at = |i: &u32| crate::urls::url_of_file(self.at(self.spots[*i as usize].0));
+        self.by_url.binary_search_by(|i| at(i).cmp(url)).is_ok()
     }
 
     pub fn contains(&self, path: &str) -> bool {

@@ -513,11 +513,7 @@ fn publish_manifest(
         return Ok((key, page, Some(manifest)));
     }
     let made = made().map(|(path, (kind, title))| manifest::Entry { url: urls::url_of_file(path), kind, title });
-    let in_trees = trees.iter().flat_map(|t| t.files.iter()).filter_map(|f| {
-        let (kind, title) = f.listing?;
-        Some(manifest::Entry { url: urls::url_of_file(f.path), kind, title })
-    });
-    let listing = manifest::Listing::new(made.chain(in_trees));
+    let listing = manifest::Listing::new(made, trees);
     if let Some(published) = &baseline.manifest {
         Error::from_findings(&published.check(&|url| listing.has(url)))?;
     }

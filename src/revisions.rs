@@ -576,3 +576,71 @@ fn marks(was_t: &dyn Version, was: &Row, t: &dyn Version, now: &Row) -> Vec<Mark
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Frame, Table};
+    use crate::read::frozen::tests::SMALL;
+    use crate::read::frozen::{read_sharing, read_text, read_validated, Layout};
+    use std::path::Path;
+
+    /// `SMALL` with more rows, written as rolesite writes a revision's data.
+    fn written(edit: impl Fn(&mut Table)) -> String {
+        let mut t = read_text(Path::new("r.json"), SMALL).unwrap();
+        for no in 3..40 {
+            let mut row = t.rows[1].clone();
+            (row.no, row.name) = (no, format!("作業{no}"));
+            t.rows.push(row);
+        }
+        edit(&mut t);
+        crate::export::roles_json(&t, Path::new("."), None).0
+    }
+
+    #[test]
+    fn a_revision_read_by_its_rows_changed_is_the_revision_read_whole() {
+        let first = written(|_| {});
+        let frame = Frame::sharing(read_validated(Path::new("a.json"), &first).unwrap(), None);
+        let laid = Layout::of(&first).expect("laid out as written");
+        type Edit = fn(&mut Table);
+        let edits: [(&str, Edit); 4] = [
+            ("nothing", |_| {}),
+            ("a rename and a role moved", |t| {
+                t.rows[5].name = "改名".into();
+                t.rows[9].roles.clear();
+            }),
+            ("a row added and one removed", |t| {
+                t.rows.remove(12);
+                let mut row = t.rows[3].clone();
+                row.no = 99;
+                t.rows.push(row);
+            }),
+            ("a gap", |t| {
+                t.gaps.push(crate::model::Gap {
+                    from: 40,
+                    to: 41,
+                    reason: "欠落".into(),
+                    lost_text: None,
+                    location: Default::default(),
+                })
+            }),
+        ];
+        for (what, edit) in edits {
+            let second = written(edit);
+            let whole = Frame::sharing(read_validated(Path::new("b.json"), &second).unwrap(), Some(&frame));
+            let mine = Layout::of(&second).unwrap();
+            let shared = read_sharing(&second, &mine, (&first, &laid, &frame)).expect(what);
+            assert_eq!(shared.to_table().rows, whole.to_table().rows, "{what}");
+            assert_eq!(shared.gaps, whole.gaps, "{what}");
+            assert_eq!(shared.document, whole.document, "{what}");
+            assert_eq!(shared.shared_with(&frame), whole.shared_with(&frame), "{what}");
+        }
+        // What the rows stand under changed (a vendor renamed), or a row no longer stands
+        // where it may (its parent is no heading now): read whole instead.
+        let renamed = written(|t| t.vendors[0].name = "別名".into());
+        assert!(read_sharing(&renamed, &Layout::of(&renamed).unwrap(), (&first, &laid, &frame)).is_none());
+        let orphaned = written(|t| t.rows[0].kind = crate::model::Kind::Task);
+        assert!(read_sharing(&orphaned, &Layout::of(&orphaned).unwrap(), (&first, &laid, &frame)).is_none());
+        assert!(read_validated(Path::new("o.json"), &orphaned).unwrap_err().to_string().contains("no heading"));
+        assert!(Layout::of(SMALL).is_none(), "laid out otherwise");
+    }
+}

@@ -78,8 +78,21 @@ fn verbose_adds_each_stage_time_before_the_closing_line() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(lines.len() >= 4, "{stderr}");
+    // Each stage's time and, where the system tells it, the peak memory so far: a high
+    // water mark, so it never falls from one stage to the next.
+    let mut peaks = Vec::new();
     for line in &lines[..lines.len() - 1] {
-        assert!(line.trim_end().ends_with(" ms") && line.contains(':'), "not a stage time: {line:?}");
+        let (_, told) = line.split_once(':').unwrap_or_else(|| panic!("not a stage time: {line:?}"));
+        let (time, peak) = told.split_once(", peak ").map_or((told, None), |(t, p)| (t, Some(p)));
+        assert!(time.trim_end().ends_with(" ms"), "not a stage time: {line:?}");
+        time.trim().trim_end_matches(" ms").parse::<f64>().unwrap_or_else(|_| panic!("not a time: {line:?}"));
+        if let Some(peak) = peak {
+            peaks.push(peak.trim().strip_suffix(" MiB").and_then(|p| p.trim().parse::<u64>().ok()).expect(line));
+        }
+    }
+    if cfg!(target_os = "linux") {
+        assert_eq!(peaks.len(), lines.len() - 1, "every stage tells the peak memory: {stderr}");
+        assert!(peaks.windows(2).all(|w| w[0] <= w[1]) && peaks[0] > 0, "{stderr}");
     }
     assert!(lines.last().unwrap().starts_with("built "), "{stderr}");
 }
