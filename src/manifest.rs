@@ -46,11 +46,14 @@ impl PartialEq for Manifest {
 
 impl Eq for Manifest {}
 
-/// Builds a manifest's words, each kind written once.
+/// Builds a manifest's words, each kind written once, and each title once: a page of a
+/// row has the same title in every revision that did not change it.
 #[derive(Default)]
 struct Words {
     words: String,
     kinds: Vec<(u32, u32)>,
+    /// Where each title was written, by its hash.
+    titles: HashMap<u64, (u32, u32)>,
 }
 
 impl Words {
@@ -72,8 +75,21 @@ impl Words {
         }
     }
 
+    fn title(&mut self, title: &str) -> (u32, u32) {
+        let hash = crate::hash::short(title.as_bytes());
+        let known = self.titles.get(&hash).copied();
+        match known.filter(|&(at, len)| &self.words[at as usize..(at + len) as usize] == title) {
+            Some(t) => t,
+            None => {
+                let t = self.put(title);
+                self.titles.entry(hash).or_insert(t);
+                t
+            }
+        }
+    }
+
     fn spot(&mut self, e: Entry, line: u32) -> Spot {
-        Spot { url: self.put(e.url), kind: self.kind(e.kind), title: self.put(e.title), line }
+        Spot { url: self.put(e.url), kind: self.kind(e.kind), title: self.title(e.title), line }
     }
 }
 

@@ -132,7 +132,7 @@ pub(crate) enum Before {
     /// Absent or empty.
     Nothing,
     /// Made by rolesite: the files its last build wrote.
-    Marked(HashSet<String>),
+    Marked(Paths),
     /// A site an earlier rolesite wrote before folders carried a marker: the files its
     /// `urls.json` lists are taken as its own, beside those the new site writes.
     Unmarked(HashSet<String>),
@@ -167,15 +167,58 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
     ))
 }
 
+/// The files a marker lists, held as its text with each line's place, in order: a site
+/// with frozen revisions lists 141,000 files, held through a whole build.
+#[derive(Debug)]
+pub(crate) struct Paths {
+    text: String,
+    lines: Vec<(u32, u32)>,
+}
+
+impl Paths {
+    /// The lines of `text` after its first (the marker's head).
+    fn of(text: String) -> Paths {
+        let mut lines = Vec::new();
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let bare = line.trim_end_matches(['\n', '\r']);
+            if at > 0 {
+                lines.push((to_u32(at), to_u32(at + bare.len())));
+            }
+            at += line.len();
+        }
+        let mut paths = Paths { text, lines };
+        // Written in order; sorted if it was not, so a lookup is a search.
+        if !paths.lines.windows(2).all(|w| paths.at(w[0]) <= paths.at(w[1])) {
+            let mut lines = std::mem::take(&mut paths.lines);
+            lines.sort_by(|a, b| paths.at(*a).cmp(paths.at(*b)));
+            paths.lines = lines;
+        }
+        paths
+    }
+
+    fn at(&self, (start, end): (u32, u32)) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    pub(crate) fn contains(&self, path: &str) -> bool {
+        self.lines.binary_search_by(|l| self.at(*l).cmp(path)).is_ok()
+    }
+}
+
+/// A marker's size stays under 4 GiB.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("a marker stays under 4 GiB")
+}
+
 /// The files the marker of `dir` lists, when it carries rolesite's marker.
-pub(crate) fn marked(dir: &Path) -> Result<Option<HashSet<String>>> {
+pub(crate) fn marked(dir: &Path) -> Result<Option<Paths>> {
     let path = dir.join(MARKER);
     if !crate::files::exists(&path) {
         return Ok(None);
     }
     let text = crate::files::text(&path, "the output folder's marker")?;
-    let mut lines = text.lines();
-    Ok((lines.next() == Some(MARKER_HEAD)).then(|| lines.map(str::to_string).collect()))
+    Ok((text.lines().next() == Some(MARKER_HEAD)).then(|| Paths::of(text)))
 }
 
 /// The marker of a folder holding `files` (paths under it, in order).
@@ -281,4 +324,25 @@ fn foreign_files(output: &Output, foreign: &[String]) -> Error {
 /// `path` under `dir`, with `/` between its parts, as page paths are written.
 pub(crate) fn relative(dir: &Path, path: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{marker, Paths, MARKER_HEAD};
+
+    #[test]
+    fn a_marker_lists_exactly_the_files_written_in_it() {
+        let files = ["assets/site.css", "index.html", "items/1/index.html", "rev/a/items/1/index.html", "urls.json"];
+        let paths = Paths::of(String::from_utf8(marker(files.iter().copied())).unwrap());
+        for f in files {
+            assert!(paths.contains(f), "{f}");
+        }
+        for other in [MARKER_HEAD, "", "items/1/", "items/2/index.html", "urls.json\n", "assets"] {
+            assert!(!paths.contains(other), "{other:?}");
+        }
+        // Out of order, or with Windows line ends: the same files.
+        let shuffled = Paths::of(format!("{MARKER_HEAD}\r\nurls.json\r\nindex.html\r\nassets/site.css\r\n"));
+        assert!(["urls.json", "index.html", "assets/site.css"].iter().all(|f| shuffled.contains(f)));
+        assert!(!shuffled.contains("items/1/index.html"));
+    }
 }
