@@ -118,23 +118,30 @@ fn plain(html: &str) -> String {
 /// which the index covers.
 /// `revisions` gives each revision's label, name (平成28年5月版) and table, in order.
 pub fn revisions_js<'a>(revisions: &[(&'a str, String, &'a crate::model::Frame)]) -> Vec<u8> {
-    #[derive(serde::Serialize)]
-    struct Revisions<'a> {
-        revs: Vec<(&'a str, &'a str)>,
-        docs: Vec<(usize, u32, &'static str, &'a str)>,
+    use std::io::Write;
+    // As serde_json writes `{"revs": [[label, name]…], "docs": [[revision, 項番, "h"|"t",
+    // name]…]}`, straight into one buffer of about its size: ten revisions of a large
+    // table are some 114,000 rows, and the file is kept for the whole build.
+    let rows = || revisions.iter().enumerate().flat_map(|(i, (_, _, t))| t.rows().map(move |row| (i, row)));
+    let size: usize = rows().map(|(_, row)| row.name.len() + 24).sum();
+    let mut out = Vec::with_capacity(size + 64 * revisions.len() + 64);
+    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).expect("a string");
+    out.extend_from_slice(b"window.ROLESITE_REVISIONS = {\"revs\":[");
+    for (k, (label, edition, _)) in revisions.iter().enumerate() {
+        out.extend_from_slice(if k == 0 { b"[" } else { b",[" });
+        string(&mut out, label);
+        out.push(b',');
+        string(&mut out, edition);
+        out.push(b']');
     }
-    let revs = revisions.iter().map(|(label, edition, _)| (*label, edition.as_str())).collect();
-    let docs = revisions
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, _, table))| {
-            table.rows().map(move |row| (i, row.no, if row.is_heading() { "h" } else { "t" }, row.name.as_str()))
-        })
-        .collect();
-    // Written once into one buffer, kept for the whole build: no room for growth left.
-    let mut out = b"window.ROLESITE_REVISIONS = ".to_vec();
-    serde_json::to_writer(&mut out, &Revisions { revs, docs }).expect("strings and numbers");
-    out.extend_from_slice(b";\n");
+    out.extend_from_slice(b"],\"docs\":[");
+    for (k, (i, row)) in rows().enumerate() {
+        let kind = if row.is_heading() { "h" } else { "t" };
+        write!(out, "{}[{i},{},\"{kind}\",", if k == 0 { "" } else { "," }, row.no).expect("written to memory");
+        string(&mut out, &row.name);
+        out.push(b']');
+    }
+    out.extend_from_slice(b"]};\n");
     out.shrink_to_fit();
     out
 }
