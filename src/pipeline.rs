@@ -113,6 +113,16 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity, released) = inputs?;
+    // A one-off build writes the revisions' search file now, made from the rows read just
+    // before, rather than holding it while the pages are made.
+    let search_revisions = match (run.sink, released.is_empty()) {
+        (_, true) => None,
+        (Some(sink), false) => {
+            let mut page = Page::new(urls::SEARCH_REVISIONS, released.search_made());
+            Some((sink.put(&mut page).map(Some)?, page))
+        }
+        (None, false) => Some((None, Page::new(urls::SEARCH_REVISIONS, released.search()))),
+    };
     let revisions = &released.revisions[..];
     let timeline = revisions::Timeline::new(&released, &table, renumbered(&continuity));
     // A build kept for the next hashes what else its pages are made from, and takes over
@@ -217,12 +227,11 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         pages.push(m.page);
     }
     // A one-off build writes each file made after rendering at once, as it did the pages.
-    let mut add = |page: Page| insert_made(&mut pages, &mut summaries, &mut kept, keep, page, run.sink);
     for (path, bytes) in search {
-        add(Page::new(path, bytes))?;
+        insert_made(&mut pages, &mut summaries, &mut kept, keep, Page::new(path, bytes), run.sink)?;
     }
-    if !released.is_empty() {
-        add(Page::new(urls::SEARCH_REVISIONS, released.search.clone()))?;
+    if let Some((written, page)) = search_revisions {
+        insert_placed(&mut pages, &mut summaries, &mut kept, keep, page, written);
     }
     // The revisions are held on only for a next build: they are most of what a build of a
     // table released many times holds.

@@ -138,8 +138,9 @@ pub struct Released {
     pub revisions: Vec<Revision>,
     /// What changed into each revision from the one before (the first: nothing compared).
     pub steps: Vec<Changes>,
-    /// `assets/search-revisions.js`: every revision's rows for the search box.
-    pub search: bytes::Bytes,
+    /// `assets/search-revisions.js`: every revision's rows for the search box, made once
+    /// when first asked for (`search`) and kept for a watching process's next builds.
+    search: std::sync::OnceLock<bytes::Bytes>,
     /// The latest revision as changes are computed from it: each build compares its
     /// working data with it.
     latest: Option<changes::Snapshot>,
@@ -150,6 +151,17 @@ pub struct Released {
 impl Released {
     pub fn is_empty(&self) -> bool {
         self.revisions.is_empty()
+    }
+
+    /// `assets/search-revisions.js`, kept once made.
+    pub fn search(&self) -> bytes::Bytes {
+        self.search.get_or_init(|| self.search_made()).clone()
+    }
+
+    /// `assets/search-revisions.js`, made and not kept: a one-off build writes it at once.
+    pub fn search_made(&self) -> bytes::Bytes {
+        let named: Vec<_> = self.revisions.iter().map(|r| (r.label(), r.edition(), &r.table)).collect();
+        crate::search::revisions_js(&named).into()
     }
 }
 
@@ -182,8 +194,7 @@ pub fn load(
             _ => changes::between(&revisions[i - 1].table, &revisions[i].table, &revisions[i].moves()),
         })
         .collect();
-    let named: Vec<_> = revisions.iter().map(|r| (r.label(), r.edition(), &r.table)).collect();
-    let search = crate::search::revisions_js(&named).into();
+    let search = std::sync::OnceLock::new();
     let latest = revisions.last().map(|r| changes::Snapshot::of(&r.table));
     Ok(Arc::new(Released { revisions, steps, search, latest, files }))
 }
