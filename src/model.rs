@@ -243,16 +243,23 @@ pub trait Version: Sync {
     }
 }
 
+/// The parts a `Table` and a `Frame` hold alike, as `Version` reads them.
+macro_rules! held_parts {
+    () => {
+        fn document(&self) -> &Document {
+            &self.document
+        }
+        fn vendors(&self) -> &[Vendor] {
+            &self.vendors
+        }
+        fn gaps(&self) -> &[Gap] {
+            &self.gaps
+        }
+    };
+}
+
 impl Version for Table {
-    fn document(&self) -> &Document {
-        &self.document
-    }
-    fn vendors(&self) -> &[Vendor] {
-        &self.vendors
-    }
-    fn gaps(&self) -> &[Gap] {
-        &self.gaps
-    }
+    held_parts!();
     fn row(&self, no: u32) -> Option<&Row> {
         Table::row(self, no)
     }
@@ -353,15 +360,7 @@ impl Frame {
 }
 
 impl Version for Frame {
-    fn document(&self) -> &Document {
-        &self.document
-    }
-    fn vendors(&self) -> &[Vendor] {
-        &self.vendors
-    }
-    fn gaps(&self) -> &[Gap] {
-        &self.gaps
-    }
+    held_parts!();
     fn row(&self, no: u32) -> Option<&Row> {
         Frame::row(self, no)
     }
