@@ -23,7 +23,9 @@ pub struct Entry<'a> {
 /// published file and made anew, cost a build more than a whole table did.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    words: String,
+    /// Shared with the frozen trees' file lists that take their titles from it
+    /// (`page::TreeFiles::sharing_titles`).
+    words: std::sync::Arc<str>,
     /// In URL order.
     spots: Vec<Spot>,
 }
@@ -106,13 +108,20 @@ impl Manifest {
         Manifest::sorted(words.words, spots)
     }
 
-    fn sorted(mut words: String, mut spots: Vec<Spot>) -> Manifest {
+    fn sorted(words: String, mut spots: Vec<Spot>) -> Manifest {
         // Held for a whole build (or a watching session): no room kept for growth.
-        words.shrink_to_fit();
         spots.shrink_to_fit();
         let at = |(start, len): (u32, u32)| &words[start as usize..(start + len) as usize];
         spots.sort_by(|a, b| at(a.url).cmp(at(b.url)));
-        Manifest { words, spots }
+        Manifest { words: words.into(), spots }
+    }
+
+    /// Its words, and where the title of `url` stands in them (start, end).
+    pub fn title_at(&self, url: &str) -> Option<(&std::sync::Arc<str>, (u32, u32))> {
+        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
+        let i = self.spots.binary_search_by(|s| at(s.url).cmp(url)).ok()?;
+        let (start, len) = self.spots[i].title;
+        Some((&self.words, (start, start + len)))
     }
 
     fn entry(&self, s: &Spot) -> Entry<'_> {

@@ -135,8 +135,10 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     Error::from_findings(&plan::check_continuity(&specs, &continuity))?;
     // Each released revision's frozen pages: taken over where they stand whole, made from
     // the same inputs; else made again.
-    let frozen: Vec<Frozen> =
-        revisions.par_iter().enumerate().map(|(k, rev)| frozen_plan(project, &theme, revisions, k, run, rev)).collect();
+    let frozen: Vec<Frozen> = (0..revisions.len())
+        .into_par_iter()
+        .map(|k| frozen_plan(project, (&theme, baseline), revisions, k, run))
+        .collect();
     clock.lap("read and check");
 
     // Each page made goes out at once in a one-off build.
@@ -338,12 +340,12 @@ impl Frozen {
 /// show and this version of rolesite.
 fn frozen_plan(
     project: &Project,
-    theme: &theme::Theme,
+    (theme, baseline): (&theme::Theme, &Baseline),
     revisions: &[revisions::Revision],
     k: usize,
     run: Run,
-    rev: &revisions::Revision,
 ) -> Frozen {
+    let rev = &revisions[k];
     let before = k.checked_sub(1).map_or(0, |j| revisions[j].key);
     let config = &project.config;
     let settings = format!("{:?}{:?}{}", config.base_url, config.citation.format, env!("CARGO_PKG_VERSION"));
@@ -361,8 +363,13 @@ fn frozen_plan(
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
         // Nobody takes this build's trees over by their stamps' bytes (see `Tree::stamp`):
         // a one-off build leaves them where they stand, unheld.
+        // Nor is it kept: its titles that are as published are read from the baseline's
+        // manifest, which the build holds anyway.
         (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key).map(|mut tree| {
             tree.stamp.bytes = bytes::Bytes::new();
+            if let Some(published) = &baseline.manifest {
+                tree.files = Arc::new(tree.files.sharing_titles(&published.manifest));
+            }
             tree
         }),
         (None, None) => None,
