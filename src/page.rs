@@ -103,10 +103,12 @@ impl TreeFiles {
         Some(TreeFiles { words, shared: None, spots, by_url })
     }
 
-    /// The same files, each title that `published` gives the same URL read from its words
-    /// instead of held again: a frozen page's title is the one published, in every build
-    /// that takes its tree over (128,000 titles for ten revisions of a 10,000-task table).
-    pub fn sharing_titles(&self, published: &crate::manifest::Manifest) -> TreeFiles {
+    /// The same files, each title that the published manifest gives the same URL read from
+    /// its words instead of held again (`published`: the manifest's words and where the
+    /// title of a URL stands in them, `manifest::Manifest::title_at`): a frozen page's title
+    /// is the one published, in every build that takes its tree over (128,000 titles for
+    /// ten revisions of a 10,000-task table).
+    pub fn sharing_titles<'m>(&self, published: impl Fn(&str) -> Option<(&'m Arc<str>, Span)>) -> TreeFiles {
         let mut words = String::with_capacity(self.words.len());
         let mut put = |s: &str| {
             let start = words.len();
@@ -119,7 +121,7 @@ impl TreeFiles {
                 let (path, url) = (self.at(path), crate::urls::url_of_file(self.at(path)));
                 let listing = listing.map(|(kind, title)| {
                     let own = self.title(title);
-                    let same = published.title_at(url).filter(|(w, (s, e))| {
+                    let same = published(url).filter(|(w, (s, e))| {
                         *s < SHARED
                             && &w[*s as usize..*e as usize] == own
                             && shared.as_ref().is_none_or(|x| Arc::ptr_eq(x, w))
@@ -216,7 +218,7 @@ pub fn held(trees: &[Tree], path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{TreeFile, TreeFiles};
-    use crate::manifest::{Entry, Manifest};
+    use std::sync::Arc;
 
     #[test]
     fn a_tree_reading_its_titles_from_the_published_manifest_lists_the_same() {
@@ -228,12 +230,16 @@ mod tests {
             file("rev/a/assets.txt", None),
         ])
         .unwrap();
-        let published = Manifest::new([
-            Entry { url: "rev/a/items/1/", kind: "item", title: "項番1 計画(a版)" },
-            Entry { url: "rev/a/items/2/", kind: "item", title: "項番2 別名(a版)" },
-            Entry { url: "items/1/", kind: "item", title: "項番1 計画" },
-        ]);
-        let shared = files.sharing_titles(&published);
+        // A published manifest's words, and where each URL's title stands in them.
+        let words: Arc<str> = "項番1 計画項番1 計画(a版)項番2 別名(a版)".into();
+        let places =
+            [("items/1/", "項番1 計画"), ("rev/a/items/1/", "項番1 計画(a版)"), ("rev/a/items/2/", "項番2 別名(a版)")];
+        let published = |url: &str| {
+            let (_, title) = places.iter().find(|(u, _)| *u == url)?;
+            let start = words.find(title)? as u32;
+            Some((&words, (start, start + title.len() as u32)))
+        };
+        let shared = files.sharing_titles(published);
         let listed: Vec<_> = files.listed().collect();
         assert_eq!(shared.listed().collect::<Vec<_>>(), listed);
         assert_eq!(
@@ -244,6 +250,6 @@ mod tests {
         assert!(shared.words.len() < files.words.len(), "the title as published is not held again");
         assert!(shared.words.contains("項番2 設計") && !shared.words.contains("項番1 計画"));
         // Shared again, against the same manifest: the same.
-        assert_eq!(shared.sharing_titles(&published).listed().collect::<Vec<_>>(), listed);
+        assert_eq!(shared.sharing_titles(published).listed().collect::<Vec<_>>(), listed);
     }
 }

@@ -368,7 +368,7 @@ fn frozen_plan(
         (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key).map(|mut tree| {
             tree.stamp.bytes = bytes::Bytes::new();
             if let Some(published) = &baseline.manifest {
-                tree.files = Arc::new(tree.files.sharing_titles(&published.manifest));
+                tree.files = Arc::new(tree.files.sharing_titles(|url| published.manifest.title_at(url)));
             }
             tree
         }),
