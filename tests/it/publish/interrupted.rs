@@ -81,11 +81,16 @@ fn wait_for(ready: impl Fn() -> bool) -> Instant {
 /// rebuild's report; `None` when the report came first, the journal unseen.
 fn journal_window(journal: &Path, rx: &std::sync::mpsc::Receiver<String>) -> Option<Duration> {
     let start = Instant::now();
+    // What the session said meanwhile, told if the update never comes.
+    let mut said = Vec::new();
     while !journal.exists() {
-        if rx.try_recv().is_ok_and(|line| line.contains(" written, ")) {
-            return None;
+        if let Ok(line) = rx.try_recv() {
+            if line.contains(" written, ") {
+                return None;
+            }
+            said.push(line);
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "waited two minutes");
+        assert!(start.elapsed() < Duration::from_secs(120), "waited two minutes; the session said {said:#?}");
         std::thread::sleep(Duration::from_micros(200));
     }
     let appeared = Instant::now();
