@@ -361,10 +361,9 @@ fn frozen_plan(
             .tree(&prefix, key)
             .or_else(|| write::frozen::listed(&prefix, key, &last.stamp(&prefix)?))
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
-        // Nobody takes this build's trees over by their stamps' bytes (see `Tree::stamp`):
-        // a one-off build leaves them where they stand, unheld.
-        // Nor is it kept: its titles that are as published are read from the baseline's
-        // manifest, which the build holds anyway.
+        // A one-off build keeps nothing for a next one: it drops the stamps' bytes (by which
+        // a watching process takes a tree over, see `Tree::stamp`), and reads the titles
+        // that are as published from the baseline's manifest, which it holds anyway.
         (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key).map(|mut tree| {
             tree.stamp.bytes = bytes::Bytes::new();
             if let Some(published) = &baseline.manifest {
