@@ -66,7 +66,7 @@ impl Words {
     }
 
     fn kind(&mut self, kind: &str) -> (u32, u32) {
-        let known = self.kinds.iter().find(|&&(at, len)| &self.words[at as usize..(at + len) as usize] == kind);
+        let known = self.kinds.iter().find(|&&k| word(&self.words, k) == kind);
         match known {
             Some(k) => *k,
             None => {
@@ -80,7 +80,7 @@ impl Words {
     fn title(&mut self, title: &str) -> (u32, u32) {
         let hash = crate::hash::short(title.as_bytes());
         let known = self.titles.get(&hash).copied();
-        match known.filter(|&(at, len)| &self.words[at as usize..(at + len) as usize] == title) {
+        match known.filter(|&t| word(&self.words, t) == title) {
             Some(t) => t,
             None => {
                 let t = self.put(title);
@@ -93,6 +93,11 @@ impl Words {
     fn spot(&mut self, e: Entry, line: u32) -> Spot {
         Spot { url: self.put(e.url), kind: self.kind(e.kind), title: self.title(e.title), line }
     }
+}
+
+/// The word at `(start, len)` of `words`.
+fn word(words: &str, (start, len): (u32, u32)) -> &str {
+    &words[start as usize..(start + len) as usize]
 }
 
 /// A manifest's words stay under 4 GiB: some 30 million URLs.
@@ -111,22 +116,24 @@ impl Manifest {
     fn sorted(words: String, mut spots: Vec<Spot>) -> Manifest {
         // Held for a whole build (or a watching session): no room kept for growth.
         spots.shrink_to_fit();
-        let at = |(start, len): (u32, u32)| &words[start as usize..(start + len) as usize];
-        spots.sort_by(|a, b| at(a.url).cmp(at(b.url)));
+        spots.sort_by(|a, b| word(&words, a.url).cmp(word(&words, b.url)));
         Manifest { words: words.into(), spots }
+    }
+
+    /// The spot of `url`.
+    fn find(&self, url: &str) -> Option<&Spot> {
+        let i = self.spots.binary_search_by(|s| word(&self.words, s.url).cmp(url)).ok()?;
+        Some(&self.spots[i])
     }
 
     /// Its words, and where the title of `url` stands in them (start, end).
     pub fn title_at(&self, url: &str) -> Option<(&std::sync::Arc<str>, (u32, u32))> {
-        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
-        let i = self.spots.binary_search_by(|s| at(s.url).cmp(url)).ok()?;
-        let (start, len) = self.spots[i].title;
+        let (start, len) = self.find(url)?.title;
         Some((&self.words, (start, start + len)))
     }
 
     fn entry(&self, s: &Spot) -> Entry<'_> {
-        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
-        Entry { url: at(s.url), kind: at(s.kind), title: at(s.title) }
+        Entry { url: word(&self.words, s.url), kind: word(&self.words, s.kind), title: word(&self.words, s.title) }
     }
 
     /// Every entry, in URL order.
@@ -144,7 +151,7 @@ impl Manifest {
 
     /// The file (see `to_json`).
     pub fn to_json(&self) -> String {
-        to_json(self.iter(), self.words.len())
+        to_json(self.iter(), self.words.len() + self.spots.len() * 72)
     }
 
     /// The manifest `text` holds, each URL with its line there (`"url": "…"` on a line of
@@ -218,8 +225,7 @@ impl Manifest {
     }
 
     pub fn get(&self, url: &str) -> Option<Entry<'_>> {
-        let at = |(start, len): (u32, u32)| &self.words[start as usize..(start + len) as usize];
-        self.spots.binary_search_by(|s| at(s.url).cmp(url)).ok().map(|i| self.entry(&self.spots[i]))
+        self.find(url).map(|s| self.entry(s))
     }
 
     /// The URLs of `self` that a newer manifest no longer `has`, with the line of each
@@ -275,10 +281,8 @@ impl<'a> Listing<'a> {
 
     /// The file (see `to_json`).
     pub fn to_json(&self) -> String {
-        let words: usize = self.entries().map(|e| e.url.len() + e.kind.len() + e.title.len() + 72).sum();
-        let mut out = Vec::with_capacity(words + 16);
-        self.write_json(&mut out).expect("written to memory");
-        String::from_utf8(out).expect("strings written as JSON are UTF-8")
+        let size = self.entries().map(|e| e.url.len() + e.kind.len() + e.title.len() + 72).sum();
+        to_json(self.entries(), size)
     }
 
     /// The file, written to `out` as it is made.
@@ -292,11 +296,11 @@ impl<'a> Listing<'a> {
     }
 }
 
-/// `urls.json` of `entries` (in URL order, `words` long in all): as
+/// `urls.json` of `entries` (in URL order; about `size` bytes when written): as
 /// `serde_json::to_string_pretty` writes `{"urls": [{url, kind, title}…]}`, each string
 /// escaped by serde_json, written straight into one buffer of about its size.
-fn to_json<'a>(entries: impl ExactSizeIterator<Item = Entry<'a>>, words: usize) -> String {
-    let mut out = Vec::with_capacity(words + entries.len() * 72 + 16);
+fn to_json<'a>(entries: impl Iterator<Item = Entry<'a>>, size: usize) -> String {
+    let mut out = Vec::with_capacity(size + 16);
     write_json(entries, &mut out).expect("written to memory");
     String::from_utf8(out).expect("strings written as JSON are UTF-8")
 }
