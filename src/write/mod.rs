@@ -360,7 +360,7 @@ impl<'p> Sink<'p> {
         let same = std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == size)
             && std::fs::File::open(&at)
                 .and_then(|a| Ok((a, std::fs::File::open(&old)?)))
-                .is_ok_and(|(a, b)| same_files(a, b, size));
+                .is_ok_and(|(a, b)| same_content(a, b));
         let aside = self.tmp.join(format!("{path}.link"));
         let linked = same && std::fs::hard_link(&old, &aside).and_then(|_| std::fs::rename(&aside, &at)).is_ok();
         if same && !linked {
@@ -472,42 +472,37 @@ impl Drop for Sink<'_> {
 /// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    same_size && std::fs::File::open(path).is_ok_and(|f| same_bytes(f, bytes))
+    same_size && std::fs::File::open(path).is_ok_and(|f| same_content(f, bytes))
 }
 
-/// Whether two files of `size` bytes each hold the same bytes, read a piece at a time.
-fn same_files(mut a: std::fs::File, mut b: std::fs::File, size: u64) -> bool {
-    use std::io::Read;
-    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
-    let mut left = size;
-    while left > 0 {
-        let n = left.min(x.len() as u64) as usize;
-        if a.read_exact(&mut x[..n]).is_err() || b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
-            return false;
-        }
-        left -= n as u64;
-    }
-    true
-}
-
-/// Whether `file` holds exactly `bytes`, read a piece at a time: the largest files of a
+/// Whether two readers hold the same bytes, read a piece at a time: the largest files of a
 /// site (`urls.json` of a site with frozen revisions: tens of MB) are not held twice.
-fn same_bytes(mut file: impl std::io::Read, mut bytes: &[u8]) -> bool {
-    let mut piece = vec![0u8; 64 * 1024];
+fn same_content(mut a: impl std::io::Read, mut b: impl std::io::Read) -> bool {
+    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     loop {
-        let n = match file.read(&mut piece) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return false,
-        };
-        if n == 0 {
-            return bytes.is_empty();
-        }
-        match bytes.strip_prefix(&piece[..n]) {
-            Some(rest) => bytes = rest,
-            None => return false,
+        match (fill(&mut a, &mut x), fill(&mut b, &mut y)) {
+            (Some(n), Some(m)) if n == m && x[..n] == y[..n] => {
+                if n == 0 {
+                    return true;
+                }
+            }
+            _ => return false,
         }
     }
+}
+
+/// Read into `piece` until it is full or the reader ends: how many bytes it holds.
+fn fill(r: &mut impl std::io::Read, piece: &mut [u8]) -> Option<usize> {
+    let mut n = 0;
+    while n < piece.len() {
+        match r.read(&mut piece[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(n)
 }
 
 /// Put the new site in place. On Linux one atomic exchange, so `out` is at every instant a
@@ -576,12 +571,12 @@ mod tests {
     #[test]
     fn a_file_is_the_same_only_when_every_byte_is() {
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        assert!(super::same_bytes(&bytes[..], &bytes));
-        assert!(super::same_bytes(&b""[..], b""));
+        assert!(super::same_content(&bytes[..], &bytes[..]));
+        assert!(super::same_content(&b""[..], &b""[..]));
         let mut other = bytes.clone();
         other[150_000] ^= 1;
-        assert!(!super::same_bytes(&other[..], &bytes), "differs in a later piece");
-        assert!(!super::same_bytes(&bytes[..199_999], &bytes), "shorter");
-        assert!(!super::same_bytes(&bytes[..], &bytes[..199_999]), "longer");
+        assert!(!super::same_content(&other[..], &bytes[..]), "differs in a later piece");
+        assert!(!super::same_content(&bytes[..199_999], &bytes[..]), "shorter");
+        assert!(!super::same_content(&bytes[..], &bytes[..199_999]), "longer");
     }
 }
