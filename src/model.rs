@@ -285,14 +285,15 @@ pub struct Frame {
 impl Frame {
     /// `table`'s rows, each shared with `before`'s row of the same number when equal.
     pub fn sharing(table: Table, before: Option<&Frame>) -> Frame {
-        let rows = (table.rows.into_iter())
-            .map(|row| {
-                let same = before.and_then(|b| b.shared(row.no)).filter(|s| ***s == row);
-                same.cloned().unwrap_or_else(|| std::sync::Arc::new(row))
-            })
-            .collect();
+        let rows = (table.rows.into_iter()).map(|row| Frame::share(before, row)).collect();
         let Table { document, vendors, subsystems, gaps, .. } = table;
         Frame { document, vendors, subsystems, gaps, rows }
+    }
+
+    /// `row`, as `before`'s row of the same number when the two are equal.
+    pub fn share(before: Option<&Frame>, row: Row) -> std::sync::Arc<Row> {
+        let same = before.and_then(|b| b.shared(row.no)).filter(|s| ***s == row);
+        same.cloned().unwrap_or_else(|| std::sync::Arc::new(row))
     }
 
     /// A frame of these parts, its rows in 項番 order.

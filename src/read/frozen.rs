@@ -94,8 +94,7 @@ pub fn read_sharing(text: &str, laid: &Layout, before: (&str, &Layout, &Frame)) 
             }
             Read::New(r) => {
                 let row = row(i, r, &prev.vendors, &prev.document.legend, (last, &heading)).ok()?;
-                let same = prev.shared(row.no).filter(|p| ***p == row);
-                same.cloned().unwrap_or_else(|| Arc::new(row))
+                Frame::share(Some(prev), row)
             }
         };
         rows.push(row);
