@@ -52,7 +52,9 @@ fn set_frame(project: &Path, edition: u32) {
     std::fs::write(project.join("themes/default/templates/base.html"), text).unwrap();
 }
 
-/// `build --watch`, once its first build is reported.
+/// `build --watch`, once its first build is reported and it watches: an edit made before
+/// it says so is not seen (a full run under four threads edited in between, and waited
+/// two minutes for an update that never began).
 fn watch(project: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args(["build", "--watch", project.to_str().unwrap()])
@@ -64,6 +66,7 @@ fn watch(project: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
     let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || BufReader::new(stderr).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
     next_build(&rx);
+    while !rx.recv_timeout(Duration::from_secs(120)).unwrap().starts_with("watching ") {}
     (child, rx)
 }
 
