@@ -2,60 +2,32 @@
 //! (版ごとの担当), each vendor's roles gained and lost per revision, and the list of
 //! revisions. All of it comes from the revisions' frozen data (`revisions::Timeline`).
 
-use super::views::FlagTag;
-use super::Site;
+use super::{Block, Site};
+use crate::html::escape_into;
 use crate::model::{Basis, Row, Version};
-use crate::revisions::{Mark, Revision, Timeline};
+use crate::revisions::{Held, Revision, Timeline};
 use crate::urls;
 use serde::Serialize;
+use std::fmt::Write;
 
-/// A row in one state: a revision or the working data.
-#[derive(Serialize)]
-pub struct Held {
-    /// The revision's name (平成28年5月版), or 作業中のデータ.
-    pub edition: String,
-    pub label: Option<String>,
-    pub released: Option<String>,
-    /// Its frozen page; `None` for the working data and where the row is gone.
-    pub href: Option<String>,
-    pub no: u32,
-    pub present: bool,
-    pub name: Option<String>,
-    pub roles: Vec<HeldRole>,
-    pub flags: Vec<FlagTag>,
-    pub marks: Vec<Mark>,
-    pub working: bool,
-    /// Revisions in a row that hold it as the state before did: shown as one line instead
-    /// (its other fields are then those of the first of them). Empty for a state shown
-    /// whole.
-    pub unchanged: Vec<Unchanged>,
-}
-
-/// A revision holding a row as the revision before it did.
-#[derive(Serialize)]
-pub struct Unchanged {
-    pub edition: String,
-    pub href: Option<String>,
-}
-
-/// One ◎/○ of a row in a revision, with its vendor as that revision names it.
-#[derive(Serialize)]
-pub struct HeldRole {
-    /// The theme's class for its kind (`primary`, `coop`, `kind3`…).
-    pub class: String,
-    pub symbol: &'static str,
-    pub label: &'static str,
-    pub primary: bool,
-    /// `None` for a symbol no vendor can be named for.
-    pub vendor: Option<String>,
-}
-
-/// Each state row `row` of the working data stands in, oldest first. Revisions that hold
-/// it unchanged from the one before are told in one line per run, not repeated whole: a
-/// row of a table released ten times mostly reads 「r02版・…・r10版: 変更なし」.
-pub fn item(site: &Site, row: &Row, from: &str) -> Vec<Held> {
-    let Some(timeline) = site.timeline else { return Vec::new() };
-    let mut out: Vec<Held> = Vec::new();
+/// The rows of an item's 版ごとの担当 table: each state row `row` of the working data
+/// stands in, oldest first, one `<tr>` a line. Revisions that hold it unchanged from the
+/// one before are told in one line per run, not repeated whole: a row of a table released
+/// ten times mostly reads 「r02版・…・r10版: 前の版と同じ」. `None` when nothing was
+/// released.
+///
+/// Written here, not by `item.html`, as a grid row's cells are: a 10,000-task table
+/// released ten times has ten thousand such tables of some forty values each, which Tera
+/// looked up one by one for a sixth of the whole build's time. The markup keeps its classes
+/// (`same`, `working`, `gone`, `held-roles`, `role-*`, `flag-*`, `mark-*`) for a theme's
+/// stylesheet.
+pub fn item(site: &Site, row: &Row, from: &str) -> Option<Block> {
+    let timeline = site.timeline?;
+    let mut html = String::new();
+    // Revisions in a row that hold it as the state before did: the run's first number,
+    // and each revision's edition and frozen page.
+    let mut run: Option<(u32, Vec<Edition>)> = None;
+    let (mut first, mut last_present) = (true, false);
     for h in timeline.history(row.no) {
         let edition = h.revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition);
         let href = h
@@ -63,69 +35,126 @@ pub fn item(site: &Site, row: &Row, from: &str) -> Vec<Held> {
             .zip(h.row)
             .map(|(r, row)| urls::href(from, &format!("{}{}", r.prefix(), urls::row(row.no, row.is_heading()))));
         let as_before = h.revision.is_some() && h.row.is_some() && h.marks.is_empty();
-        if as_before && out.last().is_some_and(|last| last.present) {
-            let unchanged = Unchanged { edition: edition.clone(), href: href.clone() };
-            match out.last_mut().filter(|last| !last.unchanged.is_empty()) {
-                Some(run) => run.unchanged.push(unchanged),
-                None => out.push(Held {
-                    edition,
-                    label: None,
-                    released: None,
-                    href,
-                    no: h.no,
-                    present: true,
-                    name: None,
-                    roles: Vec::new(),
-                    flags: Vec::new(),
-                    marks: Vec::new(),
-                    working: false,
-                    unchanged: vec![unchanged],
-                }),
-            }
+        if as_before && last_present {
+            run.get_or_insert_with(|| (h.no, Vec::new())).1.push((edition, href));
             continue;
         }
-        out.push(Held {
-            edition,
-            label: h.revision.map(|r| r.label().to_string()),
-            released: h.revision.map(|r| r.meta.released.clone()),
-            href,
-            no: h.no,
-            present: h.row.is_some(),
-            name: h.row.map(|r| r.name.clone()),
-            roles: h.row.map(|r| roles(h.table, r)).unwrap_or_default(),
-            flags: h.row.map(flags).unwrap_or_default(),
-            marks: h.marks,
-            working: h.revision.is_none(),
-            unchanged: Vec::new(),
-        });
+        if let Some((no, editions)) = run.take() {
+            same_line(&mut html, no, &editions);
+        }
+        whole_line(&mut html, &h, (&edition, href.as_deref()), first);
+        first = false;
+        last_present = h.row.is_some();
     }
-    out
+    if let Some((no, editions)) = run.take() {
+        same_line(&mut html, no, &editions);
+    }
+    (!html.is_empty()).then(|| Block::new(None, html.into()))
 }
 
-fn roles(table: &dyn Version, row: &Row) -> Vec<HeldRole> {
+/// A revision's edition (r02版) and the href of its frozen page of the row.
+type Edition = (String, Option<String>);
+
+/// A revision's edition, linked to its frozen page when it has one.
+fn edition_link(out: &mut String, edition: &str, href: Option<&str>) {
+    match href {
+        Some(href) => {
+            out.push_str("<a href=\"");
+            escape_into(out, href);
+            out.push_str("\">");
+            escape_into(out, edition);
+            out.push_str("</a>");
+        }
+        None => escape_into(out, edition),
+    }
+}
+
+/// A run of revisions holding the row as the one before them did, in one line.
+fn same_line(out: &mut String, no: u32, editions: &[Edition]) {
+    out.push_str("<tr class=\"same\"><th scope=\"row\">");
+    for (i, (edition, href)) in editions.iter().enumerate() {
+        if i > 0 {
+            out.push('・');
+        }
+        edition_link(out, edition, href.as_deref());
+    }
+    let _ = writeln!(
+        out,
+        "</th><td colspan=\"3\">前の版と同じ(項番{no}、作業項目・作業内容・担当・指摘とも変更なし)</td></tr>"
+    );
+}
+
+/// A state shown whole: its edition, the row's number, name and flags, its roles with
+/// their vendors as that state names them, and what changed from the state before.
+fn whole_line(out: &mut String, h: &Held, (edition, href): (&str, Option<&str>), first: bool) {
+    let working = if h.revision.is_none() { "working" } else { "" };
+    let gone = if h.row.is_none() { " gone" } else { "" };
+    let _ = write!(out, "<tr class=\"{working}{gone}\"><th scope=\"row\">");
+    edition_link(out, edition, href);
+    if let Some(r) = h.revision {
+        out.push_str("<br><small><code>");
+        escape_into(out, r.label());
+        out.push_str("</code> ");
+        escape_into(out, &r.meta.released);
+        out.push_str(" 公開</small>");
+    }
+    let _ = write!(out, "</th><td><span class=\"no\">項番{}</span>", h.no);
+    match h.row {
+        Some(row) => {
+            out.push(' ');
+            escape_into(out, &row.name);
+            for f in &row.flags {
+                let _ = write!(out, " <span class=\"flag flag-{}\">", f.code.as_str());
+                escape_into(out, row.flag_label(f.code));
+                out.push_str("</span>");
+            }
+        }
+        None => out.push_str("(この版にはありません)"),
+    }
+    out.push_str("</td><td>");
+    match h.row {
+        Some(row) if !row.roles.is_empty() => roles(out, h.table, row),
+        Some(_) => out.push_str("記号なし"),
+        None => {}
+    }
+    out.push_str("</td><td>");
+    if h.marks.is_empty() {
+        out.push_str(if first { "(最初の版)" } else { "変更なし" });
+    } else {
+        out.push_str("<ul class=\"marks\">");
+        for k in &h.marks {
+            out.push_str("<li class=\"mark mark-");
+            escape_into(out, &k.kind);
+            out.push_str("\">");
+            escape_into(out, &k.text);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</td></tr>\n");
+}
+
+/// A row's ◎/○, heaviest kind first, each with its vendor as `table` names it, or
+/// 事業者不明 where the symbol cannot be attributed.
+fn roles(out: &mut String, table: &dyn Version, row: &Row) {
     let mut roles: Vec<_> = row.roles.iter().collect();
     roles.sort_by_key(|r| (r.role, r.col));
-    roles
-        .into_iter()
-        .map(|r| HeldRole {
-            symbol: r.role.symbol(),
-            label: r.role.label(),
-            primary: r.role.is_heaviest(),
-            class: r.role.class(),
-            vendor: r
-                .vendor
-                .as_deref()
-                .filter(|_| r.basis != Basis::Uncertain)
-                .map(|v| table.vendor(v).map_or(v.to_string(), |v| v.short.clone())),
-        })
-        .collect()
-}
-
-fn flags(row: &Row) -> Vec<FlagTag> {
-    row.flags
-        .iter()
-        .map(|f| FlagTag { code: f.code, label: row.flag_label(f.code), short: row.flag_label(f.code) })
-        .collect()
+    out.push_str("<ul class=\"held-roles\">");
+    for r in roles {
+        out.push_str("<li><span class=\"role role-");
+        escape_into(out, &r.role.class());
+        out.push_str("\"><span class=\"sym\" aria-hidden=\"true\">");
+        escape_into(out, r.role.symbol());
+        out.push_str("</span>");
+        escape_into(out, r.role.label());
+        out.push_str("</span> ");
+        match r.vendor.as_deref().filter(|_| r.basis != Basis::Uncertain) {
+            Some(v) => escape_into(out, table.vendor(v).map_or(v, |v| v.short.as_str())),
+            None => out.push_str("<span class=\"unknown\">事業者不明</span>"),
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
 }
 
 /// A vendor's roles gained and lost in one revision (or in the working data).

@@ -107,8 +107,9 @@ pub struct Item<'a> {
     permalink_href: String,
     /// The citation of this page (the working data), when `citation` is a revision's.
     citation_latest: Option<String>,
-    /// 版ごとの担当: the row in each released revision and in the working data.
-    history: Vec<super::history::Held>,
+    /// 版ごとの担当: the rows of its table, the row in each released revision and in the
+    /// working data (`None` when nothing was released).
+    history: Option<super::Block>,
 }
 
 pub fn item<'a>(site: &Site<'a>, row: &'a Row, from: &str) -> Item<'a> {

@@ -191,3 +191,37 @@ fn released_revisions_stay_as_released_and_every_row_tells_its_history() {
     );
     assert_eq!(files(&out), before, "nothing written");
 }
+
+/// The history rows are written by rolesite, not by the template: data in them is escaped
+/// as the template would escape it, in a task's name and a vendor's.
+#[test]
+fn a_history_prints_markup_in_the_data_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t");
+    ok(Command::new(env!("CARGO_BIN_EXE_rolesite")).args(["gen"]).arg(&p).args(["--items", "3"]).output().unwrap());
+    let csv = p.join("seeds/roles.csv");
+    let name = r#"<b>A&B "q" 'r'</b>"#;
+    let text = fs::read_to_string(&csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    cells[2] = format!("\"{}\"", name.replace('"', "\"\""));
+    lines[2] = cells.join(",");
+    fs::write(&csv, lines.join("\n")).unwrap();
+    let vendors = p.join("seeds/vendors.csv");
+    let v = fs::read_to_string(&vendors).unwrap().replace("v01,共通基盤設計・開発業者", "v01,<i>V&1</i>");
+    fs::write(&vendors, v).unwrap();
+    ok(rolesite(&p, &["release", "--label", "r1"]));
+    ok(rolesite(&p, &["build", "-q"]));
+    let item = page(&p.join("out"), "items/2");
+    let rows = texts(&item, "section[aria-labelledby=history] tbody tr");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(rows[0].starts_with("r1版r1 ") && rows[0].contains(name), "{}", rows[0]);
+    assert!(rows[0].contains("<i>V&1</i>"), "{}", rows[0]);
+    assert!(rows[1].starts_with("作業中のデータ") && rows[1].contains(name), "{}", rows[1]);
+    let sel = Selector::parse("section[aria-labelledby=history] :is(b, i)").unwrap();
+    assert_eq!(item.select(&sel).count(), 0, "no element made of the data");
+    let sel = Selector::parse("section[aria-labelledby=history] a").unwrap();
+    let links: Vec<&str> = item.select(&sel).map(|a| a.attr("href").unwrap()).collect();
+    assert_eq!(links.len(), 1);
+    assert!(links[0].ends_with("/items/2/index.html") && links[0].starts_with("../../rev/r"), "{links:?}");
+}
