@@ -65,7 +65,7 @@ pub struct TreeFile<'a> {
 pub struct TreeFiles {
     words: String,
     /// The published manifest's words, where titles the same as published are read
-    /// (`sharing_titles`): a title span whose start has `SHARED` set stands there.
+    /// (see `new`): a title span whose start has `SHARED` set stands there.
     shared: Option<std::sync::Arc<str>>,
     /// Each file's path and title in `words`, and its kind.
     spots: Vec<(Span, Option<(&'static str, Span)>)>,
@@ -81,47 +81,27 @@ type Span = (u32, u32);
 const SHARED: u32 = 1 << 31;
 
 impl TreeFiles {
-    /// `files`, in any order; `None` when a path is listed twice.
-    pub fn new<'a>(files: impl IntoIterator<Item = TreeFile<'a>>) -> Option<TreeFiles> {
+    /// `files`, in any order; `None` when a path is listed twice. Each title that the
+    /// published manifest gives the same URL is read from its words instead of held again
+    /// (`published`: the manifest's words and where the title of a URL stands in them,
+    /// `manifest::Manifest::title_at`): a frozen page's title is the one published, in every
+    /// build that takes its tree over (128,000 titles for ten revisions of a 10,000-task
+    /// table).
+    pub fn new<'a, 'm>(
+        files: impl IntoIterator<Item = TreeFile<'a>>,
+        published: impl Fn(&str) -> Option<(&'m Arc<str>, Span)>,
+    ) -> Option<TreeFiles> {
         let mut words = String::new();
         let mut put = |s: &str| {
             let start = words.len();
             words.push_str(s);
             (to_u32(start), to_u32(words.len()))
         };
-        let mut spots: Vec<_> =
-            (files.into_iter()).map(|f| (put(f.path), f.listing.map(|(kind, title)| (kind, put(title))))).collect();
-        let at = |(start, end): (u32, u32)| &words[start as usize..end as usize];
-        spots.sort_by(|a, b| at(a.0).cmp(at(b.0)));
-        if spots.windows(2).any(|w| at(w[0].0) == at(w[1].0)) {
-            return None;
-        }
-        let url = |i: &u32| crate::urls::url_of_file(at(spots[*i as usize].0));
-        let mut by_url: Vec<u32> = (0..to_u32(spots.len())).filter(|&i| spots[i as usize].1.is_some()).collect();
-        by_url.sort_by(|a, b| url(a).cmp(url(b)));
-        words.shrink_to_fit();
-        Some(TreeFiles { words, shared: None, spots, by_url })
-    }
-
-    /// The same files, each title that the published manifest gives the same URL read from
-    /// its words instead of held again (`published`: the manifest's words and where the
-    /// title of a URL stands in them, `manifest::Manifest::title_at`): a frozen page's title
-    /// is the one published, in every build that takes its tree over (128,000 titles for
-    /// ten revisions of a 10,000-task table).
-    pub fn sharing_titles<'m>(&self, published: impl Fn(&str) -> Option<(&'m Arc<str>, Span)>) -> TreeFiles {
-        let mut words = String::with_capacity(self.words.len());
-        let mut put = |s: &str| {
-            let start = words.len();
-            words.push_str(s);
-            (to_u32(start), to_u32(words.len()))
-        };
-        let mut shared = self.shared.clone();
-        let spots = (self.spots.iter())
-            .map(|&(path, listing)| {
-                let (path, url) = (self.at(path), crate::urls::url_of_file(self.at(path)));
-                let listing = listing.map(|(kind, title)| {
-                    let own = self.title(title);
-                    let same = published(url).filter(|(w, (s, e))| {
+        let mut shared: Option<Arc<str>> = None;
+        let mut spots: Vec<_> = (files.into_iter())
+            .map(|f| {
+                let listing = f.listing.map(|(kind, own)| {
+                    let same = published(crate::urls::url_of_file(f.path)).filter(|(w, (s, e))| {
                         *s < SHARED
                             && &w[*s as usize..*e as usize] == own
                             && shared.as_ref().is_none_or(|x| Arc::ptr_eq(x, w))
@@ -134,11 +114,21 @@ impl TreeFiles {
                         None => (kind, put(own)),
                     }
                 });
-                (put(path), listing)
+                (put(f.path), listing)
             })
             .collect();
+        // Collected in the place of `files`, whose items are larger: held for the build.
+        spots.shrink_to_fit();
+        let at = |(start, end): (u32, u32)| &words[start as usize..end as usize];
+        spots.sort_by(|a, b| at(a.0).cmp(at(b.0)));
+        if spots.windows(2).any(|w| at(w[0].0) == at(w[1].0)) {
+            return None;
+        }
+        let url = |i: &u32| crate::urls::url_of_file(at(spots[*i as usize].0));
+        let mut by_url: Vec<u32> = (0..to_u32(spots.len())).filter(|&i| spots[i as usize].1.is_some()).collect();
+        by_url.sort_by(|a, b| url(a).cmp(url(b)));
         words.shrink_to_fit();
-        TreeFiles { words, shared, spots, by_url: self.by_url.clone() }
+        Some(TreeFiles { words, shared, spots, by_url })
     }
 
     fn at(&self, (start, end): (u32, u32)) -> &str {
@@ -223,13 +213,13 @@ mod tests {
     #[test]
     fn a_tree_reading_its_titles_from_the_published_manifest_lists_the_same() {
         let file = |path, title: Option<&'static str>| TreeFile { path, listing: title.map(|t| ("item", t)) };
-        let files = TreeFiles::new([
+        let files = [
             file("rev/a/items/2/index.html", Some("項番2 設計(a版)")),
             file("rev/a/items/1/index.html", Some("項番1 計画(a版)")),
             file("rev/a/items/3/index.html", Some("項番3 試験(a版)")),
             file("rev/a/assets.txt", None),
-        ])
-        .unwrap();
+        ];
+        let own = TreeFiles::new(files, |_| None).unwrap();
         // A published manifest's words, and where each URL's title stands in them.
         let words: Arc<str> = "項番1 計画項番1 計画(a版)項番2 別名(a版)".into();
         let places =
@@ -239,17 +229,18 @@ mod tests {
             let start = words.find(title)? as u32;
             Some((&words, (start, start + title.len() as u32)))
         };
-        let shared = files.sharing_titles(published);
-        let listed: Vec<_> = files.listed().collect();
+        let shared = TreeFiles::new(files, published).unwrap();
+        let listed: Vec<_> = own.listed().collect();
         assert_eq!(shared.listed().collect::<Vec<_>>(), listed);
         assert_eq!(
             listed.iter().map(|l| l.0).collect::<Vec<_>>(),
             ["rev/a/items/1/", "rev/a/items/2/", "rev/a/items/3/"]
         );
-        assert_eq!(shared.iter().collect::<Vec<_>>(), files.iter().collect::<Vec<_>>());
-        assert!(shared.words.len() < files.words.len(), "the title as published is not held again");
+        assert_eq!(shared.iter().collect::<Vec<_>>(), own.iter().collect::<Vec<_>>());
+        assert!(shared.words.len() < own.words.len(), "the title as published is not held again");
         assert!(shared.words.contains("項番2 設計") && !shared.words.contains("項番1 計画"));
-        // Shared again, against the same manifest: the same.
-        assert_eq!(shared.sharing_titles(published).listed().collect::<Vec<_>>(), listed);
+        assert!(shared.shared.as_ref().is_some_and(|w| Arc::ptr_eq(w, &words)) && own.shared.is_none());
+        // Listed twice: refused.
+        assert!(TreeFiles::new([files[0], files[1], files[0]], published).is_none());
     }
 }

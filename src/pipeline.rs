@@ -364,13 +364,14 @@ fn frozen_plan(
         // A one-off build keeps nothing for a next one: it drops the stamps' bytes (by which
         // a watching process takes a tree over, see `Tree::stamp`), and reads the titles
         // that are as published from the baseline's manifest, which it holds anyway.
-        (None, Some(sink)) => write::frozen::in_place(sink.output_dir(), &prefix, key).map(|mut tree| {
-            tree.stamp.bytes = bytes::Bytes::new();
-            if let Some(published) = &baseline.manifest {
-                tree.files = Arc::new(tree.files.sharing_titles(|url| published.manifest.title_at(url)));
-            }
-            tree
-        }),
+        (None, Some(sink)) => {
+            let titles = |url: &str| baseline.manifest.as_ref()?.manifest.title_at(url);
+            let standing = write::frozen::standing(sink.output_dir(), &prefix, &titles);
+            standing.filter(|(made_from, _)| *made_from == key).map(|(_, mut tree)| {
+                tree.stamp.bytes = bytes::Bytes::new();
+                tree
+            })
+        }
         (None, None) => None,
     };
     match taken {

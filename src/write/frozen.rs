@@ -8,20 +8,26 @@
 
 use crate::page::{Page, Tree, TreeFile, TreeFiles};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The stamp's name inside its tree.
 pub const STAMP: &str = "frozen.json";
 
+/// Read borrowing from the stamp's bytes where its text has no escapes: a stamp lists
+/// thousands of files.
 #[derive(Serialize, Deserialize)]
-struct Stamp {
+struct Stamp<'a> {
     /// The hash of what the tree was made from, in hex.
-    key: String,
+    #[serde(borrow)]
+    key: Text<'a>,
     /// The hash of the revision's files (`Revision::key`), in hex: data this build
     /// validated, which a later build of the same bytes need not validate again.
-    #[serde(default)]
-    data: String,
-    files: Vec<Entry>,
+    #[serde(borrow, default)]
+    data: Text<'a>,
+    #[serde(borrow)]
+    files: Vec<Entry<'a>>,
     /// The moment (seconds from 1970, UTC) every folder below the tree's own was dated to
     /// once the tree was written: the start of the day the revision was released. A file
     /// put in, removed or renamed in a folder since moves its time to when that happened.
@@ -32,14 +38,34 @@ struct Stamp {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Entry {
+struct Entry<'a> {
     /// Under the output folder.
-    path: String,
+    #[serde(borrow)]
+    path: Text<'a>,
     size: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    title: Option<String>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    kind: Option<Text<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    title: Option<Text<'a>>,
+}
+
+/// A string of a stamp: borrowed from its bytes when it has no escapes (`Cow` borrows only
+/// as a field of its own, not inside an `Option`).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text(Cow::Owned(s))
+    }
 }
 
 /// The kinds `urls.json` lists pages under, as `plan::describe` and the data files name
@@ -82,14 +108,14 @@ pub fn stamp<'p>(
 ) -> Page {
     let files: Vec<Entry> = files
         .map(|(path, size, listing)| Entry {
-            path: path.to_string(),
+            path: Text(Cow::Borrowed(path)),
             size,
-            kind: listing.map(|(k, _)| k.to_string()),
-            title: listing.map(|(_, t)| t.clone()),
+            kind: listing.map(|(k, _)| Text(Cow::Borrowed(*k))),
+            title: listing.map(|(_, t)| Text(Cow::Borrowed(t.as_str()))),
         })
         .collect();
     let dated = written.and_then(|(root, when)| date_folders(root, prefix, &files, when).then_some(when));
-    let stamp = Stamp { key: format!("{key:032x}"), data: format!("{data:032x}"), files, dated };
+    let stamp = Stamp { key: format!("{key:032x}").into(), data: format!("{data:032x}").into(), files, dated };
     Page::new(format!("{prefix}{STAMP}"), serde_json::to_vec(&stamp).expect("strings and numbers"))
 }
 
@@ -141,65 +167,74 @@ fn mtime(path: &Path) -> Option<i128> {
 /// The revision data (`Revision::key`) the build that wrote `stamp` validated.
 pub fn validated(stamp: &[u8]) -> Option<u128> {
     #[derive(Deserialize)]
-    struct Head {
-        #[serde(default)]
-        data: String,
+    struct Head<'a> {
+        #[serde(borrow, default)]
+        data: Text<'a>,
     }
     let head: Head = serde_json::from_slice(stamp).ok()?;
     u128::from_str_radix(&head.data, 16).ok()
 }
 
+/// The titles of a published manifest, by URL: its words and where the title stands in
+/// them (`manifest::Manifest::title_at`). A tree's titles the same as published are read
+/// from them (`TreeFiles::new`).
+pub type Titles<'m> = &'m (dyn Fn(&str) -> Option<(&'m Arc<str>, (u32, u32))> + Sync);
+
 /// The tree at `prefix` as a build takes it over, read from `stamp` (its bytes): when it
 /// was made from inputs that hashed to `key`. `None` when it was not, or the stamp cannot
 /// be read.
 pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Tree> {
-    tree_of(prefix, key, serde_json::from_slice(stamp).ok()?, bytes::Bytes::copy_from_slice(stamp))
+    let stamp = bytes::Bytes::copy_from_slice(stamp);
+    let (made_from, tree) = tree_of(prefix, serde_json::from_slice(&stamp).ok()?, stamp.clone(), &|_| None)?;
+    (made_from == key).then_some(tree)
 }
 
-/// `listed`, of the stamp `read` already parsed from `stamp`.
-fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: bytes::Bytes) -> Option<Tree> {
-    if read.key != format!("{key:032x}") {
-        return None;
-    }
+/// The tree of the stamp `read` (parsed from `stamp`), and the hash of what it was made
+/// from.
+fn tree_of(prefix: &str, read: Stamp, stamp: bytes::Bytes, published: Titles) -> Option<(u128, Tree)> {
+    let key = u128::from_str_radix(&read.key, 16).ok()?;
     let own = format!("{prefix}{STAMP}");
     let mut files = Vec::with_capacity(read.files.len());
     for f in &read.files {
-        if !f.path.starts_with(prefix) || !super::plain(&f.path) || f.path == own {
+        if !f.path.starts_with(prefix) || !super::plain(&f.path) || *f.path == own {
             return None;
         }
         let listing = match (&f.kind, &f.title) {
-            (Some(k), Some(t)) => Some((*KINDS.iter().find(|x| **x == k)?, t.as_str())),
+            (Some(k), Some(t)) => Some((*KINDS.iter().find(|x| **x == &**k)?, &**t)),
             _ => None,
         };
         files.push(TreeFile { path: &f.path, listing });
     }
-    let files = TreeFiles::new(files)?;
+    let files = TreeFiles::new(files, published)?;
     let stamp = Page { in_place: true, ..Page::new(own, stamp) };
-    Some(Tree { prefix: prefix.to_string(), key, files: files.into(), stamp })
+    Some((key, Tree { prefix: prefix.to_string(), key, files: files.into(), stamp }))
 }
 
 /// The tree at `prefix` in the folder `out`, when it stands whole as its stamp lists it and
-/// was made from inputs that hashed to `key` (see `listed`): walked without following a
-/// link, each entry a folder or a regular file, each file listed with its size, and no file
-/// besides.
+/// was made from inputs that hashed to `key` (see `standing`).
 pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
+    standing(out, prefix, &|_| None).filter(|(made_from, _)| *made_from == key).map(|(_, tree)| tree)
+}
+
+/// The tree at `prefix` in the folder `out` when it stands whole as its stamp lists it,
+/// with the hash of what the stamp says it was made from: walked without following a link,
+/// each entry a folder or a regular file, each file listed with its size, and no file
+/// besides. Its titles the same as `published` are read from there.
+pub fn standing(out: &Path, prefix: &str, published: Titles) -> Option<(u128, Tree)> {
     let tree = out.join(prefix);
-    let stamp = crate::files::bytes(&tree.join(STAMP)).ok()?;
+    let stamp = bytes::Bytes::from(crate::files::bytes(&tree.join(STAMP)).ok()?);
     let read: Stamp = serde_json::from_slice(&stamp).ok()?;
-    if read.key != format!("{key:032x}") {
-        return None;
-    }
     let whole = match read.dated {
         None => walked(out, prefix, &read),
         Some(when) => unchanged(out, prefix, &read, i128::from(when) * 1_000_000_000),
     };
-    whole.then(|| tree_of(prefix, key, read, stamp.into()))?
+    whole.then(|| tree_of(prefix, read, stamp.clone(), published))?
 }
 
 /// The tree holds exactly what `read` lists, walked: each folder one the listed files stand
 /// in, each file listed with its size.
 fn walked(out: &Path, prefix: &str, read: &Stamp) -> bool {
-    let sizes: std::collections::HashMap<&str, u64> = read.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+    let sizes: std::collections::HashMap<&str, u64> = read.files.iter().map(|f| (&*f.path, f.size)).collect();
     let mut folders = tree_folders(prefix, &read.files);
     folders.push(prefix.trim_end_matches('/'));
     folders.sort_unstable();
@@ -322,6 +357,11 @@ mod tests {
                 listing: Some(("item", "項番1 設計".into())), ..Page::new("rev/a/items/1/index.html", "<p>1</p>")
             },
             Page::new("rev/a/assets.txt", "x"),
+            // A title the stamp writes with escapes: read back owned, not borrowed.
+            Page {
+                listing: Some(("item", "項番2 \"引用\" \\ 設計".into())),
+                ..Page::new("rev/a/items/2/index.html", "<p>2</p>")
+            },
         ];
         for p in &pages {
             let path = dir.join(&p.path);
@@ -341,9 +381,10 @@ mod tests {
             tree(dir.path(), timed);
             let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
             let paths: Vec<&str> = tree.files.paths().collect();
-            assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html"]);
+            assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html", "rev/a/items/2/index.html"]);
             assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
             assert_eq!(tree.files.iter().nth(1).and_then(|f| f.listing), Some(("item", "項番1 設計")));
+            assert_eq!(tree.files.iter().nth(2).and_then(|f| f.listing), Some(("item", "項番2 \"引用\" \\ 設計")));
             assert!(
                 tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt")
             );
@@ -360,7 +401,7 @@ mod tests {
         let changes: [Change; 6] = [
             ("a file put in", |d| std::fs::write(d.join("rev/a/items/1/extra.html"), "x").unwrap()),
             ("a file put in at the top", |d| std::fs::write(d.join("rev/a/extra.html"), "x").unwrap()),
-            ("a folder put in", |d| std::fs::create_dir(d.join("rev/a/items/2")).unwrap()),
+            ("a folder put in", |d| std::fs::create_dir(d.join("rev/a/items/3")).unwrap()),
             ("a file changed", |d| std::fs::write(d.join("rev/a/assets.txt"), "xy").unwrap()),
             ("a file gone", |d| std::fs::remove_file(d.join("rev/a/items/1/index.html")).unwrap()),
             ("a link in place of a file", |d| {
