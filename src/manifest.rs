@@ -24,7 +24,7 @@ pub struct Entry<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
     /// Shared with the frozen trees' file lists that take their titles from it
-    /// (`page::TreeFiles::sharing_titles`).
+    /// (`page::TreeFiles::new`).
     words: std::sync::Arc<str>,
     /// In URL order.
     spots: Vec<Spot>,
