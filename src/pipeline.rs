@@ -360,14 +360,13 @@ fn frozen_plan(
         (Some(last), _) => last
             .tree(&prefix, key)
             .or_else(|| write::frozen::listed(&prefix, key, &last.stamp(&prefix)?))
-            .or_else(|| write::frozen::in_place(run.output?, &prefix, key)),
+            .or_else(|| write::frozen::in_place(run.output?, &prefix, key, &|_| None)),
         // A one-off build keeps nothing for a next one: it drops the stamps' bytes (by which
         // a watching process takes a tree over, see `Tree::stamp`), and reads the titles
         // that are as published from the baseline's manifest, which it holds anyway.
         (None, Some(sink)) => {
             let titles = |url: &str| baseline.manifest.as_ref()?.manifest.title_at(url);
-            let standing = write::frozen::standing(sink.output_dir(), &prefix, &titles);
-            standing.filter(|(made_from, _)| *made_from == key).map(|(_, mut tree)| {
+            write::frozen::in_place(sink.output_dir(), &prefix, key, &titles).map(|mut tree| {
                 tree.stamp.bytes = bytes::Bytes::new();
                 tree
             })

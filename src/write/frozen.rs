@@ -178,21 +178,24 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
 /// The titles of a published manifest, by URL: its words and where the title stands in
 /// them (`manifest::Manifest::title_at`). A tree's titles the same as published are read
 /// from them (`TreeFiles::new`).
-pub type Titles<'m> = &'m (dyn Fn(&str) -> Option<(&'m Arc<str>, (u32, u32))> + Sync);
+pub type Titles<'m> = &'m dyn Fn(&str) -> Option<(&'m Arc<str>, (u32, u32))>;
 
 /// The tree at `prefix` as a build takes it over, read from `stamp` (its bytes): when it
 /// was made from inputs that hashed to `key`. `None` when it was not, or the stamp cannot
 /// be read.
 pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Tree> {
     let stamp = bytes::Bytes::copy_from_slice(stamp);
-    let (made_from, tree) = tree_of(prefix, serde_json::from_slice(&stamp).ok()?, stamp.clone(), &|_| None)?;
-    (made_from == key).then_some(tree)
+    let read: Stamp = serde_json::from_slice(&stamp).ok()?;
+    made_from(&read, key).then(|| tree_of(prefix, key, read, stamp.clone(), &|_| None))?
 }
 
-/// The tree of the stamp `read` (parsed from `stamp`), and the hash of what it was made
-/// from.
-fn tree_of(prefix: &str, read: Stamp, stamp: bytes::Bytes, published: Titles) -> Option<(u128, Tree)> {
-    let key = u128::from_str_radix(&read.key, 16).ok()?;
+/// Whether the stamp `read` says its tree was made from inputs that hashed to `key`.
+fn made_from(read: &Stamp, key: u128) -> bool {
+    *read.key == format!("{key:032x}")
+}
+
+/// The tree of the stamp `read` (parsed from `stamp`), made from inputs that hashed to `key`.
+fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: bytes::Bytes, published: Titles) -> Option<Tree> {
     let own = format!("{prefix}{STAMP}");
     let mut files = Vec::with_capacity(read.files.len());
     for f in &read.files {
@@ -207,28 +210,26 @@ fn tree_of(prefix: &str, read: Stamp, stamp: bytes::Bytes, published: Titles) ->
     }
     let files = TreeFiles::new(files, published)?;
     let stamp = Page { in_place: true, ..Page::new(own, stamp) };
-    Some((key, Tree { prefix: prefix.to_string(), key, files: files.into(), stamp }))
+    Some(Tree { prefix: prefix.to_string(), key, files: files.into(), stamp })
 }
 
 /// The tree at `prefix` in the folder `out`, when it stands whole as its stamp lists it and
-/// was made from inputs that hashed to `key` (see `standing`).
-pub fn in_place(out: &Path, prefix: &str, key: u128) -> Option<Tree> {
-    standing(out, prefix, &|_| None).filter(|(made_from, _)| *made_from == key).map(|(_, tree)| tree)
-}
-
-/// The tree at `prefix` in the folder `out` when it stands whole as its stamp lists it,
-/// with the hash of what the stamp says it was made from: walked without following a link,
-/// each entry a folder or a regular file, each file listed with its size, and no file
-/// besides. Its titles the same as `published` are read from there.
-pub fn standing(out: &Path, prefix: &str, published: Titles) -> Option<(u128, Tree)> {
+/// was made from inputs that hashed to `key` (see `listed`): walked without following a
+/// link, each entry a folder or a regular file, each file listed with its size, and no file
+/// besides. Its titles the same as `published` are read from there. A stamp of other
+/// inputs is refused before any entry is looked at.
+pub fn in_place(out: &Path, prefix: &str, key: u128, published: Titles) -> Option<Tree> {
     let tree = out.join(prefix);
     let stamp = bytes::Bytes::from(crate::files::bytes(&tree.join(STAMP)).ok()?);
     let read: Stamp = serde_json::from_slice(&stamp).ok()?;
+    if !made_from(&read, key) {
+        return None;
+    }
     let whole = match read.dated {
         None => walked(out, prefix, &read),
         Some(when) => unchanged(out, prefix, &read, i128::from(when) * 1_000_000_000),
     };
-    whole.then(|| tree_of(prefix, read, stamp.clone(), published))?
+    whole.then(|| tree_of(prefix, key, read, stamp.clone(), published))?
 }
 
 /// The tree holds exactly what `read` lists, walked: each folder one the listed files stand
@@ -379,7 +380,7 @@ mod tests {
         for timed in [true, false] {
             let dir = tempfile::tempdir().unwrap();
             tree(dir.path(), timed);
-            let tree = in_place(dir.path(), "rev/a/", 7).expect("whole");
+            let tree = in_place(dir.path(), "rev/a/", 7, &|_| None).expect("whole");
             let paths: Vec<&str> = tree.files.paths().collect();
             assert_eq!(paths, ["rev/a/assets.txt", "rev/a/items/1/index.html", "rev/a/items/2/index.html"]);
             assert!(tree.stamp.in_place && tree.stamp.path == "rev/a/frozen.json" && !tree.stamp.bytes.is_empty());
@@ -388,7 +389,7 @@ mod tests {
             assert!(
                 tree.holds("rev/a/assets.txt") && !tree.holds("rev/a/frozen.json") && !tree.holds("rev/b/assets.txt")
             );
-            assert!(in_place(dir.path(), "rev/a/", 8).is_none(), "made from other inputs");
+            assert!(in_place(dir.path(), "rev/a/", 8, &|_| None).is_none(), "made from other inputs");
             let stamp = std::fs::read_to_string(dir.path().join("rev/a/frozen.json")).unwrap();
             assert_eq!(stamp.contains("\"dated\":1464652800"), timed, "{stamp}");
             if timed {
@@ -415,7 +416,7 @@ mod tests {
                 let dir = tempfile::tempdir().unwrap();
                 tree(dir.path(), timed);
                 change(dir.path());
-                assert!(in_place(dir.path(), "rev/a/", 7).is_none(), "{what} (timed: {timed})");
+                assert!(in_place(dir.path(), "rev/a/", 7, &|_| None).is_none(), "{what} (timed: {timed})");
             }
         }
     }
@@ -428,6 +429,6 @@ mod tests {
         std::fs::write(dir.path().join("rev/a/items/1/new"), "<p>2</p>").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::rename(dir.path().join("rev/a/items/1/new"), dir.path().join("rev/a/items/1/index.html")).unwrap();
-        assert!(in_place(dir.path(), "rev/a/", 7).is_none());
+        assert!(in_place(dir.path(), "rev/a/", 7, &|_| None).is_none());
     }
 }
