@@ -29,7 +29,7 @@ pub fn item(site: &Site, row: &Row, from: &str) -> Option<Block> {
     let mut run: Option<(u32, Vec<Edition>)> = None;
     let (mut first, mut last_present) = (true, false);
     for h in timeline.history(row.no) {
-        let edition = h.revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition);
+        let edition = edition_of(h.revision);
         let href = h
             .revision
             .zip(h.row)
@@ -50,6 +50,12 @@ pub fn item(site: &Site, row: &Row, from: &str) -> Option<Block> {
         same_line(&mut html, no, &editions);
     }
     (!html.is_empty()).then(|| Block::new(None, html.into()))
+}
+
+/// How a state is named: a revision by its edition (平成28年5月版), the working data as
+/// such.
+fn edition_of(revision: Option<&Revision>) -> String {
+    revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition)
 }
 
 /// A revision's edition (r02版) and the href of its frozen page of the row.
@@ -190,7 +196,7 @@ pub fn vendor(site: &Site, vendor: &str, from: &str) -> Vec<VendorStep> {
             };
             let before = revision_before(timeline, revision);
             VendorStep {
-                edition: revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition),
+                edition: edition_of(revision),
                 href: revision.map(|r| urls::href(from, &format!("{}{}", r.prefix(), urls::CHANGES))),
                 gained: v.gained.iter().map(|c| line(c, revision)).collect(),
                 lost: v.lost.iter().map(|c| line(c, before)).collect(),
@@ -265,7 +271,7 @@ pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
         let certain = |r: &crate::model::Role, rank: usize| r.role.rank() == rank && r.basis != Basis::Uncertain;
         let kinds = site.table.document.legend.kinds.len();
         RevisionLine {
-            edition: revision.map_or_else(|| "作業中のデータ".to_string(), Revision::edition),
+            edition: edition_of(revision),
             label: revision.map(|r| r.label().to_string()),
             date: table.document().date.clone(),
             date_label: table.document().date_label.clone(),
