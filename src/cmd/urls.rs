@@ -26,9 +26,9 @@ pub fn run(args: &Args) -> anyhow::Result<i32> {
     };
     let rendered = rolesite::render_site(&project, &baseline, Default::default())?;
     let manifest = rendered.manifest.expect("a site made in memory holds its manifest");
-    if let Some(old) = baseline.manifest.as_ref().map(|p| &p.manifest) {
+    if let (Some(path), Some(old)) = (&args.check, baseline.manifest.as_ref().map(|p| &p.manifest)) {
         let new = manifest.iter().filter(|e| old.get(e.url).is_none()).count();
-        eprintln!("ok: all {} URLs of {} still answer ({new} new)", old.len(), args.check.as_ref().unwrap().display());
+        eprintln!("ok: all {} URLs of {} still answer ({new} new)", old.len(), path.display());
         return Ok(0);
     }
     if args.json {
