@@ -230,8 +230,9 @@ impl Manifest {
 
     /// The URLs of `self` that a newer manifest no longer `has`, with the line of each
     /// where `self` was read.
-    fn dropped_by<'a>(&'a self, has: &dyn Fn(&str) -> bool) -> Vec<(Entry<'a>, u32)> {
-        (self.spots.iter()).map(|s| (self.entry(s), s.line)).filter(|(e, _)| !has(e.url)).collect()
+    fn dropped_by<'a>(&'a self, has: &(dyn Fn(&str) -> bool + Sync)) -> Vec<(Entry<'a>, u32)> {
+        use rayon::prelude::*;
+        (self.spots.par_iter()).map(|s| (self.entry(s), s.line)).filter(|(e, _)| !has(e.url)).collect()
     }
 }
 
@@ -341,7 +342,7 @@ impl Published {
 
     /// An error for each published URL that a newer manifest drops (that it does not
     /// `has`), located at its line, saying how to keep it.
-    pub fn check(&self, has: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    pub fn check(&self, has: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
         self.manifest
             .dropped_by(has)
             .into_iter()
