@@ -113,25 +113,29 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity, released) = inputs?;
-    // A one-off build writes the revisions' search file now, made from the rows read just
-    // before, rather than holding it while the pages are made.
-    let search_revisions = match (run.sink, released.is_empty()) {
-        (_, true) => None,
-        (Some(sink), false) => {
-            let mut page = Page::new(urls::SEARCH_REVISIONS, released.search_made());
-            Some((sink.put(&mut page).map(Some)?, page))
-        }
-        (None, false) => Some((None, Page::new(urls::SEARCH_REVISIONS, released.search()))),
-    };
     let revisions = &released.revisions[..];
-    let timeline = revisions::Timeline::new(&released, &table, renumbered(&continuity));
-    // A build kept for the next hashes what else its pages are made from, and takes over
-    // from the last what the edit since left alone.
-    let keys: Vec<u128> = revisions.iter().map(|r| r.key).collect();
-    let context = run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity, &keys));
-    let taking = run.last.zip(context).map(|(last, context)| Taking::new(last, &table, context));
+    // The revisions' search file, the plan of the pages, and the timeline with what the last
+    // build left to take over need nothing of each other: made beside each other.
+    let (search_revisions, (specs, (timeline, context, taking))) = rayon::join(
+        || revisions_search(&released, run),
+        || {
+            rayon::join(
+                || plan::specs(&table, &content, &continuity, baseline),
+                || {
+                    let timeline = revisions::Timeline::new(&released, &table, renumbered(&continuity));
+                    // A build kept for the next hashes what else its pages are made from, and
+                    // takes over from the last what the edit since left alone.
+                    let keys: Vec<u128> = revisions.iter().map(|r| r.key).collect();
+                    let context =
+                        run.last.map(|_| crate::reuse::context_key(project, &content, &theme, &continuity, &keys));
+                    let taking = run.last.zip(context).map(|(last, context)| Taking::new(last, &table, context));
+                    (timeline, context, taking)
+                },
+            )
+        },
+    );
+    let search_revisions = search_revisions?;
     let rows = taking.as_ref().map(Taking::rows);
-    let specs = plan::specs(&table, &content, &continuity, baseline);
     Error::from_findings(&plan::check_continuity(&specs, &continuity))?;
     // Each released revision's frozen pages: taken over where they stand whole, made from
     // the same inputs; else made again.
@@ -294,6 +298,22 @@ pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<R
         trees: trees.clone(),
     });
     Ok(Rendered { table, pages, trees, manifest, unchanged, gone, next, stages: clock.laps })
+}
+
+/// The revisions' search file: a one-off build writes it now, made from the rows read just
+/// before, rather than holding it while the pages are made. With what the link check knows
+/// of it, when it was written. `None` without revisions.
+fn revisions_search(released: &revisions::Released, run: Run) -> Result<Option<(Option<Summary>, Page)>> {
+    if released.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match run.sink {
+        Some(sink) => {
+            let mut page = Page::new(urls::SEARCH_REVISIONS, released.search_made());
+            (Some(sink.put(&mut page)?), page)
+        }
+        None => (None, Page::new(urls::SEARCH_REVISIONS, released.search())),
+    }))
 }
 
 /// Whether the revision data of folder `label`, hashing to `key`, was validated by the
