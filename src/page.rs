@@ -29,12 +29,6 @@ impl Page {
     }
 }
 
-/// Add a page made after the others at its place in path order.
-pub fn insert_sorted(pages: &mut Vec<Page>, page: Page) {
-    let at = pages.partition_point(|p| p.path < page.path);
-    pages.insert(at, page);
-}
-
 /// A frozen tree taken over whole: its files stand in the output as its stamp lists them,
 /// unread, and a build carries it as one (its stamp among the pages, in place), not as
 /// the thousands of files it holds: nothing of it is made, compared, checked or written.

@@ -12,7 +12,7 @@ use crate::diag::{self, Error, Result};
 use crate::links::Summary;
 use crate::manifest::{self, Manifest};
 use crate::model::Table;
-use crate::page::{insert_sorted, Page, Tree};
+use crate::page::{Page, Tree};
 use crate::progress::Progress;
 use crate::read::{self, catalog::Catalog};
 use crate::reuse::{ForNext, LastBuild, Memos, Taking};
@@ -382,7 +382,7 @@ fn frozen_plan(
     let taken = match (run.last, run.sink) {
         (Some(last), _) => last
             .tree(&prefix, key)
-            .or_else(|| write::frozen::listed(&prefix, key, &last.stamp(&prefix)?))
+            .or_else(|| write::frozen::listed(&prefix, key, last.stamp(&prefix)?))
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key, &|_| None)),
         // A one-off build keeps nothing for a next one: it drops the stamps' bytes (by which
         // a watching process takes a tree over, see `Tree::stamp`), and reads the titles
@@ -526,7 +526,7 @@ fn insert_placed(
     if keep {
         kept.insert(at, (None, Vec::new()));
     }
-    insert_sorted(pages, page);
+    pages.insert(at, page);
 }
 
 /// List every citable page in `urls.json`, and refuse the build when a URL the previous

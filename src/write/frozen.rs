@@ -180,11 +180,10 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
 /// from them (`TreeFiles::new`).
 pub type Titles<'m> = &'m dyn Fn(&str) -> Option<(&'m Arc<str>, (u32, u32))>;
 
-/// The tree at `prefix` as a build takes it over, read from `stamp` (its bytes): when it
-/// was made from inputs that hashed to `key`. `None` when it was not, or the stamp cannot
-/// be read.
-pub fn listed(prefix: &str, key: u128, stamp: &[u8]) -> Option<Tree> {
-    let stamp = bytes::Bytes::copy_from_slice(stamp);
+/// The tree at `prefix` as a build takes it over, read from `stamp` (its bytes, kept as
+/// the tree's stamp): when it was made from inputs that hashed to `key`. `None` when it
+/// was not, or the stamp cannot be read.
+pub fn listed(prefix: &str, key: u128, stamp: bytes::Bytes) -> Option<Tree> {
     let read: Stamp = serde_json::from_slice(&stamp).ok()?;
     made_from(&read, key).then(|| tree_of(prefix, key, read, stamp.clone(), &|_| None))?
 }
