@@ -285,9 +285,23 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
     }
     found.sort_unstable();
     let Some(look) = Looker::open(out, prefix) else { return false };
-    let dirs = tree_folders(prefix, &read.files).par_iter().all(|d| look.folder_time(d) == Some(when));
-    let files = read.files.par_iter().all(|f| look.file_size(&f.path) == Some(f.size));
-    found == top && dirs && files
+    // Each folder looked at just before the files in it: the kernel finds the file's path
+    // through the folder it has just looked up.
+    let folders = tree_folders(prefix, &read.files);
+    let mut looks: Vec<(&str, Option<u64>)> = Vec::with_capacity(folders.len() + read.files.len());
+    let mut files = read.files.iter().peekable();
+    for d in folders {
+        while let Some(f) = files.next_if(|f| *f.path < *d) {
+            looks.push((&f.path, Some(f.size)));
+        }
+        looks.push((d, None));
+    }
+    looks.extend(files.map(|f| (&*f.path, Some(f.size))));
+    let whole = looks.par_iter().with_min_len(256).all(|(path, size)| match size {
+        Some(size) => look.file_size(path) == Some(*size),
+        None => look.folder_time(path) == Some(when),
+    });
+    found == top && whole
 }
 
 /// Looks at entries of the tree at `prefix` in `out` without following a link: on Linux
