@@ -116,7 +116,12 @@ impl Manifest {
     fn sorted(words: String, mut spots: Vec<Spot>) -> Manifest {
         // Held for a whole build (or a watching session): no room kept for growth.
         spots.shrink_to_fit();
-        spots.sort_by(|a, b| word(&words, a.url).cmp(word(&words, b.url)));
+        // A file rolesite wrote is in URL order already: told on every core, and not sorted.
+        use rayon::prelude::*;
+        let by_url = |a: &Spot, b: &Spot| word(&words, a.url).cmp(word(&words, b.url));
+        if !spots.par_windows(2).all(|w| by_url(&w[0], &w[1]).is_le()) {
+            spots.sort_by(by_url);
+        }
         Manifest { words: words.into(), spots }
     }
 
@@ -195,44 +200,62 @@ impl Manifest {
     /// The manifest `text` holds when it is laid out as `to_json` writes it, read line by
     /// line: a published `urls.json` is read by every build, and at 141,000 URLs a JSON
     /// parser took a tenth of a second of it. `None` for any other layout, read by
-    /// `parse` as JSON.
+    /// `parse` as JSON. A large file is read in parts on every core, each part with words
+    /// of its own, put together after: it is read before anything else of a build.
     fn parse_as_written(text: &str) -> Option<Manifest> {
+        Manifest::parse_in_runs(text, rayon::current_num_threads())
+    }
+
+    /// `parse_as_written`, the entries read in about `parts` runs.
+    fn parse_in_runs(text: &str, parts: usize) -> Option<Manifest> {
         if text == "{\n  \"urls\": []\n}\n" {
             return Some(Manifest::default());
         }
-        let body = text.strip_prefix("{\n  \"urls\": [\n")?;
-        // Lines counted from 1, the body's first being the file's third.
-        let mut lines = body.split('\n').enumerate().map(|(i, l)| (i + 3, l));
-        let (mut words, mut spots) = (Words::default(), Vec::new());
-        loop {
-            let (_, open) = lines.next()?;
-            if open != "    {" {
-                return None;
+        use rayon::prelude::*;
+        let body = text.strip_prefix("{\n  \"urls\": [\n")?.strip_suffix("\n  ]\n}\n")?;
+        let runs = entry_runs(body, parts);
+        let last = runs.len() - 1;
+        let parts: Vec<(Words, Vec<Spot>)> =
+            runs.par_iter().enumerate().map(|(k, run)| entries(run, k == last)).collect::<Option<_>>()?;
+        // Lines counted from 1, the body's first being the file's third; an entry is five.
+        let (mut words, mut spots) = (String::new(), Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum()));
+        for (part, part_spots) in parts {
+            let (at, line) = (to_u32(words.len()), to_u32(3 + 5 * spots.len()));
+            let moved = |(start, len): (u32, u32)| (start + at, len);
+            // The first part's words are taken as they are (all of a small file's).
+            match words.is_empty() {
+                true => words = part.words,
+                false => words.push_str(&part.words),
             }
-            let (at, url) = lines.next()?;
-            let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
-            let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
-            let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
-            spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
-            match lines.next()?.1 {
-                "    }," => continue,
-                "    }" => break,
-                _ => return None,
-            }
+            let moved = part_spots.into_iter().map(|s| Spot {
+                url: moved(s.url),
+                kind: moved(s.kind),
+                title: moved(s.title),
+                line: s.line + line,
+            });
+            spots.extend(moved);
         }
-        let rest: Vec<&str> = lines.map(|(_, l)| l).collect();
-        (rest == ["  ]", "}", ""]).then(|| Manifest::sorted(words.words, spots))
+        Some(Manifest::sorted(words, spots))
     }
 
     pub fn get(&self, url: &str) -> Option<Entry<'_>> {
         self.find(url).map(|s| self.entry(s))
     }
 
-    /// The URLs of `self` that a newer manifest no longer `has`, with the line of each
-    /// where `self` was read.
-    fn dropped_by<'a>(&'a self, has: &(dyn Fn(&str) -> bool + Sync)) -> Vec<(Entry<'a>, u32)> {
-        use rayon::prelude::*;
-        (self.spots.par_iter()).map(|s| (self.entry(s), s.line)).filter(|(e, _)| !has(e.url)).collect()
+    /// The URLs of `self` that a newer manifest no longer lists (`listed`: its URLs, in
+    /// URL order), with the line of each where `self` was read: both walked once, side by
+    /// side. A URL out of order in `listed` can only make a URL seem dropped, never kept.
+    fn dropped_from<'l>(&self, listed: impl Iterator<Item = &'l str>) -> Vec<(Entry<'_>, u32)> {
+        let mut listed = listed.peekable();
+        let mut dropped = Vec::new();
+        for s in &self.spots {
+            let e = self.entry(s);
+            while listed.next_if(|l| *l < e.url).is_some() {}
+            if listed.peek() != Some(&e.url) {
+                dropped.push((e, s.line));
+            }
+        }
+        dropped
     }
 }
 
@@ -240,10 +263,58 @@ impl Manifest {
 /// when it escapes nothing; `None` when it is no string literal.
 fn literal(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     let inner = s.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+    if escapes_nothing(inner) {
         return Some(std::borrow::Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(s).ok().map(std::borrow::Cow::Owned)
+}
+
+/// `body` (the entries of a manifest laid out as `to_json` writes it, each closed by
+/// `    },` but the last) cut into about `parts` runs of whole entries, each ending with
+/// its last entry's closing line.
+fn entry_runs(body: &str, parts: usize) -> Vec<&str> {
+    const BETWEEN: &str = "\n    },\n";
+    // Small files are not worth the parts' own words.
+    let parts = if body.len() < 1 << 20 { 1 } else { parts.max(1) };
+    let mut runs = Vec::with_capacity(parts);
+    let mut rest = body;
+    for k in (1..parts).rev() {
+        let cut = rest.len() / (k + 1);
+        let Some(at) = memchr::memmem::find(&rest.as_bytes()[cut..], BETWEEN.as_bytes()) else { break };
+        let end = cut + at + BETWEEN.len() - 1;
+        runs.push(&rest[..end]);
+        rest = &rest[end + 1..];
+    }
+    runs.push(rest);
+    runs
+}
+
+/// The entries of `run` (whole entries laid out as `to_json` writes them, the last closed
+/// by `    },` or `    }`), with words of their own, each URL's line counted from the
+/// run's first line as 0; the `last` run's last entry closed without a comma. `None` for
+/// any other layout.
+fn entries(run: &str, last: bool) -> Option<(Words, Vec<Spot>)> {
+    let mut lines = run.split('\n').enumerate();
+    let (mut words, mut spots) = (Words::default(), Vec::new());
+    loop {
+        let (_, open) = lines.next()?;
+        if open != "    {" {
+            return None;
+        }
+        let (at, url) = lines.next()?;
+        let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
+        let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
+        let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
+        spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
+        let (_, close) = lines.next()?;
+        let more = lines.clone().next().is_some();
+        match (close, more) {
+            ("    },", true) => continue,
+            ("    },", false) if !last => return Some((words, spots)),
+            ("    }", false) if last => return Some((words, spots)),
+            _ => return None,
+        }
+    }
 }
 
 /// A manifest of entries borrowed from the pages that list them and from the frozen trees
@@ -263,9 +334,9 @@ impl<'a> Listing<'a> {
         Listing { made, trees }
     }
 
-    pub fn has(&self, url: &str) -> bool {
-        self.made.binary_search_by(|e| e.url.cmp(url)).is_ok()
-            || self.trees.iter().any(|t| url.starts_with(&t.prefix) && t.files.lists(url))
+    /// Every URL, in order.
+    pub fn urls(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.entries().map(|e| e.url)
     }
 
     /// Every entry, in URL order: the pages' and the trees' merged.
@@ -306,23 +377,49 @@ fn to_json<'a>(entries: impl Iterator<Item = Entry<'a>>, size: usize) -> String 
     String::from_utf8(out).expect("strings written as JSON are UTF-8")
 }
 
-/// `to_json`, written to `out`.
+/// `to_json`, written to `out`: each entry put together in a buffer, which goes out in
+/// pieces of some 64 KiB (a manifest of 141,000 URLs is written in every build).
 fn write_json<'a>(entries: impl Iterator<Item = Entry<'a>>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut entries = entries.peekable();
     if entries.peek().is_none() {
         return out.write_all(b"{\n  \"urls\": []\n}\n");
     }
-    out.write_all(b"{\n  \"urls\": [")?;
+    let mut buf = Vec::with_capacity(1 << 17);
+    buf.extend_from_slice(b"{\n  \"urls\": [");
     for (i, e) in entries.enumerate() {
-        out.write_all(if i == 0 { b"\n    {\n" } else { b",\n    {\n" })?;
-        for (name, value, last) in [("url", e.url, false), ("kind", e.kind, false), ("title", e.title, true)] {
-            write!(out, "      \"{name}\": ")?;
-            serde_json::to_writer(&mut *out, value)?;
-            out.write_all(if last { b"\n" } else { b",\n" })?;
+        buf.extend_from_slice(if i == 0 { b"\n    {\n      \"url\": " } else { b",\n    {\n      \"url\": " });
+        json_string(&mut buf, e.url);
+        buf.extend_from_slice(b",\n      \"kind\": ");
+        json_string(&mut buf, e.kind);
+        buf.extend_from_slice(b",\n      \"title\": ");
+        json_string(&mut buf, e.title);
+        buf.extend_from_slice(b"\n    }");
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
         }
-        out.write_all(b"    }")?;
     }
-    out.write_all(b"\n  ]\n}\n")
+    buf.extend_from_slice(b"\n  ]\n}\n");
+    out.write_all(&buf)
+}
+
+/// `s` as a JSON string literal, as serde_json writes it: most URLs and titles escape
+/// nothing, and are told so a block of bytes at a time.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    match escapes_nothing(s) {
+        true => {
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+        false => serde_json::to_writer(out, s).expect("written to memory"),
+    }
+}
+
+/// Whether `s` holds nothing a JSON string escapes (a quote, a backslash, a control
+/// character). Every byte looked at, with no early way out, so that it runs on vectors.
+fn escapes_nothing(s: &str) -> bool {
+    !s.bytes().fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
 
 /// A manifest as it was published: where it was read and the line of each URL there, so a
@@ -340,11 +437,11 @@ impl Published {
         Ok(Published { file: path.to_path_buf(), manifest: Manifest::parse(path, text)? })
     }
 
-    /// An error for each published URL that a newer manifest drops (that it does not
-    /// `has`), located at its line, saying how to keep it.
-    pub fn check(&self, has: &(dyn Fn(&str) -> bool + Sync)) -> Vec<Finding> {
+    /// An error for each published URL that a newer manifest drops (that its URLs, `listed`
+    /// in URL order, lack), located at its line, saying how to keep it.
+    pub fn check<'l>(&self, listed: impl Iterator<Item = &'l str>) -> Vec<Finding> {
         self.manifest
-            .dropped_by(has)
+            .dropped_from(listed)
             .into_iter()
             .map(|(e, line)| {
                 let at = Location::new(&self.file, line as usize);
@@ -371,9 +468,10 @@ mod tests {
     #[test]
     fn dropped_urls_are_found_and_located_in_the_old_file() {
         let old = Manifest::new(vec![entry("items/2/"), entry("items/1/"), entry("")]);
-        let new = Manifest::new(vec![entry("items/1/")]);
-        let has = |url: &str| new.get(url).is_some();
-        let dropped: Vec<&str> = old.dropped_by(&has).iter().map(|(e, _)| e.url).collect();
+        // The newer one lists URLs the old did not, before, between and after the old ones.
+        let new = Manifest::new(vec![entry("items/1/"), entry("a/"), entry("items/10/"), entry("z/")]);
+        let listed = || new.iter().map(|e| e.url);
+        let dropped: Vec<&str> = old.dropped_from(listed()).iter().map(|(e, _)| e.url).collect();
         assert_eq!(dropped, ["", "items/2/"]);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE);
@@ -382,12 +480,39 @@ mod tests {
         assert_eq!(published.manifest, old);
         // Found where they stood, even once the file is gone.
         std::fs::remove_file(&file).unwrap();
-        let findings = published.check(&has);
+        let findings = published.check(listed());
         let at: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
         let text = old.to_json();
         let line_of = |url: &str| text.lines().position(|l| l.contains(&format!("\"url\": \"{url}\""))).unwrap() + 1;
         assert_eq!(at, [line_of(""), line_of("items/2/")]);
         assert!(findings[1].message.contains("seeds/aliases.csv"), "{}", findings[1].message);
+    }
+
+    #[test]
+    fn a_large_file_read_in_runs_is_the_file_read_whole() {
+        // Over a MiB, with titles repeated far apart (as ten revisions repeat a row's).
+        let urls: Vec<String> = (0..24_000).map(|i| format!("rev/r{:02}/items/{}/", i % 12, i / 12)).collect();
+        let titles: Vec<String> = (0..24_000).map(|i| format!("項番{} 作業 \"{}\"", i / 12, i % 3)).collect();
+        let entries = urls.iter().zip(&titles).map(|(u, t)| Entry { url: u, kind: "item", title: t });
+        let made = Manifest::new(entries);
+        let text = made.to_json();
+        assert!(text.len() > 1 << 20);
+        let line_of = |url: &str| text.lines().position(|l| l == format!("      \"url\": \"{url}\",")).unwrap() + 1;
+        for parts in [1, 2, 3, 7] {
+            let read = Manifest::parse_in_runs(&text, parts).expect("laid out as written");
+            assert_eq!(read, made, "{parts} runs");
+            for s in read.spots.iter().step_by(997) {
+                assert_eq!(s.line as usize, line_of(word(&read.words, s.url)), "{parts} runs");
+            }
+        }
+        // Cut where asked: each run whole entries.
+        let body = text.strip_prefix("{\n  \"urls\": [\n").and_then(|b| b.strip_suffix("\n  ]\n}\n")).unwrap();
+        let runs = entry_runs(body, 3);
+        assert_eq!(runs.len(), 3);
+        assert!(runs.iter().all(|r| r.starts_with("    {\n") && r.ends_with("\n    },") || r.ends_with("\n    }")));
+        // A comma after the last entry is no manifest rolesite wrote, however it is cut.
+        let comma = text.replacen("    }\n  ]", "    },\n  ]", 1);
+        assert!((1..4).all(|parts| Manifest::parse_in_runs(&comma, parts).is_none()));
     }
 
     #[test]
