@@ -350,17 +350,19 @@ impl<'p> Sink<'p> {
             std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
         }
         let file = std::fs::File::create(&at).map_err(|e| Error::io(&at, e))?;
-        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
-        write(&mut out).and_then(|_| out.flush()).map_err(|e| Error::io(&at, e))?;
-        let size = out.get_ref().metadata().map_err(|e| Error::io(&at, e))?.len();
-        drop(out);
-        // The same as the old site's: the old file takes its place, as `put_file` links an
-        // unchanged page (a link made aside and renamed over, so the file is never missing).
+        // Compared with the old site's as it is written: the same, the old file takes its
+        // place, as `put_file` links an unchanged page (a link made aside and renamed over,
+        // so the file is never missing).
         let old = self.output.dir.join(path);
-        let same = std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == size)
-            && std::fs::File::open(&at)
-                .and_then(|a| Ok((a, std::fs::File::open(&old)?)))
-                .is_ok_and(|(a, b)| same_content(a, b));
+        let old_file = (std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()))
+            .then(|| std::fs::File::open(&old).ok())
+            .flatten();
+        let comparing = Comparing { out: file, old: old_file, piece: Vec::new() };
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, comparing);
+        write(&mut out).and_then(|_| out.flush()).map_err(|e| Error::io(&at, e))?;
+        let comparing = out.into_inner().map_err(|e| Error::io(&at, e.into_error()))?;
+        let size = comparing.out.metadata().map_err(|e| Error::io(&at, e))?.len();
+        let same = comparing.same();
         let aside = self.tmp.join(format!("{path}.link"));
         let linked = same && std::fs::hard_link(&old, &aside).and_then(|_| std::fs::rename(&aside, &at)).is_ok();
         if same && !linked {
@@ -475,6 +477,41 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     same_size && std::fs::File::open(path).is_ok_and(|f| same_content(f, bytes))
 }
 
+/// Writes through to `out`, comparing what it writes with `old` a piece at a time: whether
+/// the new file holds the old one's bytes is known once it is written, neither read again.
+struct Comparing<W, R> {
+    out: W,
+    /// `None` once a piece differed (or there was no old file).
+    old: Option<R>,
+    piece: Vec<u8>,
+}
+
+impl<W: std::io::Write, R: std::io::Read> std::io::Write for Comparing<W, R> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(data)?;
+        if let Some(old) = &mut self.old {
+            if self.piece.len() < n {
+                self.piece.resize(n, 0);
+            }
+            if fill(old, &mut self.piece[..n]) != Some(n) || self.piece[..n] != data[..n] {
+                self.old = None;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl<W, R: std::io::Read> Comparing<W, R> {
+    /// Whether all that was written is the old file's bytes, and the old file holds no more.
+    fn same(mut self) -> bool {
+        self.old.as_mut().is_some_and(|old| fill(old, &mut [0u8; 1]) == Some(0))
+    }
+}
+
 /// Whether two readers hold the same bytes, read a piece at a time: the largest files of a
 /// site (`urls.json` of a site with frozen revisions: tens of MB) are not held twice.
 fn same_content(mut a: impl std::io::Read, mut b: impl std::io::Read) -> bool {
@@ -578,5 +615,29 @@ mod tests {
         assert!(!super::same_content(&other[..], &bytes[..]), "differs in a later piece");
         assert!(!super::same_content(&bytes[..199_999], &bytes[..]), "shorter");
         assert!(!super::same_content(&bytes[..], &bytes[..199_999]), "longer");
+    }
+
+    #[test]
+    fn a_file_written_is_the_old_one_only_when_every_byte_is() {
+        use std::io::Write;
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut changed = bytes.clone();
+        changed[150_000] ^= 1;
+        let same = |new: &[u8], old: Option<&[u8]>, piece: usize| {
+            let comparing = super::Comparing { out: Vec::new(), old, piece: Vec::new() };
+            let mut out = std::io::BufWriter::with_capacity(piece, comparing);
+            new.chunks(7_000).for_each(|c| out.write_all(c).unwrap());
+            let comparing = out.into_inner().unwrap_or_else(|_| panic!("written to memory"));
+            assert_eq!(comparing.out, new, "written through");
+            comparing.same()
+        };
+        for piece in [1_000, 64 * 1024] {
+            assert!(same(&bytes, Some(&bytes), piece));
+            assert!(same(b"", Some(b""), piece));
+            assert!(!same(&bytes, Some(&changed), piece), "differs in a later piece");
+            assert!(!same(&bytes[..199_999], Some(&bytes), piece), "shorter");
+            assert!(!same(&bytes, Some(&bytes[..199_999]), piece), "longer");
+            assert!(!same(&bytes, None, piece), "no old file");
+        }
     }
 }
