@@ -285,21 +285,15 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
     }
     found.sort_unstable();
     let Some(look) = Looker::open(out, prefix) else { return false };
-    // Each folder looked at just before the files in it: the kernel finds the file's path
-    // through the folder it has just looked up.
-    let folders = tree_folders(prefix, &read.files);
-    let mut looks: Vec<(&str, Option<u64>)> = Vec::with_capacity(folders.len() + read.files.len());
-    let mut files = read.files.iter().peekable();
-    for d in folders {
-        while let Some(f) = files.next_if(|f| *f.path < *d) {
-            looks.push((&f.path, Some(f.size)));
-        }
-        looks.push((d, None));
-    }
-    looks.extend(files.map(|f| (&*f.path, Some(f.size))));
-    let whole = looks.par_iter().with_min_len(256).all(|(path, size)| match size {
-        Some(size) => look.file_size(path) == Some(*size),
-        None => look.folder_time(path) == Some(when),
+    // Each folder looked at just before the first file in it (the files are in path order,
+    // so a folder's files stand together; else a folder is looked at more than once): the
+    // kernel finds the file through the folder it has just looked up.
+    let files = &read.files;
+    let whole = (0..files.len()).into_par_iter().with_min_len(256).all(|i| {
+        let path = &*files[i].path;
+        let seen = |folder: &str| i > 0 && files[i - 1].path.strip_prefix(folder).is_some_and(|r| r.starts_with('/'));
+        folders(prefix, path).take_while(|d| !seen(d)).all(|d| look.folder_time(d) == Some(when))
+            && look.file_size(path) == Some(files[i].size)
     });
     found == top && whole
 }
