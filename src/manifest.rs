@@ -116,12 +116,7 @@ impl Manifest {
     fn sorted(words: String, mut spots: Vec<Spot>) -> Manifest {
         // Held for a whole build (or a watching session): no room kept for growth.
         spots.shrink_to_fit();
-        // A file rolesite wrote is in URL order already: told on every core, and not sorted.
-        use rayon::prelude::*;
-        let by_url = |a: &Spot, b: &Spot| word(&words, a.url).cmp(word(&words, b.url));
-        if !spots.par_windows(2).all(|w| by_url(&w[0], &w[1]).is_le()) {
-            spots.sort_by(by_url);
-        }
+        spots.sort_by(|a, b| word(&words, a.url).cmp(word(&words, b.url)));
         Manifest { words: words.into(), spots }
     }
 
@@ -200,42 +195,33 @@ impl Manifest {
     /// The manifest `text` holds when it is laid out as `to_json` writes it, read line by
     /// line: a published `urls.json` is read by every build, and at 141,000 URLs a JSON
     /// parser took a tenth of a second of it. `None` for any other layout, read by
-    /// `parse` as JSON. A large file is read in parts on every core, each part with words
-    /// of its own, put together after: it is read before anything else of a build.
+    /// `parse` as JSON.
     fn parse_as_written(text: &str) -> Option<Manifest> {
-        Manifest::parse_in_runs(text, rayon::current_num_threads())
-    }
-
-    /// `parse_as_written`, the entries read in about `parts` runs.
-    fn parse_in_runs(text: &str, parts: usize) -> Option<Manifest> {
         if text == "{\n  \"urls\": []\n}\n" {
             return Some(Manifest::default());
         }
-        use rayon::prelude::*;
-        let body = text.strip_prefix("{\n  \"urls\": [\n")?.strip_suffix("\n  ]\n}\n")?;
-        let runs = entry_runs(body, parts);
-        let last = runs.len() - 1;
-        let parts: Vec<(Words, Vec<Spot>)> =
-            runs.par_iter().enumerate().map(|(k, run)| entries(run, k == last)).collect::<Option<_>>()?;
-        // Lines counted from 1, the body's first being the file's third; an entry is five.
-        let (mut words, mut spots) = (String::new(), Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum()));
-        for (part, part_spots) in parts {
-            let (at, line) = (to_u32(words.len()), to_u32(3 + 5 * spots.len()));
-            let moved = |(start, len): (u32, u32)| (start + at, len);
-            // The first part's words are taken as they are (all of a small file's).
-            match words.is_empty() {
-                true => words = part.words,
-                false => words.push_str(&part.words),
+        let body = text.strip_prefix("{\n  \"urls\": [\n")?;
+        // Lines counted from 1, the body's first being the file's third.
+        let mut lines = body.split('\n').enumerate().map(|(i, l)| (i + 3, l));
+        let (mut words, mut spots) = (Words::default(), Vec::new());
+        loop {
+            let (_, open) = lines.next()?;
+            if open != "    {" {
+                return None;
             }
-            let moved = part_spots.into_iter().map(|s| Spot {
-                url: moved(s.url),
-                kind: moved(s.kind),
-                title: moved(s.title),
-                line: s.line + line,
-            });
-            spots.extend(moved);
+            let (at, url) = lines.next()?;
+            let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
+            let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
+            let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
+            spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
+            match lines.next()?.1 {
+                "    }," => continue,
+                "    }" => break,
+                _ => return None,
+            }
         }
-        Some(Manifest::sorted(words, spots))
+        let rest: Vec<&str> = lines.map(|(_, l)| l).collect();
+        (rest == ["  ]", "}", ""]).then(|| Manifest::sorted(words.words, spots))
     }
 
     pub fn get(&self, url: &str) -> Option<Entry<'_>> {
@@ -267,54 +253,6 @@ fn literal(s: &str) -> Option<std::borrow::Cow<'_, str>> {
         return Some(std::borrow::Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(s).ok().map(std::borrow::Cow::Owned)
-}
-
-/// `body` (the entries of a manifest laid out as `to_json` writes it, each closed by
-/// `    },` but the last) cut into about `parts` runs of whole entries, each ending with
-/// its last entry's closing line.
-fn entry_runs(body: &str, parts: usize) -> Vec<&str> {
-    const BETWEEN: &str = "\n    },\n";
-    // Small files are not worth the parts' own words.
-    let parts = if body.len() < 1 << 20 { 1 } else { parts.max(1) };
-    let mut runs = Vec::with_capacity(parts);
-    let mut rest = body;
-    for k in (1..parts).rev() {
-        let cut = rest.len() / (k + 1);
-        let Some(at) = memchr::memmem::find(&rest.as_bytes()[cut..], BETWEEN.as_bytes()) else { break };
-        let end = cut + at + BETWEEN.len() - 1;
-        runs.push(&rest[..end]);
-        rest = &rest[end + 1..];
-    }
-    runs.push(rest);
-    runs
-}
-
-/// The entries of `run` (whole entries laid out as `to_json` writes them, the last closed
-/// by `    },` or `    }`), with words of their own, each URL's line counted from the
-/// run's first line as 0; the `last` run's last entry closed without a comma. `None` for
-/// any other layout.
-fn entries(run: &str, last: bool) -> Option<(Words, Vec<Spot>)> {
-    let mut lines = run.split('\n').enumerate();
-    let (mut words, mut spots) = (Words::default(), Vec::new());
-    loop {
-        let (_, open) = lines.next()?;
-        if open != "    {" {
-            return None;
-        }
-        let (at, url) = lines.next()?;
-        let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
-        let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
-        let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
-        spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
-        let (_, close) = lines.next()?;
-        let more = lines.clone().next().is_some();
-        match (close, more) {
-            ("    },", true) => continue,
-            ("    },", false) if !last => return Some((words, spots)),
-            ("    }", false) if last => return Some((words, spots)),
-            _ => return None,
-        }
-    }
 }
 
 /// A manifest of entries borrowed from the pages that list them and from the frozen trees
@@ -486,33 +424,6 @@ mod tests {
         let line_of = |url: &str| text.lines().position(|l| l.contains(&format!("\"url\": \"{url}\""))).unwrap() + 1;
         assert_eq!(at, [line_of(""), line_of("items/2/")]);
         assert!(findings[1].message.contains("seeds/aliases.csv"), "{}", findings[1].message);
-    }
-
-    #[test]
-    fn a_large_file_read_in_runs_is_the_file_read_whole() {
-        // Over a MiB, with titles repeated far apart (as ten revisions repeat a row's).
-        let urls: Vec<String> = (0..24_000).map(|i| format!("rev/r{:02}/items/{}/", i % 12, i / 12)).collect();
-        let titles: Vec<String> = (0..24_000).map(|i| format!("項番{} 作業 \"{}\"", i / 12, i % 3)).collect();
-        let entries = urls.iter().zip(&titles).map(|(u, t)| Entry { url: u, kind: "item", title: t });
-        let made = Manifest::new(entries);
-        let text = made.to_json();
-        assert!(text.len() > 1 << 20);
-        let line_of = |url: &str| text.lines().position(|l| l == format!("      \"url\": \"{url}\",")).unwrap() + 1;
-        for parts in [1, 2, 3, 7] {
-            let read = Manifest::parse_in_runs(&text, parts).expect("laid out as written");
-            assert_eq!(read, made, "{parts} runs");
-            for s in read.spots.iter().step_by(997) {
-                assert_eq!(s.line as usize, line_of(word(&read.words, s.url)), "{parts} runs");
-            }
-        }
-        // Cut where asked: each run whole entries.
-        let body = text.strip_prefix("{\n  \"urls\": [\n").and_then(|b| b.strip_suffix("\n  ]\n}\n")).unwrap();
-        let runs = entry_runs(body, 3);
-        assert_eq!(runs.len(), 3);
-        assert!(runs.iter().all(|r| r.starts_with("    {\n") && r.ends_with("\n    },") || r.ends_with("\n    }")));
-        // A comma after the last entry is no manifest rolesite wrote, however it is cut.
-        let comma = text.replacen("    }\n  ]", "    },\n  ]", 1);
-        assert!((1..4).all(|parts| Manifest::parse_in_runs(&comma, parts).is_none()));
     }
 
     #[test]
