@@ -296,15 +296,12 @@ pub fn check_written(
 ) -> Checked {
     debug_assert_eq!(pages.len(), summaries.len(), "every page written");
     let mut hashed = Hashed::default();
-    // A page of a tree taken over is not read: no id of it is known. Their places (128,000
-    // for ten revisions of a large table) are hashed on every core.
-    let in_trees: Vec<(u64, bool)> = (trees.par_iter())
-        .flat_map_iter(|t| t.files.paths().map(|path| (place(path, None), path.ends_with(".html"))))
-        .collect();
-    hashed.files.reserve(in_trees.len() + pages.len());
-    for (file, html) in in_trees {
+    // A page of a tree taken over is not read: no id of it is known.
+    hashed.files.reserve(trees.iter().map(|t| t.files.len()).sum::<usize>() + pages.len());
+    for path in trees.iter().flat_map(|t| t.files.paths()) {
+        let file = place(path, None);
         hashed.files.insert(file);
-        if html {
+        if path.ends_with(".html") {
             hashed.html.insert(file);
         }
     }
