@@ -166,12 +166,6 @@ impl TreeFiles {
         })
     }
 
-    /// Whether `urls.json` lists a file of the tree at `url`.
-    pub fn lists(&self, url: &str) -> bool {
-        let at = |i: &u32| crate::urls::url_of_file(self.at(self.spots[*i as usize].0));
-        self.by_url.binary_search_by(|i| at(i).cmp(url)).is_ok()
-    }
-
     pub fn contains(&self, path: &str) -> bool {
         self.spots.binary_search_by(|(p, _)| self.at(*p).cmp(path)).is_ok()
     }
