@@ -287,7 +287,8 @@ fn unchanged(out: &Path, prefix: &str, read: &Stamp, when: i128) -> bool {
     let Some(look) = Looker::open(out, prefix) else { return false };
     // Each folder looked at just before the first file in it (the files are in path order,
     // so a folder's files stand together; else a folder is looked at more than once): the
-    // kernel finds the file through the folder it has just looked up.
+    // kernel finds the file through the folder it has just looked up. In runs of at least
+    // 256 files, so that each core walks a part of the tree in order.
     let files = &read.files;
     let whole = (0..files.len()).into_par_iter().with_min_len(256).all(|i| {
         let path = &*files[i].path;
