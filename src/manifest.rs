@@ -281,12 +281,7 @@ impl<'a> Listing<'a> {
     fn entries(&self) -> impl Iterator<Item = Entry<'a>> + '_ {
         let trees =
             (self.trees.iter().flat_map(|t| t.files.listed())).map(|(url, kind, title)| Entry { url, kind, title });
-        let (mut made, mut trees) = (self.made.iter().copied().peekable(), trees.peekable());
-        std::iter::from_fn(move || match (made.peek(), trees.peek()) {
-            (Some(a), Some(b)) if b.url < a.url => trees.next(),
-            (Some(_), _) => made.next(),
-            (None, _) => trees.next(),
-        })
+        itertools::Itertools::merge_by(self.made.iter().copied(), trees, |a, b| a.url <= b.url)
     }
 
     /// The file (see `to_json`).

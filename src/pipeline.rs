@@ -501,14 +501,10 @@ fn merged<T>(
     made: Vec<(render::Made, T)>,
     mut beside: Vec<(render::Made, T)>,
 ) -> impl Iterator<Item = (render::Made, T)> {
+    use itertools::Itertools;
     beside.sort_by(|a, b| a.0.page.path.cmp(&b.0.page.path));
-    let (mut made, mut beside) = (made.into_iter().peekable(), beside.into_iter().peekable());
     // Before a page of the same path, as a file put in by its place would go.
-    std::iter::from_fn(move || match (made.peek(), beside.peek()) {
-        (Some(m), Some(b)) if b.0.page.path <= m.0.page.path => beside.next(),
-        (Some(_), _) => made.next(),
-        (None, _) => beside.next(),
-    })
+    made.into_iter().merge_by(beside, |m, b| m.0.page.path < b.0.page.path)
 }
 
 /// Add a file made after the others at its place in path order, with what the link check

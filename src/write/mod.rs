@@ -54,14 +54,9 @@ fn files_in(trees: &[Tree]) -> usize {
 /// file rolesite wrote there.
 fn marker_of(pages: &[Page], trees: &[Tree]) -> Vec<u8> {
     // Both in path order (trees in prefix order, none inside another): merged, not sorted.
-    let mut made = pages.iter().map(|p| p.path.as_str()).peekable();
-    let mut held = trees.iter().flat_map(|t| t.files.paths()).peekable();
-    let merged = std::iter::from_fn(|| match (made.peek(), held.peek()) {
-        (Some(a), Some(b)) if b < a => held.next(),
-        (Some(_), _) => made.next(),
-        (None, _) => held.next(),
-    });
-    owner::marker(merged)
+    let made = pages.iter().map(|p| p.path.as_str());
+    let held = trees.iter().flat_map(|t| t.files.paths());
+    owner::marker(itertools::Itertools::merge_by(made, held, |a, b| a <= b))
 }
 
 /// Bring a folder this process wrote last time to `pages` in place: the changed files only
