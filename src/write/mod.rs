@@ -469,7 +469,15 @@ impl Drop for Sink<'_> {
 /// Whether the file at `path` holds exactly `bytes` (a size check first, then the bytes).
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     let same_size = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    same_size && std::fs::File::open(path).is_ok_and(|f| same_content(f, bytes))
+    same_size && std::fs::File::open(path).is_ok_and(|f| holds(f, bytes))
+}
+
+/// Whether `old` holds exactly `bytes`, compared a piece at a time (as `Comparing` compares
+/// a file written): the largest files of a site are not held twice.
+fn holds(old: impl std::io::Read, bytes: &[u8]) -> bool {
+    use std::io::Write;
+    let mut comparing = Comparing { out: std::io::sink(), old: Some(old), piece: Vec::new() };
+    bytes.chunks(64 * 1024).all(|piece| comparing.write_all(piece).is_ok()) && comparing.same()
 }
 
 /// Writes through to `out`, comparing what it writes with `old` a piece at a time: whether
@@ -504,22 +512,6 @@ impl<W, R: std::io::Read> Comparing<W, R> {
     /// Whether all that was written is the old file's bytes, and the old file holds no more.
     fn same(mut self) -> bool {
         self.old.as_mut().is_some_and(|old| fill(old, &mut [0u8; 1]) == Some(0))
-    }
-}
-
-/// Whether two readers hold the same bytes, read a piece at a time: the largest files of a
-/// site (`urls.json` of a site with frozen revisions: tens of MB) are not held twice.
-fn same_content(mut a: impl std::io::Read, mut b: impl std::io::Read) -> bool {
-    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
-    loop {
-        match (fill(&mut a, &mut x), fill(&mut b, &mut y)) {
-            (Some(n), Some(m)) if n == m && x[..n] == y[..n] => {
-                if n == 0 {
-                    return true;
-                }
-            }
-            _ => return false,
-        }
     }
 }
 
@@ -603,13 +595,13 @@ mod tests {
     #[test]
     fn a_file_is_the_same_only_when_every_byte_is() {
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        assert!(super::same_content(&bytes[..], &bytes[..]));
-        assert!(super::same_content(&b""[..], &b""[..]));
+        assert!(super::holds(&bytes[..], &bytes[..]));
+        assert!(super::holds(&b""[..], &b""[..]));
         let mut other = bytes.clone();
         other[150_000] ^= 1;
-        assert!(!super::same_content(&other[..], &bytes[..]), "differs in a later piece");
-        assert!(!super::same_content(&bytes[..199_999], &bytes[..]), "shorter");
-        assert!(!super::same_content(&bytes[..], &bytes[..199_999]), "longer");
+        assert!(!super::holds(&other[..], &bytes[..]), "differs in a later piece");
+        assert!(!super::holds(&bytes[..199_999], &bytes[..]), "shorter");
+        assert!(!super::holds(&bytes[..], &bytes[..199_999]), "longer");
     }
 
     #[test]
