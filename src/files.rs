@@ -35,7 +35,7 @@ pub fn text(path: &Path, what: &str) -> Result<String> {
 /// `text`, read into `buffer` (see `bytes_into`).
 pub fn text_into(path: &Path, what: &str, buffer: Vec<u8>) -> Result<String> {
     let bytes = bytes_into(path, buffer)?;
-    let text = String::from_utf8(bytes)
+    let text = crate::utf8::string(bytes)
         .map_err(|_| Error::at(Code::Encoding, Location::file_only(path), format!("{what} is not UTF-8 text")))?;
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }

@@ -39,6 +39,7 @@ pub mod revisions;
 pub mod search;
 pub mod theme;
 pub mod urls;
+pub mod utf8;
 pub mod wareki;
 pub mod write;
 

@@ -307,7 +307,7 @@ impl<'a> Listing<'a> {
 fn to_json<'a>(entries: impl Iterator<Item = Entry<'a>>, size: usize) -> String {
     let mut out = Vec::with_capacity(size + 16);
     write_json(entries, &mut out).expect("written to memory");
-    String::from_utf8(out).expect("strings written as JSON are UTF-8")
+    crate::utf8::string(out).expect("strings written as JSON are UTF-8")
 }
 
 /// `to_json`, written to `out`: each entry put together in a buffer, which goes out in

@@ -83,7 +83,7 @@ impl Theme {
         });
         let failed = match result {
             Ok(Ok(bytes)) if trip.is_none() => {
-                return String::from_utf8(bytes)
+                return crate::utf8::string(bytes)
                     .map_err(|_| Error::at(Code::Template, self.file(template, 0), "not UTF-8"));
             }
             Ok(Ok(_)) | Err(_) => Error::at(Code::Template, self.file(template, 0), "the template engine failed"),

@@ -11,9 +11,9 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
         bytes.drain(..3);
     }
     // UTF-8 becomes the text without a copy.
-    let bytes = match String::from_utf8(bytes) {
+    let bytes = match crate::utf8::string(bytes) {
         Ok(text) => return Ok(text),
-        Err(e) => e.into_bytes(),
+        Err(bytes) => bytes,
     };
     let bytes = bytes.as_slice();
     let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);

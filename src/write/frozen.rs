@@ -171,7 +171,7 @@ pub fn validated(stamp: &[u8]) -> Option<u128> {
         #[serde(borrow, default)]
         data: Text<'a>,
     }
-    let head: Head = serde_json::from_slice(stamp).ok()?;
+    let head: Head = serde_json::from_str(crate::utf8::str(stamp)?).ok()?;
     u128::from_str_radix(&head.data, 16).ok()
 }
 
@@ -184,7 +184,7 @@ pub type Titles<'m> = &'m dyn Fn(&str) -> Option<(&'m Arc<str>, (u32, u32))>;
 /// the tree's stamp): when it was made from inputs that hashed to `key`. `None` when it
 /// was not, or the stamp cannot be read.
 pub fn listed(prefix: &str, key: u128, stamp: bytes::Bytes) -> Option<Tree> {
-    let read: Stamp = serde_json::from_slice(&stamp).ok()?;
+    let read: Stamp = serde_json::from_str(crate::utf8::str(&stamp)?).ok()?;
     made_from(&read, key).then(|| tree_of(prefix, key, read, stamp.clone(), &|_| None))?
 }
 
@@ -220,7 +220,7 @@ fn tree_of(prefix: &str, key: u128, read: Stamp, stamp: bytes::Bytes, published:
 pub fn in_place(out: &Path, prefix: &str, key: u128, published: Titles) -> Option<Tree> {
     let tree = out.join(prefix);
     let stamp = bytes::Bytes::from(crate::files::bytes(&tree.join(STAMP)).ok()?);
-    let read: Stamp = serde_json::from_slice(&stamp).ok()?;
+    let read: Stamp = serde_json::from_str(crate::utf8::str(&stamp)?).ok()?;
     if !made_from(&read, key) {
         return None;
     }
