@@ -164,15 +164,15 @@ fn mtime(path: &Path) -> Option<i128> {
     Some(t.as_nanos() as i128)
 }
 
-/// The revision data (`Revision::key`) the build that wrote `stamp` validated.
+/// The revision data (`Revision::key`) the build that wrote `stamp` validated. Read where
+/// `stamp` writes it, at the start (`{"key":"…","data":"…",`), not by parsing the list of
+/// thousands of files after it; a stamp laid out otherwise tells of none, and the data is
+/// validated again.
 pub fn validated(stamp: &[u8]) -> Option<u128> {
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(borrow, default)]
-        data: Text<'a>,
-    }
-    let head: Head = serde_json::from_str(crate::utf8::str(stamp)?).ok()?;
-    u128::from_str_radix(&head.data, 16).ok()
+    let rest = stamp.strip_prefix(br#"{"key":""#)?.get(32..)?.strip_prefix(br#"","data":""#)?;
+    let (hex, rest) = (rest.get(..32)?, &rest[32..]);
+    let hex = std::str::from_utf8(hex).ok().filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    rest.starts_with(b"\",").then(|| u128::from_str_radix(hex, 16).ok())?
 }
 
 /// The titles of a published manifest, by URL: its words and where the title stands in
@@ -426,6 +426,22 @@ mod tests {
                 change(dir.path());
                 assert!(in_place(dir.path(), "rev/a/", 7, &|_| None).is_none(), "{what} (timed: {timed})");
             }
+        }
+    }
+
+    #[test]
+    fn the_data_a_stamp_says_was_validated_is_read_from_its_start_only() {
+        let stamp = stamp("rev/a/", 7, 0xabc, std::iter::empty(), None);
+        assert_eq!(validated(&stamp.bytes), Some(0xabc));
+        let parsed: serde_json::Value = serde_json::from_slice(&stamp.bytes).unwrap();
+        assert_eq!(parsed["data"], format!("{:032x}", 0xabc), "the field it is read from");
+        // Laid out otherwise, cut short, or not hex: none.
+        let pretty = serde_json::to_vec_pretty(&parsed).unwrap();
+        let text = String::from_utf8(stamp.bytes.to_vec()).unwrap();
+        let cut = &text.as_bytes()[..text.find("\",\"files\"").unwrap() - 1];
+        let not_hex = text.replacen("abc\"", "abg\"", 1);
+        for other in [&pretty[..], cut, not_hex.as_bytes(), b""] {
+            assert_eq!(validated(other), None, "{}", String::from_utf8_lossy(other));
         }
     }
 
