@@ -259,17 +259,49 @@ pub struct RevisionLine {
     pub vendors: usize,
 }
 
+/// A state's counts for the list of revisions, in one pass over its rows: it is made again
+/// for each revision in every build (and every rebuild under `serve`).
+#[derive(Default)]
+struct Counted {
+    tasks: usize,
+    headings: usize,
+    /// Per kind of role (by its rank), every role stated for a vendor (`certain`, those on
+    /// rows in doubt among them) and those on rows whose roles are in doubt (`doubtful`).
+    counts: Vec<crate::index::Tally>,
+    /// Roles whose vendor is unknown.
+    uncertain: usize,
+}
+
+impl Counted {
+    fn of<'r>(rows: impl Iterator<Item = &'r Row>, kinds: usize) -> Counted {
+        let mut c = Counted { counts: vec![crate::index::Tally::default(); kinds], ..Counted::default() };
+        for row in rows {
+            if row.is_heading() {
+                c.headings += 1;
+                continue;
+            }
+            c.tasks += 1;
+            let doubtful = row.roles_in_doubt();
+            for r in &row.roles {
+                if r.basis == Basis::Uncertain {
+                    c.uncertain += 1;
+                } else if let Some(t) = c.counts.get_mut(r.role.rank()) {
+                    t.certain += 1;
+                    t.doubtful += usize::from(doubtful);
+                }
+            }
+        }
+        c
+    }
+}
+
 pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
     let Some(timeline) = site.timeline else { return RevisionsPage { revisions: Vec::new(), working: None } };
+    let kinds = site.table.document.legend.kinds.len();
     let line = |k: usize, revision: Option<&Revision>| {
         let table = timeline.state(k);
-        let tasks = || table.each_row().filter(|r| !r.is_heading());
         let c = timeline.step(k);
-        let count = |f: &dyn Fn(&Row, &crate::model::Role) -> bool| {
-            tasks().flat_map(|row| row.roles.iter().map(move |r| (row, r))).filter(|(row, r)| f(row, r)).count()
-        };
-        let certain = |r: &crate::model::Role, rank: usize| r.role.rank() == rank && r.basis != Basis::Uncertain;
-        let kinds = site.table.document.legend.kinds.len();
+        let counted = Counted::of(table.each_row(), kinds);
         RevisionLine {
             edition: edition_of(revision),
             label: revision.map(|r| r.label().to_string()),
@@ -278,15 +310,10 @@ pub fn revisions(site: &Site, from: &str) -> RevisionsPage {
             released: revision.map(|r| r.meta.released.clone()),
             href: revision.map(|r| urls::href(from, &r.prefix())),
             changes_href: revision.map(|r| urls::href(from, &format!("{}{}", r.prefix(), urls::CHANGES))),
-            tasks: tasks().count(),
-            headings: table.each_row().filter(|r| r.is_heading()).count(),
-            counts: (0..kinds)
-                .map(|k| {
-                    let doubtful = count(&|row, r| certain(r, k) && row.roles_in_doubt());
-                    crate::index::Tally { certain: count(&|_, r| certain(r, k)), doubtful }
-                })
-                .collect(),
-            uncertain: count(&|_, r| r.basis == Basis::Uncertain),
+            tasks: counted.tasks,
+            headings: counted.headings,
+            counts: counted.counts,
+            uncertain: counted.uncertain,
             compared: c.compared,
             added: c.added.len(),
             removed: c.removed.len(),
