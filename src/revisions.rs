@@ -10,6 +10,7 @@ use crate::config::Project;
 use crate::diag::{Code, Error, Location, Result};
 use crate::manifest::Manifest;
 use crate::model::{Frame, RoleKind, Row, Table, Version};
+use crate::read::frozen::Layout;
 use crate::urls;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -211,9 +212,10 @@ fn read_all(folders: &[PathBuf], validated: &(dyn Fn(&str, u128) -> bool + Sync)
     // One after the other, each sharing the rows it has in common with the one before
     // (and reading only the others, when the data was validated before): ten revisions
     // of a large table read at once would hold ten whole tables. The next one's files are
-    // read meanwhile.
+    // read meanwhile, into the buffers of the one before: of that one only the layout is
+    // kept, its rows' hashes.
     let mut revisions: Vec<Revision> = Vec::with_capacity(order.len());
-    let mut before: Option<Files> = None;
+    let mut before: Option<Layout> = None;
     let mut next = order.first().map(|((_, meta_text), dir)| Files::read(dir, meta_text, Default::default()));
     let mut spare = Default::default();
     for (i, ((meta, _), _)) in order.iter().enumerate() {
@@ -226,17 +228,10 @@ fn read_all(folders: &[PathBuf], validated: &(dyn Fn(&str, u128) -> bool + Sync)
         );
         next = following;
         let table = table?;
-        revisions.push(Revision {
-            meta: meta.clone(),
-            table,
-            urls_file: files.urls_file.clone(),
-            data_file: files.data_file.clone(),
-            data: None,
-            key: files.key,
-        });
-        if let Some(old) = before.replace(files) {
-            spare = (old.text.into_bytes(), old.buffers.1);
-        }
+        let Files { data_file, urls_file, text, layout, key, buffers } = files;
+        revisions.push(Revision { meta: meta.clone(), table, urls_file, data_file, data: None, key });
+        before = layout;
+        spare = (text.into_bytes(), buffers.1);
     }
     for pair in revisions.windows(2) {
         if pair[0].meta.sequence == pair[1].meta.sequence {
@@ -308,7 +303,7 @@ struct Files {
     data_file: PathBuf,
     urls_file: PathBuf,
     text: String,
-    layout: Option<crate::read::frozen::Layout>,
+    layout: Option<Layout>,
     key: u128,
     /// What its `urls.json` was read into, for the next files read (with `text`'s).
     buffers: (Vec<u8>, Vec<u8>),
@@ -321,17 +316,17 @@ impl Files {
         let text = crate::files::text_into(&data_file, "a revision's roles.json", buffers.0)?;
         let urls = crate::files::bytes_into(&urls_file, buffers.1)?;
         let key = crate::hash::fields_key(&[meta_text.as_bytes(), text.as_bytes(), &urls]);
-        let layout = crate::read::frozen::Layout::of(&text);
+        let layout = Layout::of(&text);
         Ok(Files { data_file, urls_file, text, layout, key, buffers: (Vec::new(), urls) })
     }
 
     /// Its table, sharing the rows it has in common with `before` (the revision before it,
     /// with its files); read against the schema unless a build `validated` these bytes.
-    fn frame(&self, validated: bool, before: Option<(&Files, &Frame)>) -> Result<Frame> {
+    fn frame(&self, validated: bool, before: Option<(&Layout, &Frame)>) -> Result<Frame> {
         use crate::read::frozen;
         let shared = before
             .filter(|_| validated)
-            .and_then(|(b, frame)| Some((self.layout.as_ref()?, (b.text.as_str(), b.layout.as_ref()?, frame))))
+            .and_then(|(b, frame)| Some((self.layout.as_ref()?, (b, frame))))
             .and_then(|(mine, b)| frozen::read_sharing(&self.text, mine, b));
         if let Some(frame) = shared {
             return Ok(frame);
@@ -639,7 +634,7 @@ mod tests {
             let second = written(edit);
             let whole = Frame::sharing(read_validated(Path::new("b.json"), &second).unwrap(), Some(&frame));
             let mine = Layout::of(&second).unwrap();
-            let shared = read_sharing(&second, &mine, (&first, &laid, &frame)).expect(what);
+            let shared = read_sharing(&second, &mine, (&laid, &frame)).expect(what);
             assert_eq!(shared.to_table().rows, whole.to_table().rows, "{what}");
             assert_eq!(shared.gaps, whole.gaps, "{what}");
             assert_eq!(shared.document, whole.document, "{what}");
@@ -648,9 +643,9 @@ mod tests {
         // What the rows stand under changed (a vendor renamed), or a row no longer stands
         // where it may (its parent is no heading now): read whole instead.
         let renamed = written(|t| t.vendors[0].name = "別名".into());
-        assert!(read_sharing(&renamed, &Layout::of(&renamed).unwrap(), (&first, &laid, &frame)).is_none());
+        assert!(read_sharing(&renamed, &Layout::of(&renamed).unwrap(), (&laid, &frame)).is_none());
         let orphaned = written(|t| t.rows[0].kind = crate::model::Kind::Task);
-        assert!(read_sharing(&orphaned, &Layout::of(&orphaned).unwrap(), (&first, &laid, &frame)).is_none());
+        assert!(read_sharing(&orphaned, &Layout::of(&orphaned).unwrap(), (&laid, &frame)).is_none());
         assert!(read_validated(Path::new("o.json"), &orphaned).unwrap_err().to_string().contains("no heading"));
         assert!(Layout::of(SMALL).is_none(), "laid out otherwise");
     }
