@@ -94,22 +94,52 @@ pub struct Run<'a> {
 /// Everything but the write: `check` of the data, then the site rendered, its links checked
 /// and its URLs held to the previously published site's (`baseline`).
 pub fn render_site(project: &Project, baseline: &Baseline, run: Run) -> Result<Rendered> {
+    render_against(project, Previous::Held(baseline), run)
+}
+
+/// The previously published site a build is held to.
+#[derive(Clone, Copy)]
+enum Previous<'a> {
+    /// Read already (a watching process reads it once, when it starts).
+    Held(&'a Baseline),
+    /// To be read by the build, beside its sources: the manifest of a site with many
+    /// frozen revisions takes a tenth of a second to read, on one core.
+    Read(&'a (dyn Fn() -> Result<Baseline> + Sync)),
+}
+
+fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Rendered> {
     let mut clock = Stages::default();
     if let Some(p) = run.progress {
         p.stage("読み込み", None);
     }
     // The narrative pages, the theme and the URL files need nothing from the table: they
-    // are read beside it.
-    let (loaded, inputs) = rayon::join(
-        || load(project),
-        || -> Result<_> {
-            let (content, theme) = (pages::load(project)?, theme::load(project)?);
-            let released = revisions::load(project, run.last.and_then(LastBuild::released), &|label, key| {
-                validated_before(run, label, key)
-            })?;
-            Ok((content, theme, read::continuity::load(project)?, released))
-        },
-    );
+    // are read beside it, on the thread pool. The published site, when the build reads it,
+    // is read meanwhile by the thread that runs the build (as before them, so its errors
+    // come first).
+    let mut sources = None;
+    let read = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| {
+            sources = Some(rayon::join(
+                || load(project),
+                || -> Result<_> {
+                    let (content, theme) = (pages::load(project)?, theme::load(project)?);
+                    let released = revisions::load(project, run.last.and_then(LastBuild::released), &|label, key| {
+                        validated_before(run, label, key)
+                    })?;
+                    Ok((content, theme, read::continuity::load(project)?, released))
+                },
+            ))
+        });
+        match previous {
+            Previous::Held(_) => Ok(None),
+            Previous::Read(read) => read().map(Some),
+        }
+    })?;
+    let (loaded, inputs) = sources.expect("read when the scope ends");
+    let baseline = match (previous, &read) {
+        (Previous::Held(baseline), _) => baseline,
+        (Previous::Read(_), read) => read.as_ref().expect("read above"),
+    };
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity, released) = inputs?;
@@ -639,11 +669,12 @@ pub fn build(
         // its place only when the whole site is made and checked. Opening it first repairs
         // what a killed run left, so the baseline is read from a whole site.
         let sink = write::Sink::open(&output, progress)?;
-        let baseline = match options.previous {
-            Some(p) => Baseline::load_named(p)?,
-            None => Baseline::load(&output.dir)?,
+        let baseline = || match options.previous {
+            Some(p) => Baseline::load_named(p),
+            None => Baseline::load(&output.dir),
         };
-        let rendered = render_site(project, &baseline, Run { progress, sink: Some(&sink), last: None, output: None })?;
+        let run = Run { progress, sink: Some(&sink), last: None, output: None };
+        let rendered = render_against(project, Previous::Read(&baseline), run)?;
         Ok((rendered, sink))
     })
     .and_then(|(mut rendered, sink)| {
