@@ -24,9 +24,10 @@
 # theme's fingerprint (src/theme.rs) hashes the template sources only, so a template edit
 # re-renders every page, frozen ones included, while an edit of a static file (style.css)
 # does not: the pages link the stylesheet by a fixed URL and do not change. (That is
-# checked once too: after a CSS comment is appended, B2's frozen stamps must stay as they
-# were.) It prints user CPU per HTML page written (pages: *.html in the output) for each,
-# and the ratio (target: within 10%).
+# checked once too: after a CSS comment is appended, B2 is built, its outputs copied with
+# their times as a published site is; its frozen stamps must stay as they were, and its
+# user CPU must be under half that of making every tree again.) It prints user CPU per HTML page written (pages: *.html in the output) for each,
+# and the ratio (target: a page costs at most 10% more CPU than one of A2; it may cost less).
 #
 # Last, a one-cell edit under `rolesite serve A -o A_out --port 0`, for comparison, then
 # the same under `rolesite serve B -o B_out --port 0` (the published site is B_out): after
@@ -185,9 +186,14 @@ for p in A2 B2; do
   mkdir -p "$work/$p/themes"
   cp -r "$root/themes/default" "$work/$p/themes/default"
 done
-cp -r "$work/A_out" "$work/A2_out"
-cp -r "$work/B_out" "$work/B2_out"
-# A CSS-only change: the fingerprint does not change, B2's frozen trees are taken over.
+# Copied as a published site is (times kept: `cp -r` would date every folder anew, and a
+# frozen tree whose folders are not as dated is made again).
+cp -a "$work/A_out" "$work/A2_out"
+cp -a "$work/B_out" "$work/B2_out"
+# A CSS-only change: the fingerprint does not change, B2's frozen trees are taken over. The
+# stamps stay as they were either way (a tree made again writes the same bytes, which are
+# not rewritten): that the trees were taken over, not made again, the build's CPU tells,
+# against the theme change's below.
 stamps() { find "$work/B2_out/rev" -name frozen.json -printf '%P %T@ %s\n' | sort; }
 stamps >"$work/stamps.before"
 printf '\n/* bench: a CSS-only change */\n' >>"$work/B2/themes/default/static/style.css"
@@ -195,9 +201,9 @@ sync
 timed css B2 1 "$work/B2_out" "$bin" build -q -o "$work/B2_out" "$work/B2"
 stamps >"$work/stamps.after"
 if cmp -s "$work/stamps.before" "$work/stamps.after"; then
-  css_note="after a CSS-only change (style.css): all $(wc -l <"$work/stamps.after") frozen stamps as they were (trees taken over, not re-rendered)"
+  css_note="after a CSS-only change (style.css): all $(wc -l <"$work/stamps.after") frozen stamps as they were"
 else
-  css_note="after a CSS-only change (style.css): frozen stamps rewritten (trees re-rendered)"
+  css_note="after a CSS-only change (style.css): frozen stamps rewritten"
 fi
 note "  $css_note"
 cp "$work/B2/themes/default/static/style.css" "$work/A2/themes/default/static/style.css"
@@ -249,10 +255,12 @@ if a2 and b2:
     pb = med(b2, "user") / b2[-1]["html"] * 1e6
     per = [(y["user"] / y["html"]) / (x["user"] / x["html"]) for x, y in zip(a2, b2)]
     print(f"user CPU per HTML page: A2 {pa:.0f} µs, B2 {pb:.0f} µs; B2/A2 {pb / pa:.3f} (per round: {' '.join(f'{x:.2f}' for x in per)})"
-          f"  target within 10%: {'met' if abs(pb / pa - 1) <= 0.10 else 'MISSED'}")
+          f"  target at most 10% more: {'met' if pb / pa <= 1.10 else 'MISSED'}")
     print(sys.argv[2])
     c = runs["css", "B2"][0]
-    print(f"  (that build: wall {c['wall']:.3f} s, user {c['user']:.2f} s)")
+    taken = c["user"] < med(b2, "user") / 2
+    print(f"  (that build: wall {c['wall']:.3f} s, user {c['user']:.2f} s, against {med(b2, 'user'):.2f} s to make"
+          f" every tree again: the trees were {'taken over' if taken else 'MADE AGAIN'})")
 PY
 
 # --- a one-cell edit under serve ---------------------------------------------------------
