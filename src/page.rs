@@ -61,8 +61,10 @@ pub struct TreeFiles {
     /// The published manifest's words, where titles the same as published are read
     /// (see `new`): a title span whose start has `SHARED` set stands there.
     shared: Option<std::sync::Arc<str>>,
-    /// Each file's path and title in `words`, and its kind.
-    spots: Vec<(Span, Option<(&'static str, Span)>)>,
+    /// Each file's place, in path order.
+    spots: Vec<Spot>,
+    /// The kinds the files are listed under, each once (a dozen at most).
+    kinds: Vec<&'static str>,
     /// The files `urls.json` lists (those with a kind and title), by their places in
     /// `spots`, in URL order: as the manifest merges them in, unsorted again.
     by_url: Vec<u32>,
@@ -70,6 +72,19 @@ pub struct TreeFiles {
 
 /// Where a word stands in `TreeFiles::words`: its start and end.
 type Span = (u32, u32);
+
+/// A file's path and title in `TreeFiles::words` and its kind's place in `kinds`
+/// (`UNLISTED` for a file `urls.json` does not list): 20 bytes, where a kind held as a
+/// string beside an optional title took 32, for each of 128,000 files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot {
+    path: Span,
+    title: Span,
+    kind: u8,
+}
+
+/// The kind of a file `urls.json` does not list.
+const UNLISTED: u8 = u8::MAX;
 
 /// Set in a title's start when the title stands in `TreeFiles::shared`.
 const SHARED: u32 = 1 << 31;
@@ -92,37 +107,49 @@ impl TreeFiles {
             (to_u32(start), to_u32(words.len()))
         };
         let mut shared: Option<Arc<str>> = None;
-        let mut spots: Vec<_> = (files.into_iter())
-            .map(|f| {
-                let listing = f.listing.map(|(kind, own)| {
+        let mut kinds: Vec<&'static str> = Vec::new();
+        let files = files.into_iter();
+        let mut spots = Vec::with_capacity(files.size_hint().0);
+        for f in files {
+            let (kind, title) = match f.listing {
+                None => (UNLISTED, (0, 0)),
+                Some((kind, own)) => {
+                    // Files of a kind stand together (a tree's items, its phases): the last
+                    // kind is looked at first.
+                    let at = kinds.iter().rposition(|k| *k == kind).unwrap_or_else(|| {
+                        kinds.push(kind);
+                        kinds.len() - 1
+                    });
                     let same = published(crate::urls::url_of_file(f.path)).filter(|(w, (s, e))| {
                         *s < SHARED
                             && &w[*s as usize..*e as usize] == own
                             && shared.as_ref().is_none_or(|x| Arc::ptr_eq(x, w))
                     });
-                    match same {
+                    let title = match same {
                         Some((w, (s, e))) => {
                             shared.get_or_insert_with(|| Arc::clone(w));
-                            (kind, (s | SHARED, e))
+                            (s | SHARED, e)
                         }
-                        None => (kind, put(own)),
-                    }
-                });
-                (put(f.path), listing)
-            })
-            .collect();
-        // Collected in the place of `files`, whose items are larger: held for the build.
+                        None => put(own),
+                    };
+                    (u8::try_from(at).ok().filter(|k| *k != UNLISTED)?, title)
+                }
+            };
+            spots.push(Spot { path: put(f.path), title, kind });
+        }
+        // Held for the build: no room kept for growth.
         spots.shrink_to_fit();
         let at = |(start, end): (u32, u32)| &words[start as usize..end as usize];
-        spots.sort_by(|a, b| at(a.0).cmp(at(b.0)));
-        if spots.windows(2).any(|w| at(w[0].0) == at(w[1].0)) {
+        spots.sort_by(|a, b| at(a.path).cmp(at(b.path)));
+        if spots.windows(2).any(|w| at(w[0].path) == at(w[1].path)) {
             return None;
         }
-        let url = |i: &u32| crate::urls::url_of_file(at(spots[*i as usize].0));
-        let mut by_url: Vec<u32> = (0..to_u32(spots.len())).filter(|&i| spots[i as usize].1.is_some()).collect();
+        let url = |i: &u32| crate::urls::url_of_file(at(spots[*i as usize].path));
+        let listed = |i: &u32| spots[*i as usize].kind != UNLISTED;
+        let mut by_url: Vec<u32> = (0..to_u32(spots.len())).filter(listed).collect();
         by_url.sort_by(|a, b| url(a).cmp(url(b)));
         words.shrink_to_fit();
-        Some(TreeFiles { words, shared, spots, by_url })
+        Some(TreeFiles { words, shared, spots, kinds, by_url })
     }
 
     fn at(&self, (start, end): (u32, u32)) -> &str {
@@ -144,30 +171,32 @@ impl TreeFiles {
         self.spots.is_empty()
     }
 
+    /// How `urls.json` lists the file at `spot`, if it does.
+    fn listing(&self, spot: &Spot) -> Option<(&'static str, &str)> {
+        (spot.kind != UNLISTED).then(|| (self.kinds[spot.kind as usize], self.title(spot.title)))
+    }
+
     /// Every file, in path order.
     pub fn iter(&self) -> impl Iterator<Item = TreeFile<'_>> + Clone + '_ {
-        (self.spots.iter()).map(|(path, listing)| TreeFile {
-            path: self.at(*path),
-            listing: listing.map(|(kind, title)| (kind, self.title(title))),
-        })
+        (self.spots.iter()).map(|s| TreeFile { path: self.at(s.path), listing: self.listing(s) })
     }
 
     /// The paths alone, in order.
     pub fn paths(&self) -> impl Iterator<Item = &str> + '_ {
-        self.spots.iter().map(|(path, _)| self.at(*path))
+        self.spots.iter().map(|s| self.at(s.path))
     }
 
     /// The files `urls.json` lists, in URL order: each one's URL, kind and title.
     pub fn listed(&self) -> impl Iterator<Item = (&str, &'static str, &str)> + '_ {
         self.by_url.iter().filter_map(|&i| {
-            let (path, listing) = self.spots[i as usize];
-            let (kind, title) = listing?;
-            Some((crate::urls::url_of_file(self.at(path)), kind, self.title(title)))
+            let spot = &self.spots[i as usize];
+            let (kind, title) = self.listing(spot)?;
+            Some((crate::urls::url_of_file(self.at(spot.path)), kind, title))
         })
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.spots.binary_search_by(|(p, _)| self.at(*p).cmp(path)).is_ok()
+        self.spots.binary_search_by(|s| self.at(s.path).cmp(path)).is_ok()
     }
 }
 
@@ -230,5 +259,27 @@ mod tests {
         assert!(shared.shared.as_ref().is_some_and(|w| Arc::ptr_eq(w, &words)) && own.shared.is_none());
         // Listed twice: refused.
         assert!(TreeFiles::new([files[0], files[1], files[0]], published).is_none());
+    }
+
+    #[test]
+    fn each_file_keeps_its_own_kind() {
+        let files = [
+            TreeFile { path: "rev/a/phases/1/index.html", listing: Some(("phase", "項番1 計画(a版)")) },
+            TreeFile { path: "rev/a/data/roles.json", listing: None },
+            TreeFile { path: "rev/a/items/2/index.html", listing: Some(("item", "項番2 設計(a版)")) },
+            TreeFile { path: "rev/a/index.html", listing: Some(("home", "役割分担表(a版)")) },
+            TreeFile { path: "rev/a/items/3/index.html", listing: Some(("item", "項番3 試験(a版)")) },
+        ];
+        let tree = TreeFiles::new(files, |_| None).unwrap();
+        let mut sorted = files;
+        sorted.sort_by_key(|f| f.path);
+        assert_eq!(tree.iter().collect::<Vec<_>>(), sorted);
+        assert_eq!(tree.kinds, ["phase", "item", "home"], "each kind held once");
+        let listed: Vec<_> = tree.listed().map(|(url, kind, _)| (url, kind)).collect();
+        assert_eq!(
+            listed,
+            [("rev/a/", "home"), ("rev/a/items/2/", "item"), ("rev/a/items/3/", "item"), ("rev/a/phases/1/", "phase")]
+        );
+        assert_eq!(std::mem::size_of::<super::Spot>(), 20);
     }
 }
