@@ -114,8 +114,8 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
     }
     // The narrative pages, the theme and the URL files need nothing from the table: they
     // are read beside it, on the thread pool. The published site, when the build reads it,
-    // is read meanwhile by the thread that runs the build (as before them, so its errors
-    // come first).
+    // is read meanwhile by the thread that runs the build; its errors are reported before
+    // theirs, as when it was read first.
     let mut sources = None;
     let read = rayon::in_place_scope(|scope| {
         scope.spawn(|_| {
@@ -136,9 +136,9 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
         }
     })?;
     let (loaded, inputs) = sources.expect("read when the scope ends");
-    let baseline = match (previous, &read) {
-        (Previous::Held(baseline), _) => baseline,
-        (Previous::Read(_), read) => read.as_ref().expect("read above"),
+    let baseline = match previous {
+        Previous::Held(baseline) => baseline,
+        Previous::Read(_) => read.as_ref().expect("read in the scope above"),
     };
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;

@@ -330,3 +330,27 @@ fn aliases_and_retirements_are_checked_where_they_are_written() {
     ok(&p.build());
     assert!(p.out().join("items/9/index.html").is_file());
 }
+
+/// The published manifest is read beside the sources: when it cannot be read, the build
+/// stops at its line all the same, with that error first (the table's, here a 項番 that is
+/// no number, comes after it is mended), and nothing is written.
+#[test]
+fn a_published_manifest_that_cannot_be_read_stops_the_build_at_its_line_first() {
+    let p = Project::new(ROWS);
+    ok(&p.build());
+    std::fs::write(p.out().join("urls.json"), "{\n  \"urls\": [\n    {\"url\": 5}\n  ]\n}\n").unwrap();
+    let broken: Vec<&str> = ROWS.iter().copied().chain(["x,,番号でない項番,◎,,,"]).collect();
+    p.write("seeds/roles.csv", &roles(&broken));
+    let before = tree(&p.out());
+    let o = p.build();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("out/urls.json:3:") && err.contains("error[manifest]"), "{err}");
+    assert!(!err.contains("roles.csv"), "the manifest's error comes first: {err}");
+    assert_eq!(tree(&p.out()), before, "nothing written");
+    // With the manifest as published again, the table's error is the one reported.
+    let written = p.out().join("urls.json");
+    std::fs::write(&written, "{\n  \"urls\": []\n}\n").unwrap();
+    let err = stderr(&p.build());
+    assert!(err.contains("seeds/roles.csv:") && !err.contains("error[manifest]"), "{err}");
+}
