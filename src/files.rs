@@ -12,6 +12,18 @@ pub fn bytes(path: &Path) -> Result<Vec<u8>> {
     bytes_into(path, Vec::new())
 }
 
+/// The first `limit` bytes of the regular file at `path` (fewer when it is shorter).
+pub fn head(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let file = open(path)?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    let mut head = Vec::with_capacity(limit);
+    file.take(limit as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    Ok(head)
+}
+
 /// `bytes`, read into `buffer` (emptied first): the files of one kind read one after the
 /// other (the revisions' data) reuse one buffer rather than each leaving a large one freed.
 pub fn bytes_into(path: &Path, mut buffer: Vec<u8>) -> Result<Vec<u8>> {

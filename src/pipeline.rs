@@ -351,15 +351,20 @@ fn revisions_search(released: &revisions::Released, run: Run) -> Result<Option<(
 /// schema is not run again. Its bytes are the same; the model's checks run all the same.
 fn validated_before(run: Run, label: &str, key: u128) -> bool {
     let prefix = urls::revision(label);
-    let stamp = match run.last.and_then(|last| last.stamp(&prefix)) {
-        Some(stamp) => Some(stamp.to_vec()),
+    // The stamp in memory, or the start of the one in the output (not its list of files).
+    let validated = match run.last.and_then(|last| last.stamp(&prefix)) {
+        Some(stamp) => write::frozen::validated(&stamp),
         None => run
             .sink
             .map(write::Sink::output_dir)
             .or(run.output)
-            .and_then(|out| crate::files::bytes(&out.join(&prefix).join(write::frozen::STAMP)).ok()),
+            .and_then(|out| {
+                let stamp = out.join(&prefix).join(write::frozen::STAMP);
+                crate::files::head(&stamp, write::frozen::VALIDATED_WITHIN).ok()
+            })
+            .and_then(|head| write::frozen::validated(&head)),
     };
-    stamp.and_then(|s| write::frozen::validated(&s)) == Some(key)
+    validated == Some(key)
 }
 
 /// Renumberings the URL files declare: an alias from one item URL to another (old → new).

@@ -164,6 +164,9 @@ fn mtime(path: &Path) -> Option<i128> {
     Some(t.as_nanos() as i128)
 }
 
+/// How much of a stamp `validated` reads: its start, with room to spare.
+pub const VALIDATED_WITHIN: usize = 128;
+
 /// The revision data (`Revision::key`) the build that wrote `stamp` validated. Read where
 /// `stamp` writes it, at the start (`{"key":"…","data":"…",`), not by parsing the list of
 /// thousands of files after it; a stamp laid out otherwise tells of none, and the data is
@@ -431,8 +434,14 @@ mod tests {
 
     #[test]
     fn the_data_a_stamp_says_was_validated_is_read_from_its_start_only() {
-        let stamp = stamp("rev/a/", 7, 0xabc, std::iter::empty(), None);
+        let files = [("rev/a/items/1/index.html", 10, None), ("rev/a/items/2/index.html", 20, None)];
+        let stamp = stamp("rev/a/", 7, 0xabc, files.into_iter(), None);
         assert_eq!(validated(&stamp.bytes), Some(0xabc));
+        assert_eq!(validated(&stamp.bytes[..VALIDATED_WITHIN]), Some(0xabc), "told within its start");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(STAMP), &stamp.bytes).unwrap();
+        let head = crate::files::head(&dir.path().join(STAMP), VALIDATED_WITHIN).unwrap();
+        assert_eq!((head.len(), validated(&head)), (VALIDATED_WITHIN, Some(0xabc)), "as read from the file");
         let parsed: serde_json::Value = serde_json::from_slice(&stamp.bytes).unwrap();
         assert_eq!(parsed["data"], format!("{:032x}", 0xabc), "the field it is read from");
         // Laid out otherwise, cut short, or not hex: none.
