@@ -377,9 +377,11 @@ fn live_rebuilds_follow_edits_and_survive_bad_ones() {
     let aside = seeds.join(".roles.csv.swp");
     std::fs::write(&aside, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n2,追加した作業,◎,説明\n").unwrap();
     std::fs::rename(&aside, &roles).unwrap();
-    eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
+    // A rebuild's pages appear one by one: the whole site is asserted once it is announced.
+    eventually("the edit announced", || {
+        events.lock().unwrap().contains("event: reload") && text(s.addr, "/items/1/").contains("新しい名前")
+    });
     assert_eq!(get(s.addr, "/items/2/").status, 200);
-    eventually("a reload event", || events.lock().unwrap().contains("event: reload"));
 
     // A bad edit: broken quoting. The last good site stays; the error reaches the page.
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,\"壊れた,◎,説明\n").unwrap();
@@ -390,9 +392,12 @@ fn live_rebuilds_follow_edits_and_survive_bad_ones() {
     let late = listen(s.addr);
     eventually("a page opened during the failure sees it", || late.lock().unwrap().contains("event: failed"));
 
-    // The fix clears it.
+    // The fix clears it. A rebuild writes its pages before it removes the ones gone, so
+    // the removal is asserted once the rebuild is announced, not when the first page shows.
+    let reloads = || events.lock().unwrap().matches("event: reload").count();
+    let before = reloads();
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,直した名前,◎,説明\n").unwrap();
-    eventually("the fixed page", || text(s.addr, "/items/1/").contains("直した名前"));
+    eventually("the fix announced", || reloads() > before && text(s.addr, "/items/1/").contains("直した名前"));
     assert_eq!(get(s.addr, "/items/2/").status, 404, "a removed item's page is gone");
     // Other bad edits: a template syntax error, an unknown vendor column. Each is reported
     // at its place, and the next good save clears it.
@@ -540,9 +545,8 @@ fn the_server_outlives_its_rebuilding_process() {
     // The task added in the session was never published: it may go again.
     let before = reloads();
     std::fs::write(&roles, "項番,作業項目,owner,作業内容\n1,新しい名前,◎,説明\n").unwrap();
-    eventually("the edit on the page", || text(s.addr, "/items/1/").contains("新しい名前"));
+    eventually("the edit announced", || reloads() > before && text(s.addr, "/items/1/").contains("新しい名前"));
     assert_eq!(get(s.addr, "/items/2/").status, 404);
-    eventually("a reload event", || reloads() > before);
 }
 
 /// Stopping the server, by Ctrl-C, SIGTERM or outright, stops its rebuilding process too;
