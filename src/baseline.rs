@@ -14,7 +14,8 @@ pub const FILES: [&str; 3] = [urls::MANIFEST, urls::ROLES_JSON, urls::CHANGES_JS
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    /// The previous `urls.json`, as it was read.
+    /// The previous `urls.json`, as it was read; in part once a one-off build has planned
+    /// its pages (`lean`), checked whole all the same (`Published::check`).
     pub manifest: Option<Published>,
     /// The previous `data/roles.json`, as bytes, and where it was read.
     pub roles: Option<(PathBuf, Vec<u8>)>,
@@ -39,6 +40,14 @@ impl Baseline {
         })
     }
 
+    /// What a one-off build holds of it while its pages are made: the data, and of the
+    /// manifest the entries of `urls` (the pages that show a published title: those the
+    /// URL files retire). The whole manifest is read again after them
+    /// (`manifest::Published::again`).
+    pub fn lean<'u>(self, urls: impl IntoIterator<Item = &'u str>) -> Baseline {
+        Baseline { manifest: self.manifest.map(|m| m.only(urls)), ..self }
+    }
+
     /// `--previous` as given: it must exist, since the user named it.
     pub fn load_named(path: &Path) -> Result<Baseline> {
         if !path.exists() {
@@ -51,5 +60,5 @@ impl Baseline {
 
 /// The manifest at `path`, as the published site has it.
 fn published(path: &Path) -> Result<Published> {
-    Published::parse(path, &crate::files::text(path, "the manifest")?)
+    Published::read(path)
 }

@@ -12,13 +12,19 @@ pub fn bytes(path: &Path) -> Result<Vec<u8>> {
     bytes_into(path, Vec::new())
 }
 
-/// The first `limit` bytes of the regular file at `path` (fewer when it is shorter).
-pub fn head(path: &Path, limit: usize) -> Result<Vec<u8>> {
+/// The regular file at `path`, open to be read in parts.
+pub fn regular(path: &Path) -> Result<std::fs::File> {
     let file = open(path)?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(not_regular(path, &meta));
     }
+    Ok(file)
+}
+
+/// The first `limit` bytes of the regular file at `path` (fewer when it is shorter).
+pub fn head(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let file = regular(path)?;
     let mut head = Vec::with_capacity(limit);
     file.take(limit as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
     Ok(head)

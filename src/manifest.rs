@@ -23,14 +23,16 @@ pub struct Entry<'a> {
 /// published file and made anew, cost a build more than a whole table did.
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
-    /// Shared with the frozen trees' file lists that take their titles from it
-    /// (`page::TreeFiles::new`).
-    words: std::sync::Arc<str>,
+    /// The URLs and kinds.
+    words: Box<str>,
+    /// The titles, apart: shared with the frozen trees' file lists that take their titles
+    /// from them (`page::TreeFiles::new`), which keep them when the rest is let go.
+    titles: std::sync::Arc<str>,
     /// In URL order.
     spots: Vec<Spot>,
 }
 
-/// Where an entry's words stand in `Manifest::words`, and the line of its URL in the file
+/// Where an entry's words stand in `Manifest::words` (its title in `Manifest::titles`), and the line of its URL in the file
 /// it was read from (0 when made).
 #[derive(Debug, Clone, Copy)]
 struct Spot {
@@ -53,9 +55,10 @@ impl Eq for Manifest {}
 #[derive(Default)]
 struct Words {
     words: String,
+    titles: String,
     kinds: Vec<(u32, u32)>,
     /// Where each title was written, by its hash.
-    titles: HashMap<u64, (u32, u32)>,
+    written: HashMap<u64, (u32, u32)>,
 }
 
 impl Words {
@@ -79,12 +82,13 @@ impl Words {
 
     fn title(&mut self, title: &str) -> (u32, u32) {
         let hash = crate::hash::short(title.as_bytes());
-        let known = self.titles.get(&hash).copied();
-        match known.filter(|&t| word(&self.words, t) == title) {
+        let known = self.written.get(&hash).copied();
+        match known.filter(|&t| word(&self.titles, t) == title) {
             Some(t) => t,
             None => {
-                let t = self.put(title);
-                self.titles.entry(hash).or_insert(t);
+                let t = (to_u32(self.titles.len()), to_u32(title.len()));
+                self.titles.push_str(title);
+                self.written.entry(hash).or_insert(t);
                 t
             }
         }
@@ -110,14 +114,15 @@ impl Manifest {
     pub fn new<'a>(entries: impl IntoIterator<Item = Entry<'a>>) -> Manifest {
         let mut words = Words::default();
         let spots = entries.into_iter().map(|e| words.spot(e, 0)).collect();
-        Manifest::sorted(words.words, spots)
+        Manifest::sorted(words, spots)
     }
 
-    fn sorted(words: String, mut spots: Vec<Spot>) -> Manifest {
+    fn sorted(words: Words, mut spots: Vec<Spot>) -> Manifest {
         // Held for a whole build (or a watching session): no room kept for growth.
         spots.shrink_to_fit();
+        let Words { words, titles, .. } = words;
         spots.sort_by(|a, b| word(&words, a.url).cmp(word(&words, b.url)));
-        Manifest { words: words.into(), spots }
+        Manifest { words: words.into(), titles: titles.into(), spots }
     }
 
     /// The spot of `url`.
@@ -126,14 +131,14 @@ impl Manifest {
         Some(&self.spots[i])
     }
 
-    /// Its words, and where the title of `url` stands in them (start, end).
+    /// Its titles, and where the title of `url` stands in them (start, end).
     pub fn title_at(&self, url: &str) -> Option<(&std::sync::Arc<str>, (u32, u32))> {
         let (start, len) = self.find(url)?.title;
-        Some((&self.words, (start, start + len)))
+        Some((&self.titles, (start, start + len)))
     }
 
     fn entry(&self, s: &Spot) -> Entry<'_> {
-        Entry { url: word(&self.words, s.url), kind: word(&self.words, s.kind), title: word(&self.words, s.title) }
+        Entry { url: word(&self.words, s.url), kind: word(&self.words, s.kind), title: word(&self.titles, s.title) }
     }
 
     /// Every entry, in URL order.
@@ -151,7 +156,7 @@ impl Manifest {
 
     /// The file (see `to_json`).
     pub fn to_json(&self) -> String {
-        to_json(self.iter(), self.words.len() + self.spots.len() * 72)
+        to_json(self.iter(), self.words.len() + self.titles.len() + self.spots.len() * 72)
     }
 
     /// The manifest `text` holds, each URL with its line there (`"url": "…"` on a line of
@@ -189,7 +194,7 @@ impl Manifest {
                 words.spot(Entry { url: &r.url, kind: &r.kind, title: &r.title }, line)
             })
             .collect();
-        Ok(Manifest::sorted(words.words, spots))
+        Ok(Manifest::sorted(words, spots))
     }
 
     /// The manifest `text` holds when it is laid out as `to_json` writes it, read line by
@@ -197,31 +202,9 @@ impl Manifest {
     /// parser took a tenth of a second of it. `None` for any other layout, read by
     /// `parse` as JSON.
     fn parse_as_written(text: &str) -> Option<Manifest> {
-        if text == "{\n  \"urls\": []\n}\n" {
-            return Some(Manifest::default());
-        }
-        let body = text.strip_prefix("{\n  \"urls\": [\n")?;
-        // Lines counted from 1, the body's first being the file's third.
-        let mut lines = body.split('\n').enumerate().map(|(i, l)| (i + 3, l));
         let (mut words, mut spots) = (Words::default(), Vec::new());
-        loop {
-            let (_, open) = lines.next()?;
-            if open != "    {" {
-                return None;
-            }
-            let (at, url) = lines.next()?;
-            let url = literal(url.strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
-            let kind = literal(lines.next()?.1.strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
-            let title = literal(lines.next()?.1.strip_prefix("      \"title\": ")?)?;
-            spots.push(words.spot(Entry { url: &url, kind: &kind, title: &title }, to_u32(at)));
-            match lines.next()?.1 {
-                "    }," => continue,
-                "    }" => break,
-                _ => return None,
-            }
-        }
-        let rest: Vec<&str> = lines.map(|(_, l)| l).collect();
-        (rest == ["  ]", "}", ""]).then(|| Manifest::sorted(words.words, spots))
+        as_written(text.split('\n'), |e, line| spots.push(words.spot(e, line)))?;
+        Some(Manifest::sorted(words, spots))
     }
 
     pub fn get(&self, url: &str) -> Option<Entry<'_>> {
@@ -242,6 +225,86 @@ impl Manifest {
             }
         }
         dropped
+    }
+}
+
+/// Each entry of a manifest laid out as `to_json` writes it, with the line of its URL, in
+/// the file's order, from its `lines` (as `str::split('\n')` gives them: without their
+/// ends, the empty one after the last end included). `None` as soon as a line is laid out
+/// otherwise.
+fn as_written<L: AsRef<str>>(lines: impl Iterator<Item = L>, mut each: impl FnMut(Entry, u32)) -> Option<()> {
+    // Lines counted from 1.
+    let mut lines = lines.enumerate().map(|(i, l)| (to_u32(i + 1), l));
+    let mut line = || lines.next();
+    let is = |l: Option<(u32, L)>, text: &str| l.is_some_and(|(_, l)| l.as_ref() == text);
+    if !is(line(), "{") {
+        return None;
+    }
+    let (_, open) = line()?;
+    let rest = match open.as_ref() {
+        "  \"urls\": []" => ["}", ""],
+        "  \"urls\": [" => loop {
+            if !is(line(), "    {") {
+                return None;
+            }
+            let (at, url) = line()?;
+            let (kind, title) = (line()?.1, line()?.1);
+            let url = literal(url.as_ref().strip_prefix("      \"url\": ")?.strip_suffix(',')?)?;
+            let kind = literal(kind.as_ref().strip_prefix("      \"kind\": ")?.strip_suffix(',')?)?;
+            let title = literal(title.as_ref().strip_prefix("      \"title\": ")?)?;
+            each(Entry { url: &url, kind: &kind, title: &title }, at);
+            match line()?.1.as_ref() {
+                "    }," => continue,
+                "    }" if is(line(), "  ]") => break ["}", ""],
+                _ => return None,
+            }
+        },
+        _ => return None,
+    };
+    (rest.iter().all(|r| is(line(), r)) && line().is_none()).then_some(())
+}
+
+/// The lines of a file read in parts, as `str::split('\n')` gives them, each one's bytes
+/// hashed as they are read (`Lines::key`). Ends at the first that is not UTF-8 (`broken`).
+struct Lines<R> {
+    from: R,
+    hash: crate::hash::Stream,
+    /// Whether the file has ended, and with it the lines.
+    ended: bool,
+    broken: bool,
+    error: Option<std::io::Error>,
+}
+
+impl<R> Lines<R> {
+    fn of(from: R) -> Lines<R> {
+        Lines { from, hash: crate::hash::Stream::new(), ended: false, broken: false, error: None }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Lines<R> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        if self.ended {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        match self.from.read_until(b'\n', &mut bytes) {
+            Ok(_) => self.hash.update(&bytes),
+            Err(e) => {
+                (self.ended, self.error) = (true, Some(e));
+                return None;
+            }
+        }
+        // A line without its end is the last (after the last end, the empty one).
+        match bytes.last() {
+            Some(b'\n') => _ = bytes.pop(),
+            _ => self.ended = true,
+        }
+        let line = crate::utf8::string(bytes).ok();
+        self.broken |= line.is_none();
+        self.ended |= line.is_none();
+        line
     }
 }
 
@@ -362,32 +425,131 @@ fn escapes_nothing(s: &str) -> bool {
 pub struct Published {
     pub file: PathBuf,
     pub manifest: Manifest,
+    /// The hash of the file's text as it was read: it is read again only if still the same.
+    key: u128,
+    /// Whether `manifest` lists every URL of the file, not the few `only` kept.
+    whole: bool,
 }
 
 impl Published {
     /// The manifest read from `path` (by `baseline`, or the writer inspecting its folder).
     pub fn parse(path: &Path, text: &str) -> Result<Published> {
-        Ok(Published { file: path.to_path_buf(), manifest: Manifest::parse(path, text)? })
+        let manifest = Manifest::parse(path, text)?;
+        Ok(Published { file: path.to_path_buf(), manifest, key: crate::hash::bytes(text.as_bytes()), whole: true })
+    }
+
+    /// The manifest at `path`, read line by line as `to_json` lays it out (a published site
+    /// of many frozen revisions has a manifest of some 23 MB, not held whole besides what
+    /// is read of it), or read whole and parsed as JSON when it is laid out otherwise.
+    pub fn read(path: &Path) -> Result<Published> {
+        let file = crate::files::regular(path)?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut lines = Lines::of(reader);
+        let (mut words, mut spots) = (Words::default(), Vec::new());
+        let laid_out = as_written(lines.by_ref(), |e, line| spots.push(words.spot(e, line)));
+        if let Some(e) = lines.error {
+            return Err(Error::io(path, e));
+        }
+        if laid_out.is_none() || lines.broken {
+            return Published::parse(path, &crate::files::text(path, "the manifest")?);
+        }
+        let manifest = Manifest::sorted(words, spots);
+        Ok(Published { file: path.to_path_buf(), manifest, key: lines.hash.digest128(), whole: true })
+    }
+
+    /// The entries of `urls` alone (those it lists), to hold while the rest is not needed:
+    /// a site with many frozen revisions publishes 141,000 URLs, and their words take more
+    /// than the pages being made. [`Published::again`] reads the whole back.
+    pub fn only<'u>(&self, urls: impl IntoIterator<Item = &'u str>) -> Published {
+        let mut kept: Vec<(Entry, u32)> =
+            urls.into_iter().filter_map(|u| self.manifest.find(u)).map(|s| (self.manifest.entry(s), s.line)).collect();
+        kept.sort_by(|a, b| a.0.url.cmp(b.0.url));
+        kept.dedup_by(|a, b| a.0.url == b.0.url);
+        let mut words = Words::default();
+        let spots = kept.into_iter().map(|(e, line)| words.spot(e, line)).collect();
+        Published { file: self.file.clone(), manifest: Manifest::sorted(words, spots), key: self.key, whole: false }
+    }
+
+    /// The manifest whole, read again from its file (`self` as it is, when whole); an
+    /// error when the file is no longer the one read: a build holds to one published site.
+    pub fn again(&self) -> Result<std::borrow::Cow<'_, Published>> {
+        if self.whole {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        }
+        let text = crate::files::text(&self.file, "the manifest")?;
+        if crate::hash::bytes(text.as_bytes()) != self.key {
+            let message = "changed while rolesite built from it: nothing was published; build again";
+            return Err(Error::at(Code::InputChanged, Location::file_only(&self.file), message));
+        }
+        Published::parse(&self.file, &text).map(std::borrow::Cow::Owned)
     }
 
     /// An error for each published URL that a newer manifest drops (that its URLs, `listed`
-    /// in URL order, lack), located at its line, saying how to keep it.
-    pub fn check<'l>(&self, listed: impl Iterator<Item = &'l str>) -> Vec<Finding> {
-        self.manifest
-            .dropped_from(listed)
-            .into_iter()
-            .map(|(e, line)| {
-                let at = Location::new(&self.file, line as usize);
-                let message = format!(
-                    "{} ({}) was published and would disappear: map it to its new page in seeds/aliases.csv \
-                     (old,new) or retire it in seeds/retired.csv (url,date,reason,see)",
-                    if e.url.is_empty() { "the home page" } else { e.url },
-                    e.title
-                );
-                Finding::error(Code::UrlRemoved, at, message)
-            })
-            .collect()
+    /// in URL order, lack), located at its line, saying how to keep it. Checked against the
+    /// whole manifest: when `self` holds part of it (`only`), the file is read again, line
+    /// by line as it was written, or whole when it was written otherwise.
+    pub fn check<'l, I: Iterator<Item = &'l str>>(&self, listed: impl Fn() -> I) -> Result<Vec<Finding>> {
+        let held = |m: &Manifest| -> Vec<Dropped> {
+            let dropped = m.dropped_from(listed()).into_iter();
+            dropped.map(|(e, line)| Dropped { url: e.url.into(), title: e.title.into(), line }).collect()
+        };
+        let dropped = match self.whole {
+            true => held(&self.manifest),
+            false => match self.dropped_read_again(listed())? {
+                Some(dropped) => dropped,
+                None => held(&self.again()?.manifest),
+            },
+        };
+        let found = dropped.into_iter().map(|d| {
+            let at = Location::new(&self.file, d.line as usize);
+            let message = format!(
+                "{} ({}) was published and would disappear: map it to its new page in seeds/aliases.csv (old,new) \
+                 or retire it in seeds/retired.csv (url,date,reason,see)",
+                if d.url.is_empty() { "the home page" } else { &d.url },
+                d.title
+            );
+            Finding::error(Code::UrlRemoved, at, message)
+        });
+        Ok(found.collect())
     }
+
+    /// The URLs of the file that `listed` (in URL order) lacks, read line by line and
+    /// walked beside `listed`: nothing of it held but the URLs dropped. `None` when it is
+    /// not laid out as `to_json` writes it, in URL order. An error when the file is no
+    /// longer the one read.
+    fn dropped_read_again<'l>(&self, listed: impl Iterator<Item = &'l str>) -> Result<Option<Vec<Dropped>>> {
+        let file = crate::files::regular(&self.file)?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut lines = Lines::of(reader);
+        let (mut listed, mut last, mut dropped, mut ordered) = (listed.peekable(), String::new(), Vec::new(), true);
+        let laid_out = as_written(lines.by_ref(), |e, line| {
+            ordered &= *last <= *e.url;
+            last.clear();
+            last.push_str(e.url);
+            while listed.next_if(|l| *l < e.url).is_some() {}
+            if listed.peek() != Some(&e.url) {
+                dropped.push(Dropped { url: e.url.into(), title: e.title.into(), line });
+            }
+        });
+        if let Some(e) = lines.error {
+            return Err(Error::io(&self.file, e));
+        }
+        if laid_out.is_none() || lines.broken || !ordered {
+            return Ok(None);
+        }
+        if lines.hash.digest128() != self.key {
+            let message = "changed while rolesite built from it: nothing was published; build again";
+            return Err(Error::at(Code::InputChanged, Location::file_only(&self.file), message));
+        }
+        Ok(Some(dropped))
+    }
+}
+
+/// A published URL a newer manifest drops: its title, and its line in the file.
+struct Dropped {
+    url: Box<str>,
+    title: Box<str>,
+    line: u32,
 }
 
 #[cfg(test)]
@@ -413,12 +575,85 @@ mod tests {
         assert_eq!(published.manifest, old);
         // Found where they stood, even once the file is gone.
         std::fs::remove_file(&file).unwrap();
-        let findings = published.check(listed());
+        let findings = published.check(listed).unwrap();
         let at: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
         let text = old.to_json();
         let line_of = |url: &str| text.lines().position(|l| l.contains(&format!("\"url\": \"{url}\""))).unwrap() + 1;
         assert_eq!(at, [line_of(""), line_of("items/2/")]);
         assert!(findings[1].message.contains("seeds/aliases.csv"), "{}", findings[1].message);
+    }
+
+    /// What a check reports: each dropped URL's line and message.
+    fn told(findings: &[Finding]) -> Vec<(usize, String)> {
+        findings.iter().map(|f| (f.location.line, f.message.clone())).collect()
+    }
+
+    #[test]
+    fn a_manifest_held_in_part_is_checked_whole_from_its_file() {
+        let old = Manifest::new((1..=40).map(|n| format!("items/{n}/")).collect::<Vec<_>>().iter().map(|u| Entry {
+            url: u,
+            kind: "item",
+            title: "題",
+        }));
+        let new = Manifest::new(old.iter().filter(|e| !["items/17/", "items/3/", "items/9/"].contains(&e.url)));
+        let listed = || new.iter().map(|e| e.url);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE);
+        // As written, in another layout, and as written with its entries out of order.
+        let reordered = old.to_json().replacen("items/1/", "items/~/", 1);
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&old.to_json()).unwrap()).unwrap();
+        for text in [old.to_json(), compact, reordered] {
+            std::fs::write(&file, &text).unwrap();
+            let read = Published::read(&file).unwrap();
+            let parsed = Published::parse(&file, &text).unwrap();
+            assert_eq!((&read.manifest, read.key), (&parsed.manifest, parsed.key), "read as parsed");
+            let whole = told(&read.check(listed).unwrap());
+            assert_eq!(whole.len(), if text.contains("~") { 4 } else { 3 }, "{whole:?}");
+            let part = read.only(["items/9/", "nothing/", "items/9/"]);
+            assert_eq!(part.manifest.iter().map(|e| e.url).collect::<Vec<_>>(), ["items/9/"]);
+            assert_eq!(told(&part.check(listed).unwrap()), whole, "the same, from the file");
+            let line_by_line = part.dropped_read_again(listed()).unwrap().is_some();
+            assert_eq!(line_by_line, text == old.to_json(), "read line by line only as written, in order");
+            assert!(part.again().unwrap().manifest == read.manifest);
+            // The file changed since: refused, whether read line by line or whole.
+            std::fs::write(&file, text.replacen("題", "別", 1)).unwrap();
+            let changed = part.check(listed).unwrap_err();
+            assert!(matches!(&changed, Error::Located(f) if f.code == Code::InputChanged), "{changed}");
+            assert!(part.again().is_err());
+        }
+        // Read line by line or whole, a whole manifest needs no file.
+        std::fs::remove_file(&file).unwrap();
+        let whole = Published::parse(&file, &old.to_json()).unwrap();
+        assert_eq!(whole.check(listed).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn only_the_layout_to_json_writes_is_read_line_by_line() {
+        let manifest = Manifest::new([entry("items/1/"), entry("")]);
+        let text = manifest.to_json();
+        let lines = |t: &str| -> Option<usize> {
+            let mut n = 0;
+            as_written(t.split('\n'), |_, _| n += 1).map(|_| n)
+        };
+        assert_eq!(lines(&text), Some(2));
+        assert_eq!(lines(&Manifest::default().to_json()), Some(0));
+        for other in [
+            text.trim_end().to_string(),
+            text.clone() + "\n",
+            text.replace("    },", "    } ,"),
+            text.replacen('{', "\u{feff}{", 1),
+            text.replace("\n", "\r\n"),
+        ] {
+            assert_eq!(lines(&other), None, "{other:?}");
+        }
+        // A file's lines as read in parts are those `split` gives, and hashed whole.
+        for t in [text.as_str(), "", "a", "a\n", "\n\n"] {
+            let mut read = Lines::of(std::io::BufReader::with_capacity(3, t.as_bytes()));
+            let got: Vec<String> = read.by_ref().collect();
+            assert_eq!(got, t.split('\n').collect::<Vec<_>>());
+            assert_eq!(read.hash.digest128(), crate::hash::bytes(t.as_bytes()));
+        }
     }
 
     #[test]

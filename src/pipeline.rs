@@ -136,7 +136,7 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
         }
     })?;
     let (loaded, inputs) = sources.expect("read when the scope ends");
-    let baseline = match previous {
+    let whole = match previous {
         Previous::Held(baseline) => baseline,
         Previous::Read(_) => read.as_ref().expect("read in the scope above"),
     };
@@ -150,7 +150,7 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
         || revisions_search(&released, run),
         || {
             rayon::join(
-                || plan::specs(&table, &content, &continuity, baseline),
+                || plan::specs(&table, &content, &continuity, whole),
                 || {
                     let timeline = revisions::Timeline::new(&released, &table, renumbered(&continuity));
                     // A build kept for the next hashes what else its pages are made from, and
@@ -171,8 +171,16 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
     // the same inputs; else made again.
     let frozen: Vec<Frozen> = (0..revisions.len())
         .into_par_iter()
-        .map(|k| frozen_plan(project, (&theme, baseline), revisions, k, run))
+        .map(|k| frozen_plan(project, (&theme, whole.manifest.as_ref()), revisions, k, run))
         .collect();
+    // Of the published manifest, a one-off build holds on only what its pages show (the
+    // titles of the URLs the URL files retire) and the titles its frozen trees share:
+    // the manifest's check reads the file again, line by line (`Published::check`).
+    let lean = read.map(|b| b.lean(continuity.declared().map(|(url, _)| url)));
+    let baseline = match previous {
+        Previous::Held(baseline) => baseline,
+        Previous::Read(_) => lean.as_ref().expect("read in the scope above"),
+    };
     clock.lap("read and check");
 
     // Each page made goes out at once in a one-off build.
@@ -285,7 +293,8 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
     // build had and this one lacks as a sign that links may have broken.
     // A one-off build writes its manifest out; a site kept in memory holds it.
     let held = run.sink.is_none();
-    let (manifest_key, manifest_page, manifest) = publish_manifest(&pages, &trees, baseline, run, held)?;
+    let (manifest_key, manifest_page, manifest) =
+        publish_manifest(&pages, &trees, baseline.manifest.as_ref(), run, held)?;
     // A one-off build wrote it already.
     let written = run.sink.map(|_| Summary::default());
     insert_placed(&mut pages, &mut summaries, &mut kept, keep, manifest_page, written);
@@ -398,7 +407,7 @@ impl Frozen {
 /// show and this version of rolesite.
 fn frozen_plan(
     project: &Project,
-    (theme, baseline): (&theme::Theme, &Baseline),
+    (theme, published): (&theme::Theme, Option<&manifest::Published>),
     revisions: &[revisions::Revision],
     k: usize,
     run: Run,
@@ -421,9 +430,9 @@ fn frozen_plan(
             .or_else(|| write::frozen::in_place(run.output?, &prefix, key, &|_| None)),
         // A one-off build keeps nothing for a next one: it drops the stamps' bytes (by which
         // a watching process takes a tree over, see `Tree::stamp`), and reads the titles
-        // that are as published from the baseline's manifest, which it holds anyway.
+        // that are as published from the published manifest.
         (None, Some(sink)) => {
-            let titles = |url: &str| baseline.manifest.as_ref()?.manifest.title_at(url);
+            let titles = |url: &str| published?.manifest.title_at(url);
             write::frozen::in_place(sink.output_dir(), &prefix, key, &titles).map(|mut tree| {
                 tree.stamp.bytes = bytes::Bytes::new();
                 tree
@@ -568,7 +577,7 @@ fn insert_placed(
 fn publish_manifest(
     pages: &[Page],
     trees: &[Tree],
-    baseline: &Baseline,
+    published: Option<&manifest::Published>,
     run: Run,
     keep: bool,
 ) -> Result<(u128, Page, Option<Arc<Manifest>>)> {
@@ -586,8 +595,8 @@ fn publish_manifest(
     }
     let made = made().map(|(path, (kind, title))| manifest::Entry { url: urls::url_of_file(path), kind, title });
     let listing = manifest::Listing::new(made, trees);
-    let held = || match &baseline.manifest {
-        Some(published) => Error::from_findings(&published.check(listing.urls())),
+    let held = || match published {
+        Some(published) => Error::from_findings(&published.check(|| listing.urls())?),
         None => Ok(()),
     };
     // A one-off build writes it as it is made (at 141,000 URLs it is some 23 MB), beside
