@@ -131,8 +131,10 @@ fn refuse_overlap(project: &Project, named: &Path, dir: &Path) -> Result<()> {
 pub(crate) enum Before {
     /// Absent or empty.
     Nothing,
-    /// Made by rolesite: the files its last build wrote.
-    Marked(Paths),
+    /// Made by rolesite: its marker lists the files its last build wrote, read when the
+    /// new site replaces it (`survey`), not held through the build (142,000 paths for a
+    /// site of ten frozen revisions of a large table).
+    Marked,
     /// A site an earlier rolesite wrote before folders carried a marker: the files its
     /// `urls.json` lists are taken as its own, beside those the new site writes.
     Unmarked(HashSet<String>),
@@ -149,8 +151,8 @@ pub(crate) fn inspect(output: &Output) -> Result<Before> {
     if entries.next().is_none() {
         return Ok(Before::Nothing);
     }
-    if let Some(files) = marked(dir)? {
-        return Ok(Before::Marked(files));
+    if carries_marker(dir)? {
+        return Ok(Before::Marked);
     }
     let manifest = dir.join(crate::manifest::FILE);
     let read = crate::files::text(&manifest, "the manifest");
@@ -221,6 +223,17 @@ pub(crate) fn marked(dir: &Path) -> Result<Option<Paths>> {
     Ok((text.lines().next() == Some(MARKER_HEAD)).then(|| Paths::of(text)))
 }
 
+/// Whether `dir` carries rolesite's marker, told from its first line as `marked` reads it.
+fn carries_marker(dir: &Path) -> Result<bool> {
+    let path = dir.join(MARKER);
+    if !crate::files::exists(&path) {
+        return Ok(false);
+    }
+    let head = crate::files::head(&path, MARKER_HEAD.len() + 2)?;
+    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    Ok(first.strip_suffix(b"\r").unwrap_or(first) == MARKER_HEAD.as_bytes())
+}
+
 /// The marker of a folder holding `files` (paths under it, in order).
 pub(crate) fn marker<'a>(files: impl Iterator<Item = &'a str>) -> Vec<u8> {
     let mut text = String::from(MARKER_HEAD);
@@ -266,9 +279,16 @@ pub(crate) struct Survey {
 /// file refused unless the output was opened with `clean`.
 pub(crate) fn survey(output: &Output, before: &Before, pages: &[Page], trees: &[Tree]) -> Result<Survey> {
     let new = |rel: &str| pages.binary_search_by(|p| p.path.as_str().cmp(rel)).is_ok();
+    let marked = match before {
+        Before::Marked => Some(marked(&output.dir)?.ok_or_else(|| {
+            let message = "lost its .rolesite marker while the site was built: nothing was replaced; build again";
+            Error::at(Code::Output, Location::file_only(&output.named), message)
+        })?),
+        _ => None,
+    };
     let ours = |rel: &str| match before {
         Before::Nothing => false,
-        Before::Marked(files) => files.contains(rel),
+        Before::Marked => marked.as_ref().is_some_and(|files| files.contains(rel)),
         Before::Unmarked(files) => files.contains(rel) || new(rel),
     };
     let (mut survey, mut foreign) = (Survey::default(), Vec::new());
@@ -328,7 +348,35 @@ pub(crate) fn relative(dir: &Path, path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{marker, Paths, MARKER_HEAD};
+    use super::{carries_marker, marker, Paths, MARKER, MARKER_HEAD};
+
+    #[test]
+    fn a_folder_carries_the_marker_by_its_first_line_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join(MARKER);
+        assert!(!carries_marker(dir.path()).unwrap(), "none there");
+        let long = format!("{MARKER_HEAD}\n{}", "rev/a/items/1/index.html\n".repeat(10_000));
+        for (text, carries) in [
+            (long.as_str(), true),
+            (MARKER_HEAD, true),
+            (&format!("{MARKER_HEAD}\r\nindex.html\r\n"), true),
+            (&format!("{MARKER_HEAD} and more\n"), false),
+            (&MARKER_HEAD[1..], false),
+            ("", false),
+        ] {
+            std::fs::write(&at, text).unwrap();
+            assert_eq!(carries_marker(dir.path()).unwrap(), carries, "{:?}", &text[..text.len().min(40)]);
+        }
+        // A link in its place is refused, not followed.
+        #[cfg(unix)]
+        {
+            let real = dir.path().join("real");
+            std::fs::write(&real, MARKER_HEAD).unwrap();
+            std::fs::remove_file(&at).unwrap();
+            std::os::unix::fs::symlink(&real, &at).unwrap();
+            assert!(carries_marker(dir.path()).is_err());
+        }
+    }
 
     #[test]
     fn a_marker_lists_exactly_the_files_written_in_it() {
