@@ -557,8 +557,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 /// Remove a scratch folder of rolesite's, its top-level entries in parallel and its marker
 /// last: a removal cut short still leaves a folder the next run knows for its own.
 fn remove(path: &Path) -> Result<()> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(());
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    // Its entries are listed through `path`: a link there would lead the removal elsewhere.
+    if !meta.is_dir() {
+        let message = "stands where rolesite keeps a folder of its own, and is a link or a file: left as it is";
+        return Err(Error::at(Code::Output, crate::diag::Location::file_only(path), message));
     }
     let entries: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| Error::io(path, e))?
@@ -592,6 +595,26 @@ pub fn leftovers(out: &Path) -> Vec<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    /// A scratch folder's name that is a link to a folder of rolesite's is not taken for
+    /// one, and removing it removes nothing through it.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_where_a_scratch_folder_stands_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other-site");
+        std::fs::create_dir_all(other.join("items/1")).unwrap();
+        std::fs::write(other.join(super::MARKER), super::owner::marker(["items/1/index.html"].into_iter())).unwrap();
+        std::fs::write(other.join("items/1/index.html"), "page").unwrap();
+        let link = dir.path().join(".out.tmp-1");
+        std::os::unix::fs::symlink(&other, &link).unwrap();
+        assert!(super::owner::is_marked(&other));
+        assert!(!super::owner::is_marked(&link), "a link is no folder of rolesite's");
+        assert!(super::remove(&link).is_err());
+        assert!(other.join("items/1/index.html").is_file() && link.exists(), "nothing removed through the link");
+        super::remove(&other).unwrap();
+        assert!(!other.exists(), "a folder of rolesite's is removed whole");
+    }
+
     #[test]
     fn a_file_is_the_same_only_when_every_byte_is() {
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();

@@ -246,8 +246,10 @@ pub(crate) fn marker<'a>(files: impl Iterator<Item = &'a str>) -> Vec<u8> {
 }
 
 /// Whether `dir` carries a marker, whatever it lists: a scratch folder of rolesite's.
+/// A link is none, wherever it leads: a folder removed as rolesite's is never reached
+/// through one.
 pub(crate) fn is_marked(dir: &Path) -> bool {
-    std::fs::read(dir.join(MARKER)).is_ok_and(|b| b.starts_with(MARKER_HEAD.as_bytes()))
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) && carries_marker(dir).unwrap_or(false)
 }
 
 /// Whether `dir` holds nothing but, at most, the beginning of an empty marker: what a
