@@ -131,6 +131,10 @@ fn released_revisions_stay_as_released_and_every_row_tells_its_history() {
 
     // The revisions page and the second revision's changes list exactly the edits.
     let list = texts(&page(&out, "revisions"), "table.revisions tbody tr");
+    // Each page's note on the working data links the list of revisions, but the list's own.
+    assert_eq!(texts(&page(&out, "items/704"), ".revision-note a"), ["公開版の一覧"]);
+    assert!(!texts(&page(&out, "revisions"), ".revision-note").is_empty());
+    assert_eq!(texts(&page(&out, "revisions"), ".revision-note a"), Vec::<String>::new(), "no link to itself");
     assert_eq!(list.len(), 2, "{list:#?}");
     assert!(list[1].contains("追加 0・削除 0・名称変更 2・項番変更 0・担当の増 2/減 1(2 事業者)"), "{}", list[1]);
     let changes = page(&out, "rev/2026-12/changes");
