@@ -42,8 +42,8 @@ impl Baseline {
 
     /// What a one-off build holds of it while its pages are made: the data, and of the
     /// manifest the entries of `urls` (the pages that show a published title: those the
-    /// URL files retire). The whole manifest is read again after them
-    /// (`manifest::Published::again`).
+    /// URL files retire). The manifest's check reads the file again
+    /// (`manifest::Published::check`).
     pub fn lean<'u>(self, urls: impl IntoIterator<Item = &'u str>) -> Baseline {
         Baseline { manifest: self.manifest.map(|m| m.only(urls)), ..self }
     }

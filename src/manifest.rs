@@ -32,8 +32,8 @@ pub struct Manifest {
     spots: Vec<Spot>,
 }
 
-/// Where an entry's words stand in `Manifest::words` (its title in `Manifest::titles`), and the line of its URL in the file
-/// it was read from (0 when made).
+/// Where an entry's words stand in `Manifest::words` (its title in `Manifest::titles`), and
+/// the line of its URL in the file it was read from (0 when made).
 #[derive(Debug, Clone, Copy)]
 struct Spot {
     url: (u32, u32),
@@ -264,8 +264,21 @@ fn as_written<L: AsRef<str>>(lines: impl Iterator<Item = L>, mut each: impl FnMu
     (rest.iter().all(|r| is(line(), r)) && line().is_none()).then_some(())
 }
 
+/// Each entry of the manifest file at `path`, read 64 KiB at a time, as `as_written` gives
+/// them; with the hash of the file's bytes, or `None` when it is not laid out so (or not
+/// UTF-8).
+fn walk_as_written(path: &Path, each: impl FnMut(Entry, u32)) -> Result<Option<u128>> {
+    let file = crate::files::regular(path)?;
+    let mut lines = Lines::of(std::io::BufReader::with_capacity(1 << 16, file));
+    let laid_out = as_written(lines.by_ref(), each);
+    if let Some(e) = lines.error {
+        return Err(Error::io(path, e));
+    }
+    Ok(laid_out.filter(|_| !lines.broken).map(|_| lines.hash.digest128()))
+}
+
 /// The lines of a file read in parts, as `str::split('\n')` gives them, each one's bytes
-/// hashed as they are read (`Lines::key`). Ends at the first that is not UTF-8 (`broken`).
+/// hashed as they are read (`Lines::hash`). Ends at the first that is not UTF-8 (`broken`).
 struct Lines<R> {
     from: R,
     hash: crate::hash::Stream,
@@ -442,19 +455,11 @@ impl Published {
     /// of many frozen revisions has a manifest of some 23 MB, not held whole besides what
     /// is read of it), or read whole and parsed as JSON when it is laid out otherwise.
     pub fn read(path: &Path) -> Result<Published> {
-        let file = crate::files::regular(path)?;
-        let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut lines = Lines::of(reader);
         let (mut words, mut spots) = (Words::default(), Vec::new());
-        let laid_out = as_written(lines.by_ref(), |e, line| spots.push(words.spot(e, line)));
-        if let Some(e) = lines.error {
-            return Err(Error::io(path, e));
-        }
-        if laid_out.is_none() || lines.broken {
+        let Some(key) = walk_as_written(path, |e, line| spots.push(words.spot(e, line)))? else {
             return Published::parse(path, &crate::files::text(path, "the manifest")?);
-        }
-        let manifest = Manifest::sorted(words, spots);
-        Ok(Published { file: path.to_path_buf(), manifest, key: lines.hash.digest128(), whole: true })
+        };
+        Ok(Published { file: path.to_path_buf(), manifest: Manifest::sorted(words, spots), key, whole: true })
     }
 
     /// The entries of `urls` alone (those it lists), to hold while the rest is not needed:
@@ -478,10 +483,15 @@ impl Published {
         }
         let text = crate::files::text(&self.file, "the manifest")?;
         if crate::hash::bytes(text.as_bytes()) != self.key {
-            let message = "changed while rolesite built from it: nothing was published; build again";
-            return Err(Error::at(Code::InputChanged, Location::file_only(&self.file), message));
+            return Err(self.changed());
         }
         Published::parse(&self.file, &text).map(std::borrow::Cow::Owned)
+    }
+
+    /// The file is no longer the one read.
+    fn changed(&self) -> Error {
+        let message = "changed while rolesite built from it: nothing was published; build again";
+        Error::at(Code::InputChanged, Location::file_only(&self.file), message)
     }
 
     /// An error for each published URL that a newer manifest drops (that its URLs, `listed`
@@ -518,11 +528,8 @@ impl Published {
     /// not laid out as `to_json` writes it, in URL order. An error when the file is no
     /// longer the one read.
     fn dropped_read_again<'l>(&self, listed: impl Iterator<Item = &'l str>) -> Result<Option<Vec<Dropped>>> {
-        let file = crate::files::regular(&self.file)?;
-        let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut lines = Lines::of(reader);
         let (mut listed, mut last, mut dropped, mut ordered) = (listed.peekable(), String::new(), Vec::new(), true);
-        let laid_out = as_written(lines.by_ref(), |e, line| {
+        let key = walk_as_written(&self.file, |e, line| {
             ordered &= *last <= *e.url;
             last.clear();
             last.push_str(e.url);
@@ -530,18 +537,12 @@ impl Published {
             if listed.peek() != Some(&e.url) {
                 dropped.push(Dropped { url: e.url.into(), title: e.title.into(), line });
             }
-        });
-        if let Some(e) = lines.error {
-            return Err(Error::io(&self.file, e));
+        })?;
+        match key.filter(|_| ordered) {
+            None => Ok(None),
+            Some(key) if key != self.key => Err(self.changed()),
+            Some(_) => Ok(Some(dropped)),
         }
-        if laid_out.is_none() || lines.broken || !ordered {
-            return Ok(None);
-        }
-        if lines.hash.digest128() != self.key {
-            let message = "changed while rolesite built from it: nothing was published; build again";
-            return Err(Error::at(Code::InputChanged, Location::file_only(&self.file), message));
-        }
-        Ok(Some(dropped))
     }
 }
 

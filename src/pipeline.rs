@@ -136,10 +136,12 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
         }
     })?;
     let (loaded, inputs) = sources.expect("read when the scope ends");
-    let whole = match previous {
-        Previous::Held(baseline) => baseline,
-        Previous::Read(_) => read.as_ref().expect("read in the scope above"),
+    // Read by the build exactly when not held.
+    let given = match previous {
+        Previous::Held(baseline) => Some(baseline),
+        Previous::Read(_) => None,
     };
+    let whole = read.as_ref().or(given).expect("held or read");
     let Loaded { table, catalog } = loaded?;
     Error::from_findings(&table.findings)?;
     let (content, theme, continuity, released) = inputs?;
@@ -177,10 +179,7 @@ fn render_against(project: &Project, previous: Previous, run: Run) -> Result<Ren
     // titles of the URLs the URL files retire) and the titles its frozen trees share:
     // the manifest's check reads the file again, line by line (`Published::check`).
     let lean = read.map(|b| b.lean(continuity.declared().map(|(url, _)| url)));
-    let baseline = match previous {
-        Previous::Held(baseline) => baseline,
-        Previous::Read(_) => lean.as_ref().expect("read in the scope above"),
-    };
+    let baseline = lean.as_ref().or(given).expect("held or read");
     clock.lap("read and check");
 
     // Each page made goes out at once in a one-off build.
