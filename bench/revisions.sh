@@ -26,8 +26,9 @@
 # does not: the pages link the stylesheet by a fixed URL and do not change. (That is
 # checked once too: after a CSS comment is appended, B2 is built, its outputs copied with
 # their times as a published site is; its frozen stamps must stay as they were, and its
-# user CPU must be under half that of making every tree again.) It prints user CPU per HTML page written (pages: *.html in the output) for each,
-# and the ratio (target: a page costs at most 10% more CPU than one of A2; it may cost less).
+# user CPU must be under half that of making every tree again.) It prints user CPU per
+# HTML page written (pages: *.html in the output) for each, and the ratio (target: a page
+# costs at most 10% more CPU than one of A2; it may cost less).
 #
 # Last, a one-cell edit under `rolesite serve A -o A_out --port 0`, for comparison, then
 # the same under `rolesite serve B -o B_out --port 0` (the published site is B_out): after
